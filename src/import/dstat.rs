@@ -1,0 +1,403 @@
+//! dstat CSV (`dstat -c -C 0,1,... --output FILE`), from dstat 0.7.2 to 0.8.
+//!
+//! A file is one or more header blocks (dstat appends a new one each time it is
+//! started with the same --output), each followed by rows. A block's last two
+//! header lines name the column groups (`"system","cpu0 usage",,,...`) and the
+//! columns: 0.7.2 writes bare names (`usr sys idl wai hiq siq`), 0.7.3 and later
+//! `cpu0 usage:usr` with `stl`; `--cpu-adv` adds `hiq siq`; `--cpu-use` writes one
+//! busy column per CPU under `per cpu usage`. Times come from `-t` (`21-11
+//! 23:17:09`, the year from the Date line) or `-T` (epoch seconds). The first row
+//! after each header is dstat's since-boot average and is dropped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
+
+use super::{ImportError, ImportedTrace, flat_cpus, median_interval, percent};
+use crate::trace::{CpuLoad, Meta, Sample};
+
+/// Which CpuLoad field a dstat column fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Usr,
+    Sys,
+    Idle,
+    Wait,
+    Hiq,
+    Siq,
+    Steal,
+    /// `--cpu-use`: busy percent only.
+    Busy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeColumn {
+    Clock(usize),
+    Epoch(usize),
+}
+
+/// Where each value of a row goes.
+#[derive(Debug, Clone, PartialEq)]
+struct Layout {
+    time: Option<TimeColumn>,
+    /// (column, CPU, field)
+    columns: Vec<(usize, u32, Field)>,
+    cpus: Vec<u32>,
+    busy_only: bool,
+}
+
+struct Header {
+    version: String,
+    host: String,
+    command: String,
+    date: Option<NaiveDateTime>,
+}
+
+pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
+    let line_error = |line: u64, message: String| ImportError::Line {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut header = Header {
+        version: String::new(),
+        host: String::new(),
+        command: String::new(),
+        date: None,
+    };
+    let mut layout: Option<Layout> = None;
+    let mut previous: Option<csv::StringRecord> = None;
+    let mut skip_next_row = false;
+    let mut dropped = 0usize;
+    let mut rows: Vec<(f64, Vec<CpuLoad>)> = Vec::new();
+    let mut last_line = 0;
+
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(last_line + 1, |p| p.line());
+            line_error(line, format!("not CSV: {e}"))
+        })?;
+        let line = record.position().map_or(last_line + 1, |p| p.line());
+        last_line = line;
+        let first = record.get(0).unwrap_or("").trim();
+        if first.is_empty() && record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if first.starts_with("Dstat ") || first.starts_with("Dool ") {
+            header.version = first.trim_end_matches(" CSV output").to_string();
+        } else if first == "Host:" {
+            header.host = record.get(1).unwrap_or("").to_string();
+        } else if first == "Cmdline:" {
+            header.command = record.get(1).unwrap_or("").to_string();
+            if let Some(at) = record.iter().position(|f| f == "Date:") {
+                header.date = record.get(at + 1).and_then(parse_header_date);
+            }
+        } else if first == "Author:" {
+        } else if first == "time" || first == "epoch" {
+            let groups = previous.as_ref().ok_or_else(|| {
+                line_error(
+                    line,
+                    "column names without the group line above them".into(),
+                )
+            })?;
+            let new_layout = column_layout(groups, &record).map_err(|m| line_error(line, m))?;
+            if let Some(old) = &layout
+                && old.cpus != new_layout.cpus
+            {
+                return Err(line_error(
+                    line,
+                    "this header block lists other CPUs than the first one; render the runs as separate files".into(),
+                ));
+            }
+            layout = Some(new_layout);
+            skip_next_row = true;
+        } else if let Some(layout) = &layout {
+            if looks_like_group_line(&record) {
+                // The group line of an appended header block; the column line follows.
+            } else {
+                let row = parse_row(&record, layout, &header).map_err(|m| line_error(line, m))?;
+                if skip_next_row {
+                    skip_next_row = false;
+                    dropped += 1;
+                } else {
+                    rows.push(row);
+                }
+            }
+        } else if !looks_like_group_line(&record) {
+            return Err(line_error(
+                line,
+                format!(
+                    "'{first}' is not part of a dstat CSV header (is this a dstat --output file?)"
+                ),
+            ));
+        }
+        previous = Some(record);
+    }
+
+    let layout = layout.ok_or_else(|| ImportError::File {
+        path: path.to_path_buf(),
+        message: "no column header found; the file is cut off or not a dstat CSV".into(),
+    })?;
+    if rows.is_empty() {
+        return Err(ImportError::File {
+            path: path.to_path_buf(),
+            message: "no data rows after the since-boot average; record at least two intervals"
+                .into(),
+        });
+    }
+    Ok(build_trace(header, layout, rows, dropped))
+}
+
+fn looks_like_group_line(record: &csv::StringRecord) -> bool {
+    let first = record.get(0).unwrap_or("");
+    (first == "system" || first == "epoch" || first.contains("usage"))
+        && record
+            .iter()
+            .skip(1)
+            .any(|f| f.contains("usage") || f == "epoch" || f == "system")
+}
+
+/// Maps each column to a CPU and field from the group and column lines.
+fn column_layout(
+    groups: &csv::StringRecord,
+    columns: &csv::StringRecord,
+) -> Result<Layout, String> {
+    let mut group = String::new();
+    let mut time = None;
+    let mut mapped = Vec::new();
+    let mut busy_only = false;
+    for (index, column) in columns.iter().enumerate() {
+        if let Some(name) = groups.get(index).filter(|g| !g.is_empty()) {
+            group = name.to_string();
+        }
+        let column = column.rsplit(':').next().unwrap_or(column).trim();
+        match (group.as_str(), column) {
+            ("system", "time") => time = Some(TimeColumn::Clock(index)),
+            ("epoch", "epoch") => time = Some(TimeColumn::Epoch(index)),
+            ("per cpu usage", cpu) => {
+                if let Ok(cpu) = cpu.parse::<u32>() {
+                    mapped.push((index, cpu, Field::Busy));
+                    busy_only = true;
+                }
+            }
+            (name, column) => {
+                let Some(cpu) = name
+                    .strip_prefix("cpu")
+                    .and_then(|rest| rest.strip_suffix(" usage"))
+                    .and_then(|n| n.parse::<u32>().ok())
+                else {
+                    continue; // "total cpu usage" and other plugins
+                };
+                let field = match column {
+                    "usr" => Field::Usr,
+                    "sys" => Field::Sys,
+                    "idl" => Field::Idle,
+                    "wai" => Field::Wait,
+                    "hiq" => Field::Hiq,
+                    "siq" => Field::Siq,
+                    "stl" => Field::Steal,
+                    _ => continue,
+                };
+                mapped.push((index, cpu, field));
+            }
+        }
+    }
+    let mut cpus: Vec<u32> = mapped.iter().map(|&(_, cpu, _)| cpu).collect();
+    cpus.sort_unstable();
+    cpus.dedup();
+    if cpus.is_empty() {
+        return Err(
+            "no per-CPU columns: run dstat with -C 0,1,... (or --cpu-use) to record each CPU"
+                .into(),
+        );
+    }
+    if cpus.len() > crate::topology::MAX_CPU_NUMBER as usize
+        || cpus.last().copied().unwrap_or(0) > crate::topology::MAX_CPU_NUMBER
+    {
+        return Err("CPU numbers out of range".into());
+    }
+    Ok(Layout {
+        time,
+        columns: mapped,
+        cpus,
+        busy_only,
+    })
+}
+
+fn parse_row(
+    record: &csv::StringRecord,
+    layout: &Layout,
+    header: &Header,
+) -> Result<(f64, Vec<CpuLoad>), String> {
+    let time = match layout.time {
+        Some(TimeColumn::Epoch(i)) => {
+            let text = record.get(i).unwrap_or("");
+            let t: f64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("'{text}' is not an epoch time"))?;
+            if !t.is_finite() {
+                return Err(format!("'{text}' is not an epoch time"));
+            }
+            t
+        }
+        Some(TimeColumn::Clock(i)) => parse_clock(record.get(i).unwrap_or(""), header.date)?,
+        None => f64::NAN,
+    };
+    let mut loads: BTreeMap<u32, CpuLoad> = BTreeMap::new();
+    for &(index, cpu, field) in &layout.columns {
+        let text = record.get(index).ok_or_else(|| {
+            format!(
+                "the row has {} values, the header {} columns",
+                record.len(),
+                index + 1
+            )
+        })?;
+        let value: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a number"))?;
+        let value = percent(value)?;
+        let load = loads.entry(cpu).or_default();
+        match field {
+            Field::Usr => load.usr = value,
+            Field::Sys => load.sys = value,
+            Field::Idle => load.idle = value,
+            Field::Wait => load.iowait = value,
+            Field::Hiq => load.irq = value,
+            Field::Siq => load.softirq = value,
+            Field::Steal => load.steal = value,
+            Field::Busy => {
+                load.usr = value;
+                load.idle = 100.0 - value;
+            }
+        }
+    }
+    Ok((
+        time,
+        layout
+            .cpus
+            .iter()
+            .map(|c| loads.get(c).copied().unwrap_or_default())
+            .collect(),
+    ))
+}
+
+/// `-t` times: `21-11 23:17:09` (day-month, no year); the year comes from the
+/// header's Date line, or this year.
+fn parse_clock(text: &str, date: Option<NaiveDateTime>) -> Result<f64, String> {
+    let year = date.map_or_else(|| chrono::Local::now().year(), |d| d.year());
+    let with_year = format!("{year}-{}", text.trim());
+    let parsed = NaiveDateTime::parse_from_str(&with_year, "%Y-%d-%m %H:%M:%S")
+        .map_err(|_| format!("'{text}' is not a dstat time like 21-11 23:17:09"))?;
+    Ok(parsed.and_utc().timestamp() as f64)
+}
+
+/// The header's `21 Nov 2026 23:17:09 UTC`.
+fn parse_header_date(text: &str) -> Option<NaiveDateTime> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.iter().take(4).copied().collect::<Vec<_>>().join(" ");
+    NaiveDateTime::parse_from_str(&joined, "%d %b %Y %H:%M:%S").ok()
+}
+
+fn build_trace(
+    header: Header,
+    layout: Layout,
+    rows: Vec<(f64, Vec<CpuLoad>)>,
+    dropped: usize,
+) -> ImportedTrace {
+    let mut times: Vec<f64> = rows.iter().map(|(t, _)| *t).collect();
+    if times.iter().any(|t| t.is_nan()) {
+        // No time column: the rows are one interval apart, as dstat prints them.
+        times = (0..rows.len()).map(|i| i as f64).collect();
+    }
+    // Dec 31 → Jan 1 in -t times: a jump back of months is a new year.
+    for i in 1..times.len() {
+        while times[i] < times[i - 1] - 180.0 * 86400.0 {
+            times[i] += 365.0 * 86400.0;
+        }
+    }
+    let interval = median_interval(&times, 1.0);
+    let origin = times[0] - interval;
+    let samples: Vec<Sample> = rows
+        .into_iter()
+        .zip(&times)
+        .map(|((_, cpus), t)| Sample {
+            t: ((t - origin) * 1000.0).round() / 1000.0,
+            cpus,
+        })
+        .collect();
+    let start = match layout.time {
+        Some(TimeColumn::Epoch(_)) => chrono::Utc
+            .timestamp_opt(origin as i64, 0)
+            .single()
+            .map(|d| d.to_rfc3339()),
+        _ => chrono::DateTime::from_timestamp(origin as i64, 0)
+            .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
+    }
+    .unwrap_or_default();
+    let mut notes = vec![format!(
+        "Imported from {} output ({}); CPU topology unknown, so each CPU is drawn as its own core.",
+        if header.version.is_empty() {
+            "dstat".to_string()
+        } else {
+            header.version.clone()
+        },
+        if header.command.is_empty() {
+            "dstat".to_string()
+        } else {
+            header.command.clone()
+        },
+    )];
+    if dropped > 0 {
+        notes.push(format!(
+            "The first row after each header is dstat's average since boot; {dropped} such row{} dropped.",
+            if dropped == 1 { " was" } else { "s were" }
+        ));
+    }
+    if layout.busy_only {
+        notes.push(
+            "--cpu-use records busy percent only: all of it is shown as usr, none as sys.".into(),
+        );
+    }
+    let _ = NaiveDate::MIN;
+    ImportedTrace {
+        meta: Meta {
+            tool: if header.version.is_empty() {
+                "dstat".into()
+            } else {
+                header.version.to_lowercase()
+            },
+            host: header.host,
+            logical_cpus: layout.cpus.len(),
+            physical_cores: layout.cpus.len(),
+            cpus: flat_cpus(&layout.cpus),
+            interval_s: interval,
+            start,
+            command: header.command,
+            notes,
+            ..Meta::default()
+        },
+        samples,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_dates_and_clock_times() {
+        let date = parse_header_date("21 Nov 2026 23:17:09 UTC").unwrap();
+        assert_eq!(date.year(), 2026);
+        let a = parse_clock("21-11 23:17:09", Some(date)).unwrap();
+        let b = parse_clock("21-11 23:17:10", Some(date)).unwrap();
+        assert_eq!(b - a, 1.0);
+        assert!(parse_clock("23:17", Some(date)).is_err());
+    }
+}

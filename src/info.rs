@@ -1,0 +1,80 @@
+//! `coreheat info`: the machine as coreheat sees it — CPU model, logical CPUs,
+//! physical cores, packages and SMT siblings — as a table or as JSON.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use crate::machine::Machine;
+use crate::topology::format_cpulist;
+
+/// The human-readable table.
+pub fn info_table(machine: &Machine) -> String {
+    let topology = &machine.topology;
+    let mut out = String::new();
+    let _ = writeln!(out, "host        {}", machine.host);
+    let _ = writeln!(
+        out,
+        "os          {} (kernel {})",
+        machine.os, machine.kernel
+    );
+    let _ = writeln!(out, "cpu model   {}", machine.cpu_model);
+    let _ = writeln!(
+        out,
+        "cpus        {} logical on {} physical cores in {} package{}{}",
+        topology.logical_count(),
+        topology.physical_count(),
+        topology.package_count(),
+        if topology.package_count() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if topology.has_smt() {
+            ", SMT on"
+        } else {
+            ", no SMT"
+        },
+    );
+    if !topology.offline.is_empty() {
+        let _ = writeln!(out, "offline     {}", format_cpulist(&topology.offline));
+    }
+    let _ = writeln!(out, "source      {}", topology.source);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:>4}  {:>7}  {:>4}  siblings",
+        "cpu", "package", "core"
+    );
+    for cpu in &topology.cpus {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:>7}  {:>4}  {}",
+            cpu.cpu,
+            cpu.package,
+            cpu.core,
+            format_cpulist(&cpu.siblings)
+        );
+    }
+    out
+}
+
+/// The same facts as JSON.
+pub fn info_json(machine: &Machine) -> serde_json::Value {
+    let topology = &machine.topology;
+    json!({
+        "host": machine.host,
+        "os": machine.os,
+        "kernel": machine.kernel,
+        "cpu_model": machine.cpu_model,
+        "logical_cpus": topology.logical_count(),
+        "physical_cores": topology.physical_count(),
+        "packages": topology.package_count(),
+        "smt": topology.has_smt(),
+        "offline": topology.offline,
+        "source": topology.source,
+        "cpus": topology.cpus,
+        "spread_order": topology.spread_order(),
+        "compact_order": topology.compact_order(),
+    })
+}

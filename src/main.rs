@@ -1,0 +1,17 @@
+//! The `coreheat` binary: parses the command line and hands it to the library.
+
+use clap::Parser;
+
+fn main() {
+    let cli = coreheat::cli::Cli::parse();
+    match coreheat::app::execute(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("coreheat: error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The few operating-system calls coreheat needs beyond std, in one place:
+//! CPU time from rusage, waiting for a child with its rusage, CPU affinity, and
+//! the parent-death signal. Every `unsafe` libc call of the crate lives here.
+
+use std::io;
+
+/// User and system CPU seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CpuTimes {
+    pub user_s: f64,
+    pub sys_s: f64,
+}
+
+impl CpuTimes {
+    fn from_rusage(usage: &libc::rusage) -> CpuTimes {
+        let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+        CpuTimes {
+            user_s: seconds(usage.ru_utime),
+            sys_s: seconds(usage.ru_stime),
+        }
+    }
+
+    pub fn minus(self, earlier: CpuTimes) -> CpuTimes {
+        CpuTimes {
+            user_s: (self.user_s - earlier.user_s).max(0.0),
+            sys_s: (self.sys_s - earlier.sys_s).max(0.0),
+        }
+    }
+
+    pub fn plus(self, other: CpuTimes) -> CpuTimes {
+        CpuTimes {
+            user_s: self.user_s + other.user_s,
+            sys_s: self.sys_s + other.sys_s,
+        }
+    }
+}
+
+fn rusage(who: libc::c_int) -> CpuTimes {
+    // SAFETY: getrusage writes into the zeroed struct we pass and nothing else.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(who, &mut usage) != 0 {
+            return CpuTimes::default();
+        }
+        CpuTimes::from_rusage(&usage)
+    }
+}
+
+/// CPU time of the calling thread so far.
+pub fn thread_cpu_times() -> CpuTimes {
+    rusage(libc::RUSAGE_THREAD)
+}
+
+/// CPU time of this whole process so far (all threads).
+pub fn process_cpu_times() -> CpuTimes {
+    rusage(libc::RUSAGE_SELF)
+}
+
+/// CPU time of all children (and their waited-for descendants) waited for so far.
+pub fn children_cpu_times() -> CpuTimes {
+    rusage(libc::RUSAGE_CHILDREN)
+}
+
+/// How a child process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(i32),
+}
+
+impl ExitStatus {
+    /// The shell's convention: the exit code, or 128 + signal number.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Code(code) => code,
+            ExitStatus::Signal(signal) => 128 + signal,
+        }
+    }
+
+    pub fn success(self) -> bool {
+        self == ExitStatus::Code(0)
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            ExitStatus::Code(code) => format!("exit code {code}"),
+            ExitStatus::Signal(signal) => format!("signal {signal} ({})", signal_name(signal)),
+        }
+    }
+}
+
+/// The usual name of a signal number (`SIGKILL`).
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
+        _ => "signal",
+    }
+}
+
+/// Waits for child `pid` and returns how it ended with its CPU time (its own and
+/// that of the descendants it waited for).
+pub fn wait_with_rusage(pid: u32) -> io::Result<(ExitStatus, CpuTimes)> {
+    let pid = pid as libc::pid_t;
+    loop {
+        // SAFETY: wait4 writes only into the status and rusage we pass.
+        let (result, status, usage) = unsafe {
+            let mut status: libc::c_int = 0;
+            let mut usage: libc::rusage = std::mem::zeroed();
+            let result = libc::wait4(pid, &mut status, 0, &mut usage);
+            (result, status, usage)
+        };
+        if result == pid {
+            let exit = if libc::WIFSIGNALED(status) {
+                ExitStatus::Signal(libc::WTERMSIG(status))
+            } else {
+                ExitStatus::Code(libc::WEXITSTATUS(status))
+            };
+            return Ok((exit, CpuTimes::from_rusage(&usage)));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Returns the exit status of child `pid` if it has ended, without waiting and
+/// without reaping it.
+pub fn has_exited(pid: u32) -> bool {
+    // SAFETY: waitid with WNOWAIT only reads the child's state into `info`.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let result = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        result == 0 && info.si_pid() != 0
+    }
+}
+
+/// Sends `signal` to process `pid`.
+pub fn send_signal(pid: u32, signal: i32) -> io::Result<()> {
+    // SAFETY: kill has no memory effects.
+    if unsafe { libc::kill(pid as libc::pid_t, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The CPUs the calling thread may run on.
+pub fn current_affinity() -> io::Result<Vec<u32>> {
+    // SAFETY: sched_getaffinity fills the cpu_set_t we own.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .map(|cpu| cpu as u32)
+            .collect())
+    }
+}
+
+/// Restricts the calling thread to `cpus`.
+pub fn set_affinity(cpus: &[u32]) -> io::Result<()> {
+    // SAFETY: we build a cpu_set_t of our own and pass it by reference.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &cpu in cpus {
+            if cpu as usize >= libc::CPU_SETSIZE as usize {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("CPU {cpu} is beyond what an affinity mask can name"),
+                ));
+            }
+            libc::CPU_SET(cpu as usize, &mut set);
+        }
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes `command`'s process start restricted to `cpus`.
+pub fn pin_command(command: &mut std::process::Command, cpus: Vec<u32>) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only makes the
+    // async-signal-safe sched_setaffinity call on a set built before the fork.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for cpu in cpus {
+        if (cpu as usize) < libc::CPU_SETSIZE as usize {
+            // SAFETY: CPU_SET writes one bit of our own set, in bounds.
+            unsafe { libc::CPU_SET(cpu as usize, &mut set) };
+        }
+    }
+    unsafe {
+        command.pre_exec(move || {
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Asks the kernel to send SIGKILL to this process when its parent ends, and
+/// returns false if the parent has already gone (the caller should exit).
+pub fn die_with_parent(expected_parent: u32) -> bool {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) and getppid have no memory effects.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        libc::getppid() as u32 == expected_parent
+    }
+}
+
+/// The parent process id.
+pub fn parent_pid() -> u32 {
+    // SAFETY: getppid has no memory effects.
+    unsafe { libc::getppid() as u32 }
+}
+
+/// Peak resident set size of this process, in kilobytes.
+pub fn peak_rss_kb() -> u64 {
+    // SAFETY: getrusage writes into the zeroed struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage.ru_maxrss.max(0) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_time_grows_with_work() {
+        let before = thread_cpu_times();
+        let mut x = 0u64;
+        for i in 0..50_000_000u64 {
+            x = std::hint::black_box(x.wrapping_add(i));
+        }
+        let spent = thread_cpu_times().minus(before);
+        assert!(spent.user_s + spent.sys_s > 0.0, "{x}");
+    }
+
+    #[test]
+    fn exit_status_codes_follow_the_shell() {
+        assert_eq!(ExitStatus::Code(3).shell_code(), 3);
+        assert_eq!(ExitStatus::Signal(9).shell_code(), 137);
+        assert!(ExitStatus::Signal(9).describe().contains("SIGKILL"));
+    }
+
+    #[test]
+    #[allow(clippy::zombie_processes)] // reaped by wait_with_rusage, not Child::wait
+    fn child_rusage_and_status() {
+        let child = std::process::Command::new("sh")
+            .args(["-c", "exit 3"])
+            .spawn()
+            .unwrap();
+        let (status, _) = wait_with_rusage(child.id()).unwrap();
+        assert_eq!(status, ExitStatus::Code(3));
+    }
+
+    #[test]
+    fn affinity_round_trip() {
+        let cpus = current_affinity().unwrap();
+        assert!(!cpus.is_empty());
+        std::thread::spawn(move || {
+            set_affinity(&cpus[..1]).unwrap();
+            assert_eq!(current_affinity().unwrap(), cpus[..1].to_vec());
+        })
+        .join()
+        .unwrap();
+    }
+}

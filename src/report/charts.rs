@@ -1,0 +1,363 @@
+//! The PNG charts, drawn with plotters into memory and encoded with `png`:
+//! `heatmap.png` (busy % and kernel % per CPU over time, with axes, labels and
+//! legends) and `cores.png` (one small panel per CPU with its usr and sys lines).
+//! Sweeps add `speedup.png`. Text uses DejaVu Sans, embedded in the binary.
+
+use std::sync::OnceLock;
+
+use anyhow::{Result, anyhow};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::color::{BUSY, KERNEL, Ramp, Rgb};
+use super::model::TraceSummary;
+use super::timeaxis::{TimeAxis, nice_ticks};
+use crate::trace::EventKind;
+
+/// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the embedded font under the family the charts use (once).
+pub fn ensure_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok()
+    });
+    ok.then_some(())
+        .ok_or_else(|| anyhow!("the embedded chart font could not be loaded"))
+}
+
+/// Width of every chart, in pixels.
+pub const CHART_WIDTH: u32 = 1200;
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    (FONT_FAMILY, size)
+        .into_font()
+        .color(&RGBColor(0x22, 0x22, 0x22))
+}
+
+/// Renders into an RGB buffer and encodes it as PNG bytes.
+pub fn render_png(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
+    ensure_font()?;
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        area.fill(&WHITE)
+            .map_err(|e| anyhow!("drawing failed: {e}"))?;
+        draw(&area)?;
+        area.present().map_err(|e| anyhow!("drawing failed: {e}"))?;
+    }
+    encode_png(&pixels, width, height)
+}
+
+fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e}")
+}
+
+/// Layout of the heat map picture.
+struct HeatLayout {
+    left: i32,
+    right: i32,
+    top: i32,
+    row_h: i32,
+    gap: i32,
+    panel_h: i32,
+}
+
+/// The heat map: busy % on top, kernel % below, one row per CPU grouped by core.
+pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
+    let groups = summary.core_groups();
+    let rows = summary.meta.cpus.len().max(1) as i32;
+    let group_gaps = (groups.len() as i32 - 1).max(0);
+    let row_h = (420 / rows).clamp(2, 22);
+    let gap = if row_h >= 6 { 3 } else { 0 };
+    let panel_h = rows * row_h + group_gaps * gap;
+    let layout = HeatLayout {
+        left: 190,
+        right: CHART_WIDTH as i32 - 110,
+        top: 56,
+        row_h,
+        gap,
+        panel_h,
+    };
+    let height = (layout.top + 2 * panel_h + 150) as u32;
+    render_png(CHART_WIDTH, height, |area| {
+        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+            .map_err(err)?;
+        let panels = [
+            ("busy % (all but idle and iowait)", &BUSY, 0),
+            ("kernel % (sys + irq + softirq)", &KERNEL, panel_h + 60),
+        ];
+        for (name, ramp, offset) in panels {
+            let top = layout.top + offset;
+            draw_heat_panel(area, summary, &groups, &layout, top, ramp, name)?;
+            draw_legend(area, ramp, layout.right + 30, top, panel_h.max(60))?;
+        }
+        let axis_top = layout.top + panel_h + 60 + panel_h + 6;
+        draw_time_axis(area, summary, &layout, axis_top)?;
+        Ok(())
+    })
+}
+
+fn draw_heat_panel(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    summary: &TraceSummary,
+    groups: &[(String, Vec<usize>)],
+    layout: &HeatLayout,
+    top: i32,
+    ramp: &Ramp,
+    name: &str,
+) -> Result<()> {
+    area.draw(&Text::new(
+        name.to_string(),
+        (layout.left, top - 20),
+        font(15.0),
+    ))
+    .map_err(err)?;
+    let columns = summary.columns.len().max(1) as f64;
+    let width = (layout.right - layout.left) as f64;
+    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
+    let mut y = top;
+    let mut row_index = 0usize;
+    for (label, members) in groups {
+        let group_top = y;
+        for &cpu in members {
+            for (i, column) in summary.columns.iter().enumerate() {
+                let x0 = layout.left + (i as f64 * width / columns).round() as i32;
+                let x1 = layout.left + ((i + 1) as f64 * width / columns).round() as i32;
+                let color = match column.cpus[cpu].mean() {
+                    Some(load) if std::ptr::eq(ramp, &KERNEL) => rgb(ramp.at(load.kernel())),
+                    Some(load) => rgb(ramp.at(load.busy())),
+                    None => RGBColor(0xd8, 0xd8, 0xd8),
+                };
+                area.draw(&Rectangle::new(
+                    [(x0, y), (x1, y + layout.row_h)],
+                    color.filled(),
+                ))
+                .map_err(err)?;
+            }
+            if layout.row_h >= 9 && row_index.is_multiple_of(label_every) {
+                let text = format!("cpu{}", summary.meta.cpus[cpu].cpu);
+                let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
+                area.draw(&Text::new(
+                    text,
+                    (layout.left - 6, y + layout.row_h / 2),
+                    style,
+                ))
+                .map_err(err)?;
+            }
+            y += layout.row_h;
+            row_index += 1;
+        }
+        if layout.row_h * members.len() as i32 >= 12 {
+            let core = label.split(" · ").next().unwrap_or(label).to_string();
+            let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
+            let mid = (group_top + y) / 2;
+            area.draw(&Text::new(core, (12, mid), style)).map_err(err)?;
+        }
+        y += layout.gap;
+    }
+    if layout.row_h < 9 {
+        let text = format!("{} CPUs", summary.meta.cpus.len());
+        let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
+        area.draw(&Text::new(
+            text,
+            (layout.left - 6, top + layout.panel_h / 2),
+            style,
+        ))
+        .map_err(err)?;
+    }
+    // Workload start and end, as dashed-looking vertical lines.
+    let axis = TimeAxis::new(&summary.columns);
+    for (kind, label) in [
+        (EventKind::WorkloadStart, "start"),
+        (EventKind::WorkloadEnd, "end"),
+    ] {
+        if let Some(t) = summary.event_time(kind) {
+            let x = layout.left + (axis.fraction(t) * width).round() as i32;
+            let mut yy = top - 4;
+            while yy < top + layout.panel_h + 4 {
+                area.draw(&PathElement::new(
+                    [(x, yy), (x, yy + 4)],
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(err)?;
+                yy += 7;
+            }
+            let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+            area.draw(&Text::new(label.to_string(), (x, top - 5), style))
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_legend(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    ramp: &Ramp,
+    x: i32,
+    top: i32,
+    height: i32,
+) -> Result<()> {
+    for step in 0..height {
+        let percent = 100.0 * (1.0 - step as f64 / (height - 1).max(1) as f64);
+        area.draw(&Rectangle::new(
+            [(x, top + step), (x + 16, top + step + 1)],
+            rgb(ramp.at(percent)).filled(),
+        ))
+        .map_err(err)?;
+    }
+    area.draw(&Rectangle::new(
+        [(x, top), (x + 16, top + height)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    for (percent, dy) in [(100, 0), (50, height / 2), (0, height)] {
+        let style = font(11.0).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(format!("{percent}%"), (x + 22, top + dy), style))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_time_axis(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    summary: &TraceSummary,
+    layout: &HeatLayout,
+    top: i32,
+) -> Result<()> {
+    let width = (layout.right - layout.left) as f64;
+    let axis = TimeAxis::new(&summary.columns);
+    area.draw(&PathElement::new(
+        [(layout.left, top), (layout.right, top)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    for tick in nice_ticks(summary.first_t, summary.last_t, 10) {
+        let x = layout.left + (axis.fraction(tick.t) * width).round() as i32;
+        area.draw(&PathElement::new(
+            [(x, top), (x, top + 5)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
+        area.draw(&Text::new(tick.label, (x, top + 8), style))
+            .map_err(err)?;
+    }
+    let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(
+        "time since start (s)".to_string(),
+        ((layout.left + layout.right) / 2, top + 28),
+        style,
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// One small panel per CPU with its usr (red) and sys (blue) percent over time.
+pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
+    let cpus = summary.meta.cpus.len().max(1);
+    let per_row = match cpus {
+        1 => 1,
+        2..=4 => 2,
+        5..=9 => 3,
+        10..=16 => 4,
+        17..=36 => 6,
+        37..=64 => 8,
+        _ => 12,
+    };
+    let grid_rows = cpus.div_ceil(per_row);
+    let panel_h: u32 = match per_row {
+        1 | 2 => 220,
+        3 | 4 => 180,
+        6 | 8 => 140,
+        _ => 110,
+    };
+    let height = 80 + grid_rows as u32 * panel_h;
+    let x_end = summary.last_t.max(summary.first_t + 1e-3);
+    render_png(CHART_WIDTH, height, |area| {
+        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+            .map_err(err)?;
+        let legend = [
+            ("usr %", rgb(BUSY.at(85.0))),
+            ("sys %", rgb(KERNEL.at(70.0))),
+        ];
+        for (i, (name, color)) in legend.iter().enumerate() {
+            let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
+            area.draw(&Rectangle::new([(x, 22), (x + 26, 26)], color.filled()))
+                .map_err(err)?;
+            let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&Text::new(name.to_string(), (x + 32, 24), style))
+                .map_err(err)?;
+        }
+        let body = area.margin(50, 10, 10, 10);
+        let panels = body.split_evenly((grid_rows, per_row));
+        for (index, panel) in panels.iter().enumerate().take(cpus) {
+            let cpu = &summary.meta.cpus[index];
+            let small = per_row > 8;
+            let mut chart = ChartBuilder::on(panel)
+                .margin(4)
+                .caption(
+                    format!("cpu{}", cpu.cpu),
+                    font(if small { 11.0 } else { 13.0 }),
+                )
+                .x_label_area_size(if small { 14 } else { 20 })
+                .y_label_area_size(if small { 22 } else { 30 })
+                .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_labels(4)
+                .y_labels(3)
+                .light_line_style(RGBColor(0xee, 0xee, 0xee))
+                .label_style(font(if small { 9.0 } else { 11.0 }))
+                .draw()
+                .map_err(err)?;
+            let line = |pick: fn(&crate::trace::CpuLoad) -> f64| {
+                summary
+                    .columns
+                    .iter()
+                    .filter_map(move |c| {
+                        c.cpus[index]
+                            .mean()
+                            .map(|m| ((c.t_start + c.t_end) / 2.0, pick(&m)))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            chart
+                .draw_series(LineSeries::new(
+                    line(|m| m.user()),
+                    rgb(BUSY.at(85.0)).stroke_width(2),
+                ))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    line(|m| m.kernel()),
+                    rgb(KERNEL.at(70.0)).stroke_width(2),
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,172 @@
+//! The one color scale of coreheat, used by the HTML report (as CSS classes) and
+//! the PNG charts alike: a continuous ramp for busy %, a second ramp for kernel %,
+//! and dstat's four bands (0 gray, 1–33 red, 34–67 yellow, 68–100 green).
+
+use std::fmt::Write as _;
+
+/// An sRGB color.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    pub fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
+
+    fn mix(self, other: Rgb, f: f64) -> Rgb {
+        let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+        Rgb(
+            lerp(self.0, other.0),
+            lerp(self.1, other.1),
+            lerp(self.2, other.2),
+        )
+    }
+}
+
+/// A piecewise-linear ramp over 0..=100 percent.
+pub struct Ramp {
+    stops: &'static [(f64, Rgb)],
+}
+
+/// Busy %: near-white when idle, through yellow and orange to deep red when full
+/// (a sequential YlOrRd-like ramp that prints well and reads in grayscale).
+pub const BUSY: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0xf4, 0xf4, 0xf2)),
+        (10.0, Rgb(0xff, 0xed, 0xa0)),
+        (35.0, Rgb(0xfe, 0xb2, 0x4c)),
+        (60.0, Rgb(0xfc, 0x4e, 0x2a)),
+        (85.0, Rgb(0xd0, 0x1c, 0x1c)),
+        (100.0, Rgb(0x80, 0x00, 0x26)),
+    ],
+};
+
+/// Kernel % (sys + irq + softirq): near-white through blue to deep purple, so it
+/// never reads as the busy ramp.
+pub const KERNEL: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0xf4, 0xf4, 0xf2)),
+        (10.0, Rgb(0xc6, 0xdb, 0xef)),
+        (35.0, Rgb(0x6b, 0xae, 0xd6)),
+        (65.0, Rgb(0x3f, 0x4f, 0xb5)),
+        (100.0, Rgb(0x3f, 0x00, 0x7d)),
+    ],
+};
+
+impl Ramp {
+    /// The color at `percent` (clamped to 0..=100).
+    pub fn at(&self, percent: f64) -> Rgb {
+        let p = if percent.is_finite() {
+            percent.clamp(0.0, 100.0)
+        } else {
+            0.0
+        };
+        for pair in self.stops.windows(2) {
+            let ((p0, c0), (p1, c1)) = (pair[0], pair[1]);
+            if p <= p1 {
+                return c0.mix(c1, (p - p0) / (p1 - p0));
+            }
+        }
+        self.stops[self.stops.len() - 1].1
+    }
+
+    /// CSS rules `.{prefix}N{fill:..;background:..}` for N = 0..=100, one class
+    /// per percent: `fill` colors SVG cells, `background` HTML swatches.
+    pub fn css_classes(&self, prefix: &str) -> String {
+        let mut css = String::with_capacity(101 * 40);
+        for level in 0..=100 {
+            let hex = self.at(level as f64).hex();
+            let _ = write!(css, ".{prefix}{level}{{fill:{hex};background:{hex}}}");
+        }
+        css
+    }
+}
+
+/// The class index (0..=100) of a percentage: whole percents, as the ramp's CSS.
+pub fn level(percent: f64) -> u8 {
+    if percent.is_finite() {
+        percent.round().clamp(0.0, 100.0) as u8
+    } else {
+        0
+    }
+}
+
+/// dstat's color bands for a percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    Zero,
+    Low,
+    Mid,
+    High,
+}
+
+impl Band {
+    /// The band of a value as dstat prints it (rounded to a whole percent).
+    pub fn of(percent: f64) -> Band {
+        match level(percent) {
+            0 => Band::Zero,
+            1..=33 => Band::Low,
+            34..=67 => Band::Mid,
+            _ => Band::High,
+        }
+    }
+
+    /// The CSS class of the band in the report.
+    pub fn class(self) -> &'static str {
+        match self {
+            Band::Zero => "z",
+            Band::Low => "r",
+            Band::Mid => "y",
+            Band::High => "g",
+        }
+    }
+
+    pub fn color(self) -> Rgb {
+        match self {
+            Band::Zero => Rgb(0x8a, 0x8a, 0x8a),
+            Band::Low => Rgb(0xd7, 0x30, 0x27),
+            Band::Mid => Rgb(0xc9, 0x9a, 0x00),
+            Band::High => Rgb(0x1a, 0x98, 0x50),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_ends_and_monotone_darkening() {
+        assert_eq!(BUSY.at(0.0), Rgb(0xf4, 0xf4, 0xf2));
+        assert_eq!(BUSY.at(100.0), Rgb(0x80, 0x00, 0x26));
+        assert_eq!(BUSY.at(250.0), BUSY.at(100.0));
+        assert_eq!(BUSY.at(f64::NAN), BUSY.at(0.0));
+        let lightness = |c: Rgb| c.0 as u32 + c.1 as u32 + c.2 as u32;
+        for p in 0..100 {
+            assert!(
+                lightness(BUSY.at(p as f64)) >= lightness(BUSY.at(p as f64 + 1.0)),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn dstat_band_edges() {
+        assert_eq!(Band::of(0.0), Band::Zero);
+        assert_eq!(Band::of(0.4), Band::Zero);
+        assert_eq!(Band::of(0.6), Band::Low);
+        assert_eq!(Band::of(33.0), Band::Low);
+        assert_eq!(Band::of(33.6), Band::Mid);
+        assert_eq!(Band::of(67.0), Band::Mid);
+        assert_eq!(Band::of(68.0), Band::High);
+        assert_eq!(Band::of(100.0), Band::High);
+    }
+
+    #[test]
+    fn css_has_one_class_per_percent() {
+        let css = BUSY.css_classes("c");
+        assert!(css.starts_with(".c0{fill:#f4f4f2;background:#f4f4f2}"));
+        assert!(css.contains(".c100{fill:#800026;background:#800026}"));
+        assert_eq!(css.matches('{').count(), 101);
+    }
+}

@@ -1,0 +1,538 @@
+//! The HTML report's view model and its askama templates. All formatting happens
+//! here in Rust; the templates only place strings. User-given text (titles,
+//! prefixes, command lines, file names) goes through askama's HTML escaping. The
+//! heat-map cells are built here as SVG markup made only of numbers and fixed
+//! words, which is why they are the one thing the templates insert unescaped.
+
+use std::fmt::Write as _;
+
+use askama::Template;
+use base64::Engine as _;
+
+use super::color::{BUSY, Band, KERNEL, level};
+use super::model::{Column, LoadSums, TraceSummary, merge_columns};
+use super::timeaxis::{TimeAxis, nice_ticks};
+use crate::trace::{CpuLoad, EventKind, Status};
+use crate::units::{format_duration_short, format_time_block_seconds};
+use crate::workload::WorkloadResult;
+
+/// The stylesheet, compiled in.
+pub const CSS: &str = include_str!("../../assets/report.css");
+
+/// Heat-map cells per page section: keeps a 24-hour, 64-CPU report small.
+pub const CELL_BUDGET: usize = 10_000;
+/// Widest heat map, in columns.
+pub const MAX_COLUMNS: usize = 600;
+/// Numbers in the dstat view per section.
+pub const DSTAT_BUDGET: usize = 4_000;
+/// Longest dstat view shown unfolded, in rows.
+pub const DSTAT_OPEN_ROWS: usize = 60;
+
+/// Columns to bin a trace of `cpus` CPUs into.
+pub fn columns_for(cpus: usize) -> usize {
+    (CELL_BUDGET / cpus.max(1)).clamp(24, MAX_COLUMNS)
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    pub title: String,
+    pub subtitle: String,
+    pub tool: String,
+    pub css: String,
+    pub sections: Vec<SectionView>,
+}
+
+/// One trace's part of the page.
+pub struct SectionView {
+    pub id: String,
+    pub heading: String,
+    pub banner: Option<Banner>,
+    pub facts: Vec<Fact>,
+    pub command: String,
+    pub result_line: Option<String>,
+    pub time_block: Option<String>,
+    pub heat: HeatMapView,
+    pub kernel: HeatMapView,
+    pub dstat: DstatView,
+    pub summary: Vec<SummaryRow>,
+    pub cores_png: Option<String>,
+    pub notes: Vec<String>,
+}
+
+pub struct Banner {
+    pub class: &'static str,
+    pub text: String,
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct HeatMapView {
+    pub caption: String,
+    /// Many CPUs: thinner rows.
+    pub dense: bool,
+    pub columns: usize,
+    pub groups: Vec<GroupView>,
+    pub ticks: Vec<AxisTick>,
+    pub markers: Vec<Marker>,
+    pub legend: Vec<LegendStop>,
+}
+
+pub struct GroupView {
+    pub label: String,
+    pub rows: Vec<RowView>,
+}
+
+pub struct RowView {
+    pub label: String,
+    pub pinned: bool,
+    /// SVG `<rect>` elements: numbers and fixed words only.
+    pub cells: String,
+}
+
+pub struct AxisTick {
+    pub left: String,
+    pub label: String,
+}
+
+pub struct Marker {
+    pub left: String,
+    pub label: &'static str,
+}
+
+pub struct LegendStop {
+    pub class: String,
+    pub label: String,
+}
+
+pub struct DstatView {
+    pub open: bool,
+    pub note: String,
+    pub cpus: Vec<String>,
+    pub rows: Vec<DstatRow>,
+}
+
+pub struct DstatRow {
+    pub time: String,
+    pub cells: Vec<DstatCell>,
+}
+
+pub struct DstatCell {
+    pub usr: String,
+    pub usr_class: &'static str,
+    pub sys: String,
+    pub sys_class: &'static str,
+}
+
+pub struct SummaryRow {
+    pub cpu: String,
+    pub core: String,
+    pub mean_busy: String,
+    pub busy_class: String,
+    pub max_busy: String,
+    pub usr: String,
+    pub sys: String,
+    pub iowait: String,
+    pub steal: String,
+}
+
+/// Builds the section for one trace. `cores_png` is the cores chart to inline.
+pub fn section(
+    summary: &TraceSummary,
+    id: &str,
+    source: &str,
+    cores_png: Option<&[u8]>,
+) -> SectionView {
+    let meta = &summary.meta;
+    let heading = meta.title.clone().unwrap_or_else(|| {
+        if meta.command.is_empty() {
+            source.to_string()
+        } else {
+            meta.command.clone()
+        }
+    });
+    let end = summary.end.as_ref().map(|(_, end)| end);
+    let result_line = end
+        .and_then(|e| e.result.as_ref())
+        .map(WorkloadResult::seed_line);
+    let time_block = end.map(|e| {
+        format!(
+            "real\t{}\nuser\t{}\nsys\t{}",
+            format_time_block_seconds(e.wall_s),
+            format_time_block_seconds(e.user_s),
+            format_time_block_seconds(e.sys_s)
+        )
+    });
+    let mut notes = meta.notes.clone();
+    if summary.events_dropped > 0 {
+        notes.push(format!(
+            "{} events beyond the first {} are not shown.",
+            summary.events_dropped,
+            super::model::MAX_EVENTS
+        ));
+    }
+    SectionView {
+        id: id.to_string(),
+        heading,
+        banner: banner(summary),
+        facts: facts(summary, source),
+        command: meta.command.clone(),
+        result_line,
+        time_block,
+        heat: heat_map(summary, false),
+        kernel: heat_map(summary, true),
+        dstat: dstat_view(summary),
+        summary: summary_rows(summary),
+        cores_png: cores_png.map(data_uri),
+        notes,
+    }
+}
+
+fn data_uri(png: &[u8]) -> String {
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+fn banner(summary: &TraceSummary) -> Option<Banner> {
+    let foreign = !summary.meta.tool.starts_with("coreheat");
+    match summary.end.as_ref() {
+        Some((_, end)) if end.status == Status::Ok => None,
+        Some((_, end)) => Some(Banner {
+            class: if end.status == Status::Failed {
+                "failed"
+            } else {
+                "interrupted"
+            },
+            text: format!(
+                "This run {}{}",
+                if end.status == Status::Failed {
+                    "failed"
+                } else {
+                    "was interrupted"
+                },
+                end.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ),
+        }),
+        None if foreign => None,
+        None => Some(Banner {
+            class: "failed",
+            text: format!(
+                "This trace has no end line: coreheat stopped before the run finished (killed?). \
+                 Everything up to the last {} sample is shown.",
+                if summary.truncated {
+                    "complete"
+                } else {
+                    "saved"
+                }
+            ),
+        }),
+    }
+}
+
+fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
+    let meta = &summary.meta;
+    let mut facts = Vec::new();
+    let mut add = |label: &'static str, value: String| {
+        if !value.is_empty() {
+            facts.push(Fact { label, value });
+        }
+    };
+    add("date", meta.start.clone());
+    add("host", meta.host.clone());
+    add("cpu", meta.cpu_model.clone());
+    add(
+        "cpus",
+        format!(
+            "{} logical, {} physical core{}",
+            meta.logical_cpus.max(meta.cpus.len()),
+            meta.physical_cores,
+            if meta.physical_cores == 1 { "" } else { "s" }
+        ),
+    );
+    add("kernel", meta.kernel.clone());
+    add("os", meta.os.clone());
+    if !meta.mode.is_empty() {
+        add("workers", format!("{} ({})", meta.workers, meta.mode));
+    }
+    if let Some(pin) = &meta.pin {
+        add("pinned", pin.clone());
+    }
+    add(
+        "sampled",
+        format!(
+            "{} samples every {} over {}",
+            summary.sample_count,
+            format_duration_short(meta.interval_s),
+            format_duration_short(summary.duration())
+        ),
+    );
+    add("source", source.to_string());
+    add("recorded by", meta.tool.clone());
+    facts
+}
+
+/// The busy (or kernel) heat map, rows grouped by physical core.
+fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
+    let axis = TimeAxis::new(&summary.columns);
+    let pinned: Vec<u32> = summary.meta.worker_cpus.clone();
+    let groups = summary
+        .core_groups()
+        .into_iter()
+        .map(|(label, members)| GroupView {
+            label,
+            rows: members
+                .iter()
+                .map(|&slot| {
+                    let cpu = summary.meta.cpus[slot].cpu;
+                    RowView {
+                        label: format!("cpu{cpu}"),
+                        pinned: pinned.contains(&cpu),
+                        cells: row_cells(&summary.columns, slot, kernel),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let ticks = nice_ticks(summary.first_t, summary.last_t, 10)
+        .into_iter()
+        .map(|tick| AxisTick {
+            left: percent(axis.fraction(tick.t)),
+            label: tick.label,
+        })
+        .collect();
+    let markers = [
+        (EventKind::WorkloadStart, "start"),
+        (EventKind::WorkloadEnd, "end"),
+    ]
+    .into_iter()
+    .filter_map(|(kind, label)| {
+        summary.event_time(kind).map(|t| Marker {
+            left: percent(axis.fraction(t)),
+            label,
+        })
+    })
+    .collect();
+    let bin = summary.columns.first().map_or(1, |c| c.samples);
+    let caption = if kernel {
+        "Kernel time: sys + irq + softirq, percent of each interval".to_string()
+    } else if bin > 1 {
+        format!("Busy: all but idle and iowait; each column is the mean of {bin} samples")
+    } else {
+        "Busy: all but idle and iowait, percent of each interval".to_string()
+    };
+    let prefix = if kernel { "k" } else { "c" };
+    HeatMapView {
+        caption,
+        dense: summary.meta.cpus.len() > 64,
+        columns: summary.columns.len().max(1),
+        groups,
+        ticks,
+        markers,
+        legend: [0, 10, 25, 50, 75, 100]
+            .into_iter()
+            .map(|p| LegendStop {
+                class: format!("{prefix}{p}"),
+                label: format!("{p}%"),
+            })
+            .collect(),
+    }
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.3}%", fraction * 100.0)
+}
+
+/// One row's cells. Busy cells carry a hover title with the breakdown; kernel
+/// cells of one color in a row are drawn as one wider rectangle.
+fn row_cells(columns: &[Column], slot: usize, kernel: bool) -> String {
+    let mut out = String::with_capacity(columns.len() * if kernel { 30 } else { 90 });
+    if kernel {
+        let mut i = 0;
+        while i < columns.len() {
+            let class = columns[i].cpus[slot].mean().map(|m| level(m.kernel()));
+            let mut j = i + 1;
+            while j < columns.len()
+                && columns[j].cpus[slot].mean().map(|m| level(m.kernel())) == class
+            {
+                j += 1;
+            }
+            match class {
+                Some(0) => {}
+                Some(l) => {
+                    let _ = write!(out, r#"<rect x="{i}" width="{}" class="k{l}"/>"#, j - i);
+                }
+                None => {
+                    let _ = write!(out, r#"<rect x="{i}" width="{}" class="nd"/>"#, j - i);
+                }
+            }
+            i = j;
+        }
+        return out;
+    }
+    for (i, column) in columns.iter().enumerate() {
+        let sums: &LoadSums = &column.cpus[slot];
+        let span = format!(
+            "{}–{}s",
+            short_time(column.t_start),
+            short_time(column.t_end)
+        );
+        match sums.mean() {
+            Some(m) => {
+                let _ = write!(
+                    out,
+                    r#"<rect x="{i}" class="c{}"><title>{span} busy {:.0}% · usr {:.0} sys {:.0} idle {:.0} iowait {:.0} steal {:.0}</title></rect>"#,
+                    level(m.busy()),
+                    m.busy(),
+                    m.user(),
+                    m.kernel(),
+                    m.idle,
+                    m.iowait,
+                    m.steal
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    r#"<rect x="{i}" class="nd"><title>{span} no data</title></rect>"#
+                );
+            }
+        }
+    }
+    out
+}
+
+fn short_time(t: f64) -> String {
+    if t.fract().abs() < 1e-6 || t >= 100.0 {
+        format!("{t:.0}")
+    } else {
+        format!("{t:.1}")
+    }
+}
+
+/// dstat's own look: time down, `usr sys` per CPU across, in its band colors.
+fn dstat_view(summary: &TraceSummary) -> DstatView {
+    let cpus = summary.meta.cpus.len().max(1);
+    let max_rows = (DSTAT_BUDGET / cpus).clamp(10, 600);
+    let columns = merge_columns(summary.columns.clone(), max_rows);
+    let per_row = columns.first().map_or(1, |c| c.samples);
+    let rows: Vec<DstatRow> = columns
+        .iter()
+        .map(|column| DstatRow {
+            time: format!("{:>7}", short_time(column.t_end)),
+            cells: column
+                .cpus
+                .iter()
+                .map(|sums| {
+                    let m = sums.mean().unwrap_or_default();
+                    let (usr, sys) = (m.user(), m.kernel());
+                    DstatCell {
+                        usr: format!("{:>3}", level(usr)),
+                        usr_class: Band::of(usr).class(),
+                        sys: format!("{:>3}", level(sys)),
+                        sys_class: Band::of(sys).class(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let note = if per_row > 1 {
+        format!(
+            "Each row is the mean of {per_row} samples (the trace has {}).",
+            summary.sample_count
+        )
+    } else {
+        format!(
+            "One row per sample, as dstat prints them ({} rows).",
+            rows.len()
+        )
+    };
+    DstatView {
+        open: rows.len() <= DSTAT_OPEN_ROWS,
+        note,
+        cpus: summary
+            .meta
+            .cpus
+            .iter()
+            .map(|c| format!("cpu{}", c.cpu))
+            .collect(),
+        rows,
+    }
+}
+
+fn summary_rows(summary: &TraceSummary) -> Vec<SummaryRow> {
+    let mut all = LoadSums::default();
+    let mut rows: Vec<SummaryRow> = summary
+        .meta
+        .cpus
+        .iter()
+        .zip(&summary.totals)
+        .map(|(cpu, sums)| {
+            merge_into(&mut all, sums);
+            summary_row(format!("cpu{}", cpu.cpu), format!("{}", cpu.core), sums)
+        })
+        .collect();
+    if rows.len() > 1 {
+        let mut row = summary_row("all".into(), String::new(), &all);
+        row.max_busy = "—".into();
+        rows.push(row);
+    }
+    rows
+}
+
+fn merge_into(all: &mut LoadSums, sums: &LoadSums) {
+    all.usr += sums.usr;
+    all.nice += sums.nice;
+    all.sys += sums.sys;
+    all.idle += sums.idle;
+    all.iowait += sums.iowait;
+    all.irq += sums.irq;
+    all.softirq += sums.softirq;
+    all.steal += sums.steal;
+    all.n += sums.n;
+}
+
+fn summary_row(cpu: String, core: String, sums: &LoadSums) -> SummaryRow {
+    let m: CpuLoad = sums.mean().unwrap_or_default();
+    let fmt = |v: f64| {
+        if sums.n == 0 {
+            "—".to_string()
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    SummaryRow {
+        cpu,
+        core,
+        mean_busy: fmt(m.busy()),
+        busy_class: format!("c{}", level(m.busy())),
+        max_busy: fmt(sums.max_busy),
+        usr: fmt(m.user()),
+        sys: fmt(m.kernel()),
+        iowait: fmt(m.iowait),
+        steal: fmt(m.steal),
+    }
+}
+
+/// The full stylesheet: the fixed CSS and the color classes of both ramps.
+pub fn stylesheet() -> String {
+    let mut css = String::from(CSS);
+    css.push_str(&BUSY.css_classes("c"));
+    css.push_str(&KERNEL.css_classes("k"));
+    for band in [Band::Zero, Band::Low, Band::Mid, Band::High] {
+        let _ = write!(
+            css,
+            ".dstat .{}{{color:{}}}",
+            band.class(),
+            band.color().hex()
+        );
+    }
+    css
+}

@@ -1,0 +1,210 @@
+//! Reports drawn from saved traces: `report.html` (one self-contained page),
+//! `heatmap.png` and `cores.png`. The trace is always on disk first; drawing
+//! reads it back (streaming and binned), so a drawing failure never loses data
+//! and a trace of a killed run draws like any other.
+
+pub mod charts;
+pub mod color;
+pub mod html;
+pub mod model;
+pub mod timeaxis;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use askama::Template;
+
+use crate::import::{self, InputFormat};
+use crate::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
+use crate::trace::{Record, TraceError, TraceReader};
+use html::{ReportPage, columns_for, section, stylesheet};
+use model::TraceSummary;
+
+/// A trace read for drawing, with a name for its source.
+pub struct LoadedTrace {
+    pub summary: TraceSummary,
+    /// The file it came from and its format (`trace.jsonl (coreheat)`).
+    pub source: String,
+}
+
+/// Reads a coreheat trace into a binned summary without holding it in memory.
+pub fn summarize_trace(path: &Path) -> Result<TraceSummary, TraceError> {
+    let mut reader = TraceReader::open(path)?;
+    let meta = reader.header().meta.clone();
+    let columns = columns_for(meta.cpus.len());
+    let mut summary = TraceSummary::build(
+        meta,
+        std::iter::from_fn(|| reader.next_record().transpose()),
+        columns,
+    )?;
+    summary.truncated = reader.truncated;
+    Ok(summary)
+}
+
+/// Reads any supported file (coreheat trace, dstat CSV, mpstat JSON).
+pub fn load(path: &Path, format: InputFormat) -> Result<LoadedTrace> {
+    let format = match format {
+        InputFormat::Auto => import::detect(path)?,
+        other => other,
+    };
+    let name = path.display().to_string();
+    let summary = match format {
+        InputFormat::Coreheat | InputFormat::Auto => summarize_trace(path)?,
+        InputFormat::Dstat | InputFormat::Mpstat => {
+            let imported = import::read(path, format)?;
+            let columns = columns_for(imported.meta.cpus.len());
+            let records = imported
+                .samples
+                .into_iter()
+                .map(|s| Ok::<_, TraceError>(Record::Sample(s)));
+            TraceSummary::build(imported.meta, records, columns)?
+        }
+    };
+    Ok(LoadedTrace {
+        summary,
+        source: format!("{name} ({})", format.name()),
+    })
+}
+
+/// Draws the report of a run folder from its trace: report.html, heatmap.png and
+/// cores.png next to it. Returns the path of report.html.
+pub fn render_run_folder(trace: &Path, dir: &Path) -> Result<PathBuf> {
+    let loaded = load(trace, InputFormat::Coreheat)?;
+    write_report(&[loaded], dir, None)
+}
+
+/// Title of a page with these traces.
+fn page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
+    if let Some(title) = title {
+        return title.to_string();
+    }
+    match traces {
+        [only] => only
+            .summary
+            .meta
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("coreheat · {}", workload_name(&only.summary))),
+        _ => format!("coreheat · {} traces", traces.len()),
+    }
+}
+
+fn workload_name(summary: &TraceSummary) -> String {
+    let meta = &summary.meta;
+    match meta.workload.get("kind").and_then(|k| k.as_str()) {
+        Some(kind) if !meta.mode.is_empty() && kind != "idle" && kind != "exec" => {
+            format!("{kind}, {} {}", meta.workers, meta.mode)
+        }
+        Some(kind) => kind.to_string(),
+        None => meta.tool.clone(),
+    }
+}
+
+/// Writes report.html and the PNGs for `traces` into `dir` (each file through a
+/// temporary file and a rename). With several traces, PNGs get a `-N` suffix.
+pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> Result<PathBuf> {
+    if traces.is_empty() {
+        bail!("nothing to draw");
+    }
+    let page_title = page_title(traces, title);
+    let mut sections = Vec::with_capacity(traces.len());
+    for (index, trace) in traces.iter().enumerate() {
+        let suffix = if traces.len() > 1 {
+            format!("-{}", index + 1)
+        } else {
+            String::new()
+        };
+        let chart_title = match traces.len() {
+            1 => page_title.clone(),
+            _ => trace
+                .summary
+                .meta
+                .title
+                .clone()
+                .unwrap_or_else(|| trace.source.clone()),
+        };
+        let heatmap = charts::heatmap_png(&trace.summary, &chart_title)
+            .context("cannot draw the heat map chart")?;
+        let cores = charts::cores_png(&trace.summary, &chart_title)
+            .context("cannot draw the per-CPU chart")?;
+        outdir::write_atomically(&dir.join(png_name(HEATMAP_FILE, &suffix)), &heatmap)?;
+        outdir::write_atomically(&dir.join(png_name(CORES_FILE, &suffix)), &cores)?;
+        sections.push(section(
+            &trace.summary,
+            &format!("trace{}", index + 1),
+            &trace.source,
+            Some(&cores),
+        ));
+    }
+    let subtitle = match traces {
+        [only] => format!(
+            "{} · {} · {}",
+            only.summary.meta.host, only.summary.meta.cpu_model, only.summary.meta.start
+        ),
+        _ => "One section per trace; all share one color scale.".to_string(),
+    };
+    let page = ReportPage {
+        title: page_title,
+        subtitle,
+        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
+        css: stylesheet(),
+        sections,
+    };
+    let html = page.render().context("cannot lay out report.html")?;
+    let path = dir.join(REPORT_FILE);
+    outdir::write_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+fn png_name(base: &str, suffix: &str) -> String {
+    match base.strip_suffix(".png") {
+        Some(stem) => format!("{stem}{suffix}.png"),
+        None => base.to_string(),
+    }
+}
+
+/// `coreheat render`: reads every file, then draws one report. Output goes to
+/// `out`, or next to a single coreheat trace, or to a new folder under reports/.
+pub fn render_files(
+    files: &[PathBuf],
+    out: Option<&Path>,
+    format: &str,
+    title: Option<&str>,
+) -> Result<Vec<PathBuf>> {
+    let format = InputFormat::parse(format)?;
+    let mut traces = Vec::with_capacity(files.len());
+    for file in files {
+        traces.push(load(file, format).with_context(|| format!("cannot read {}", file.display()))?);
+    }
+    let dir = match out {
+        Some(dir) => outdir::prepare_render_dir(dir)?,
+        None => default_render_dir(files, &traces)?,
+    };
+    let report = write_report(&traces, &dir, title)?;
+    Ok(vec![report])
+}
+
+/// A single coreheat trace is drawn in its own folder (replacing the report it
+/// had, which was drawn from that very trace); anything else in a new folder.
+fn default_render_dir(files: &[PathBuf], traces: &[LoadedTrace]) -> Result<PathBuf> {
+    if let ([file], [trace]) = (files, traces)
+        && trace.summary.meta.tool.starts_with("coreheat")
+    {
+        let dir = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        outdir::check_writable(dir)?;
+        return Ok(dir.to_path_buf());
+    }
+    let label = match files {
+        [file] => format!(
+            "render-{}",
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ),
+        _ => "render".to_string(),
+    };
+    outdir::create_unique(&crate::app::reports_root(), &label)
+}

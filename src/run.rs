@@ -1,0 +1,425 @@
+//! `coreheat run` from start to end: check the options, make the run folder,
+//! write the trace header, start the sampler, run the workload between a
+//! "before" and an "after" sample, write the end line, then draw the report from
+//! the saved trace. Returns a [`RunSummary`] that prints as the seed writeups'
+//! result line and `time` block, or as one JSON object.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+
+use crate::live::LiveLine;
+use crate::machine::Machine;
+use crate::outdir;
+use crate::sampler::{self, MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Sampler};
+use crate::trace::{End, EventKind, Meta, Status, TraceWriter};
+use crate::units::format_time_block_seconds;
+use crate::workload::hash::{MAX_PREFIX_BYTES, MAX_ZEROS};
+use crate::workload::pin::PinSpec;
+use crate::workload::runner::{self, Control, Plan};
+use crate::workload::{Mode, WorkloadOutcome, WorkloadResult, WorkloadSpec, count, exec};
+
+/// Most workers a run accepts.
+pub const MAX_WORKERS: usize = 4096;
+
+/// Everything `coreheat run` is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub spec: WorkloadSpec,
+    pub mode: Mode,
+    /// `None`: one per logical CPU (serial: 1).
+    pub workers: Option<usize>,
+    pub pin: PinSpec,
+    pub interval: Duration,
+    /// The exact run folder (`--out`); otherwise a new one under `reports_root`.
+    pub out: Option<PathBuf>,
+    pub reports_root: PathBuf,
+    pub title: Option<String>,
+    /// Draw the live line on stderr when it is a terminal.
+    pub live: bool,
+    /// Draw report.html and the PNGs after the run.
+    pub render: bool,
+    /// The binary to start worker processes from (default: this executable).
+    pub worker_exe: Option<PathBuf>,
+}
+
+impl RunOptions {
+    pub fn new(spec: WorkloadSpec) -> RunOptions {
+        RunOptions {
+            spec,
+            mode: Mode::Threads,
+            workers: None,
+            pin: PinSpec::None,
+            interval: Duration::from_secs(1),
+            out: None,
+            reports_root: PathBuf::from("reports"),
+            title: None,
+            live: false,
+            render: true,
+            worker_exe: None,
+        }
+    }
+}
+
+/// What a finished (or failed, or interrupted) run leaves.
+#[derive(Debug)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub trace: PathBuf,
+    /// `report.html`, when it was drawn.
+    pub report: Option<PathBuf>,
+    /// Why the report could not be drawn (the trace is still there).
+    pub report_error: Option<String>,
+    pub spec: WorkloadSpec,
+    pub mode: Mode,
+    pub workers: usize,
+    pub cpus: Vec<u32>,
+    pub outcome: WorkloadOutcome,
+    pub samples: usize,
+    pub sampler_cpu_s: f64,
+    pub sampler_max_lateness_s: f64,
+    /// Trouble writing the trace (a full disk, for example).
+    pub trace_error: Option<String>,
+}
+
+/// Checks the options against the machine before anything runs, and works out
+/// the worker count and each worker's CPU.
+pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
+    if options.interval < MIN_INTERVAL || options.interval > MAX_INTERVAL {
+        bail!(
+            "--interval {:?} is out of range; use 100ms to 1h (for example --interval 500ms)",
+            options.interval
+        );
+    }
+    let logical = machine.topology.logical_count().max(1);
+    let workers = match (&options.spec, options.mode, options.workers) {
+        (_, _, Some(0)) => bail!("--workers 0: a run needs at least 1 worker (1 to {MAX_WORKERS})"),
+        (_, _, Some(n)) if n > MAX_WORKERS => {
+            bail!("--workers {n} is too many; use 1 to {MAX_WORKERS}")
+        }
+        (WorkloadSpec::Idle { .. }, _, _) => 0,
+        (WorkloadSpec::Exec { .. }, _, _) => 1,
+        (_, Mode::Serial, Some(n)) if n != 1 => {
+            bail!(
+                "--workers {n} with --mode serial: serial runs one worker; use --mode threads or processes"
+            )
+        }
+        (_, Mode::Serial, _) => 1,
+        (_, _, Some(n)) => n,
+        (_, _, None) => logical,
+    };
+    match &options.spec {
+        WorkloadSpec::Hash { zeros, prefix, .. } => {
+            if *zeros > MAX_ZEROS {
+                bail!(
+                    "--zeros {zeros} is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits (use 0 to {MAX_ZEROS})"
+                );
+            }
+            if prefix.len() > MAX_PREFIX_BYTES {
+                bail!(
+                    "--prefix is {} bytes long; use at most {MAX_PREFIX_BYTES}",
+                    prefix.len()
+                );
+            }
+        }
+        WorkloadSpec::Count { n, .. } => {
+            if *n == 0 || *n > count::MAX_N {
+                bail!("--n {n} is out of range; use 1 to 2^64 (for example --n 2^32)");
+            }
+        }
+        WorkloadSpec::Exec { argv } => {
+            if argv.is_empty() {
+                bail!("exec needs a command: coreheat run exec -- CMD [ARGS...]");
+            }
+            if let Err((_, message)) = exec::resolve_program(&argv[0]) {
+                bail!(message);
+            }
+        }
+        WorkloadSpec::Idle { duration } => {
+            if duration.is_zero() {
+                bail!("--duration must be longer than 0s (for example --duration 10s)");
+            }
+        }
+    }
+    let cpus = options
+        .pin
+        .worker_cpus(&machine.topology, workers.max(1))
+        .map_err(anyhow::Error::msg)?;
+    let cpus = match &options.spec {
+        // exec is pinned to the whole list, not one CPU per worker.
+        WorkloadSpec::Exec { .. } => match &options.pin {
+            PinSpec::None => Vec::new(),
+            PinSpec::List(list) => list.clone(),
+            _ => machine.topology.spread_order(),
+        },
+        WorkloadSpec::Idle { .. } => Vec::new(),
+        _ => cpus,
+    };
+    Ok(Plan {
+        spec: options.spec.clone(),
+        mode: options.mode,
+        workers,
+        cpus,
+        worker_exe: options.worker_exe.clone(),
+    })
+}
+
+/// The command line that repeats this run.
+pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
+    let mut words: Vec<String> = vec!["coreheat".into(), "run".into()];
+    if !matches!(
+        plan.spec,
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. }
+    ) {
+        words.extend(["--mode".into(), plan.mode.as_str().into()]);
+        if plan.mode != Mode::Serial {
+            words.extend(["--workers".into(), plan.workers.to_string()]);
+        }
+    }
+    if !options.pin.is_none() {
+        words.extend(["--pin".into(), options.pin.as_text()]);
+    }
+    if options.interval != Duration::from_secs(1) {
+        words.extend([
+            "--interval".into(),
+            format!("{}ms", options.interval.as_millis()),
+        ]);
+    }
+    if let Some(title) = &options.title {
+        words.extend(["--title".into(), title.clone()]);
+    }
+    words.extend(plan.spec.command_words());
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,^+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
+    Meta {
+        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
+        host: machine.host.clone(),
+        os: machine.os.clone(),
+        kernel: machine.kernel.clone(),
+        cpu_model: machine.cpu_model.clone(),
+        logical_cpus: machine.topology.logical_count(),
+        physical_cores: machine.topology.physical_count(),
+        cpus: machine.trace_cpus(),
+        interval_s: options.interval.as_secs_f64(),
+        start: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+        title: options.title.clone(),
+        command: equivalent_command(options, plan),
+        workload: plan.spec.to_json(),
+        mode: plan.mode.as_str().into(),
+        workers: plan.workers,
+        pin: (!options.pin.is_none()).then(|| options.pin.as_text()),
+        worker_cpus: plan.cpus.clone(),
+        notes: Vec::new(),
+    }
+}
+
+/// The folder label: workload, mode and workers (`hash-z7-threads-2w`).
+pub fn run_label(plan: &Plan) -> String {
+    match plan.spec {
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => plan.spec.label(),
+        _ => format!("{}-{}-{}w", plan.spec.label(), plan.mode, plan.workers),
+    }
+}
+
+/// Runs a workload under the sampler. `stop` is the interrupt flag (signal
+/// handlers set it). Errors are returned only for what prevents the run from
+/// starting; a failed or interrupted workload is a summary with that status.
+pub fn run(options: &RunOptions, stop: Arc<AtomicBool>) -> Result<RunSummary> {
+    let machine = Machine::collect();
+    run_on(options, &machine, stop)
+}
+
+/// [`run`] on a machine already described (sweeps collect it once).
+pub fn run_on(
+    options: &RunOptions,
+    machine: &Machine,
+    stop: Arc<AtomicBool>,
+) -> Result<RunSummary> {
+    let plan = plan(options, machine)?;
+    let meta = build_meta(options, &plan, machine);
+    let dir = match &options.out {
+        Some(dir) => outdir::prepare_exact(dir)?,
+        None => outdir::create_unique(&options.reports_root, &run_label(&plan))?,
+    };
+    let trace_path = dir.join(outdir::TRACE_FILE);
+    let writer = TraceWriter::create(&trace_path, &meta)
+        .with_context(|| format!("cannot create {}", trace_path.display()))?;
+    let cpu_ids: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
+    let source = sampler::default_source(&cpu_ids).context("cannot read per-CPU load")?;
+
+    let control = Control {
+        stop,
+        progress: Default::default(),
+    };
+    let observer = options
+        .live
+        .then(|| {
+            let unit = match plan.spec {
+                WorkloadSpec::Hash { .. } => "hashes",
+                WorkloadSpec::Count { .. } => "adds",
+                _ => "",
+            };
+            LiveLine::for_terminal(control.progress.clone(), unit)
+        })
+        .flatten()
+        .map(|live| Box::new(live) as Box<dyn SampleObserver>);
+    let sampler = Sampler::start(source, writer, options.interval, observer)
+        .context("cannot start the sampler thread")?;
+
+    sampler.wait_for_first_sample();
+    let outcome = if control.stopped() {
+        interrupted_before_start()
+    } else {
+        sampler.event(EventKind::WorkloadStart, None, None);
+        runner::run(&plan, &control, &sampler)
+    };
+    sampler.workload_ended();
+    if outcome.status == Status::Interrupted {
+        sampler.event(EventKind::Interrupt, None, outcome.message.clone());
+    }
+    let end = End {
+        status: outcome.status,
+        result: outcome.result.clone(),
+        wall_s: round_ms(outcome.wall_s),
+        user_s: round_ms(outcome.cpu.user_s),
+        sys_s: round_ms(outcome.cpu.sys_s),
+        message: outcome.message.clone(),
+    };
+    let report = sampler.finish(end, outcome.status != Status::Interrupted);
+
+    let mut summary = RunSummary {
+        dir: dir.clone(),
+        trace: trace_path,
+        report: None,
+        report_error: None,
+        spec: plan.spec.clone(),
+        mode: plan.mode,
+        workers: plan.workers,
+        cpus: plan.cpus.clone(),
+        outcome,
+        samples: report.samples,
+        sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
+        sampler_max_lateness_s: report.max_lateness_s,
+        trace_error: report
+            .write_error
+            .map(|e| format!("writing the trace stopped early: {e}"))
+            .or(report
+                .read_error
+                .map(|e| format!("reading CPU load failed: {e}"))),
+    };
+    if options.render {
+        match crate::report::render_run_folder(&summary.trace, &dir) {
+            Ok(path) => summary.report = Some(path),
+            Err(e) => summary.report_error = Some(format!("{e:#}")),
+        }
+    }
+    Ok(summary)
+}
+
+fn interrupted_before_start() -> WorkloadOutcome {
+    WorkloadOutcome {
+        status: Status::Interrupted,
+        result: None,
+        message: Some("interrupted before the workload started".into()),
+        wall_s: 0.0,
+        cpu: Default::default(),
+        workers: Vec::new(),
+    }
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+impl RunSummary {
+    /// The seed's result line (`(5, 1839773, '00000a6e...')`), if there is a result.
+    pub fn result_line(&self) -> Option<String> {
+        self.outcome.result.as_ref().map(|r| r.seed_line())
+    }
+
+    /// The `time`-like block and where the run folder is.
+    pub fn time_block(&self) -> String {
+        let cpu = self.outcome.cpu;
+        let mut text = format!(
+            "real\t{}\nuser\t{}\nsys\t{}\n",
+            format_time_block_seconds(self.outcome.wall_s),
+            format_time_block_seconds(cpu.user_s),
+            format_time_block_seconds(cpu.sys_s),
+        );
+        text.push_str(&format!("\nsaved\t{}/\n", display_path(&self.dir)));
+        if let Some(report) = &self.report {
+            text.push_str(&format!("report\t{}\n", display_path(report)));
+        }
+        text
+    }
+
+    /// The one JSON object of `--json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "workload": self.spec.kind(),
+            "options": self.spec.to_json(),
+            "mode": self.mode.as_str(),
+            "workers": self.workers,
+            "cpus": self.cpus,
+            "status": self.outcome.status.as_str(),
+            "message": self.outcome.message,
+            "result": self.outcome.result.as_ref().map(WorkloadResult::to_json),
+            "wall_s": round_ms(self.outcome.wall_s),
+            "user_s": round_ms(self.outcome.cpu.user_s),
+            "sys_s": round_ms(self.outcome.cpu.sys_s),
+            "per_worker": self.outcome.workers,
+            "samples": self.samples,
+            "sampler": {
+                "cpu_s": self.sampler_cpu_s,
+                "max_lateness_ms": round_ms(self.sampler_max_lateness_s * 1000.0),
+            },
+            "dir": display_path(&self.dir),
+            "trace": display_path(&self.trace),
+            "report": self.report.as_deref().map(display_path),
+            "report_error": self.report_error,
+            "trace_error": self.trace_error,
+        })
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("hash"), "hash");
+        assert_eq!(shell_quote("2^28"), "2^28");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("<script>"), "'<script>'");
+    }
+}

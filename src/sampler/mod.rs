@@ -1,0 +1,435 @@
+//! The sampler: its own thread that reads every logical CPU's load on deadlines
+//! (sample k at start + k × interval, so it never drifts) and streams each sample
+//! into the trace as it is taken.
+//!
+//! Data sources are behind [`LoadSource`]: /proc/stat on Linux (`procstat`),
+//! sysinfo elsewhere (busy percent only), and a scripted source for tests. The
+//! thread owns the trace writer; the run talks to it through [`Sampler`] methods
+//! (events, end of workload, finish), so every trace line has one writer and the
+//! lines are in time order. Around the workload it takes one sample before the
+//! start and one full interval after the end, so the ramp up and down shows; the
+//! sample at the end of the workload covers the shorter interval it really was.
+
+pub mod procstat;
+
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::os;
+use crate::trace::{CpuLoad, End, Event, EventKind, Sample, TraceWriter};
+use crate::workload::runner::EventSink;
+
+/// Shortest and longest sampling interval accepted.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Somewhere per-CPU load comes from.
+pub trait LoadSource: Send {
+    /// Number of CPUs each reading fills.
+    fn cpu_count(&self) -> usize;
+    /// Fills `out` (one entry per CPU) with the load since the previous reading.
+    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()>;
+}
+
+/// The best source for these CPUs on this system: /proc/stat where it exists,
+/// sysinfo otherwise.
+pub fn default_source(cpus: &[u32]) -> io::Result<Box<dyn LoadSource>> {
+    let proc_stat = Path::new("/proc/stat");
+    if proc_stat.exists() {
+        return Ok(Box::new(procstat::ProcStatSource::open(proc_stat, cpus)?));
+    }
+    Ok(Box::new(SysinfoSource::new(cpus)?))
+}
+
+/// Busy percent per CPU from sysinfo (no user/system split: it is all `usr`).
+pub struct SysinfoSource {
+    system: sysinfo::System,
+    slots: Vec<usize>,
+}
+
+impl SysinfoSource {
+    pub fn new(cpus: &[u32]) -> io::Result<SysinfoSource> {
+        let refresh = sysinfo::RefreshKind::nothing()
+            .with_cpu(sysinfo::CpuRefreshKind::nothing().with_usage());
+        let system = sysinfo::System::new_with_specifics(refresh)
+            .map_err(|e| io::Error::other(format!("sysinfo cannot read CPU usage: {e}")))?;
+        let slots = cpus.iter().map(|&c| c as usize).collect();
+        Ok(SysinfoSource { system, slots })
+    }
+}
+
+impl LoadSource for SysinfoSource {
+    fn cpu_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()> {
+        self.system.refresh_cpu_usage();
+        let cpus = self.system.cpus();
+        for (load, &slot) in out.iter_mut().zip(&self.slots) {
+            let busy = cpus
+                .get(slot)
+                .map_or(0.0, |c| c.usage() as f64)
+                .clamp(0.0, 100.0);
+            *load = CpuLoad {
+                usr: busy,
+                idle: 100.0 - busy,
+                ..CpuLoad::default()
+            };
+        }
+        Ok(())
+    }
+}
+
+/// A source that replays given loads, one row per reading (the last row repeats).
+pub struct ScriptedSource {
+    rows: Vec<Vec<CpuLoad>>,
+    next: usize,
+}
+
+impl ScriptedSource {
+    pub fn new(rows: Vec<Vec<CpuLoad>>) -> ScriptedSource {
+        assert!(!rows.is_empty(), "a scripted source needs at least one row");
+        ScriptedSource { rows, next: 0 }
+    }
+}
+
+impl LoadSource for ScriptedSource {
+    fn cpu_count(&self) -> usize {
+        self.rows[0].len()
+    }
+
+    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()> {
+        let row = &self.rows[self.next.min(self.rows.len() - 1)];
+        out.copy_from_slice(row);
+        self.next += 1;
+        Ok(())
+    }
+}
+
+/// Something that wants to see every sample as it is taken (the live line).
+pub trait SampleObserver: Send {
+    fn on_sample(&mut self, sample: &Sample);
+    /// Called once when sampling ends.
+    fn finish(&mut self) {}
+}
+
+/// What the sampler thread reports when it ends.
+#[derive(Debug, Default)]
+pub struct SamplerReport {
+    pub samples: usize,
+    /// The first error writing the trace; samples after it were not saved.
+    pub write_error: Option<io::Error>,
+    /// The first error reading the load source.
+    pub read_error: Option<io::Error>,
+    /// Largest distance between a periodic sample and its deadline, in seconds.
+    pub max_lateness_s: f64,
+    /// CPU time the sampler thread used.
+    pub cpu: os::CpuTimes,
+}
+
+enum Command {
+    Event(Event),
+    WorkloadEnded(Event),
+    Finish { t: f64, end: End, wait_tail: bool },
+}
+
+/// Handle on the running sampler thread.
+pub struct Sampler {
+    sender: Sender<Command>,
+    first_sample: Mutex<Receiver<()>>,
+    handle: JoinHandle<SamplerReport>,
+    start: Instant,
+}
+
+impl Sampler {
+    /// Starts sampling `source` every `interval` into `writer`. Time 0 is now.
+    pub fn start(
+        source: Box<dyn LoadSource>,
+        writer: TraceWriter,
+        interval: Duration,
+        observer: Option<Box<dyn SampleObserver>>,
+    ) -> io::Result<Sampler> {
+        let (sender, receiver) = mpsc::channel();
+        let (first_sender, first_sample) = mpsc::sync_channel(1);
+        let start = Instant::now();
+        let thread = SamplerThread {
+            source,
+            writer,
+            interval,
+            observer,
+            receiver,
+            first_sender: Some(first_sender),
+            start,
+            last_sample: start,
+            report: SamplerReport::default(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("coreheat-sampler".into())
+            .spawn(move || thread.run())?;
+        Ok(Sampler {
+            sender,
+            first_sample: Mutex::new(first_sample),
+            handle,
+            start,
+        })
+    }
+
+    /// Seconds since the sampler started.
+    pub fn elapsed(&self) -> f64 {
+        seconds(self.start.elapsed())
+    }
+
+    /// Blocks until the first sample (the "before" sample) is taken.
+    pub fn wait_for_first_sample(&self) {
+        if let Ok(receiver) = self.first_sample.lock() {
+            let _ = receiver.recv();
+        }
+    }
+
+    /// Writes an event at the current time.
+    pub fn event(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>) {
+        let _ = self.sender.send(Command::Event(Event {
+            t: self.elapsed(),
+            event: kind,
+            worker,
+            detail,
+        }));
+    }
+
+    /// The workload has ended: sample now (a shorter interval), mark the end, and
+    /// schedule one more sample a full interval later.
+    pub fn workload_ended(&self) {
+        let _ = self.sender.send(Command::WorkloadEnded(Event {
+            t: self.elapsed(),
+            event: EventKind::WorkloadEnd,
+            worker: None,
+            detail: None,
+        }));
+    }
+
+    /// Writes the end line, after the tail sample when `wait_tail`, and stops.
+    pub fn finish(self, end: End, wait_tail: bool) -> SamplerReport {
+        let _ = self.sender.send(Command::Finish {
+            t: self.elapsed(),
+            end,
+            wait_tail,
+        });
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+impl EventSink for Sampler {
+    fn record(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>) {
+        self.event(kind, worker, detail);
+    }
+}
+
+fn seconds(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+struct SamplerThread {
+    source: Box<dyn LoadSource>,
+    writer: TraceWriter,
+    interval: Duration,
+    observer: Option<Box<dyn SampleObserver>>,
+    receiver: Receiver<Command>,
+    first_sender: Option<mpsc::SyncSender<()>>,
+    start: Instant,
+    last_sample: Instant,
+    report: SamplerReport,
+}
+
+/// Shortest interval worth a sample: two ticks of /proc/stat.
+const SHORTEST_SAMPLE: Duration = Duration::from_millis(20);
+
+impl SamplerThread {
+    fn run(mut self) -> SamplerReport {
+        let cpu_before = os::thread_cpu_times();
+        let mut sample = Sample {
+            t: 0.0,
+            cpus: vec![CpuLoad::default(); self.source.cpu_count()],
+        };
+        // The baseline reading: the first sample covers exactly [0, interval].
+        let _ = self.source.read(&mut sample.cpus);
+        let mut tick: u32 = 1;
+        let mut deadline = self.start + self.interval;
+        let mut tail_pending = false;
+        let mut periodic = true;
+        let mut pending_finish: Option<(f64, End)> = None;
+        loop {
+            let command = if periodic || tail_pending {
+                self.receiver
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            } else {
+                self.receiver
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match command {
+                Err(RecvTimeoutError::Timeout) => {
+                    let late = Instant::now().saturating_duration_since(deadline);
+                    self.report.max_lateness_s = self.report.max_lateness_s.max(late.as_secs_f64());
+                    self.take(&mut sample);
+                    if tail_pending {
+                        tail_pending = false;
+                        if let Some((t, end)) = pending_finish.take() {
+                            self.write_end(t.max(sample.t), &end);
+                            break;
+                        }
+                        continue;
+                    }
+                    // Next deadline on the grid; skip ticks missed under load.
+                    let now = Instant::now();
+                    while deadline <= now {
+                        tick += 1;
+                        deadline = self.start + self.interval * tick;
+                    }
+                }
+                Ok(Command::Event(event)) => self.write(|w| w.write_event(&event)),
+                Ok(Command::WorkloadEnded(event)) => {
+                    self.write(|w| w.write_event(&event));
+                    self.take_unless_just_taken(&mut sample);
+                    periodic = false;
+                    tail_pending = true;
+                    deadline = Instant::now() + self.interval;
+                }
+                Ok(Command::Finish { t, end, wait_tail }) => {
+                    if wait_tail && tail_pending {
+                        pending_finish = Some((t, end));
+                        continue;
+                    }
+                    if !tail_pending && periodic {
+                        self.take_unless_just_taken(&mut sample); // the last, shorter interval
+                    }
+                    self.write_end(self.elapsed().max(t), &end);
+                    break;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if let Some(observer) = self.observer.as_mut() {
+            observer.finish();
+        }
+        self.report.cpu = os::thread_cpu_times().minus(cpu_before);
+        self.report
+    }
+
+    fn elapsed(&self) -> f64 {
+        seconds(self.start.elapsed())
+    }
+
+    /// Takes the short sample at the end of the workload, unless a sample was
+    /// taken so recently that the kernel's counters (100 ticks a second) cannot
+    /// have moved: such an interval holds no information.
+    fn take_unless_just_taken(&mut self, sample: &mut Sample) {
+        if self.last_sample.elapsed() >= SHORTEST_SAMPLE {
+            self.take(sample);
+        }
+    }
+
+    /// Reads the source and writes one sample line at the current time.
+    fn take(&mut self, sample: &mut Sample) {
+        self.last_sample = Instant::now();
+        if let Err(e) = self.source.read(&mut sample.cpus) {
+            self.report.read_error.get_or_insert(e);
+            return;
+        }
+        sample.t = self.elapsed();
+        let written = self.report.write_error.is_none();
+        self.write(|w| w.write_sample(sample));
+        if written && self.report.write_error.is_none() {
+            self.report.samples += 1;
+        }
+        if let Some(observer) = self.observer.as_mut() {
+            observer.on_sample(sample);
+        }
+        if let Some(first) = self.first_sender.take() {
+            let _ = first.send(());
+        }
+    }
+
+    fn write(&mut self, action: impl FnOnce(&mut TraceWriter) -> io::Result<()>) {
+        if self.report.write_error.is_none()
+            && let Err(e) = action(&mut self.writer)
+        {
+            self.report.write_error = Some(e);
+        }
+    }
+
+    fn write_end(&mut self, t: f64, end: &End) {
+        self.write(|w| w.write_end(t, end));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Meta, Status, Trace, TraceCpu};
+
+    fn busy(usr: f64) -> CpuLoad {
+        CpuLoad {
+            usr,
+            idle: 100.0 - usr,
+            ..CpuLoad::default()
+        }
+    }
+
+    #[test]
+    fn samples_events_and_end_reach_the_trace_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let meta = Meta {
+            cpus: vec![TraceCpu {
+                cpu: 0,
+                core: 0,
+                package: 0,
+            }],
+            interval_s: 0.1,
+            ..Meta::default()
+        };
+        let writer = TraceWriter::create(&path, &meta).unwrap();
+        let source = ScriptedSource::new(vec![vec![busy(0.0)], vec![busy(10.0)], vec![busy(90.0)]]);
+        let sampler =
+            Sampler::start(Box::new(source), writer, Duration::from_millis(100), None).unwrap();
+        sampler.wait_for_first_sample();
+        sampler.event(EventKind::WorkloadStart, None, None);
+        std::thread::sleep(Duration::from_millis(250));
+        sampler.workload_ended();
+        let end = End {
+            status: Status::Ok,
+            result: None,
+            wall_s: 0.25,
+            user_s: 0.0,
+            sys_s: 0.0,
+            message: None,
+        };
+        let report = sampler.finish(end, true);
+        assert!(report.write_error.is_none());
+
+        let trace = Trace::read(&path).unwrap();
+        assert_eq!(trace.samples.len(), report.samples);
+        // before, two periodic, the short end sample, and the tail.
+        assert!(trace.samples.len() >= 4, "{:?}", trace.samples);
+        assert!(trace.samples.windows(2).all(|w| w[0].t <= w[1].t));
+        assert!((trace.samples[0].t - 0.1).abs() < 0.05);
+        assert_eq!(trace.samples[1].cpus[0].usr, 90.0);
+        let kinds: Vec<EventKind> = trace.events.iter().map(|e| e.event).collect();
+        assert_eq!(
+            kinds,
+            vec![EventKind::WorkloadStart, EventKind::WorkloadEnd]
+        );
+        let last = trace.samples.last().unwrap().t;
+        let end_event = trace.events[1].t;
+        assert!(
+            last - end_event >= 0.09,
+            "tail sample a full interval after the end"
+        );
+        assert_eq!(trace.end.unwrap().1.status, Status::Ok);
+    }
+}

@@ -1,0 +1,587 @@
+//! The trace: coreheat's one data model between measuring and drawing, and its
+//! JSON Lines file (`trace.jsonl`).
+//!
+//! A trace is a header line (`{"format":"coreheat-trace","version":1,"meta":{..}}`),
+//! then sample lines (`{"t":..,"cpus":[{"usr":..,..},..]}`) and event lines
+//! (`{"t":..,"event":".."}`) as they happen, and last an end line
+//! (`{"t":..,"end":{"status":..}}`). The writer flushes every line so a killed run
+//! leaves everything up to its last sample; the reader accepts a trace without an
+//! end line and one whose last line was cut. See docs/trace-format.md.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::WorkloadResult;
+
+pub const FORMAT_NAME: &str = "coreheat-trace";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Percent of one interval that one logical CPU spent in each state, as in
+/// /proc/stat (`nice` is user time at low priority; guest time is inside usr/nice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuLoad {
+    pub usr: f64,
+    pub nice: f64,
+    pub sys: f64,
+    pub idle: f64,
+    pub iowait: f64,
+    pub irq: f64,
+    pub softirq: f64,
+    pub steal: f64,
+}
+
+impl CpuLoad {
+    /// Busy percent: everything but idle and iowait.
+    pub fn busy(&self) -> f64 {
+        self.usr + self.nice + self.sys + self.irq + self.softirq + self.steal
+    }
+
+    /// User-space percent (usr + nice).
+    pub fn user(&self) -> f64 {
+        self.usr + self.nice
+    }
+
+    /// Kernel percent (sys + irq + softirq).
+    pub fn kernel(&self) -> f64 {
+        self.sys + self.irq + self.softirq
+    }
+}
+
+/// One logical CPU as the header lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceCpu {
+    pub cpu: u32,
+    pub core: u32,
+    pub package: u32,
+}
+
+/// Everything known about a run before it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Meta {
+    /// `coreheat 0.1.0`, or the foreign tool a trace was imported from.
+    pub tool: String,
+    pub host: String,
+    pub os: String,
+    pub kernel: String,
+    pub cpu_model: String,
+    pub logical_cpus: usize,
+    pub physical_cores: usize,
+    /// The CPUs sampled, in the order of each sample's `cpus`.
+    pub cpus: Vec<TraceCpu>,
+    pub interval_s: f64,
+    /// RFC 3339 start time.
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The equivalent command line, ready to copy.
+    #[serde(default)]
+    pub command: String,
+    /// What ran: kind and options.
+    #[serde(default)]
+    pub workload: serde_json::Value,
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub workers: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// The CPU each worker was pinned to, when pinned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub worker_cpus: Vec<u32>,
+    /// Remarks for the reader (import notes, for example).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The first line of a trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub version: u32,
+    pub meta: Meta,
+}
+
+/// One sampling interval ending at `t` seconds after the start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub t: f64,
+    pub cpus: Vec<CpuLoad>,
+}
+
+/// Something that happened during a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub t: f64,
+    pub event: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    WorkloadStart,
+    WorkloadEnd,
+    WorkerExit,
+    Interrupt,
+    Note,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The last line of a complete trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct End {
+    pub status: Status,
+    /// The workload's result, tagged with its kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<WorkloadResult>,
+    /// Wall-clock seconds of the workload itself.
+    pub wall_s: f64,
+    /// CPU seconds of the workload in user and kernel mode.
+    pub user_s: f64,
+    pub sys_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EndLine<'a> {
+    t: f64,
+    end: &'a End,
+}
+
+/// Streams a trace to disk, one flushed line at a time.
+pub struct TraceWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    line: Vec<u8>,
+}
+
+impl TraceWriter {
+    /// Creates `path` (which must not exist) and writes the header.
+    pub fn create(path: &Path, meta: &Meta) -> io::Result<TraceWriter> {
+        let file = File::options().write(true).create_new(true).open(path)?;
+        let mut writer = TraceWriter {
+            out: BufWriter::with_capacity(64 * 1024, file),
+            path: path.to_path_buf(),
+            line: Vec::with_capacity(4096),
+        };
+        writer.write_line(&Header {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            meta: meta.clone(),
+        })?;
+        Ok(writer)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
+        self.write_line(sample)
+    }
+
+    pub fn write_event(&mut self, event: &Event) -> io::Result<()> {
+        self.write_line(event)
+    }
+
+    pub fn write_end(&mut self, t: f64, end: &End) -> io::Result<()> {
+        self.write_line(&EndLine { t, end })?;
+        self.out.get_ref().sync_data()
+    }
+
+    /// Serializes into a reused buffer, then hands the whole line to the file in one
+    /// write so a kill leaves either the full line or a cut last line.
+    fn write_line<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, value).map_err(io::Error::other)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
+        self.out.flush()
+    }
+}
+
+/// One line of a trace, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Sample(Sample),
+    Event(Event),
+    End { t: f64, end: End },
+}
+
+/// Errors reading a trace.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: the file is empty; a coreheat trace starts with a header line")]
+    Empty { path: PathBuf },
+    #[error("{path}:{line}: {message}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Longest line accepted; a sample of 4096 CPUs is about 500 kB.
+pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads a trace line by line without holding it in memory.
+pub struct TraceReader<R> {
+    input: R,
+    path: PathBuf,
+    line_number: usize,
+    buffer: Vec<u8>,
+    cpu_count: usize,
+    /// Set when the last line was cut off (a killed writer).
+    pub truncated: bool,
+    header: Header,
+}
+
+#[derive(Deserialize)]
+struct AnyLine {
+    #[serde(default)]
+    t: Option<f64>,
+    #[serde(default)]
+    cpus: Option<Vec<CpuLoad>>,
+    #[serde(default)]
+    event: Option<EventKind>,
+    #[serde(default)]
+    worker: Option<usize>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    end: Option<End>,
+}
+
+impl TraceReader<BufReader<File>> {
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
+        let file = File::open(path).map_err(|source| TraceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::new(BufReader::with_capacity(256 * 1024, file), path)
+    }
+}
+
+impl<R: BufRead> TraceReader<R> {
+    /// Reads the header from `input`; `path` names the input in errors.
+    pub fn new(input: R, path: &Path) -> Result<Self, TraceError> {
+        let mut reader = TraceReader {
+            input,
+            path: path.to_path_buf(),
+            line_number: 0,
+            buffer: Vec::new(),
+            cpu_count: 0,
+            truncated: false,
+            header: Header {
+                format: String::new(),
+                version: 0,
+                meta: Meta::default(),
+            },
+        };
+        if !reader.next_line()? {
+            return Err(TraceError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let header: Header = serde_json::from_slice(&reader.buffer)
+            .map_err(|e| reader.line_error(format!("not a coreheat trace header ({e})")))?;
+        if header.format != FORMAT_NAME {
+            return Err(reader.line_error(format!(
+                "format is '{}', expected '{FORMAT_NAME}'",
+                header.format
+            )));
+        }
+        if header.version != FORMAT_VERSION {
+            return Err(reader.line_error(format!(
+                "trace format version {} is not supported (this coreheat reads version {FORMAT_VERSION})",
+                header.version
+            )));
+        }
+        if header.meta.cpus.is_empty() {
+            return Err(reader.line_error("the header lists no CPUs".into()));
+        }
+        reader.cpu_count = header.meta.cpus.len();
+        reader.header = header;
+        Ok(reader)
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn line_error(&self, message: String) -> TraceError {
+        TraceError::Line {
+            path: self.path.clone(),
+            line: self.line_number,
+            message,
+        }
+    }
+
+    /// Reads the next non-empty line into the buffer; false at the end of input.
+    fn next_line(&mut self) -> Result<bool, TraceError> {
+        loop {
+            self.buffer.clear();
+            let read = self
+                .input
+                .by_ref()
+                .take(MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut self.buffer)
+                .map_err(|source| TraceError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            if read == 0 {
+                return Ok(false);
+            }
+            self.line_number += 1;
+            if self.buffer.len() > MAX_LINE_BYTES {
+                return Err(self.line_error(format!("line longer than {MAX_LINE_BYTES} bytes")));
+            }
+            if self.buffer.iter().any(|b| !b.is_ascii_whitespace()) {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The next record, `None` at the end. A last line that does not parse and has
+    /// no newline is taken as cut off by a killed writer: `truncated` is set.
+    pub fn next_record(&mut self) -> Result<Option<Record>, TraceError> {
+        if self.truncated || !self.next_line()? {
+            return Ok(None);
+        }
+        let complete = self.buffer.last() == Some(&b'\n');
+        match self.parse_record() {
+            Ok(record) => Ok(Some(record)),
+            Err(_) if !complete => {
+                self.truncated = true;
+                Ok(None)
+            }
+            Err(message) => Err(self.line_error(message)),
+        }
+    }
+
+    fn parse_record(&self) -> Result<Record, String> {
+        let line: AnyLine = serde_json::from_slice(&self.buffer).map_err(|e| e.to_string())?;
+        let t = line.t.ok_or("line has no time 't'")?;
+        if !t.is_finite() {
+            return Err("time 't' is not a finite number".into());
+        }
+        if let Some(end) = line.end {
+            return Ok(Record::End { t, end });
+        }
+        if let Some(kind) = line.event {
+            return Ok(Record::Event(Event {
+                t,
+                event: kind,
+                worker: line.worker,
+                detail: line.detail,
+            }));
+        }
+        let cpus = line
+            .cpus
+            .ok_or("line is neither a sample, an event nor the end")?;
+        if cpus.len() != self.cpu_count {
+            return Err(format!(
+                "sample has {} CPUs but the header lists {}",
+                cpus.len(),
+                self.cpu_count
+            ));
+        }
+        Ok(Record::Sample(Sample { t, cpus }))
+    }
+}
+
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Record, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_record().transpose()
+    }
+}
+
+/// A whole trace in memory (fine for tests and short runs; the report streams).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub header: Header,
+    pub samples: Vec<Sample>,
+    pub events: Vec<Event>,
+    pub end: Option<(f64, End)>,
+    pub truncated: bool,
+}
+
+impl Trace {
+    pub fn read(path: &Path) -> Result<Trace, TraceError> {
+        let mut reader = TraceReader::open(path)?;
+        let mut trace = Trace {
+            header: reader.header().clone(),
+            samples: Vec::new(),
+            events: Vec::new(),
+            end: None,
+            truncated: false,
+        };
+        while let Some(record) = reader.next_record()? {
+            match record {
+                Record::Sample(sample) => trace.samples.push(sample),
+                Record::Event(event) => trace.events.push(event),
+                Record::End { t, end } => trace.end = Some((t, end)),
+            }
+        }
+        trace.truncated = reader.truncated;
+        Ok(trace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            tool: "coreheat test".into(),
+            cpus: vec![
+                TraceCpu {
+                    cpu: 0,
+                    core: 0,
+                    package: 0,
+                },
+                TraceCpu {
+                    cpu: 1,
+                    core: 1,
+                    package: 0,
+                },
+            ],
+            interval_s: 1.0,
+            ..Meta::default()
+        }
+    }
+
+    fn load(usr: f64) -> CpuLoad {
+        CpuLoad {
+            usr,
+            idle: 100.0 - usr,
+            ..CpuLoad::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_with_cut_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
+        writer
+            .write_sample(&Sample {
+                t: 1.0,
+                cpus: vec![load(10.0), load(90.0)],
+            })
+            .unwrap();
+        writer
+            .write_event(&Event {
+                t: 1.0,
+                event: EventKind::WorkloadStart,
+                worker: None,
+                detail: None,
+            })
+            .unwrap();
+        writer
+            .write_sample(&Sample {
+                t: 2.0,
+                cpus: vec![load(50.0), load(50.0)],
+            })
+            .unwrap();
+        drop(writer);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"t\":3.0,\"cpus\":[{\"usr\":1");
+        std::fs::write(&path, text).unwrap();
+
+        let trace = Trace::read(&path).unwrap();
+        assert_eq!(trace.samples.len(), 2);
+        assert_eq!(trace.events.len(), 1);
+        assert!(trace.truncated);
+        assert!(trace.end.is_none());
+        assert_eq!(trace.samples[1].cpus[0].usr, 50.0);
+    }
+
+    #[test]
+    fn writer_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        std::fs::write(&path, "mine").unwrap();
+        assert!(TraceWriter::create(&path, &meta()).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    }
+
+    #[test]
+    fn broken_middle_line_is_an_error_with_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
+        writer
+            .write_sample(&Sample {
+                t: 1.0,
+                cpus: vec![load(10.0), load(90.0)],
+            })
+            .unwrap();
+        drop(writer);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("garbage\n{\"t\":2,\"cpus\":[]}\n");
+        std::fs::write(&path, text).unwrap();
+        let err = Trace::read(&path).unwrap_err().to_string();
+        assert!(err.contains(":3:"), "{err}");
+    }
+
+    #[test]
+    fn sample_with_wrong_cpu_count_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
+        writer
+            .write_sample(&Sample {
+                t: 1.0,
+                cpus: vec![load(1.0)],
+            })
+            .unwrap();
+        writer
+            .write_end(
+                1.0,
+                &End {
+                    status: Status::Ok,
+                    result: None,
+                    wall_s: 1.0,
+                    user_s: 0.0,
+                    sys_s: 0.0,
+                    message: None,
+                },
+            )
+            .unwrap();
+        drop(writer);
+        let err = Trace::read(&path).unwrap_err().to_string();
+        assert!(err.contains("1 CPUs but the header lists 2"), "{err}");
+    }
+}

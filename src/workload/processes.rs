@@ -1,0 +1,375 @@
+//! Processes mode, coreheat's side: starts one worker process per worker (the
+//! binary re-executed as `coreheat __worker`), feeds them work over their stdin
+//! in the line protocol of `protocol`, collects their answers from stdout, and
+//! reaps each with its rusage. A worker that dies is named with how it died; on
+//! an interrupt or a failure every worker's stdin is closed, which ends it.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use super::count::split_range;
+use super::hash::HashTarget;
+use super::protocol::{FromWorker, ToWorker};
+use super::runner::{Control, EventSink, Plan, count_result, hash_result};
+use super::schedule::{ChunkScheduler, DEFAULT_CHUNK};
+use super::{WorkerReport, WorkloadOutcome, WorkloadSpec};
+use crate::os::{self, CpuTimes};
+use crate::trace::{EventKind, Status};
+
+/// The hidden subcommand a worker process runs.
+pub const WORKER_SUBCOMMAND: &str = "__worker";
+
+/// Chunks each worker holds at once, so it never waits for the next one.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// A line from a worker, or the end of its output.
+enum Incoming {
+    Message(FromWorker),
+    Garbled(String),
+    Closed,
+}
+
+struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Chunk starts sent and not yet answered.
+    in_flight: VecDeque<u64>,
+    /// The count's answer, once received.
+    sum: Option<u128>,
+    /// How the process ended, once waited for.
+    reaped: Option<(os::ExitStatus, CpuTimes)>,
+}
+
+impl Worker {
+    fn send(&mut self, message: &ToWorker) -> bool {
+        match self.stdin.as_mut() {
+            Some(stdin) => stdin
+                .write_all(message.encode().as_bytes())
+                .and_then(|_| stdin.flush())
+                .is_ok(),
+            None => false,
+        }
+    }
+}
+
+/// Runs the plan's hash or count on worker processes.
+pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
+    let start = Instant::now();
+    let (sender, receiver) = mpsc::channel();
+    let mut workers = Vec::with_capacity(plan.workers);
+    let mut failure = None;
+    for index in 0..plan.workers.max(1) {
+        match spawn_worker(plan, index, sender.clone()) {
+            Ok(worker) => workers.push(worker),
+            Err(message) => {
+                failure = Some(message);
+                break;
+            }
+        }
+    }
+    drop(sender);
+
+    let mut coordinator = Coordinator {
+        workers,
+        receiver,
+        control,
+        failure,
+    };
+    let result = if coordinator.failure.is_some() {
+        None
+    } else {
+        match &plan.spec {
+            WorkloadSpec::Hash {
+                zeros,
+                prefix,
+                engine,
+            } => {
+                let target = HashTarget::new(prefix.as_bytes(), *zeros);
+                coordinator
+                    .hash(&target, *engine)
+                    .map(|nonce| (Some(nonce), target))
+                    .map(|(nonce, target)| (nonce, Some(target)))
+            }
+            WorkloadSpec::Count { n, split } => coordinator.count(*n, *split).map(|_| (None, None)),
+            _ => unreachable!("only hash and count run on worker processes"),
+        }
+    };
+    let Coordinator {
+        mut workers,
+        failure,
+        ..
+    } = coordinator;
+    let reports = reap(plan, &mut workers, events);
+    let wall_s = start.elapsed().as_secs_f64();
+    let cpu = reports.iter().fold(CpuTimes::default(), |acc, r| {
+        acc.plus(CpuTimes {
+            user_s: r.0.user_s,
+            sys_s: r.0.sys_s,
+        })
+    });
+    let death = reports.iter().find_map(|r| r.1.clone());
+    let mut outcome = WorkloadOutcome {
+        status: Status::Ok,
+        result: None,
+        message: None,
+        wall_s,
+        cpu,
+        workers: reports.into_iter().map(|r| r.0).collect(),
+    };
+    if let Some(message) = failure.or(death.filter(|_| result.is_none())) {
+        outcome.status = Status::Failed;
+        outcome.message = Some(message);
+    } else if control.stopped() || result.is_none() {
+        outcome.status = Status::Interrupted;
+        outcome.message = Some("interrupted before the workload finished".into());
+    } else if let Some((nonce, target)) = result {
+        outcome.result = Some(match (&plan.spec, nonce, target) {
+            (WorkloadSpec::Hash { .. }, Some(nonce), Some(target)) => {
+                hash_result(&plan.spec, &target, nonce, control, wall_s)
+            }
+            (WorkloadSpec::Count { n, split }, _, _) => {
+                count_result(*n, *split, workers.iter().filter_map(|w| w.sum).collect())
+            }
+            _ => unreachable!("hash results carry a nonce"),
+        });
+    }
+    outcome
+}
+
+fn worker_exe(plan: &Plan) -> Result<PathBuf, String> {
+    match &plan.worker_exe {
+        Some(path) => Ok(path.clone()),
+        None => std::env::current_exe()
+            .map_err(|e| format!("cannot find the coreheat binary to start workers: {e}")),
+    }
+}
+
+fn spawn_worker(
+    plan: &Plan,
+    index: usize,
+    sender: Sender<(usize, Incoming)>,
+) -> Result<Worker, String> {
+    let exe = worker_exe(plan)?;
+    let mut command = Command::new(&exe);
+    command
+        .arg(WORKER_SUBCOMMAND)
+        .arg("--index")
+        .arg(index.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(cpu) = plan.cpu_of(index) {
+        command.arg("--cpu").arg(cpu.to_string());
+    }
+    let mut child = command.spawn().map_err(|e| {
+        format!(
+            "cannot start worker process {index} ({}): {e}",
+            exe.display()
+        )
+    })?;
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    std::thread::Builder::new()
+        .name(format!("coreheat-reader-{index}"))
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let incoming = match line {
+                    Ok(line) => match FromWorker::decode(&line) {
+                        Ok(message) => Incoming::Message(message),
+                        Err(_) => Incoming::Garbled(line),
+                    },
+                    Err(_) => break,
+                };
+                if sender.send((index, incoming)).is_err() {
+                    return;
+                }
+            }
+            let _ = sender.send((index, Incoming::Closed));
+        })
+        .map_err(|e| format!("cannot start a reader thread: {e}"))?;
+    Ok(Worker {
+        child,
+        stdin,
+        in_flight: VecDeque::new(),
+        sum: None,
+        reaped: None,
+    })
+}
+
+struct Coordinator<'a> {
+    workers: Vec<Worker>,
+    receiver: Receiver<(usize, Incoming)>,
+    control: &'a Control,
+    failure: Option<String>,
+}
+
+/// How often the coordinator looks at the stop flag while waiting.
+const POLL: Duration = Duration::from_millis(20);
+
+impl Coordinator<'_> {
+    /// The next message, or `None` when the run must stop (interrupt or failure).
+    fn next(&mut self) -> Option<(usize, FromWorker)> {
+        loop {
+            if self.control.stopped() || self.failure.is_some() {
+                return None;
+            }
+            match self.receiver.recv_timeout(POLL) {
+                Ok((index, Incoming::Message(FromWorker::Error(text)))) => {
+                    self.failure = Some(format!("worker {index}: {text}"));
+                }
+                Ok((index, Incoming::Message(message))) => return Some((index, message)),
+                Ok((index, Incoming::Garbled(line))) => {
+                    self.failure =
+                        Some(format!("worker {index} sent an unknown message: '{line}'"));
+                }
+                Ok((index, Incoming::Closed)) => {
+                    // The worker closed its output before its work was done: it is
+                    // ending, so waiting for it tells how.
+                    let worker = &mut self.workers[index];
+                    let pid = worker.child.id();
+                    let reaped = os::wait_with_rusage(pid)
+                        .unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default()));
+                    worker.reaped = Some(reaped);
+                    if worker.sum.is_some() && reaped.0.success() {
+                        continue; // a count worker that delivered its sum and left
+                    }
+                    self.failure = Some(format!(
+                        "worker process {index} (pid {pid}) died: {}",
+                        reaped.0.describe()
+                    ));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.failure = Some("all workers are gone".into());
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, index: usize, message: &ToWorker) {
+        if !self.workers[index].send(message) && self.failure.is_none() {
+            self.failure = Some(format!("worker {index} stopped reading its input"));
+        }
+    }
+
+    /// Hands out chunks until the smallest answer is certain; returns it.
+    fn hash(&mut self, target: &HashTarget, engine: super::Engine) -> Option<u64> {
+        let scheduler = ChunkScheduler::new(DEFAULT_CHUNK);
+        let job = ToWorker::Hash {
+            zeros: target.zeros,
+            engine,
+            prefix: target.prefix.clone(),
+        };
+        for index in 0..self.workers.len() {
+            self.send(index, &job);
+            for _ in 0..CHUNKS_IN_FLIGHT {
+                self.hand_out(index, &scheduler);
+            }
+        }
+        while self.workers.iter().any(|w| !w.in_flight.is_empty()) {
+            let (index, message) = self.next()?;
+            if let FromWorker::Done {
+                start,
+                hashes,
+                nonce,
+            } = message
+            {
+                self.workers[index].in_flight.retain(|&s| s != start);
+                self.control.progress.fetch_add(hashes, Ordering::Relaxed);
+                if let Some(nonce) = nonce {
+                    let before = scheduler.best();
+                    scheduler.offer(nonce);
+                    if scheduler.best() != before {
+                        for other in 0..self.workers.len() {
+                            self.send(other, &ToWorker::Best(nonce));
+                        }
+                    }
+                }
+                self.hand_out(index, &scheduler);
+            }
+        }
+        scheduler.best()
+    }
+
+    fn hand_out(&mut self, index: usize, scheduler: &ChunkScheduler) {
+        if let Some(chunk) = scheduler.claim() {
+            self.workers[index].in_flight.push_back(chunk.start);
+            self.send(
+                index,
+                &ToWorker::Chunk {
+                    start: chunk.start,
+                    end: chunk.end,
+                },
+            );
+        }
+    }
+
+    /// Gives every worker its range and waits for every sum.
+    fn count(&mut self, n: u128, split: bool) -> Option<()> {
+        let workers = self.workers.len();
+        for index in 0..workers {
+            let range = if split {
+                split_range(n, workers, index)
+            } else {
+                0..n
+            };
+            self.send(
+                index,
+                &ToWorker::Count {
+                    start: range.start,
+                    end: range.end,
+                },
+            );
+        }
+        while self.workers.iter().any(|w| w.sum.is_none()) {
+            let (index, message) = self.next()?;
+            if let FromWorker::Sum(value) = message {
+                self.workers[index].sum = Some(value);
+            }
+        }
+        Some(())
+    }
+}
+
+/// Closes every worker's input (which ends it) and waits for each, returning its
+/// CPU time and, for a worker that died badly, what happened.
+fn reap(
+    plan: &Plan,
+    workers: &mut [Worker],
+    events: &dyn EventSink,
+) -> Vec<(WorkerReport, Option<String>)> {
+    for worker in workers.iter_mut() {
+        worker.stdin = None;
+    }
+    workers
+        .iter_mut()
+        .enumerate()
+        .map(|(index, worker)| {
+            let pid = worker.child.id();
+            let (status, times) = match worker.reaped {
+                Some(reaped) => reaped,
+                None => os::wait_with_rusage(pid)
+                    .unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default())),
+            };
+            let death = (!status.success()).then(|| {
+                format!(
+                    "worker process {index} (pid {pid}) died: {}",
+                    status.describe()
+                )
+            });
+            events.record(EventKind::WorkerExit, Some(index), Some(status.describe()));
+            let report = WorkerReport {
+                index,
+                cpu: plan.cpu_of(index),
+                user_s: times.user_s,
+                sys_s: times.sys_s,
+            };
+            (report, death)
+        })
+        .collect()
+}

@@ -1,0 +1,427 @@
+//! Runs a workload plan: on the calling thread (serial), on OS threads, or hands
+//! it to the processes coordinator, the idle wait or exec. Measures wall time and
+//! the workers' own CPU time (rusage per thread or per child), so the sampler's
+//! and coordinator's time is never counted as the workload's.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::count::{self, CountOutcome};
+use super::hash::{self, Engine, HashTarget};
+use super::schedule::{ChunkScheduler, DEFAULT_CHUNK};
+use super::{
+    CountResult, HashResult, IdleResult, Mode, WorkerReport, WorkloadOutcome, WorkloadResult,
+    WorkloadSpec, exec, processes,
+};
+use crate::os::{self, CpuTimes};
+use crate::trace::{EventKind, Status};
+
+/// Receives events the workload wants in the trace (worker exits, for example).
+pub trait EventSink: Sync {
+    fn record(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>);
+}
+
+/// An event sink that drops everything.
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn record(&self, _: EventKind, _: Option<usize>, _: Option<String>) {}
+}
+
+/// What a workload shares with the rest of the run while it runs.
+#[derive(Clone, Default)]
+pub struct Control {
+    /// Set (by a signal handler or the caller) to stop the workload early.
+    pub stop: Arc<AtomicBool>,
+    /// Hashes computed or numbers counted so far, for the live line.
+    pub progress: Arc<AtomicU64>,
+}
+
+impl Control {
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// A workload with the workers to run it on.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub spec: WorkloadSpec,
+    pub mode: Mode,
+    pub workers: usize,
+    /// CPU of each worker; empty when not pinned.
+    pub cpus: Vec<u32>,
+    /// The coreheat binary to start worker processes from.
+    pub worker_exe: Option<PathBuf>,
+}
+
+impl Plan {
+    pub fn cpu_of(&self, worker: usize) -> Option<u32> {
+        self.cpus.get(worker).copied()
+    }
+}
+
+/// Runs the plan to its end, an interrupt (`control.stop`) or a failure.
+pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
+    match &plan.spec {
+        WorkloadSpec::Idle { duration } => run_idle(*duration, control),
+        WorkloadSpec::Exec { argv } => exec::run(argv, &plan.cpus, control, events),
+        _ => match plan.mode {
+            Mode::Processes => processes::run(plan, control, events),
+            Mode::Serial | Mode::Threads => run_in_threads(plan, control, events),
+        },
+    }
+}
+
+fn run_idle(duration: Duration, control: &Control) -> WorkloadOutcome {
+    let start = Instant::now();
+    while start.elapsed() < duration && !control.stopped() {
+        std::thread::sleep(
+            (duration.saturating_sub(start.elapsed())).min(Duration::from_millis(20)),
+        );
+    }
+    let wall_s = start.elapsed().as_secs_f64();
+    let interrupted = control.stopped();
+    WorkloadOutcome {
+        status: if interrupted {
+            Status::Interrupted
+        } else {
+            Status::Ok
+        },
+        result: Some(WorkloadResult::Idle(IdleResult {
+            duration_s: (wall_s * 1000.0).round() / 1000.0,
+        })),
+        message: interrupted.then(|| "interrupted".to_string()),
+        wall_s,
+        cpu: CpuTimes::default(),
+        workers: Vec::new(),
+    }
+}
+
+/// What one worker thread hands back.
+enum WorkerPart {
+    Hash,
+    Count(CountOutcome),
+}
+
+/// State the worker threads share.
+struct Shared {
+    /// Workers stop when this is set (interrupt or another worker failed).
+    halt: AtomicBool,
+    failure: Mutex<Option<String>>,
+    finished: AtomicU64,
+}
+
+impl Shared {
+    fn fail(&self, message: String) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure.get_or_insert(message);
+        self.halt.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Serial runs the one worker on the calling thread; threads mode one OS thread
+/// per worker. Both share the same worker body.
+fn run_in_threads(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
+    let workers = if plan.mode == Mode::Serial {
+        1
+    } else {
+        plan.workers.max(1)
+    };
+    let shared = Shared {
+        halt: AtomicBool::new(false),
+        failure: Mutex::new(None),
+        finished: AtomicU64::new(0),
+    };
+    let job = Job::new(&plan.spec);
+    let start = Instant::now();
+    let mut reports: Vec<Option<(WorkerPart, CpuTimes)>> = Vec::new();
+    if plan.mode == Mode::Serial {
+        let affinity = os::current_affinity().ok();
+        reports.push(run_worker(
+            &job,
+            0,
+            workers,
+            plan.cpu_of(0),
+            &shared,
+            control,
+        ));
+        if let (Some(cpus), Some(_)) = (affinity, plan.cpu_of(0)) {
+            let _ = os::set_affinity(&cpus);
+        }
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|index| {
+                    let (job, shared, control) = (&job, &shared, control);
+                    std::thread::Builder::new()
+                        .name(format!("coreheat-worker-{index}"))
+                        .spawn_scoped(scope, move || {
+                            run_worker(job, index, workers, plan.cpu_of(index), shared, control)
+                        })
+                })
+                .collect();
+            while shared.finished.load(Ordering::Acquire) < workers as u64 {
+                if control.stopped() {
+                    shared.halt.store(true, Ordering::Relaxed);
+                }
+                if handles.iter().any(|h| h.is_err()) {
+                    shared.fail("could not start a worker thread".into());
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            for (index, handle) in handles.into_iter().enumerate() {
+                let joined = handle.map(|h| h.join());
+                match joined {
+                    Ok(Ok(report)) => reports.push(report),
+                    Ok(Err(_)) | Err(_) => {
+                        shared.fail(format!("worker thread {index} ended abnormally"));
+                        reports.push(None);
+                    }
+                }
+                events.record(EventKind::WorkerExit, Some(index), None);
+            }
+        });
+    }
+    let wall_s = start.elapsed().as_secs_f64();
+    finish(plan, &job, workers, reports, shared, control, wall_s)
+}
+
+/// The per-run, per-workload data every worker reads.
+enum Job {
+    Hash {
+        target: HashTarget,
+        engine: Engine,
+        scheduler: ChunkScheduler,
+    },
+    Count {
+        n: u128,
+        split: bool,
+    },
+}
+
+impl Job {
+    fn new(spec: &WorkloadSpec) -> Job {
+        match spec {
+            WorkloadSpec::Hash {
+                zeros,
+                prefix,
+                engine,
+            } => Job::Hash {
+                target: HashTarget::new(prefix.as_bytes(), *zeros),
+                engine: engine.resolve().0,
+                scheduler: ChunkScheduler::new(DEFAULT_CHUNK),
+            },
+            WorkloadSpec::Count { n, split } => Job::Count {
+                n: *n,
+                split: *split,
+            },
+            WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => {
+                unreachable!("idle and exec do not run on workers")
+            }
+        }
+    }
+}
+
+/// One worker's whole life: pin, work until done or halted, report its CPU time.
+/// A panic is caught and turned into a failure of the run.
+fn run_worker(
+    job: &Job,
+    index: usize,
+    workers: usize,
+    cpu: Option<u32>,
+    shared: &Shared,
+    control: &Control,
+) -> Option<(WorkerPart, CpuTimes)> {
+    let before = os::thread_cpu_times();
+    let body = || -> Result<WorkerPart, String> {
+        if let Some(cpu) = cpu {
+            os::set_affinity(&[cpu])
+                .map_err(|e| format!("cannot pin worker {index} to CPU {cpu}: {e}"))?;
+        }
+        Ok(match job {
+            Job::Hash {
+                target,
+                engine,
+                scheduler,
+            } => {
+                hash_worker(target, *engine, scheduler, shared, control);
+                WorkerPart::Hash
+            }
+            Job::Count { n, split } => {
+                let range = if *split {
+                    count::split_range(*n, workers, index)
+                } else {
+                    0..*n
+                };
+                WorkerPart::Count(count::sum_range(range, &shared.halt, &control.progress))
+            }
+        })
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    let spent = os::thread_cpu_times().minus(before);
+    shared.finished.fetch_add(1, Ordering::Release);
+    match outcome {
+        Ok(Ok(part)) => Some((part, spent)),
+        Ok(Err(message)) => {
+            shared.fail(message);
+            None
+        }
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            shared.fail(format!("worker thread {index} panicked: {text}"));
+            None
+        }
+    }
+}
+
+fn hash_worker(
+    target: &HashTarget,
+    engine: Engine,
+    scheduler: &ChunkScheduler,
+    shared: &Shared,
+    control: &Control,
+) {
+    if std::env::var_os("COREHEAT_TEST_PANIC_WORKER").is_some() {
+        panic!("COREHEAT_TEST_PANIC_WORKER is set");
+    }
+    while !shared.halt.load(Ordering::Relaxed) {
+        let Some(chunk) = scheduler.claim() else {
+            break;
+        };
+        let outcome = hash::search_range(
+            target,
+            engine,
+            chunk.start,
+            chunk.end,
+            scheduler.best_atomic(),
+        );
+        control
+            .progress
+            .fetch_add(outcome.hashes, Ordering::Relaxed);
+        if let Some(hit) = outcome.hit {
+            scheduler.offer(hit.nonce);
+        }
+    }
+}
+
+/// Turns the workers' parts into the run's outcome.
+fn finish(
+    plan: &Plan,
+    job: &Job,
+    workers: usize,
+    reports: Vec<Option<(WorkerPart, CpuTimes)>>,
+    shared: Shared,
+    control: &Control,
+    wall_s: f64,
+) -> WorkloadOutcome {
+    let worker_reports: Vec<WorkerReport> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| {
+            r.as_ref().map(|(_, t)| WorkerReport {
+                index,
+                cpu: plan.cpu_of(index),
+                user_s: t.user_s,
+                sys_s: t.sys_s,
+            })
+        })
+        .collect();
+    let cpu = worker_reports.iter().fold(CpuTimes::default(), |acc, w| {
+        acc.plus(CpuTimes {
+            user_s: w.user_s,
+            sys_s: w.sys_s,
+        })
+    });
+    let failure = shared
+        .failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let mut outcome = WorkloadOutcome {
+        status: Status::Ok,
+        result: None,
+        message: None,
+        wall_s,
+        cpu,
+        workers: worker_reports,
+    };
+    if let Some(message) = failure {
+        outcome.status = Status::Failed;
+        outcome.message = Some(message);
+        return outcome;
+    }
+    let complete = match job {
+        Job::Hash { scheduler, .. } => scheduler.best().is_some(),
+        Job::Count { .. } => reports
+            .iter()
+            .all(|r| matches!(r, Some((WorkerPart::Count(c), _)) if c.complete)),
+    };
+    if !complete || control.stopped() {
+        outcome.status = Status::Interrupted;
+        outcome.message = Some("interrupted before the workload finished".into());
+        return outcome;
+    }
+    outcome.result = Some(match job {
+        Job::Hash {
+            target, scheduler, ..
+        } => hash_result(
+            &plan.spec,
+            target,
+            scheduler.best().unwrap_or(0),
+            control,
+            wall_s,
+        ),
+        Job::Count { n, split } => {
+            let sums = reports
+                .iter()
+                .filter_map(|r| match r {
+                    Some((WorkerPart::Count(c), _)) => Some(c.sum),
+                    _ => None,
+                })
+                .collect();
+            count_result(*n, *split, sums)
+        }
+    });
+    let _ = workers;
+    outcome
+}
+
+/// The hash result for a found nonce (digest recomputed with sha2).
+pub(crate) fn hash_result(
+    spec: &WorkloadSpec,
+    target: &HashTarget,
+    nonce: u64,
+    control: &Control,
+    wall_s: f64,
+) -> WorkloadResult {
+    let engine = match spec {
+        WorkloadSpec::Hash { engine, .. } => engine.resolve().1.to_string(),
+        _ => String::new(),
+    };
+    let hashes = control.progress.load(Ordering::Relaxed);
+    WorkloadResult::Hash(HashResult {
+        zeros: target.zeros,
+        prefix: String::from_utf8_lossy(&target.prefix).into_owned(),
+        nonce,
+        digest: hash::to_hex(&hash::reference_digest(&target.prefix, nonce)),
+        hashes,
+        hashes_per_s: if wall_s > 0.0 {
+            hashes as f64 / wall_s
+        } else {
+            0.0
+        },
+        engine,
+    })
+}
+
+/// The count result: per-worker sums, or their total with `split`.
+pub(crate) fn count_result(n: u128, split: bool, sums: Vec<u128>) -> WorkloadResult {
+    let sums = if split { vec![sums.iter().sum()] } else { sums };
+    WorkloadResult::Count(CountResult { n, split, sums })
+}
