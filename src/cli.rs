@@ -74,7 +74,7 @@ pub struct RunCommand {
     #[command(flatten)]
     pub flags: RunFlags,
     /// Number of workers [default: logical CPUs; serial: 1].
-    #[arg(long, global = true, value_parser = parse_workers)]
+    #[arg(long, global = true, value_parser = parse_workers, allow_negative_numbers = true)]
     pub workers: Option<usize>,
     #[command(subcommand)]
     pub workload: WorkloadCommand,
@@ -95,7 +95,7 @@ pub enum WorkloadCommand {
 #[derive(Debug, Clone, Args)]
 pub struct HashArgs {
     /// Leading hex zeros wanted (0 to 128).
-    #[arg(long, short = 'z', default_value_t = 7, value_parser = parse_zeros)]
+    #[arg(long, short = 'z', default_value_t = 7, value_parser = parse_zeros, allow_negative_numbers = true)]
     pub zeros: u32,
     /// Text hashed before the digits of n.
     #[arg(long, default_value = "")]
@@ -108,7 +108,7 @@ pub struct HashArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CountArgs {
     /// How many numbers each worker sums (1 to 2^64; 268435456 or 2^28).
-    #[arg(long, short = 'n', default_value = "2^32", value_parser = parse_n)]
+    #[arg(long, short = 'n', default_value = "2^33", value_parser = parse_n, allow_negative_numbers = true)]
     pub n: u128,
     /// Divide 0..N among the workers instead of each summing all of it.
     #[arg(long)]

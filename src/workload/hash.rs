@@ -273,7 +273,8 @@ pub const STOP_CHECK_EVERY: u64 = 4096;
 ///
 /// `best` holds the smallest nonce any worker has found so far (u64::MAX for none);
 /// the search gives up as soon as the nonce it is at is larger, because nothing it
-/// could still find would be the answer. `engine` must be a resolved engine.
+/// could still find would be the answer. `Auto` and `Simd` use the widest SIMD
+/// kernel the CPU has, and the scalar engine where it has none.
 pub fn search_range(
     target: &HashTarget,
     engine: Engine,
@@ -286,9 +287,9 @@ pub fn search_range(
     while piece_start < end {
         let piece_end = end.min(next_digit_boundary(piece_start));
         let outcome = match engine {
-            Engine::Simd => simd::search_piece(target, piece_start, piece_end, best)
+            Engine::Scalar => search_piece_scalar(target, piece_start, piece_end, best),
+            Engine::Simd | Engine::Auto => simd::search_piece(target, piece_start, piece_end, best)
                 .unwrap_or_else(|| search_piece_scalar(target, piece_start, piece_end, best)),
-            _ => search_piece_scalar(target, piece_start, piece_end, best),
         };
         hashes += outcome.hashes;
         if outcome.hit.is_some() {

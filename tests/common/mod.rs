@@ -1,0 +1,84 @@
+//! Helpers shared by the integration tests: run the real binary in a scratch
+//! folder, find the run folder it made, read its trace.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use coreheat::trace::Trace;
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_coreheat"))
+}
+
+/// A scratch working directory with its own `reports/`.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(bin());
+        command.args(args).current_dir(self.path());
+        command
+    }
+
+    /// Runs coreheat and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("coreheat runs")
+    }
+
+    /// Runs coreheat, asserts success, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "coreheat {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs coreheat with --json and returns the parsed object.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let stdout = self.ok(&all);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}"))
+    }
+
+    /// The run folders under reports/, oldest first.
+    pub fn run_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.path().join("reports"))
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    }
+}
+
+pub fn read_trace(path: &Path) -> Trace {
+    Trace::read(path).unwrap_or_else(|e| panic!("trace {}: {e}", path.display()))
+}
+
+/// The known answers of REFERENCE.md: (zeros, prefix, nonce, digest start).
+pub const KNOWN: &[(u32, &str, u64, &str)] = &[
+    (1, "", 5, "06df05371981a237"),
+    (2, "", 61, "00819bedf0933e1d"),
+    (3, "", 1533, "00066d42e36caacd"),
+    (4, "", 288946, "000090a38f4207db"),
+    (5, "", 1839773, "00000a6e66e4f6b265dd66a431cad21e"),
+    (4, "block42:", 6816, "0000"),
+];

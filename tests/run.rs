@@ -1,0 +1,459 @@
+//! `coreheat run` end to end: the real binary, real threads and processes, the
+//! known answers, the trace on disk, the printed blocks and bad input.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{KNOWN, Scratch, read_trace};
+use coreheat::trace::{EventKind, Status};
+
+const FAST: &[&str] = &["--interval", "100ms"];
+
+fn args<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["run"];
+    all.extend_from_slice(head);
+    all.extend_from_slice(FAST);
+    all.extend_from_slice(tail);
+    all
+}
+
+#[test]
+fn hash_finds_the_known_answers_in_every_mode() {
+    let scratch = Scratch::new();
+    let configurations: &[&[&str]] = &[
+        &["--mode", "serial"],
+        &["--mode", "threads", "--workers", "1"],
+        &["--mode", "threads", "--workers", "2"],
+        &["--mode", "threads", "--workers", "3"],
+        &["--mode", "processes", "--workers", "1"],
+        &["--mode", "processes", "--workers", "3"],
+    ];
+    for configuration in configurations {
+        for &(zeros, prefix, nonce, digest) in [KNOWN[4], KNOWN[5]].iter() {
+            let zeros = zeros.to_string();
+            let json = scratch.json(&args(
+                configuration,
+                &["hash", "--zeros", &zeros, "--prefix", prefix],
+            ));
+            let result = &json["result"];
+            assert_eq!(
+                result["nonce"], nonce,
+                "{configuration:?} Z={zeros} prefix {prefix:?}"
+            );
+            assert!(result["digest"].as_str().unwrap().starts_with(digest));
+            assert_eq!(result["prefix"], prefix);
+            assert!(result["hashes"].as_u64().unwrap() > nonce);
+            assert_eq!(json["status"], "ok");
+        }
+    }
+}
+
+#[test]
+fn hash_is_right_with_many_more_workers_than_cpus() {
+    let scratch = Scratch::new();
+    for (mode, workers) in [("threads", "64"), ("processes", "16")] {
+        for &(zeros, prefix, nonce, _) in &KNOWN[..4] {
+            let zeros = zeros.to_string();
+            let json = scratch.json(&args(
+                &["--mode", mode, "--workers", workers],
+                &["hash", "--zeros", &zeros, "--prefix", prefix],
+            ));
+            assert_eq!(json["result"]["nonce"], nonce, "{mode} {workers} Z={zeros}");
+            assert_eq!(
+                json["workers"].as_u64().unwrap(),
+                workers.parse::<u64>().unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_engine_gives_the_same_answer() {
+    let scratch = Scratch::new();
+    for engine in ["scalar", "simd", "auto"] {
+        let json = scratch.json(&args(
+            &["--mode", "serial"],
+            &["hash", "--zeros", "5", "--engine", engine],
+        ));
+        assert_eq!(json["result"]["nonce"], 1839773, "{engine}");
+    }
+}
+
+#[test]
+fn hash_prints_the_seed_line_and_time_block() {
+    let scratch = Scratch::new();
+    let stdout = scratch.ok(&args(
+        &["--mode", "threads", "--workers", "2"],
+        &["hash", "--zeros", "5"],
+    ));
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "(5, 1839773, '00000a6e66e4f6b265dd66a431cad21e65d0af4f9a88f83838545248ae2eaf326327b357cdc856ad10e94070afb2e559c4b374667f5bdd58aa5b3bdeec27cf5f')"
+    );
+    for word in [
+        "real\t0m",
+        "user\t0m",
+        "sys\t0m",
+        "saved\treports/",
+        "report\treports/",
+    ] {
+        assert!(stdout.contains(word), "missing {word:?} in\n{stdout}");
+    }
+}
+
+#[test]
+fn count_sums_are_exact_in_every_mode() {
+    let scratch = Scratch::new();
+    let stdout = scratch.ok(&args(
+        &["--mode", "threads", "--workers", "2"],
+        &["count", "--n", "2^26"],
+    ));
+    assert_eq!(
+        stdout.lines().next().unwrap(),
+        "[2251799780130816, 2251799780130816]"
+    );
+
+    let stdout = scratch.ok(&args(
+        &["--mode", "processes", "--workers", "2"],
+        &["count", "--n", "268435456"],
+    ));
+    assert_eq!(
+        stdout.lines().next().unwrap(),
+        "[36028796884746240, 36028796884746240]"
+    );
+
+    let stdout = scratch.ok(&args(&["--mode", "serial"], &["count", "--n", "2^28"]));
+    assert_eq!(stdout.lines().next().unwrap(), "[36028796884746240]");
+
+    for mode in ["threads", "processes"] {
+        let json = scratch.json(&args(
+            &["--mode", mode, "--workers", "3"],
+            &["count", "--n", "2^28", "--split"],
+        ));
+        assert_eq!(
+            json["result"]["sums"],
+            serde_json::json!([36028796884746240u64]),
+            "{mode}"
+        );
+        assert_eq!(json["result"]["split"], true);
+        assert_eq!(json["per_worker"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[test]
+fn count_near_the_top_of_u64_is_exact() {
+    // 3 workers split 0..2^64 would take forever; one small odd N checks the
+    // u128 path end to end instead: sum of 0..999_999_999 = 499999999500000000.
+    let scratch = Scratch::new();
+    let json = scratch.json(&args(
+        &["--mode", "threads", "--workers", "2"],
+        &["count", "--n", "1e9", "--split"],
+    ));
+    assert_eq!(
+        json["result"]["sums"],
+        serde_json::json!([499999999500000000u64])
+    );
+}
+
+#[test]
+fn idle_records_a_baseline() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&["run", "--interval", "100ms", "idle", "--duration", "500ms"]);
+    assert_eq!(json["workload"], "idle");
+    let trace = read_trace(
+        std::path::Path::new(scratch.path())
+            .join(json["trace"].as_str().unwrap())
+            .as_path(),
+    );
+    assert!(trace.samples.len() >= 6, "{} samples", trace.samples.len());
+    let (_, end) = trace.end.unwrap();
+    assert_eq!(end.status, Status::Ok);
+    assert!(end.wall_s >= 0.5);
+}
+
+#[test]
+fn the_trace_holds_header_samples_events_and_end() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&args(
+        &["--mode", "threads", "--workers", "2", "--title", "my run"],
+        &["count", "--n", "2^30"],
+    ));
+    let trace_path = scratch.path().join(json["trace"].as_str().unwrap());
+    let first_line = std::fs::read_to_string(&trace_path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        first_line.starts_with(r#"{"format":"coreheat-trace","version":1,"meta":{"#),
+        "{first_line}"
+    );
+
+    let trace = read_trace(&trace_path);
+    let meta = &trace.header.meta;
+    assert!(meta.tool.starts_with("coreheat "));
+    assert_eq!(meta.cpus.len(), meta.logical_cpus);
+    assert_eq!(meta.interval_s, 0.1);
+    assert_eq!(meta.title.as_deref(), Some("my run"));
+    assert_eq!(meta.workload["kind"], "count");
+    assert!(
+        meta.command
+            .starts_with("coreheat run --mode threads --workers 2")
+    );
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(&meta.start).is_ok(),
+        "{}",
+        meta.start
+    );
+
+    let start = trace
+        .events
+        .iter()
+        .find(|e| e.event == EventKind::WorkloadStart)
+        .unwrap()
+        .t;
+    let end = trace
+        .events
+        .iter()
+        .find(|e| e.event == EventKind::WorkloadEnd)
+        .unwrap()
+        .t;
+    let times: Vec<f64> = trace.samples.iter().map(|s| s.t).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(
+        times[0] <= start + 1e-9,
+        "a sample before the workload: {times:?} start {start}"
+    );
+    assert!(
+        *times.last().unwrap() >= end + 0.09,
+        "a sample a full interval after the end"
+    );
+    for sample in &trace.samples {
+        assert_eq!(sample.cpus.len(), meta.cpus.len());
+        for load in &sample.cpus {
+            let total = load.usr
+                + load.nice
+                + load.sys
+                + load.idle
+                + load.iowait
+                + load.irq
+                + load.softirq
+                + load.steal;
+            assert!(total == 0.0 || (total - 100.0).abs() < 0.1, "{load:?}");
+        }
+    }
+    let busiest = trace
+        .samples
+        .iter()
+        .map(|s| s.cpus.iter().map(|c| c.busy()).sum::<f64>())
+        .fold(0.0, f64::max);
+    assert!(busiest > 100.0, "two busy workers should show: {busiest}");
+    let (_, end_line) = trace.end.unwrap();
+    assert_eq!(end_line.status, Status::Ok);
+    assert!(end_line.user_s > 0.0);
+    assert!(end_line.result.is_some());
+}
+
+#[test]
+fn json_has_every_field_of_the_contract() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&args(
+        &["--mode", "processes", "--workers", "2"],
+        &["hash", "--zeros", "4"],
+    ));
+    for key in [
+        "workload", "mode", "workers", "result", "wall_s", "user_s", "sys_s", "samples", "report",
+        "trace",
+    ] {
+        assert!(!json[key].is_null(), "missing {key} in {json}");
+    }
+    for key in [
+        "zeros",
+        "prefix",
+        "nonce",
+        "digest",
+        "hashes",
+        "hashes_per_s",
+    ] {
+        assert!(
+            !json["result"][key].is_null(),
+            "missing result.{key} in {json}"
+        );
+    }
+    assert_eq!(json["workload"], "hash");
+    assert_eq!(json["mode"], "processes");
+    assert!(
+        scratch
+            .path()
+            .join(json["report"].as_str().unwrap())
+            .is_file()
+    );
+}
+
+#[test]
+fn run_folders_are_new_and_never_reused() {
+    let scratch = Scratch::new();
+    scratch.ok(&args(&["-q"], &["hash", "--zeros", "2"]));
+    scratch.ok(&args(&["-q"], &["hash", "--zeros", "2"]));
+    let dirs = scratch.run_dirs();
+    assert_eq!(dirs.len(), 2, "{dirs:?}");
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.contains("-hash-z2-threads-"), "{name}");
+        assert!(dir.join("trace.jsonl").is_file());
+    }
+}
+
+#[test]
+fn out_folder_with_a_trace_is_never_overwritten() {
+    let scratch = Scratch::new();
+    let out = scratch.path().join("mine");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("trace.jsonl"), "precious").unwrap();
+    let output = scratch.run(&["run", "--out", "mine", "hash", "--zeros", "1"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--out") && stderr.contains("never overwrites"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("trace.jsonl")).unwrap(),
+        "precious"
+    );
+
+    scratch.ok(&[
+        "run",
+        "--out",
+        "fresh/run1",
+        "--interval",
+        "100ms",
+        "-q",
+        "hash",
+        "--zeros",
+        "1",
+    ]);
+    assert!(scratch.path().join("fresh/run1/trace.jsonl").is_file());
+    assert!(scratch.path().join("fresh/run1/report.html").is_file());
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let scratch = Scratch::new();
+    let stdout = scratch.ok(&args(&["--quiet"], &["hash", "--zeros", "2"]));
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+#[test]
+fn bad_input_is_one_clear_line_before_anything_runs() {
+    let scratch = Scratch::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--workers", "0", "hash"], "--workers"),
+        (&["run", "hash", "--zeros", "129"], "--zeros"),
+        (&["run", "hash", "--zeros", "-1"], "--zeros"),
+        (&["run", "count", "--n", "0"], "--n"),
+        (&["run", "count", "--n", "2^64+1"], "--n"),
+        (&["run", "count", "--n", "18446744073709551617"], "--n"),
+        (&["run", "idle", "--duration", "ten"], "--duration"),
+        (&["run", "--interval", "50ms", "idle"], "--interval"),
+        (&["run", "--interval", "2h", "idle"], "--interval"),
+        (&["run", "--mode", "fibers", "hash"], "--mode"),
+        (
+            &["run", "--mode", "serial", "--workers", "2", "hash"],
+            "--workers",
+        ),
+        (&["run", "--pin", "0-999", "hash"], "--pin"),
+        (&["run", "--pin", "sideways", "hash"], "--pin"),
+        (&["run", "hash", "--engine", "gpu"], "--engine"),
+    ];
+    for (argv, flag) in cases {
+        let output = scratch.run(argv);
+        assert!(!output.status.success(), "{argv:?} should fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{argv:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{argv:?}: {stderr}");
+    }
+    assert!(
+        scratch.run_dirs().is_empty(),
+        "nothing ran, so no run folder"
+    );
+}
+
+/// Process ids whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The parent pid is the second field after the ")" closing the name.
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let ppid: u32 = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if ppid == parent {
+            children.push(pid);
+        }
+    }
+    children
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            !stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+                .unwrap_or(false)
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn worker_processes_end_when_coreheat_is_killed() {
+    let scratch = Scratch::new();
+    let mut child = scratch
+        .command(&[
+            "run",
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+            "-q",
+            "count",
+            "--n",
+            "2^40",
+        ])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let workers = loop {
+        let workers = children_of(child.id());
+        if workers.len() == 2 || Instant::now() > deadline {
+            break workers;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(workers.len(), 2, "two worker processes started");
+    child.kill().unwrap(); // SIGKILL: no handler runs
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while workers.iter().any(|&w| alive(w)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let orphans: Vec<u32> = workers.iter().copied().filter(|&w| alive(w)).collect();
+    for &pid in &orphans {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+    assert!(orphans.is_empty(), "workers outlived coreheat: {orphans:?}");
+}
