@@ -10,6 +10,7 @@
 //! - [`trace`]: the data model and its JSON Lines file;
 //! - [`report`]: HTML and PNG drawn from a saved trace;
 //! - [`import`]: dstat and mpstat files read into the same data model;
+//! - [`tracer`]: sample the CPUs around any code of your own;
 //! - [`run`] and [`sweep`]: the `run` and `sweep` commands end to end;
 //! - [`topology`], [`machine`]: what the machine is.
 
@@ -28,5 +29,6 @@ pub mod sampler;
 pub mod sweep;
 pub mod topology;
 pub mod trace;
+pub mod tracer;
 pub mod units;
 pub mod workload;

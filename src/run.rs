@@ -9,14 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::live::LiveLine;
 use crate::machine::Machine;
 use crate::outdir;
-use crate::sampler::{self, MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Sampler};
-use crate::trace::{End, EventKind, Meta, Status, TraceWriter};
+use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver};
+use crate::trace::{End, Meta, Status};
+use crate::tracer::Tracer;
 use crate::units::format_time_block_seconds;
 use crate::workload::hash::{MAX_PREFIX_BYTES, MAX_ZEROS};
 use crate::workload::pin::PinSpec;
@@ -264,51 +265,32 @@ pub fn run_on(
         Some(dir) => outdir::prepare_exact(dir)?,
         None => outdir::create_unique(&options.reports_root, &run_label(&plan))?,
     };
-    let trace_path = dir.join(outdir::TRACE_FILE);
-    let writer = TraceWriter::create(&trace_path, &meta)
-        .with_context(|| format!("cannot create {}", trace_path.display()))?;
-    let cpu_ids: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
-    let source = sampler::default_source(&cpu_ids).context("cannot read per-CPU load")?;
-
     let control = Control {
         stop,
         progress: Default::default(),
     };
     let observer = options
         .live
-        .then(|| {
-            let unit = match plan.spec {
-                WorkloadSpec::Hash { .. } => "hashes",
-                WorkloadSpec::Count { .. } => "adds",
-                _ => "",
-            };
-            LiveLine::for_terminal(control.progress.clone(), unit)
-        })
+        .then(|| LiveLine::for_terminal(control.progress.clone(), progress_unit(&plan.spec)))
         .flatten()
         .map(|live| Box::new(live) as Box<dyn SampleObserver>);
-    let sampler = Sampler::start(source, writer, options.interval, observer)
-        .context("cannot start the sampler thread")?;
+    let tracer = Tracer::start(&dir, &meta, options.interval, observer)?;
+    let trace_path = tracer.trace_path().to_path_buf();
 
-    sampler.wait_for_first_sample();
     let outcome = if control.stopped() {
         interrupted_before_start()
     } else {
-        sampler.event(EventKind::WorkloadStart, None, None);
-        runner::run(&plan, &control, &sampler)
+        tracer.workload_started();
+        runner::run(&plan, &control, tracer.events())
     };
-    sampler.workload_ended();
-    if outcome.status == Status::Interrupted {
-        sampler.event(EventKind::Interrupt, None, outcome.message.clone());
-    }
-    let end = End {
+    let report = tracer.finish(End {
         status: outcome.status,
         result: outcome.result.clone(),
         wall_s: round_ms(outcome.wall_s),
         user_s: round_ms(outcome.cpu.user_s),
         sys_s: round_ms(outcome.cpu.sys_s),
         message: outcome.message.clone(),
-    };
-    let report = sampler.finish(end, outcome.status != Status::Interrupted);
+    });
 
     let mut summary = RunSummary {
         dir: dir.clone(),
@@ -337,6 +319,15 @@ pub fn run_on(
         }
     }
     Ok(summary)
+}
+
+/// What the live line counts for a workload.
+fn progress_unit(spec: &WorkloadSpec) -> &'static str {
+    match spec {
+        WorkloadSpec::Hash { .. } => "hashes",
+        WorkloadSpec::Count { .. } => "adds",
+        _ => "",
+    }
 }
 
 fn interrupted_before_start() -> WorkloadOutcome {

@@ -1,0 +1,52 @@
+//! Reads a coreheat trace (even one from a killed run) and prints each CPU's
+//! mean and peak load, streaming the file without holding it in memory.
+//!
+//!     cargo run --example summarize_trace -- reports/<run>/trace.jsonl
+
+use std::path::PathBuf;
+
+fn main() -> anyhow::Result<()> {
+    let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
+        anyhow::bail!("usage: summarize_trace TRACE.jsonl");
+    };
+    let summary = coreheat::report::summarize_trace(&path)?;
+    let meta = &summary.meta;
+    println!(
+        "{} on {} ({}), {} samples over {:.1}s",
+        meta.command,
+        meta.host,
+        meta.cpu_model,
+        summary.sample_count,
+        summary.duration()
+    );
+    if let Some((_, end)) = &summary.end {
+        println!(
+            "status {}, wall {:.3}s, user {:.3}s, sys {:.3}s",
+            end.status.as_str(),
+            end.wall_s,
+            end.user_s,
+            end.sys_s
+        );
+    } else {
+        println!("no end line: the run was cut short");
+    }
+    println!(
+        "{:>6} {:>5} {:>10} {:>9} {:>7} {:>7}",
+        "cpu", "core", "mean busy", "max busy", "usr", "sys"
+    );
+    for (cpu, sums) in meta.cpus.iter().zip(&summary.totals) {
+        match sums.mean() {
+            Some(mean) => println!(
+                "{:>6} {:>5} {:>9.1}% {:>8.1}% {:>6.1}% {:>6.1}%",
+                format!("cpu{}", cpu.cpu),
+                cpu.core,
+                mean.busy(),
+                sums.max_busy,
+                mean.user(),
+                mean.kernel()
+            ),
+            None => println!("{:>6} {:>5}  no data", format!("cpu{}", cpu.cpu), cpu.core),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! The report: report.html and the PNGs of real runs, drawn again by `coreheat
+//! render` (also from a trace cut short), escaping of user text, the library
+//! example, and what a person sees in real headless Chromium.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Scratch;
+
+fn run_folder(scratch: &Scratch, args: &[&str]) -> PathBuf {
+    let mut all = vec!["run", "--interval", "100ms"];
+    all.extend_from_slice(args);
+    let json = scratch.json(&all);
+    scratch.path().join(json["dir"].as_str().unwrap())
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+#[test]
+fn every_run_leaves_a_report_and_pngs_that_decode() {
+    let scratch = Scratch::new();
+    let dir = run_folder(
+        &scratch,
+        &[
+            "--mode",
+            "threads",
+            "--workers",
+            "2",
+            "count",
+            "--n",
+            "2^29",
+        ],
+    );
+    for name in ["trace.jsonl", "report.html", "heatmap.png", "cores.png"] {
+        assert!(dir.join(name).is_file(), "missing {name}");
+    }
+    for png in ["heatmap.png", "cores.png"] {
+        let (width, height) = png_size(&dir.join(png));
+        assert_eq!(width, 1200, "{png}");
+        assert!(height >= 300, "{png} is {height} px high");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for text in [
+        "<!DOCTYPE html>",
+        "Per-CPU heat map",
+        "dstat view",
+        "Per-CPU summary",
+        "[144115187807420416, 144115187807420416]",
+        "coreheat run --mode threads --workers 2",
+        "data:image/png;base64,",
+    ] {
+        assert!(html.contains(text), "report lacks {text:?}");
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network references"
+    );
+    let mode = std::fs::metadata(dir.join("report.html")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(mode.permissions().mode() & 0o777, 0o644);
+}
+
+#[test]
+fn user_text_is_escaped_everywhere() {
+    let scratch = Scratch::new();
+    let dir = run_folder(
+        &scratch,
+        &[
+            "--title",
+            "<b>bold</b> & co",
+            "--mode",
+            "serial",
+            "hash",
+            "--zeros",
+            "1",
+            "--prefix",
+            "<script>alert(1)</script>",
+        ],
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        !html.contains("<script>"),
+        "a script tag from the prefix reached the page"
+    );
+    assert!(
+        !html.contains("<b>bold"),
+        "markup from the title reached the page"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || html.contains("&#60;script&#62;"),
+        "prefix shown as text"
+    );
+    assert!(
+        html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; co") || html.contains("&#60;b&#62;bold"),
+        "title shown as text"
+    );
+}
+
+#[test]
+fn render_draws_a_trace_cut_short_with_a_banner() {
+    let scratch = Scratch::new();
+    let dir = run_folder(&scratch, &["--mode", "serial", "hash", "--zeros", "3"]);
+    // Simulate a killed writer: drop the end line and cut the last sample in half.
+    let trace = dir.join("trace.jsonl");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"end\"")).collect();
+    let last = lines.pop().unwrap();
+    let cut = format!("{}\n{}", lines.join("\n"), &last[..last.len() / 2]);
+    let killed = scratch.path().join("killed");
+    std::fs::create_dir(&killed).unwrap();
+    std::fs::write(killed.join("trace.jsonl"), cut).unwrap();
+
+    let stdout = scratch.ok(&["render", "killed/trace.jsonl"]);
+    assert!(stdout.trim().ends_with("killed/report.html"), "{stdout}");
+    let html = std::fs::read_to_string(killed.join("report.html")).unwrap();
+    assert!(html.contains("no end line"), "banner for a run cut short");
+    assert!(killed.join("heatmap.png").is_file() && killed.join("cores.png").is_file());
+
+    // Drawing a run folder again replaces only its own drawings.
+    let before = std::fs::read(dir.join("trace.jsonl")).unwrap();
+    scratch.ok(&["render", dir.join("trace.jsonl").to_str().unwrap()]);
+    assert_eq!(std::fs::read(dir.join("trace.jsonl")).unwrap(), before);
+}
+
+#[test]
+fn render_out_never_overwrites_a_report() {
+    let scratch = Scratch::new();
+    let dir = run_folder(&scratch, &["--mode", "serial", "hash", "--zeros", "1"]);
+    let trace = dir.join("trace.jsonl");
+    scratch.ok(&["render", trace.to_str().unwrap(), "--out", "copy"]);
+    assert!(scratch.path().join("copy/report.html").is_file());
+    let output = scratch.run(&["render", trace.to_str().unwrap(), "--out", "copy"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already holds report.html"));
+}
+
+#[test]
+fn the_library_example_traces_a_closure() {
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/trace_closure");
+    assert!(
+        example.is_file(),
+        "cargo test builds the examples: {}",
+        example.display()
+    );
+    let scratch = Scratch::new();
+    let out = scratch.path().join("closure");
+    let output = Command::new(&example).arg(&out).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("report"), "{stdout}");
+    let trace = common::read_trace(&out.join("trace.jsonl"));
+    assert!(trace.samples.len() >= 3);
+    assert_eq!(trace.header.meta.workload["kind"], "closure");
+    assert!(out.join("report.html").is_file());
+}
+
+/// Real headless Chromium: the page shows one heat-map row per CPU with its
+/// label, and a screenshot is taken.
+#[test]
+fn chromium_shows_one_row_per_cpu() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium (.ci/run installs it)"
+        );
+        eprintln!("chromium not installed: skipping the browser check");
+        return;
+    };
+    let scratch = Scratch::new();
+    let dir = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^29"]);
+    let cpus = common::read_trace(&dir.join("trace.jsonl"))
+        .header
+        .meta
+        .cpus;
+    let url = format!("file://{}", dir.join("report.html").display());
+    let profile = scratch.path().join("chromium-profile");
+    let common_flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ];
+    let profile_flag = format!("--user-data-dir={}", profile.display());
+    let dom = Command::new(chromium)
+        .args(common_flags)
+        .arg(&profile_flag)
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap();
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let busy_map = dom.split("heatmap kernel").next().unwrap();
+    for cpu in &cpus {
+        let row = format!(
+            r#"<div class="row" data-cpu="cpu{}"><span class="label">cpu{}</span>"#,
+            cpu.cpu, cpu.cpu
+        );
+        assert_eq!(
+            busy_map.matches(&row).count(),
+            1,
+            "one busy row for cpu{}",
+            cpu.cpu
+        );
+    }
+    assert_eq!(busy_map.matches(r#"<div class="row"#).count(), cpus.len());
+
+    let shot = scratch.path().join("report.png");
+    let status = Command::new(chromium)
+        .args(common_flags)
+        .arg(&profile_flag)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert_eq!(png_size(&shot), (1280, 1600));
+    let keep = std::env::var_os("COREHEAT_KEEP_SCREENSHOT").map(PathBuf::from);
+    if let Some(keep) = keep {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
