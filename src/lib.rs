@@ -27,6 +27,7 @@ pub mod report;
 pub mod run;
 pub mod sampler;
 pub mod sweep;
+pub mod synthetic;
 pub mod topology;
 pub mod trace;
 pub mod tracer;

@@ -267,7 +267,7 @@ fn draw_time_axis(
     }
     let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
     area.draw(&Text::new(
-        "time since start (s)".to_string(),
+        "time since start".to_string(),
         ((layout.left + layout.right) / 2, top + 28),
         style,
     ))

@@ -85,9 +85,9 @@ fn label(t: f64, step: f64) -> String {
     } else if step >= 60.0 {
         format!("{}m", (t / 60.0).round() as i64)
     } else if step < 1.0 {
-        format!("{t:.1}")
+        format!("{t:.1}s")
     } else {
-        format!("{}", t.round() as i64)
+        format!("{}s", t.round() as i64)
     }
 }
 

@@ -1,0 +1,41 @@
+//! Rendering a long trace: a synthetic 24-hour, 1 s, 64-CPU trace (86 400 samples,
+//! about 540 MB) drawn into report.html and the PNGs. Prints the sizes once.
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn render_day(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("trace.jsonl");
+    coreheat::synthetic::write_trace(&trace, 64, 86_400, 1.0).expect("synthetic trace");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let report = coreheat::report::render_run_folder(&trace, &out).expect("render");
+    let size = |name: &str| {
+        std::fs::metadata(out.join(name))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    eprintln!(
+        "trace {} MB -> report.html {} kB, heatmap.png {} kB, cores.png {} kB ({})",
+        std::fs::metadata(&trace).unwrap().len() / 1_000_000,
+        size("report.html") / 1000,
+        size("heatmap.png") / 1000,
+        size("cores.png") / 1000,
+        report.display()
+    );
+    let mut group = c.benchmark_group("render");
+    group.sample_size(10);
+    group.bench_function("24h at 1s, 64 CPUs", |b| {
+        b.iter(|| coreheat::report::render_run_folder(Path::new(&trace), &out).expect("render"))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = render_day
+}
+criterion_main!(benches);
