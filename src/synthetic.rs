@@ -60,7 +60,7 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
 fn synthetic_load(cpu: u64, k: u64, samples: u64) -> CpuLoad {
     let phase = (k as f64 / samples as f64 * std::f64::consts::TAU * 3.0) + cpu as f64 * 0.3;
     let mut usr = 35.0 + 30.0 * phase.sin();
-    let in_block = k > samples / 3 && k < samples / 2 && cpu % 3 == 0;
+    let in_block = k > samples / 3 && k < samples / 2 && cpu.is_multiple_of(3);
     if in_block {
         usr = 90.0;
     }
