@@ -45,9 +45,10 @@ pub enum Command {
 /// Options every run takes; accepted before or after the workload name.
 #[derive(Debug, Clone, Args)]
 pub struct RunFlags {
-    /// How workers are made: serial (the calling thread), threads or processes.
-    #[arg(long, global = true, value_parser = parse_mode, default_value = "threads")]
-    pub mode: Mode,
+    /// How workers are made: serial (the calling thread), threads or processes
+    /// [default: threads].
+    #[arg(long, global = true, value_parser = parse_mode)]
+    pub mode: Option<Mode>,
     /// Pin workers: none, spread (physical cores first), compact (SMT siblings
     /// first) or a CPU list like 0-3,8.
     #[arg(long, global = true, value_parser = parse_pin, default_value = "none")]
@@ -312,7 +313,7 @@ mod tests {
         let Command::Run(run) = cli.command else {
             panic!()
         };
-        assert_eq!(run.flags.mode, Mode::Processes);
+        assert_eq!(run.flags.mode, Some(Mode::Processes));
         assert_eq!(run.workers, Some(2));
         assert_eq!(
             run.workload.to_spec(),

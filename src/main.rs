@@ -11,7 +11,10 @@ fn main() {
             for cause in error.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            std::process::exit(2);
+            let code = error
+                .downcast_ref::<coreheat::run::ExitCodeError>()
+                .map_or(2, |e| e.code);
+            std::process::exit(code);
         }
     }
 }

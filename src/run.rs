@@ -31,7 +31,8 @@ pub const MAX_WORKERS: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub spec: WorkloadSpec,
-    pub mode: Mode,
+    /// `None`: threads (and for idle and exec, which have no workers, none given).
+    pub mode: Option<Mode>,
     /// `None`: one per logical CPU (serial: 1).
     pub workers: Option<usize>,
     pub pin: PinSpec,
@@ -52,7 +53,7 @@ impl RunOptions {
     pub fn new(spec: WorkloadSpec) -> RunOptions {
         RunOptions {
             spec,
-            mode: Mode::Threads,
+            mode: None,
             workers: None,
             pin: PinSpec::None,
             interval: Duration::from_secs(1),
@@ -76,7 +77,8 @@ pub struct RunSummary {
     /// Why the report could not be drawn (the trace is still there).
     pub report_error: Option<String>,
     pub spec: WorkloadSpec,
-    pub mode: Mode,
+    /// `None` for idle and exec.
+    pub mode: Option<Mode>,
     pub workers: usize,
     pub cpus: Vec<u32>,
     pub outcome: WorkloadOutcome,
@@ -85,6 +87,15 @@ pub struct RunSummary {
     pub sampler_max_lateness_s: f64,
     /// Trouble writing the trace (a full disk, for example).
     pub trace_error: Option<String>,
+}
+
+/// An error that asks for a particular exit code (127 for a command that is not
+/// found, as the shell does).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitCodeError {
+    pub code: i32,
+    pub message: String,
 }
 
 /// Checks the options against the machine before anything runs, and works out
@@ -97,7 +108,20 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         );
     }
     let logical = machine.topology.logical_count().max(1);
-    let workers = match (&options.spec, options.mode, options.workers) {
+    if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = &options.spec {
+        let kind = options.spec.kind();
+        if options.mode.is_some() {
+            bail!("--mode makes no sense for {kind}: it has no workers to spread (leave it out)");
+        }
+        if options.workers.is_some() {
+            bail!("--workers makes no sense for {kind}: it has no workers (leave it out)");
+        }
+        if kind == "idle" && !options.pin.is_none() {
+            bail!("--pin makes no sense for idle: nothing runs to pin (leave it out)");
+        }
+    }
+    let mode = options.mode.unwrap_or(Mode::Threads);
+    let workers = match (&options.spec, mode, options.workers) {
         (_, _, Some(0)) => bail!("--workers 0: a run needs at least 1 worker (1 to {MAX_WORKERS})"),
         (_, _, Some(n)) if n > MAX_WORKERS => {
             bail!("--workers {n} is too many; use 1 to {MAX_WORKERS}")
@@ -136,8 +160,8 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
             if argv.is_empty() {
                 bail!("exec needs a command: coreheat run exec -- CMD [ARGS...]");
             }
-            if let Err((_, message)) = exec::resolve_program(&argv[0]) {
-                bail!(message);
+            if let Err((code, message)) = exec::resolve_program(&argv[0]) {
+                return Err(ExitCodeError { code, message }.into());
             }
         }
         WorkloadSpec::Idle { duration } => {
@@ -162,7 +186,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
     };
     Ok(Plan {
         spec: options.spec.clone(),
-        mode: options.mode,
+        mode,
         workers,
         cpus,
         worker_exe: options.worker_exe.clone(),
@@ -229,11 +253,19 @@ fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
         title: options.title.clone(),
         command: equivalent_command(options, plan),
         workload: plan.spec.to_json(),
-        mode: plan.mode.as_str().into(),
+        mode: plan_mode(plan).map(Mode::as_str).unwrap_or_default().into(),
         workers: plan.workers,
         pin: (!options.pin.is_none()).then(|| options.pin.as_text()),
         worker_cpus: plan.cpus.clone(),
         notes: Vec::new(),
+    }
+}
+
+/// The mode of a plan, or `None` for idle and exec (they have no workers).
+fn plan_mode(plan: &Plan) -> Option<Mode> {
+    match plan.spec {
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => None,
+        _ => Some(plan.mode),
     }
 }
 
@@ -298,7 +330,7 @@ pub fn run_on(
         report: None,
         report_error: None,
         spec: plan.spec.clone(),
-        mode: plan.mode,
+        mode: plan_mode(&plan),
         workers: plan.workers,
         cpus: plan.cpus.clone(),
         outcome,
@@ -372,7 +404,7 @@ impl RunSummary {
         json!({
             "workload": self.spec.kind(),
             "options": self.spec.to_json(),
-            "mode": self.mode.as_str(),
+            "mode": self.mode.map(Mode::as_str),
             "workers": self.workers,
             "cpus": self.cpus,
             "status": self.outcome.status.as_str(),

@@ -98,7 +98,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
                 header.date = record.get(at + 1).and_then(parse_header_date);
             }
         } else if first == "Author:" {
-        } else if first == "time" || first == "epoch" {
+        } else if (first == "time" || first == "epoch") && !looks_like_group_line(&record) {
             let groups = previous.as_ref().ok_or_else(|| {
                 line_error(
                     line,
@@ -153,13 +153,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
     Ok(build_trace(header, layout, rows, dropped))
 }
 
+/// The group line names plugins (`"system","cpu0 usage",,,...`); the column line
+/// below it names their columns (`"time","cpu0 usage:usr",...` or bare `usr`).
 fn looks_like_group_line(record: &csv::StringRecord) -> bool {
-    let first = record.get(0).unwrap_or("");
-    (first == "system" || first == "epoch" || first.contains("usage"))
-        && record
-            .iter()
-            .skip(1)
-            .any(|f| f.contains("usage") || f == "epoch" || f == "system")
+    record.iter().any(|f| f.ends_with("usage"))
 }
 
 /// Maps each column to a CPU and field from the group and column lines.

@@ -1,0 +1,355 @@
+//! dstat CSV and mpstat JSON, every variant, from real tools (tests/fixtures/):
+//! read into the data model, drawn by `coreheat render`, and the errors.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Scratch;
+use coreheat::import::{self, ImportedTrace, InputFormat};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn read(name: &str) -> ImportedTrace {
+    let path = fixture(name);
+    let format = import::detect(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    import::read(&path, format).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn cpus(trace: &ImportedTrace) -> Vec<u32> {
+    trace.meta.cpus.iter().map(|c| c.cpu).collect()
+}
+
+#[test]
+fn formats_are_told_from_the_content() {
+    for (name, format) in [
+        ("dstat-0.7.2-cpu.csv", InputFormat::Dstat),
+        ("dstat-0.8.0-cpu-use.csv", InputFormat::Dstat),
+        ("mpstat-P-ALL.json", InputFormat::Mpstat),
+        ("mpstat-P-ALL-12h.json", InputFormat::Mpstat),
+    ] {
+        assert_eq!(import::detect(&fixture(name)).unwrap(), format, "{name}");
+    }
+}
+
+#[test]
+fn dstat_072_bare_columns_with_hiq_siq() {
+    let trace = read("dstat-0.7.2-cpu.csv");
+    assert_eq!(cpus(&trace), vec![0, 1], "the total column is kept apart");
+    assert_eq!(
+        trace.samples.len(),
+        3,
+        "4 rows, the since-boot average dropped"
+    );
+    let second = &trace.samples[0].cpus;
+    assert_eq!(
+        (second[0].usr, second[0].sys, second[0].idle),
+        (0.98, 0.98, 98.039)
+    );
+    assert_eq!(trace.samples[0].t, 1.0);
+    assert_eq!(trace.samples[2].t, 3.0);
+    assert_eq!(trace.meta.interval_s, 1.0);
+    assert_eq!(trace.meta.tool, "dstat 0.7.2");
+    assert!(trace.meta.notes.iter().any(|n| n.contains("since boot")));
+}
+
+#[test]
+fn dstat_073_and_080_prefixed_columns_with_steal() {
+    let trace = read("dstat-0.7.3-cpu.csv");
+    assert_eq!(cpus(&trace), vec![0, 1]);
+    assert_eq!(trace.samples.len(), 2);
+    assert_eq!(trace.samples[0].cpus[1].usr, 0.99);
+
+    let trace = read("dstat-0.8.0-cpu.csv");
+    assert_eq!(trace.samples.len(), 4);
+    let row = &trace.samples[2].cpus;
+    assert_eq!(
+        (row[0].usr, row[0].sys, row[0].idle),
+        (74.747, 20.202, 5.051)
+    );
+    assert_eq!(row[1].busy(), 72.449 + 13.265);
+}
+
+#[test]
+fn dstat_epoch_times() {
+    let trace = read("dstat-0.8.0-epoch.csv");
+    assert_eq!(trace.samples.len(), 3);
+    let times: Vec<f64> = trace.samples.iter().map(|s| s.t).collect();
+    assert_eq!(times, vec![1.0, 2.0, 3.0]);
+    assert!(
+        trace.meta.start.starts_with("2026-11-22T00:20:0"),
+        "{}",
+        trace.meta.start
+    );
+    assert_eq!(trace.samples[0].cpus[0].usr, 100.0);
+}
+
+#[test]
+fn dstat_cpu_adv_and_cpu_use() {
+    let trace = read("dstat-0.8.0-cpu-adv.csv");
+    assert_eq!(cpus(&trace), vec![0, 1]);
+    let last = &trace.samples[2].cpus[1];
+    assert_eq!((last.usr, last.sys, last.steal), (98.039, 0.98, 0.98));
+
+    let trace = read("dstat-0.8.0-cpu-use.csv");
+    assert_eq!(cpus(&trace), vec![0, 1]);
+    assert_eq!(trace.samples[0].cpus[0].busy(), 100.0);
+    assert!(
+        trace
+            .meta
+            .notes
+            .iter()
+            .any(|n| n.contains("busy percent only"))
+    );
+}
+
+#[test]
+fn dstat_appended_header_blocks() {
+    let trace = read("dstat-0.8.0-appended.csv");
+    assert_eq!(
+        trace.samples.len(),
+        2,
+        "one since-boot row dropped per block"
+    );
+    assert!(
+        trace
+            .meta
+            .notes
+            .iter()
+            .any(|n| n.contains("2 such rows were dropped")),
+        "{:?}",
+        trace.meta.notes
+    );
+    assert!(trace.samples[1].t > trace.samples[0].t);
+}
+
+#[test]
+fn mpstat_plain_topology_iso_12h_and_midnight() {
+    let trace = read("mpstat-P-ALL.json");
+    assert_eq!(cpus(&trace), vec![0, 1], "the 'all' entry is kept apart");
+    assert_eq!(trace.samples[0].cpus[0].sys, 1.0);
+    assert_eq!(trace.meta.host, "vm");
+
+    let trace = read("mpstat-P-ALL-T.json");
+    assert_eq!(trace.meta.cpus[1].core, 1);
+    assert!(!trace.meta.notes.iter().any(|n| n.contains("No topology")));
+
+    for name in ["mpstat-P-ALL-iso.json", "mpstat-P-ALL-12h.json"] {
+        let trace = read(name);
+        assert_eq!(trace.samples.len(), 2, "{name}");
+        assert_eq!(trace.samples[1].t - trace.samples[0].t, 1.0, "{name}");
+        assert!(
+            trace.meta.start.starts_with("2026-11-22 00:2"),
+            "{name}: {}",
+            trace.meta.start
+        );
+    }
+
+    let trace = read("mpstat-P-ALL-midnight.json");
+    let times: Vec<f64> = trace.samples.iter().map(|s| s.t).collect();
+    assert_eq!(
+        times,
+        vec![1.0, 2.0, 3.0, 4.0],
+        "23:59:59 → 00:00:00 is one second later"
+    );
+    assert!(
+        trace.meta.start.starts_with("2026-11-21 23:59:58"),
+        "{}",
+        trace.meta.start
+    );
+}
+
+#[test]
+fn render_draws_every_fixture() {
+    let scratch = Scratch::new();
+    for name in [
+        "dstat-0.7.2-cpu.csv",
+        "dstat-0.7.3-cpu.csv",
+        "dstat-0.8.0-cpu.csv",
+        "dstat-0.8.0-epoch.csv",
+        "dstat-0.8.0-cpu-adv.csv",
+        "dstat-0.8.0-cpu-use.csv",
+        "dstat-0.8.0-appended.csv",
+        "mpstat-P-ALL.json",
+        "mpstat-P-ALL-T.json",
+        "mpstat-P-ALL-iso.json",
+        "mpstat-P-ALL-12h.json",
+        "mpstat-P-ALL-midnight.json",
+    ] {
+        let out = format!("out-{name}");
+        let stdout = scratch.ok(&["render", fixture(name).to_str().unwrap(), "--out", &out]);
+        assert!(stdout.contains("report.html"), "{name}: {stdout}");
+        let html = std::fs::read_to_string(scratch.path().join(&out).join("report.html")).unwrap();
+        assert_eq!(
+            html.matches(r#"<div class="row" data-cpu="cpu0">"#).count(),
+            2,
+            "{name}: busy and kernel rows"
+        );
+        assert!(html.contains("Imported from"), "{name}");
+    }
+}
+
+#[test]
+fn render_without_out_makes_a_new_folder_under_reports() {
+    let scratch = Scratch::new();
+    let stdout = scratch.ok(&["render", fixture("dstat-0.8.0-cpu.csv").to_str().unwrap()]);
+    assert!(
+        stdout.contains("reports/") && stdout.contains("render-dstat-0.8.0-cpu"),
+        "{stdout}"
+    );
+    assert!(
+        !fixture("report.html").exists(),
+        "nothing is written next to the user's file"
+    );
+}
+
+#[test]
+fn several_files_make_one_report_with_a_section_each() {
+    let scratch = Scratch::new();
+    let run = scratch.json(&[
+        "run",
+        "--interval",
+        "100ms",
+        "--mode",
+        "serial",
+        "hash",
+        "--zeros",
+        "2",
+    ]);
+    let trace = scratch.path().join(run["trace"].as_str().unwrap());
+    scratch.ok(&[
+        "render",
+        trace.to_str().unwrap(),
+        fixture("dstat-0.8.0-cpu.csv").to_str().unwrap(),
+        fixture("mpstat-P-ALL-T.json").to_str().unwrap(),
+        "--out",
+        "all",
+        "--title",
+        "three hosts",
+    ]);
+    let dir = scratch.path().join("all");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for id in ["trace1", "trace2", "trace3"] {
+        assert!(
+            html.contains(&format!(r#"<section class="trace" id="{id}">"#)),
+            "{id}"
+        );
+    }
+    assert!(html.contains("<title>three hosts</title>"));
+    assert!(html.contains("share one color scale"));
+    for png in [
+        "heatmap-1.png",
+        "heatmap-2.png",
+        "heatmap-3.png",
+        "cores-3.png",
+    ] {
+        assert!(dir.join(png).is_file(), "{png}");
+    }
+}
+
+#[test]
+fn format_can_be_forced() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&[
+        "render",
+        fixture("dstat-0.8.0-cpu.csv").to_str().unwrap(),
+        "--format",
+        "mpstat",
+        "--out",
+        "x",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("dstat-0.8.0-cpu.csv"), "{stderr}");
+    scratch.ok(&[
+        "render",
+        fixture("dstat-0.8.0-cpu.csv").to_str().unwrap(),
+        "--format",
+        "dstat",
+        "--out",
+        "y",
+    ]);
+}
+
+#[test]
+fn bad_files_get_a_clear_error_naming_the_file_and_line() {
+    let scratch = Scratch::new();
+    let dir = scratch.path();
+    let mpstat = std::fs::read_to_string(fixture("mpstat-P-ALL.json")).unwrap();
+    let dstat = std::fs::read_to_string(fixture("dstat-0.8.0-cpu.csv")).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.csv", Vec::new(), "empty"),
+        (
+            "garbage.txt",
+            b"hello world\nthis is not a trace\n".to_vec(),
+            "not a coreheat trace",
+        ),
+        (
+            "binary.bin",
+            vec![0u8, 159, 146, 150, 255, 0, 1, 2, 3],
+            "not a coreheat trace",
+        ),
+        (
+            "cut.json",
+            mpstat.as_bytes()[..mpstat.len() / 2].to_vec(),
+            "cut off",
+        ),
+        (
+            "bad-number.csv",
+            dstat.replace("74.747", "lots").into_bytes(),
+            ":10:",
+        ),
+        (
+            "header-only.csv",
+            dstat
+                .lines()
+                .take(6)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes(),
+            "no data rows",
+        ),
+        (
+            "out-of-range.json",
+            mpstat
+                .replacen("\"usr\": 5.15", "\"usr\": 515.0", 1)
+                .into_bytes(),
+            "not a percentage",
+        ),
+    ];
+    for (name, bytes, expected) in &cases {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        let output = scratch.run(&["render", name, "--out", &format!("out-{name}")]);
+        assert!(!output.status.success(), "{name} should fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(name),
+            "{name}: error names the file: {stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected {expected:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+    for (name, expected) in [
+        ("dstat-0.8.0-total-only.csv", "no per-CPU columns"),
+        ("mpstat-all-only.json", "no per-CPU data"),
+    ] {
+        let output = scratch.run(&["render", fixture(name).to_str().unwrap(), "--out", "never"]);
+        assert!(!output.status.success(), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(name) && stderr.contains(expected),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(
+        !dir.join("never").exists(),
+        "no output folder for a file that cannot be read"
+    );
+}
