@@ -280,7 +280,7 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
 }
 
 /// The busy (or kernel) heat map, rows grouped by physical core.
-fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
+pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
     let axis = TimeAxis::new(&summary.columns);
     let pinned: Vec<u32> = summary.meta.worker_cpus.clone();
     let groups = summary

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod color;
 pub mod html;
 pub mod model;
+pub mod sweep;
 pub mod timeaxis;
 
 use std::path::{Path, PathBuf};
@@ -29,9 +30,23 @@ pub struct LoadedTrace {
 
 /// Reads a coreheat trace into a binned summary without holding it in memory.
 pub fn summarize_trace(path: &Path) -> Result<TraceSummary, TraceError> {
+    summarize_trace_columns(path, 0)
+}
+
+/// [`summarize_trace`] into at most `max_columns` columns (0: as many as the
+/// report's cell budget allows).
+pub fn summarize_trace_columns(
+    path: &Path,
+    max_columns: usize,
+) -> Result<TraceSummary, TraceError> {
     let mut reader = TraceReader::open(path)?;
     let meta = reader.header().meta.clone();
-    let columns = columns_for(meta.cpus.len());
+    let budget = columns_for(meta.cpus.len());
+    let columns = if max_columns == 0 {
+        budget
+    } else {
+        budget.min(max_columns)
+    };
     let mut summary = TraceSummary::build(
         meta,
         std::iter::from_fn(|| reader.next_record().transpose()),

@@ -82,3 +82,12 @@ pub const KNOWN: &[(u32, &str, u64, &str)] = &[
     (5, "", 1839773, "00000a6e66e4f6b265dd66a431cad21e"),
     (4, "block42:", 6816, "0000"),
 ];
+
+/// Sends a signal (`INT`, `TERM`, `KILL`...) to a process with kill(1).
+pub fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {pid}");
+}

@@ -1,0 +1,258 @@
+//! `coreheat sweep`: a run folder per configuration, the comparison report,
+//! speedup.png, writeup.md, repeats and medians, both kinds of scaling, and an
+//! interrupted sweep that keeps what finished.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::Scratch;
+
+fn sweep_dir(scratch: &Scratch, json: &serde_json::Value) -> PathBuf {
+    scratch.path().join(json["dir"].as_str().unwrap())
+}
+
+#[test]
+fn threads_against_processes() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "1,2",
+        "--modes",
+        "threads,processes",
+        "hash",
+        "--zeros",
+        "5",
+    ]);
+    let dir = sweep_dir(&scratch, &json);
+    for run in [
+        "01-threads-1w",
+        "02-threads-2w",
+        "03-processes-1w",
+        "04-processes-2w",
+    ] {
+        for file in ["trace.jsonl", "report.html", "heatmap.png", "cores.png"] {
+            assert!(dir.join(run).join(file).is_file(), "{run}/{file}");
+        }
+    }
+    for file in ["report.html", "speedup.png", "writeup.md", "sweep.json"] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let configurations = json["configurations"].as_array().unwrap();
+    assert_eq!(configurations.len(), 4);
+    for c in configurations {
+        assert!(c["speedup"].as_f64().unwrap() > 0.0);
+        assert!(c["efficiency"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(
+        configurations[0]["speedup"], 1.0,
+        "a 1-worker run is its own base"
+    );
+    assert_eq!(json["scaling"], "strong");
+    for run in json["runs"].as_array().unwrap() {
+        assert!(
+            run["result"]
+                .as_str()
+                .unwrap()
+                .starts_with("(5, 1839773, '00000a6e"),
+            "{run}"
+        );
+    }
+
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    for text in [
+        "## threads, 1 worker",
+        "## processes, 2 workers",
+        "```console\n$ coreheat run --mode threads --workers 2",
+        "(5, 1839773, '00000a6e",
+        "real\t0m",
+        "![threads, 2 workers](02-threads-2w/heatmap.png)",
+        "![speedup against workers](speedup.png)",
+        "| configuration | wall | user | sys | speedup | efficiency |",
+        "## What it shows",
+        "Strong scaling",
+    ] {
+        assert!(
+            writeup.contains(text),
+            "writeup.md lacks {text:?}:\n{writeup}"
+        );
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Heat maps side by side"));
+    assert_eq!(html.matches(r#"<div class="mini">"#).count(), 4);
+    assert!(html.contains(r#"href="02-threads-2w/report.html""#));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(dir.join("speedup.png")).unwrap(),
+    ));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1200, 720));
+}
+
+#[test]
+fn repeats_take_the_median_and_count_is_weak_scaling() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "1,2",
+        "--repeat",
+        "3",
+        "count",
+        "--n",
+        "2^26",
+    ]);
+    let dir = sweep_dir(&scratch, &json);
+    assert_eq!(json["runs"].as_array().unwrap().len(), 6);
+    assert!(dir.join("02-threads-2w-r3/trace.jsonl").is_file());
+    assert_eq!(json["scaling"], "weak");
+    let configurations = json["configurations"].as_array().unwrap();
+    assert_eq!(configurations[1]["runs"], 3);
+    let walls: Vec<f64> = json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["configuration"] == "threads, 2 workers")
+        .map(|r| r["wall_s"].as_f64().unwrap())
+        .collect();
+    let mut sorted = walls.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(
+        configurations[1]["wall_s"].as_f64().unwrap(),
+        sorted[1],
+        "median of {walls:?}"
+    );
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    assert!(
+        writeup.contains("Weak scaling") && writeup.contains("median of 3 runs"),
+        "{writeup}"
+    );
+
+    let json = scratch.json(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "1,2",
+        "count",
+        "--n",
+        "2^26",
+        "--split",
+    ]);
+    assert_eq!(json["scaling"], "strong");
+}
+
+#[test]
+fn pinnings_are_compared() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "2",
+        "--pins",
+        "spread,compact",
+        "hash",
+        "--zeros",
+        "4",
+    ]);
+    let labels: Vec<&str> = json["configurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, vec!["threads-2w-spread", "threads-2w-compact"]);
+    let dir = sweep_dir(&scratch, &json);
+    let trace = common::read_trace(&dir.join("01-threads-2w-spread/trace.jsonl"));
+    assert_eq!(trace.header.meta.pin.as_deref(), Some("spread"));
+    assert_eq!(trace.header.meta.worker_cpus.len(), 2);
+}
+
+#[test]
+fn bad_sweeps_fail_before_anything_runs() {
+    let scratch = Scratch::new();
+    for (args, text) in [
+        (vec!["sweep", "idle"], "no workers"),
+        (
+            vec!["sweep", "--workers", "2", "--modes", "serial", "hash"],
+            "nothing to run",
+        ),
+        (vec!["sweep", "--workers", "1,0", "hash"], "--workers"),
+        (vec!["sweep", "--pins", "0-9999", "hash"], "--pin"),
+    ] {
+        let output = scratch.run(&args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(text), "{args:?}: {stderr}");
+    }
+    assert!(scratch.run_dirs().is_empty());
+}
+
+#[test]
+fn an_interrupted_sweep_compares_the_runs_that_finished() {
+    let scratch = Scratch::new();
+    let child = scratch
+        .command(&[
+            "sweep",
+            "--interval",
+            "100ms",
+            "--workers",
+            "1",
+            "--repeat",
+            "4",
+            "--out",
+            "sw",
+            "-q",
+            "count",
+            "--n",
+            "2^31",
+        ])
+        .spawn()
+        .unwrap();
+    let first = scratch.path().join("sw/01-threads-1w-r1/report.html");
+    let second = scratch.path().join("sw/01-threads-1w-r2/trace.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(first.is_file() && second.is_file()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(first.is_file(), "the first run finished");
+    std::thread::sleep(Duration::from_millis(150));
+    common::signal(child.id(), "INT");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = scratch.path().join("sw");
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(sweep["interrupted"], true);
+    let statuses: Vec<&str> = sweep["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses[0], "ok");
+    assert_eq!(*statuses.last().unwrap(), "interrupted");
+    assert!(
+        statuses.len() < 4,
+        "no run started after the interrupt: {statuses:?}"
+    );
+    assert_eq!(
+        sweep["configurations"][0]["runs"].as_u64().unwrap() as usize,
+        statuses.len() - 1
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("This sweep was interrupted"));
+    assert!(!dir.join("01-threads-1w-r4").exists());
+}
