@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Largest N accepted (2^64: every u64 value).
 pub const MAX_N: u128 = 1 << 64;
@@ -23,14 +23,18 @@ pub struct CountOutcome {
     pub complete: bool,
 }
 
-/// Sums `range` (within 0..=2^64) with a real loop, looking at `stop` between
+/// Sums `range` (within 0..=2^64) with a real loop, asking `should_stop` between
 /// batches and adding the numbers done to `progress`.
-pub fn sum_range(range: Range<u128>, stop: &AtomicBool, progress: &AtomicU64) -> CountOutcome {
+pub fn sum_range(
+    range: Range<u128>,
+    should_stop: impl Fn() -> bool,
+    progress: &AtomicU64,
+) -> CountOutcome {
     debug_assert!(range.end <= MAX_N);
     let mut sum: u128 = 0;
     let mut start = range.start;
     while start < range.end {
-        if stop.load(Ordering::Relaxed) {
+        if should_stop() {
             return CountOutcome {
                 sum,
                 complete: false,
@@ -76,9 +80,8 @@ mod tests {
 
     #[test]
     fn sums_are_exact() {
-        let stop = AtomicBool::new(false);
         let progress = AtomicU64::new(0);
-        let outcome = sum_range(0..(1 << 20), &stop, &progress);
+        let outcome = sum_range(0..(1 << 20), || false, &progress);
         assert_eq!(outcome.sum, expected_sum(1 << 20));
         assert!(outcome.complete);
         assert_eq!(progress.load(Ordering::Relaxed), 1 << 20);
@@ -88,10 +91,9 @@ mod tests {
 
     #[test]
     fn sum_near_the_top_of_u64_does_not_overflow() {
-        let stop = AtomicBool::new(false);
         let progress = AtomicU64::new(0);
         let top = MAX_N - 3..MAX_N;
-        let outcome = sum_range(top.clone(), &stop, &progress);
+        let outcome = sum_range(top.clone(), || false, &progress);
         assert_eq!(outcome.sum, top.sum::<u128>());
     }
 
@@ -111,9 +113,8 @@ mod tests {
 
     #[test]
     fn stop_flag_ends_the_count() {
-        let stop = AtomicBool::new(true);
         let progress = AtomicU64::new(0);
-        let outcome = sum_range(0..MAX_N, &stop, &progress);
+        let outcome = sum_range(0..MAX_N, || true, &progress);
         assert!(!outcome.complete);
     }
 }

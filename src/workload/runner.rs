@@ -115,6 +115,12 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether workers must stop: another worker failed, or the run was
+    /// interrupted (checked directly too, for serial mode has no monitor thread).
+    fn halted(&self, control: &Control) -> bool {
+        self.halt.load(Ordering::Relaxed) || control.stopped()
+    }
+
     fn fail(&self, message: String) {
         let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
         failure.get_or_insert(message);
@@ -256,7 +262,11 @@ fn run_worker(
                 } else {
                     0..*n
                 };
-                WorkerPart::Count(count::sum_range(range, &shared.halt, &control.progress))
+                WorkerPart::Count(count::sum_range(
+                    range,
+                    || shared.halted(control),
+                    &control.progress,
+                ))
             }
         })
     };
@@ -291,7 +301,7 @@ fn hash_worker(
     if std::env::var_os("COREHEAT_TEST_PANIC_WORKER").is_some() {
         panic!("COREHEAT_TEST_PANIC_WORKER is set");
     }
-    while !shared.halt.load(Ordering::Relaxed) {
+    while !shared.halted(control) {
         let Some(chunk) = scheduler.claim() else {
             break;
         };
