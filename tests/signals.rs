@@ -12,7 +12,8 @@ use common::{Scratch, read_trace, signal};
 use coreheat::trace::Status;
 
 /// Starts coreheat writing into `out` and waits until its trace has `samples`
-/// samples.
+/// samples. The caller waits for the child.
+#[allow(clippy::zombie_processes)]
 fn start_and_wait(scratch: &Scratch, args: &[&str], out: &str, samples: usize) -> Child {
     let mut all = vec!["run", "--interval", "100ms", "--out", out, "-q"];
     all.extend_from_slice(args);
