@@ -1,0 +1,176 @@
+//! Property-based fuzzing (proptest) of every reader of untrusted input: the
+//! trace reader and the report's summary of it, both importers, and the option
+//! parsers. Inputs are random bytes and real files with random damage (bytes
+//! flipped, cut, spliced). The property: a result or a clear error, never a
+//! panic. Cases per property: PROPTEST_CASES (default 5000 here).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use coreheat::import::{dstat, mpstat};
+use coreheat::report::model::TraceSummary;
+use coreheat::trace::TraceReader;
+use proptest::prelude::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// A small but real trace, as coreheat writes it.
+fn real_trace() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.jsonl");
+    coreheat::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// Damage to apply to a valid input.
+#[derive(Debug, Clone)]
+enum Damage {
+    Flip { at: usize, byte: u8 },
+    Cut { at: usize },
+    Splice { at: usize, bytes: Vec<u8> },
+    Remove { at: usize, len: usize },
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Damage::Flip { at, byte }),
+        any::<usize>().prop_map(|at| Damage::Cut { at }),
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 0..40)
+        )
+            .prop_map(|(at, bytes)| Damage::Splice { at, bytes }),
+        (any::<usize>(), 0usize..64).prop_map(|(at, len)| Damage::Remove { at, len }),
+    ]
+}
+
+fn apply(mut bytes: Vec<u8>, damages: &[Damage]) -> Vec<u8> {
+    for d in damages {
+        if bytes.is_empty() {
+            break;
+        }
+        match d {
+            Damage::Flip { at, byte } => {
+                let i = at % bytes.len();
+                bytes[i] = *byte;
+            }
+            Damage::Cut { at } => bytes.truncate(at % bytes.len()),
+            Damage::Splice { at, bytes: extra } => {
+                let i = at % bytes.len();
+                bytes.splice(i..i, extra.iter().copied());
+            }
+            Damage::Remove { at, len } => {
+                let i = at % bytes.len();
+                let end = (i + len).min(bytes.len());
+                bytes.drain(i..end);
+            }
+        }
+    }
+    bytes
+}
+
+/// Reads a whole trace from bytes the way `render` does; errors are fine.
+fn read_trace_bytes(bytes: &[u8]) {
+    let Ok(mut reader) = TraceReader::new(Cursor::new(bytes), Path::new("fuzz.jsonl")) else {
+        return;
+    };
+    let meta = reader.header().meta.clone();
+    let records = std::iter::from_fn(|| reader.next_record().transpose());
+    let _ = TraceSummary::build(meta, records, 50);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(5000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn trace_reader_survives_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        read_trace_bytes(&bytes);
+    }
+
+    #[test]
+    fn trace_reader_survives_damaged_traces(damages in proptest::collection::vec(damage(), 1..6)) {
+        read_trace_bytes(&apply(real_trace(), &damages));
+    }
+
+    #[test]
+    fn dstat_survives_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = dstat::parse(&bytes, Path::new("fuzz.csv"));
+    }
+
+    #[test]
+    fn dstat_survives_damaged_files(
+        which in 0usize..5,
+        damages in proptest::collection::vec(damage(), 1..6),
+    ) {
+        let name = ["dstat-0.7.2-cpu.csv", "dstat-0.7.3-cpu.csv", "dstat-0.8.0-cpu-adv.csv", "dstat-0.8.0-appended.csv", "dstat-0.8.0-epoch.csv"][which];
+        let _ = dstat::parse(&apply(fixture(name), &damages), Path::new(name));
+    }
+
+    #[test]
+    fn mpstat_survives_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let _ = mpstat::parse(&bytes, Path::new("fuzz.json"));
+    }
+
+    #[test]
+    fn mpstat_survives_damaged_files(
+        which in 0usize..4,
+        damages in proptest::collection::vec(damage(), 1..6),
+    ) {
+        let name = ["mpstat-P-ALL.json", "mpstat-P-ALL-T.json", "mpstat-P-ALL-12h.json", "mpstat-P-ALL-midnight.json"][which];
+        let _ = mpstat::parse(&apply(fixture(name), &damages), Path::new(name));
+    }
+
+    #[test]
+    fn option_parsers_survive_any_text(text in ".{0,40}") {
+        let _ = coreheat::units::parse_duration(&text);
+        let _ = coreheat::units::parse_count(&text);
+        let _ = coreheat::topology::parse_cpulist(&text);
+        let _ = coreheat::workload::pin::PinSpec::parse(&text);
+        let _ = coreheat::workload::Mode::parse(&text);
+    }
+
+    #[test]
+    fn worker_protocol_survives_any_line(text in ".{0,80}") {
+        let _ = coreheat::workload::protocol::ToWorker::decode(&text);
+        let _ = coreheat::workload::protocol::FromWorker::decode(&text);
+    }
+}
+
+/// Damaged real traces that still parse must still summarize consistently.
+#[test]
+fn a_cut_trace_keeps_every_complete_sample() {
+    let trace = real_trace();
+    let text = String::from_utf8(trace).unwrap();
+    // A sample line counts when it is whole JSON, with or without its newline.
+    let complete_samples = |t: &str| {
+        t.split('\n')
+            .filter(|l| l.starts_with("{\"t\":") && l.contains("\"cpus\""))
+            .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+            .count()
+    };
+    for cut in (10..text.len()).step_by(97) {
+        let head = &text[..cut];
+        let Ok(mut reader) = TraceReader::new(Cursor::new(head.as_bytes()), Path::new("cut.jsonl"))
+        else {
+            continue;
+        };
+        let mut samples = 0;
+        while let Ok(Some(record)) = reader.next_record() {
+            if matches!(record, coreheat::trace::Record::Sample(_)) {
+                samples += 1;
+            }
+        }
+        assert_eq!(samples, complete_samples(head), "cut at {cut}");
+    }
+}
