@@ -137,22 +137,6 @@ pub fn wait_with_rusage(pid: u32) -> io::Result<(ExitStatus, CpuTimes)> {
     }
 }
 
-/// Returns the exit status of child `pid` if it has ended, without waiting and
-/// without reaping it.
-pub fn has_exited(pid: u32) -> bool {
-    // SAFETY: waitid with WNOWAIT only reads the child's state into `info`.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        let result = libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-        );
-        result == 0 && info.si_pid() != 0
-    }
-}
-
 /// Sends `signal` to process `pid`.
 pub fn send_signal(pid: u32, signal: i32) -> io::Result<()> {
     // SAFETY: kill has no memory effects.

@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
-use super::runner::{Control, EventSink};
+use super::runner::{Control, EventSink, STOP_POLL};
 use super::{ExecResult, WorkerReport, WorkloadOutcome, WorkloadResult};
 use crate::os::{self, CpuTimes, ExitStatus};
 use crate::trace::{EventKind, Status};
@@ -91,24 +92,31 @@ pub fn run(
         }
     };
     let pid = child.id();
+    // A waiter thread blocks in wait4; this thread only wakes to pass an
+    // interrupt on (SIGTERM, then SIGKILL after a grace second).
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(os::wait_with_rusage(pid));
+    });
     let mut terminated_at: Option<Instant> = None;
-    while !os::has_exited(pid) {
-        if control.stopped() {
-            match terminated_at {
+    let waited = loop {
+        match receiver.recv_timeout(STOP_POLL.min(TERM_GRACE)) {
+            Ok(result) => break result,
+            Err(RecvTimeoutError::Disconnected) => break Err(std::io::Error::other("waiter gone")),
+            Err(RecvTimeoutError::Timeout) if control.stopped() => match terminated_at {
                 None => {
                     let _ = os::send_signal(pid, libc::SIGTERM);
                     terminated_at = Some(Instant::now());
                 }
-                Some(at) if at.elapsed() > TERM_GRACE => {
+                Some(at) if at.elapsed() >= TERM_GRACE => {
                     let _ = os::send_signal(pid, libc::SIGKILL);
                 }
                 Some(_) => {}
-            }
+            },
+            Err(RecvTimeoutError::Timeout) => {}
         }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let (status, times) =
-        os::wait_with_rusage(pid).unwrap_or((ExitStatus::Code(-1), CpuTimes::default()));
+    };
+    let (status, times) = waited.unwrap_or((ExitStatus::Code(-1), CpuTimes::default()));
     let wall_s = start.elapsed().as_secs_f64();
     events.record(EventKind::WorkerExit, Some(0), Some(status.describe()));
     let signal = match status {

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::count::split_range;
 use super::hash::HashTarget;
 use super::protocol::{FromWorker, ToWorker};
-use super::runner::{Control, EventSink, Plan, count_result, hash_result};
+use super::runner::{Control, EventSink, Plan, STOP_POLL, count_result, hash_result};
 use super::schedule::{ChunkScheduler, DEFAULT_CHUNK};
 use super::{WorkerReport, WorkloadOutcome, WorkloadSpec};
 use crate::os::{self, CpuTimes};
@@ -208,9 +208,6 @@ struct Coordinator<'a> {
     failure: Option<String>,
 }
 
-/// How often the coordinator looks at the stop flag while waiting.
-const POLL: Duration = Duration::from_millis(20);
-
 impl Coordinator<'_> {
     /// The next message, or `None` when the run must stop (interrupt or failure).
     fn next(&mut self) -> Option<(usize, FromWorker)> {
@@ -218,7 +215,7 @@ impl Coordinator<'_> {
             if self.control.stopped() || self.failure.is_some() {
                 return None;
             }
-            match self.receiver.recv_timeout(POLL) {
+            match self.receiver.recv_timeout(STOP_POLL) {
                 Ok((index, Incoming::Message(FromWorker::Error(text)))) => {
                     self.failure = Some(format!("worker {index}: {text}"));
                 }

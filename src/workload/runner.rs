@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use super::count::{self, CountOutcome};
@@ -75,12 +75,15 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
     }
 }
 
+/// How often a waiting thread looks at the stop flag. Each wake-up costs CPU
+/// (about 85 µs on a KVM guest), so waits are long; a quarter second keeps an
+/// interrupt well within the promised second.
+pub const STOP_POLL: Duration = Duration::from_millis(250);
+
 fn run_idle(duration: Duration, control: &Control) -> WorkloadOutcome {
     let start = Instant::now();
     while start.elapsed() < duration && !control.stopped() {
-        std::thread::sleep(
-            (duration.saturating_sub(start.elapsed())).min(Duration::from_millis(20)),
-        );
+        std::thread::sleep((duration.saturating_sub(start.elapsed())).min(STOP_POLL));
     }
     let wall_s = start.elapsed().as_secs_f64();
     let interrupted = control.stopped();
@@ -111,7 +114,9 @@ struct Shared {
     /// Workers stop when this is set (interrupt or another worker failed).
     halt: AtomicBool,
     failure: Mutex<Option<String>>,
-    finished: AtomicU64,
+    /// Workers that have ended, and the condition the run waits on.
+    finished: Mutex<usize>,
+    done: Condvar,
 }
 
 impl Shared {
@@ -119,6 +124,26 @@ impl Shared {
     /// interrupted (checked directly too, for serial mode has no monitor thread).
     fn halted(&self, control: &Control) -> bool {
         self.halt.load(Ordering::Relaxed) || control.stopped()
+    }
+
+    fn worker_finished(&self) {
+        *self.finished.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.done.notify_all();
+    }
+
+    /// Blocks until `count` workers have ended, passing an interrupt on to them.
+    fn wait_for_workers(&self, count: usize, control: &Control) {
+        let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+        while *finished < count {
+            if control.stopped() {
+                self.halt.store(true, Ordering::Relaxed);
+            }
+            finished = self
+                .done
+                .wait_timeout(finished, STOP_POLL)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 
     fn fail(&self, message: String) {
@@ -139,7 +164,8 @@ fn run_in_threads(plan: &Plan, control: &Control, events: &dyn EventSink) -> Wor
     let shared = Shared {
         halt: AtomicBool::new(false),
         failure: Mutex::new(None),
-        finished: AtomicU64::new(0),
+        finished: Mutex::new(0),
+        done: Condvar::new(),
     };
     let job = Job::new(&plan.spec);
     let start = Instant::now();
@@ -169,15 +195,11 @@ fn run_in_threads(plan: &Plan, control: &Control, events: &dyn EventSink) -> Wor
                         })
                 })
                 .collect();
-            while shared.finished.load(Ordering::Acquire) < workers as u64 {
-                if control.stopped() {
-                    shared.halt.store(true, Ordering::Relaxed);
-                }
-                if handles.iter().any(|h| h.is_err()) {
-                    shared.fail("could not start a worker thread".into());
-                }
-                std::thread::sleep(Duration::from_millis(5));
+            if handles.iter().any(|h| h.is_err()) {
+                shared.fail("could not start a worker thread".into());
             }
+            let started = handles.iter().filter(|h| h.is_ok()).count();
+            shared.wait_for_workers(started, control);
             for (index, handle) in handles.into_iter().enumerate() {
                 let joined = handle.map(|h| h.join());
                 match joined {
@@ -272,7 +294,7 @@ fn run_worker(
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
     let spent = os::thread_cpu_times().minus(before);
-    shared.finished.fetch_add(1, Ordering::Release);
+    shared.worker_finished();
     match outcome {
         Ok(Ok(part)) => Some((part, spent)),
         Ok(Err(message)) => {
