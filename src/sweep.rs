@@ -492,12 +492,16 @@ fn record(
         repeat,
         dir: name.to_string(),
         status: summary.outcome.status.as_str().to_string(),
-        wall_s: summary.outcome.wall_s,
-        user_s: summary.outcome.cpu.user_s,
-        sys_s: summary.outcome.cpu.sys_s,
+        wall_s: round_ms(summary.outcome.wall_s),
+        user_s: round_ms(summary.outcome.cpu.user_s),
+        sys_s: round_ms(summary.outcome.cpu.sys_s),
         result: summary.result_line(),
         command,
     }
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
 }
 
 fn default_title(options: &SweepOptions, machine: &Machine) -> String {

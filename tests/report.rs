@@ -258,3 +258,41 @@ fn chromium_shows_one_row_per_cpu() {
         std::fs::copy(&shot, keep).unwrap();
     }
 }
+
+/// Peak resident memory of `coreheat render TRACE --out OUT`, in kB.
+fn render_peak_rss_kb(scratch: &Scratch, trace: &Path, out: &str) -> i64 {
+    let child = scratch
+        .command(&["render", trace.to_str().unwrap(), "--out", out])
+        .spawn()
+        .unwrap();
+    // SAFETY: wait4 writes only into the status and rusage we pass.
+    let (status, usage) = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage);
+        assert_eq!(pid, child.id() as libc::pid_t);
+        (status, usage)
+    };
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "render failed"
+    );
+    usage.ru_maxrss
+}
+
+/// Rendering streams the trace: four times the samples, the same peak memory.
+#[test]
+fn render_memory_does_not_grow_with_the_trace() {
+    let scratch = Scratch::new();
+    let small = scratch.path().join("small.jsonl");
+    let large = scratch.path().join("large.jsonl");
+    coreheat::synthetic::write_trace(&small, 8, 10_000, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&large, 8, 40_000, 1.0).unwrap();
+    let small_kb = render_peak_rss_kb(&scratch, &small, "small");
+    let large_kb = render_peak_rss_kb(&scratch, &large, "large");
+    let large_file_kb = std::fs::metadata(&large).unwrap().len() as i64 / 1024;
+    assert!(
+        large_kb < small_kb + small_kb / 4 + 2048,
+        "peak RSS {small_kb} kB for 10k samples, {large_kb} kB for 40k ({large_file_kb} kB of trace)"
+    );
+}
