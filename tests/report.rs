@@ -260,6 +260,7 @@ fn chromium_shows_one_row_per_cpu() {
 }
 
 /// Peak resident memory of `coreheat render TRACE --out OUT`, in kB.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn render_peak_rss_kb(scratch: &Scratch, trace: &Path, out: &str) -> i64 {
     let child = scratch
         .command(&["render", trace.to_str().unwrap(), "--out", out])
