@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::topology::Topology;
-use crate::trace::TraceCpu;
+use crate::trace::{Meta, TraceCpu};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
@@ -29,6 +29,24 @@ impl Machine {
             kernel: sysinfo::System::kernel_version().unwrap_or_else(|_| unknown()),
             cpu_model: cpu_model().unwrap_or_else(unknown),
             topology,
+        }
+    }
+
+    /// A trace header with this machine's facts, the interval and the start time
+    /// filled in; the caller adds what ran.
+    pub fn meta(&self, interval: std::time::Duration) -> Meta {
+        Meta {
+            tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
+            host: self.host.clone(),
+            os: self.os.clone(),
+            kernel: self.kernel.clone(),
+            cpu_model: self.cpu_model.clone(),
+            logical_cpus: self.topology.logical_count(),
+            physical_cores: self.topology.physical_count(),
+            cpus: self.trace_cpus(),
+            interval_s: interval.as_secs_f64(),
+            start: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            ..Meta::default()
         }
     }
 

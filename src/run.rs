@@ -240,16 +240,6 @@ pub fn shell_quote(word: &str) -> String {
 
 fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     Meta {
-        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
-        host: machine.host.clone(),
-        os: machine.os.clone(),
-        kernel: machine.kernel.clone(),
-        cpu_model: machine.cpu_model.clone(),
-        logical_cpus: machine.topology.logical_count(),
-        physical_cores: machine.topology.physical_count(),
-        cpus: machine.trace_cpus(),
-        interval_s: options.interval.as_secs_f64(),
-        start: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
         title: options.title.clone(),
         command: equivalent_command(options, plan),
         workload: plan.spec.to_json(),
@@ -257,7 +247,7 @@ fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
         workers: plan.workers,
         pin: (!options.pin.is_none()).then(|| options.pin.as_text()),
         worker_cpus: plan.cpus.clone(),
-        notes: Vec::new(),
+        ..machine.meta(options.interval)
     }
 }
 

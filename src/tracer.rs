@@ -91,20 +91,10 @@ impl Tracer {
 /// The header of a trace of the calling program's own work.
 pub fn closure_meta(machine: &Machine, title: &str, interval: Duration) -> Meta {
     Meta {
-        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
-        host: machine.host.clone(),
-        os: machine.os.clone(),
-        kernel: machine.kernel.clone(),
-        cpu_model: machine.cpu_model.clone(),
-        logical_cpus: machine.topology.logical_count(),
-        physical_cores: machine.topology.physical_count(),
-        cpus: machine.trace_cpus(),
-        interval_s: interval.as_secs_f64(),
-        start: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
         title: Some(title.to_string()),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         workload: serde_json::json!({"kind": "closure"}),
-        ..Meta::default()
+        ..machine.meta(interval)
     }
 }
 

@@ -382,41 +382,6 @@ fn bad_input_is_one_clear_line_before_anything_runs() {
     );
 }
 
-/// Process ids whose parent is `parent`.
-fn children_of(parent: u32) -> Vec<u32> {
-    let mut children = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The parent pid is the second field after the ")" closing the name.
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let ppid: u32 = after
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        if ppid == parent {
-            children.push(pid);
-        }
-    }
-    children
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            !stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-                .unwrap_or(false)
-        })
-        .unwrap_or(false)
-}
-
 #[test]
 fn worker_processes_end_when_coreheat_is_killed() {
     let scratch = Scratch::new();
@@ -436,7 +401,7 @@ fn worker_processes_end_when_coreheat_is_killed() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let workers = loop {
-        let workers = children_of(child.id());
+        let workers = common::children(child.id());
         if workers.len() == 2 || Instant::now() > deadline {
             break workers;
         }
@@ -446,10 +411,14 @@ fn worker_processes_end_when_coreheat_is_killed() {
     child.kill().unwrap(); // SIGKILL: no handler runs
     child.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while workers.iter().any(|&w| alive(w)) && Instant::now() < deadline {
+    while workers.iter().any(|&w| common::alive(w)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let orphans: Vec<u32> = workers.iter().copied().filter(|&w| alive(w)).collect();
+    let orphans: Vec<u32> = workers
+        .iter()
+        .copied()
+        .filter(|&w| common::alive(w))
+        .collect();
     for &pid in &orphans {
         let _ = std::process::Command::new("kill")
             .args(["-9", &pid.to_string()])

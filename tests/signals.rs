@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
-use common::{Scratch, read_trace, signal};
+use common::{Scratch, alive, children, read_trace, signal};
 use coreheat::trace::Status;
 
 /// Starts coreheat writing into `out` and waits until its trace has `samples`
@@ -51,35 +51,6 @@ fn wait(child: Child, limit: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(10));
     }
     output.join().unwrap()
-}
-
-fn descendants(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid)
-            && fields.first() != Some(&"Z")
-        {
-            found.push(child);
-        }
-    }
-    found
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
 }
 
 fn assert_interrupted(dir: &Path) {
@@ -134,7 +105,7 @@ fn sigterm_stops_processes_and_leaves_no_process_behind() {
         "term",
         4,
     );
-    let workers = descendants(child.id());
+    let workers = children(child.id());
     assert_eq!(workers.len(), 2, "two worker processes");
     signal(child.id(), "TERM");
     let output = wait(child, Duration::from_secs(5));
@@ -161,7 +132,7 @@ fn ctrl_c_stops_a_serial_run_and_an_exec() {
     assert_interrupted(&scratch.path().join("serial"));
 
     let child = start_and_wait(&scratch, &["exec", "--", "sleep", "30"], "exec", 3);
-    let sleeper = descendants(child.id());
+    let sleeper = children(child.id());
     signal(child.id(), "INT");
     let output = wait(child, Duration::from_secs(5));
     assert_eq!(output.status.code(), Some(130));
@@ -189,7 +160,7 @@ fn a_second_ctrl_c_stops_at_once_and_the_trace_still_reads() {
         "twice",
         3,
     );
-    let workers = descendants(child.id());
+    let workers = children(child.id());
     signal(child.id(), "INT");
     signal(child.id(), "INT");
     let output = wait(child, Duration::from_secs(5));
@@ -227,7 +198,7 @@ fn a_killed_worker_process_fails_the_run_and_is_named() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let workers = loop {
-        let workers = descendants(child.id());
+        let workers = children(child.id());
         if workers.len() == 2 {
             break workers;
         }
@@ -306,7 +277,7 @@ fn killed_coreheat_leaves_a_trace_render_can_draw() {
         "killed",
         3,
     );
-    let workers = descendants(child.id());
+    let workers = children(child.id());
     signal(child.id(), "KILL");
     let _ = wait(child, Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(1);

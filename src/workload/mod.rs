@@ -266,6 +266,18 @@ pub struct WorkerReport {
     pub sys_s: f64,
 }
 
+impl WorkerReport {
+    /// The CPU time of all these workers together.
+    pub fn total(reports: &[WorkerReport]) -> CpuTimes {
+        reports.iter().fold(CpuTimes::default(), |total, w| {
+            total.plus(CpuTimes {
+                user_s: w.user_s,
+                sys_s: w.sys_s,
+            })
+        })
+    }
+}
+
 /// Everything a workload run gives back.
 #[derive(Debug, Clone)]
 pub struct WorkloadOutcome {

@@ -106,20 +106,16 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
     } = coordinator;
     let reports = reap(plan, &mut workers, events);
     let wall_s = start.elapsed().as_secs_f64();
-    let cpu = reports.iter().fold(CpuTimes::default(), |acc, r| {
-        acc.plus(CpuTimes {
-            user_s: r.0.user_s,
-            sys_s: r.0.sys_s,
-        })
-    });
     let death = reports.iter().find_map(|r| r.1.clone());
+    let workers_done: Vec<WorkerReport> = reports.into_iter().map(|r| r.0).collect();
+    let cpu = WorkerReport::total(&workers_done);
     let mut outcome = WorkloadOutcome {
         status: Status::Ok,
         result: None,
         message: None,
         wall_s,
         cpu,
-        workers: reports.into_iter().map(|r| r.0).collect(),
+        workers: workers_done,
     };
     if let Some(message) = failure.or(death.filter(|_| result.is_none())) {
         outcome.status = Status::Failed;

@@ -365,12 +365,7 @@ fn finish(
             })
         })
         .collect();
-    let cpu = worker_reports.iter().fold(CpuTimes::default(), |acc, w| {
-        acc.plus(CpuTimes {
-            user_s: w.user_s,
-            sys_s: w.sys_s,
-        })
-    });
+    let cpu = WorkerReport::total(&worker_reports);
     let failure = shared
         .failure
         .into_inner()
