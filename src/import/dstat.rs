@@ -71,6 +71,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
         date: None,
     };
     let mut layout: Option<Layout> = None;
+    let mut clock = ClockYear {
+        year: None,
+        previous: None,
+    };
     let mut previous: Option<csv::StringRecord> = None;
     let mut skip_next_row = false;
     let mut dropped = 0usize;
@@ -120,7 +124,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
             if looks_like_group_line(&record) {
                 // The group line of an appended header block; the column line follows.
             } else {
-                let row = parse_row(&record, layout, &header).map_err(|m| line_error(line, m))?;
+                let row = parse_row(&record, layout, &header, &mut clock)
+                    .map_err(|m| line_error(line, m))?;
                 if skip_next_row {
                     skip_next_row = false;
                     dropped += 1;
@@ -230,6 +235,7 @@ fn parse_row(
     record: &csv::StringRecord,
     layout: &Layout,
     header: &Header,
+    clock: &mut ClockYear,
 ) -> Result<(f64, Vec<CpuLoad>), String> {
     let time = match layout.time {
         Some(TimeColumn::Epoch(i)) => {
@@ -243,7 +249,7 @@ fn parse_row(
             }
             t
         }
-        Some(TimeColumn::Clock(i)) => parse_clock(record.get(i).unwrap_or(""), header.date)?,
+        Some(TimeColumn::Clock(i)) => clock.time(record.get(i).unwrap_or(""), header.date)?,
         None => f64::NAN,
     };
     let mut loads: BTreeMap<u32, CpuLoad> = BTreeMap::new();
@@ -285,10 +291,33 @@ fn parse_row(
     ))
 }
 
-/// `-t` times: `21-11 23:17:09` (day-month, no year); the year comes from the
-/// header's Date line, or this year.
-fn parse_clock(text: &str, date: Option<NaiveDateTime>) -> Result<f64, String> {
-    let year = date.map_or_else(|| chrono::Local::now().year(), |d| d.year());
+/// The year of `-t` times, which carry none: from the header's Date line (or
+/// this year), moved on by one when the times jump back by months (Dec 31 →
+/// Jan 1).
+struct ClockYear {
+    year: Option<i32>,
+    previous: Option<f64>,
+}
+
+impl ClockYear {
+    fn time(&mut self, text: &str, date: Option<NaiveDateTime>) -> Result<f64, String> {
+        let year = *self
+            .year
+            .get_or_insert_with(|| date.map_or_else(|| chrono::Local::now().year(), |d| d.year()));
+        let mut t = parse_clock(text, year)?;
+        if let Some(previous) = self.previous
+            && t < previous - 180.0 * 86400.0
+        {
+            self.year = Some(year + 1);
+            t = parse_clock(text, year + 1)?;
+        }
+        self.previous = Some(t);
+        Ok(t)
+    }
+}
+
+/// `-t` times: `21-11 23:17:09` (day-month) in the given year, as epoch seconds.
+fn parse_clock(text: &str, year: i32) -> Result<f64, String> {
     let with_year = format!("{year}-{}", text.trim());
     let parsed = NaiveDateTime::parse_from_str(&with_year, "%Y-%d-%m %H:%M:%S")
         .map_err(|_| format!("'{text}' is not a dstat time like 21-11 23:17:09"))?;
@@ -312,12 +341,6 @@ fn build_trace(
     if times.iter().any(|t| t.is_nan()) {
         // No time column: the rows are one interval apart, as dstat prints them.
         times = (0..rows.len()).map(|i| i as f64).collect();
-    }
-    // Dec 31 → Jan 1 in -t times: a jump back of months is a new year.
-    for i in 1..times.len() {
-        while times[i] < times[i - 1] - 180.0 * 86400.0 {
-            times[i] += 365.0 * 86400.0;
-        }
     }
     let interval = median_interval(&times, 1.0);
     let origin = times[0] - interval;
@@ -390,11 +413,15 @@ mod tests {
 
     #[test]
     fn header_dates_and_clock_times() {
-        let date = parse_header_date("21 Nov 2026 23:17:09 UTC").unwrap();
-        assert_eq!(date.year(), 2026);
-        let a = parse_clock("21-11 23:17:09", Some(date)).unwrap();
-        let b = parse_clock("21-11 23:17:10", Some(date)).unwrap();
-        assert_eq!(b - a, 1.0);
-        assert!(parse_clock("23:17", Some(date)).is_err());
+        let date = parse_header_date("31 Dec 2024 23:59:58 UTC").unwrap();
+        assert_eq!(date.year(), 2024);
+        let mut clock = ClockYear {
+            year: None,
+            previous: None,
+        };
+        let a = clock.time("31-12 23:59:59", Some(date)).unwrap();
+        let b = clock.time("01-01 00:00:00", Some(date)).unwrap();
+        assert_eq!(b - a, 1.0, "the new year after a leap year");
+        assert!(clock.time("23:17", Some(date)).is_err());
     }
 }
