@@ -96,11 +96,26 @@ impl Topology {
         Ok(Self::assemble(raw, offline, "sysfs"))
     }
 
-    /// Facts from sysinfo where there is no sysfs: the CPU count is right, the
-    /// sibling layout is unknown, so each logical CPU is its own core.
+    /// Facts from sysinfo where there is no sysfs: the logical and physical core
+    /// counts. Which CPUs are siblings is not known; when the counts divide, the
+    /// common numbering (siblings of core c are c, c + cores, ...) is assumed and
+    /// the source says so; otherwise each logical CPU is its own core.
     pub fn from_sysinfo() -> Topology {
-        let count = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-        let raw = (0..count).map(|cpu| (cpu, 0, vec![cpu])).collect();
+        let refresh = sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing());
+        let logical = sysinfo::System::new_with_specifics(refresh)
+            .map(|s| s.cpus().len() as u32)
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+        let physical = sysinfo::System::physical_core_count()
+            .map(|n| n as u32)
+            .unwrap_or(logical);
+        if physical > 0 && physical < logical && logical.is_multiple_of(physical) {
+            let mut topology = Self::synthetic(physical, logical / physical);
+            topology.source = "sysinfo (sibling numbering assumed)".into();
+            return topology;
+        }
+        let raw = (0..logical).map(|cpu| (cpu, 0, vec![cpu])).collect();
         Self::assemble(raw, Vec::new(), "sysinfo")
     }
 
@@ -335,6 +350,14 @@ mod tests {
         assert!(parse_cpulist("a").is_err());
         assert!(parse_cpulist("0-4000000000").is_err());
         assert_eq!(parse_cpulist_ordered("3,1-2,1").unwrap(), vec![3, 1, 2]);
+    }
+
+    #[test]
+    fn sysinfo_fallback_agrees_with_sysfs_on_counts() {
+        let sysinfo = Topology::from_sysinfo();
+        let sysfs = Topology::detect();
+        assert_eq!(sysinfo.logical_count(), sysfs.logical_count());
+        assert!(sysinfo.source.starts_with("sysinfo"));
     }
 
     #[test]

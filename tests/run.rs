@@ -368,6 +368,21 @@ fn bad_input_is_one_clear_line_before_anything_runs() {
         (&["run", "--pin", "0-999", "hash"], "--pin"),
         (&["run", "--pin", "sideways", "hash"], "--pin"),
         (&["run", "hash", "--engine", "gpu"], "--engine"),
+        (&["run", "--workers", "many", "hash"], "--workers"),
+        (&["run", "--workers", "5000", "hash"], "--workers"),
+        (&["run", "hash", "--zeros", "1.5"], "--zeros"),
+        (&["run", "--interval", "", "idle"], "--interval"),
+        (&["run", "idle", "--duration", "0s"], "--duration"),
+        (&["run", "count", "--n", "-3"], "--n"),
+        (&["run", "count", "--n", "2^"], "--n"),
+        (&["run", "--mode", "processes", "idle"], "--mode"),
+        (&["run", "--pin", "0", "idle"], "--pin"),
+        (&["sweep", "--repeat", "0", "hash"], "--repeat"),
+        (&["sweep", "--repeat", "101", "hash"], "--repeat"),
+        (&["sweep", "--modes", "threads,fibers", "hash"], "--modes"),
+        (&["sweep", "--pins", "spread,sideways", "hash"], "--pins"),
+        (&["render", "--format", "xml", "x.csv"], "--format"),
+        (&["render", "no-such-file.jsonl"], "no-such-file.jsonl"),
     ];
     for (argv, flag) in cases {
         let output = scratch.run(argv);
