@@ -8,6 +8,13 @@ use coreheat::trace::EventKind;
 
 #[test]
 fn a_pinned_thread_loads_its_cpu() {
+    // The last online CPU: CPU 1 on two cores, CPU 0 on one.
+    let target = coreheat::topology::Topology::detect()
+        .cpus
+        .last()
+        .unwrap()
+        .cpu;
+    let pin = target.to_string();
     let scratch = Scratch::new();
     let json = scratch.json(&[
         "run",
@@ -18,15 +25,15 @@ fn a_pinned_thread_loads_its_cpu() {
         "--workers",
         "1",
         "--pin",
-        "1",
+        &pin,
         "count",
         "--n",
         "2^31",
     ]);
-    assert_eq!(json["cpus"], serde_json::json!([1]));
+    assert_eq!(json["cpus"], serde_json::json!([target]));
     let trace = common::read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
-    assert_eq!(trace.header.meta.worker_cpus, vec![1]);
-    assert_eq!(trace.header.meta.pin.as_deref(), Some("1"));
+    assert_eq!(trace.header.meta.worker_cpus, vec![target]);
+    assert_eq!(trace.header.meta.pin.as_deref(), Some(pin.as_str()));
     let start = trace
         .events
         .iter()
@@ -44,7 +51,7 @@ fn a_pinned_thread_loads_its_cpu() {
         .meta
         .cpus
         .iter()
-        .position(|c| c.cpu == 1)
+        .position(|c| c.cpu == target)
         .unwrap();
     let during: Vec<f64> = trace
         .samples
