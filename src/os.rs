@@ -56,11 +56,6 @@ pub fn process_cpu_times() -> CpuTimes {
     rusage(libc::RUSAGE_SELF)
 }
 
-/// CPU time of all children (and their waited-for descendants) waited for so far.
-pub fn children_cpu_times() -> CpuTimes {
-    rusage(libc::RUSAGE_CHILDREN)
-}
-
 /// How a child process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -225,16 +220,6 @@ pub fn die_with_parent(expected_parent: u32) -> bool {
 pub fn parent_pid() -> u32 {
     // SAFETY: getppid has no memory effects.
     unsafe { libc::getppid() as u32 }
-}
-
-/// Peak resident set size of this process, in kilobytes.
-pub fn peak_rss_kb() -> u64 {
-    // SAFETY: getrusage writes into the zeroed struct we pass.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage.ru_maxrss.max(0) as u64
-    }
 }
 
 #[cfg(test)]
