@@ -80,7 +80,7 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
         control,
         failure,
     };
-    let result = if coordinator.failure.is_some() {
+    let answer = if coordinator.failure.is_some() {
         None
     } else {
         match &plan.spec {
@@ -92,10 +92,15 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
                 let target = HashTarget::new(prefix.as_bytes(), *zeros);
                 coordinator
                     .hash(&target, *engine)
-                    .map(|nonce| (Some(nonce), target))
-                    .map(|(nonce, target)| (nonce, Some(target)))
+                    .map(|nonce| Answer::Hash { target, nonce })
             }
-            WorkloadSpec::Count { n, split } => coordinator.count(*n, *split).map(|_| (None, None)),
+            WorkloadSpec::Count { n, split } => {
+                coordinator.count(*n, *split).map(|sums| Answer::Count {
+                    n: *n,
+                    split: *split,
+                    sums,
+                })
+            }
             _ => unreachable!("only hash and count run on worker processes"),
         }
     };
@@ -104,6 +109,7 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
         failure,
         ..
     } = coordinator;
+
     let reports = reap(plan, &mut workers, events);
     let wall_s = start.elapsed().as_secs_f64();
     let death = reports.iter().find_map(|r| r.1.clone());
@@ -117,24 +123,34 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
         cpu,
         workers: workers_done,
     };
-    if let Some(message) = failure.or(death.filter(|_| result.is_none())) {
+    if let Some(message) = failure.or(death.filter(|_| answer.is_none())) {
         outcome.status = Status::Failed;
         outcome.message = Some(message);
-    } else if control.stopped() || result.is_none() {
+    } else if control.stopped() || answer.is_none() {
         outcome.status = Status::Interrupted;
         outcome.message = Some("interrupted before the workload finished".into());
-    } else if let Some((nonce, target)) = result {
-        outcome.result = Some(match (&plan.spec, nonce, target) {
-            (WorkloadSpec::Hash { .. }, Some(nonce), Some(target)) => {
+    } else if let Some(answer) = answer {
+        outcome.result = Some(match answer {
+            Answer::Hash { target, nonce } => {
                 hash_result(&plan.spec, &target, nonce, control, wall_s)
             }
-            (WorkloadSpec::Count { n, split }, _, _) => {
-                count_result(*n, *split, workers.iter().filter_map(|w| w.sum).collect())
-            }
-            _ => unreachable!("hash results carry a nonce"),
+            Answer::Count { n, split, sums } => count_result(n, split, sums),
         });
     }
     outcome
+}
+
+/// What the workers worked out, before it becomes a result.
+enum Answer {
+    Hash {
+        target: HashTarget,
+        nonce: u64,
+    },
+    Count {
+        n: u128,
+        split: bool,
+        sums: Vec<u128>,
+    },
 }
 
 fn worker_exe(plan: &Plan) -> Result<PathBuf, String> {
@@ -302,8 +318,8 @@ impl Coordinator<'_> {
         }
     }
 
-    /// Gives every worker its range and waits for every sum.
-    fn count(&mut self, n: u128, split: bool) -> Option<()> {
+    /// Gives every worker its range and waits for every sum (in worker order).
+    fn count(&mut self, n: u128, split: bool) -> Option<Vec<u128>> {
         let workers = self.workers.len();
         for index in 0..workers {
             let range = if split {
@@ -325,7 +341,7 @@ impl Coordinator<'_> {
                 self.workers[index].sum = Some(value);
             }
         }
-        Some(())
+        Some(self.workers.iter().filter_map(|w| w.sum).collect())
     }
 }
 
