@@ -214,7 +214,7 @@ fn run_in_threads(plan: &Plan, control: &Control, events: &dyn EventSink) -> Wor
         });
     }
     let wall_s = start.elapsed().as_secs_f64();
-    finish(plan, &job, workers, reports, shared, control, wall_s)
+    finish(plan, &job, reports, shared, control, wall_s)
 }
 
 /// The per-run, per-workload data every worker reads.
@@ -347,7 +347,6 @@ fn hash_worker(
 fn finish(
     plan: &Plan,
     job: &Job,
-    workers: usize,
     reports: Vec<Option<(WorkerPart, CpuTimes)>>,
     shared: Shared,
     control: &Control,
@@ -415,7 +414,6 @@ fn finish(
             count_result(*n, *split, sums)
         }
     });
-    let _ = workers;
     outcome
 }
 
