@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a workload while sampling every CPU; leaves reports/<stamp>-<label>/.
+    /// Run a workload while sampling every CPU; leaves reports/STAMP-LABEL/.
     Run(RunCommand),
     /// Compare configurations (workers, modes, pinnings) of one workload.
     Sweep(SweepCommand),
@@ -56,7 +56,7 @@ pub struct RunFlags {
     /// Time between samples, 100ms to 1h.
     #[arg(long, global = true, value_parser = parse_interval, default_value = "1s")]
     pub interval: Duration,
-    /// Folder for this run's files [default: reports/<stamp>-<label>/].
+    /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Title shown on the report.
@@ -163,7 +163,7 @@ pub struct RenderCommand {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Folder for the report [default: next to the trace; for several files or
-    /// foreign formats, reports/<stamp>-render/].
+    /// foreign formats, reports/STAMP-render/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Input format, when detection from the content is not wanted.
