@@ -77,6 +77,8 @@ pub struct RunSummary {
     /// Why the report could not be drawn (the trace is still there).
     pub report_error: Option<String>,
     pub spec: WorkloadSpec,
+    /// The equivalent command line, as in the trace header.
+    pub command: String,
     /// `None` for idle and exec.
     pub mode: Option<Mode>,
     pub workers: usize,
@@ -320,6 +322,7 @@ pub fn run_on(
         report: None,
         report_error: None,
         spec: plan.spec.clone(),
+        command: meta.command.clone(),
         mode: plan_mode(&plan),
         workers: plan.workers,
         cpus: plan.cpus.clone(),

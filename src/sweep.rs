@@ -274,7 +274,6 @@ pub fn compare(
     }
     let mut fits = Vec::new();
     let mut series_names: Vec<String> = stats.iter().map(|s| s.series.clone()).collect();
-    series_names.dedup();
     series_names.sort();
     series_names.dedup();
     for series in series_names {
@@ -481,12 +480,6 @@ fn record(
     repeat: u32,
     name: &str,
 ) -> RunRecord {
-    let command = std::fs::read_to_string(&summary.trace)
-        .ok()
-        .and_then(|text| text.lines().next().map(str::to_string))
-        .and_then(|line| serde_json::from_str::<crate::trace::Header>(&line).ok())
-        .map(|header| header.meta.command)
-        .unwrap_or_default();
     RunRecord {
         configuration: configuration.describe(),
         repeat,
@@ -496,7 +489,7 @@ fn record(
         user_s: round_ms(summary.outcome.cpu.user_s),
         sys_s: round_ms(summary.outcome.cpu.sys_s),
         result: summary.result_line(),
-        command,
+        command: summary.command.clone(),
     }
 }
 

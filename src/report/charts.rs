@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
 use super::model::TraceSummary;
 use super::timeaxis::{TimeAxis, nice_ticks};
-use crate::trace::EventKind;
+use crate::trace::{CpuLoad, EventKind};
 
 /// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -85,6 +85,13 @@ struct HeatLayout {
     panel_h: i32,
 }
 
+/// One heat-map panel: its title, color ramp and the percentage it shows.
+struct Panel<'a> {
+    name: &'a str,
+    ramp: &'a Ramp,
+    value: fn(&CpuLoad) -> f64,
+}
+
 /// The heat map: busy % on top, kernel % below, one row per CPU grouped by core.
 pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     let groups = summary.core_groups();
@@ -96,7 +103,7 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     let layout = HeatLayout {
         left: 190,
         right: CHART_WIDTH as i32 - 110,
-        top: 56,
+        top: 74,
         row_h,
         gap,
         panel_h,
@@ -105,14 +112,20 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     render_png(CHART_WIDTH, height, |area| {
         area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
             .map_err(err)?;
-        let panels = [
-            ("busy % (all but idle and iowait)", &BUSY, 0),
-            ("kernel % (sys + irq + softirq)", &KERNEL, panel_h + 60),
-        ];
-        for (name, ramp, offset) in panels {
+        let busy = Panel {
+            name: "busy % (all but idle and iowait)",
+            ramp: &BUSY,
+            value: CpuLoad::busy,
+        };
+        let kernel = Panel {
+            name: "kernel % (sys + irq + softirq)",
+            ramp: &KERNEL,
+            value: CpuLoad::kernel,
+        };
+        for (panel, offset) in [(busy, 0), (kernel, panel_h + 60)] {
             let top = layout.top + offset;
-            draw_heat_panel(area, summary, &groups, &layout, top, ramp, name)?;
-            draw_legend(area, ramp, layout.right + 30, top, panel_h.max(60))?;
+            draw_heat_panel(area, summary, &groups, &layout, top, &panel)?;
+            draw_legend(area, panel.ramp, layout.right + 30, top, panel_h.max(60))?;
         }
         let axis_top = layout.top + panel_h + 60 + panel_h + 6;
         draw_time_axis(area, summary, &layout, axis_top)?;
@@ -126,12 +139,11 @@ fn draw_heat_panel(
     groups: &[(String, Vec<usize>)],
     layout: &HeatLayout,
     top: i32,
-    ramp: &Ramp,
-    name: &str,
+    panel: &Panel<'_>,
 ) -> Result<()> {
     area.draw(&Text::new(
-        name.to_string(),
-        (layout.left, top - 20),
+        panel.name.to_string(),
+        (layout.left, top - 36),
         font(15.0),
     ))
     .map_err(err)?;
@@ -147,8 +159,7 @@ fn draw_heat_panel(
                 let x0 = layout.left + (i as f64 * width / columns).round() as i32;
                 let x1 = layout.left + ((i + 1) as f64 * width / columns).round() as i32;
                 let color = match column.cpus[cpu].mean() {
-                    Some(load) if std::ptr::eq(ramp, &KERNEL) => rgb(ramp.at(load.kernel())),
-                    Some(load) => rgb(ramp.at(load.busy())),
+                    Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
                     None => RGBColor(0xd8, 0xd8, 0xd8),
                 };
                 area.draw(&Rectangle::new(

@@ -475,7 +475,7 @@ fn summary_rows(summary: &TraceSummary) -> Vec<SummaryRow> {
         .iter()
         .zip(&summary.totals)
         .map(|(cpu, sums)| {
-            merge_into(&mut all, sums);
+            all.merge(sums);
             summary_row(format!("cpu{}", cpu.cpu), format!("{}", cpu.core), sums)
         })
         .collect();
@@ -485,18 +485,6 @@ fn summary_rows(summary: &TraceSummary) -> Vec<SummaryRow> {
         rows.push(row);
     }
     rows
-}
-
-fn merge_into(all: &mut LoadSums, sums: &LoadSums) {
-    all.usr += sums.usr;
-    all.nice += sums.nice;
-    all.sys += sums.sys;
-    all.idle += sums.idle;
-    all.iowait += sums.iowait;
-    all.irq += sums.irq;
-    all.softirq += sums.softirq;
-    all.steal += sums.steal;
-    all.n += sums.n;
 }
 
 fn summary_row(cpu: String, core: String, sums: &LoadSums) -> SummaryRow {

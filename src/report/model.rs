@@ -41,7 +41,8 @@ impl LoadSums {
         self.n += 1;
     }
 
-    fn merge(&mut self, other: &LoadSums) {
+    /// Adds another set of sums (of other samples, or of another CPU).
+    pub fn merge(&mut self, other: &LoadSums) {
         self.usr += other.usr;
         self.nice += other.nice;
         self.sys += other.sys;
