@@ -2,6 +2,7 @@
 //! code it ends with. `main` only parses, calls [`execute`] and prints errors.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
 
@@ -9,7 +10,7 @@ use crate::cli::{Cli, Command, InfoCommand, RenderCommand, RunCommand, RunFlags,
 use crate::interrupt::Interrupts;
 use crate::run::{self, RunOptions, RunSummary};
 use crate::trace::Status;
-use crate::workload::{WorkloadResult, worker};
+use crate::workload::{WorkloadResult, guard, worker};
 
 /// Exit code of a run whose workload failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -22,6 +23,13 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Render(command) => render_command(command),
         Command::Info(command) => info_command(command),
         Command::Worker(command) => Ok(worker::worker_main(command.index, command.cpu)),
+        Command::Guard(command) => {
+            let cpus = match command.cpus.as_deref() {
+                Some(list) => crate::topology::parse_cpulist(list).map_err(anyhow::Error::msg)?,
+                None => Vec::new(),
+            };
+            Ok(guard::guard_main(cpus, command.argv))
+        }
     }
 }
 
@@ -47,14 +55,19 @@ fn run_command(command: RunCommand) -> Result<i32> {
     let interrupts = Interrupts::install().context("cannot install the Ctrl-C handler")?;
     let summary = run::run(&options, interrupts.stop.clone())?;
     print_summary(&summary, &command.flags);
+    if summary.outcome.status == Status::Ok && interrupts.stop.load(Ordering::Relaxed) {
+        eprintln!("coreheat: interrupted after the workload ended: its result stands");
+    }
     Ok(exit_code(&summary, &interrupts))
 }
 
 /// The exit code of a run: 0, 1 for a failure, 130/143 for an interrupt, or the
 /// traced command's own code for exec.
 pub fn exit_code(summary: &RunSummary, interrupts: &Interrupts) -> i32 {
+    let interrupted_after_the_end = interrupts.stop.load(Ordering::Relaxed);
     match (&summary.outcome.result, summary.outcome.status) {
         (_, Status::Interrupted) => interrupts.exit_code(),
+        _ if interrupted_after_the_end => interrupts.exit_code(),
         (Some(WorkloadResult::Exec(exec)), _) => exec.exit_code,
         (_, Status::Failed) => EXIT_FAILED,
         (_, Status::Ok) if summary.trace_error.is_some() => EXIT_FAILED,

@@ -40,6 +40,9 @@ pub enum Command {
     /// Internal: a worker process of processes mode.
     #[command(name = "__worker", hide = true)]
     Worker(WorkerCommand),
+    /// Internal: the guardian of a command traced by `run exec`.
+    #[command(name = "__guard", hide = true)]
+    Guard(GuardCommand),
 }
 
 /// Options every run takes; accepted before or after the workload name.
@@ -187,6 +190,15 @@ pub struct WorkerCommand {
     pub index: usize,
     #[arg(long)]
     pub cpu: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct GuardCommand {
+    /// CPUs to pin the command to, like 0,2-3.
+    #[arg(long)]
+    pub cpus: Option<String>,
+    #[arg(last = true, required = true)]
+    pub argv: Vec<String>,
 }
 
 impl WorkloadCommand {

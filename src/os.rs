@@ -3,6 +3,9 @@
 //! the parent-death signal. Every `unsafe` libc call of the crate lives here.
 
 use std::io;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::io::AsRawFd;
+use std::time::Duration;
 
 /// User and system CPU seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -118,17 +121,202 @@ pub fn wait_with_rusage(pid: u32) -> io::Result<(ExitStatus, CpuTimes)> {
             (result, status, usage)
         };
         if result == pid {
-            let exit = if libc::WIFSIGNALED(status) {
-                ExitStatus::Signal(libc::WTERMSIG(status))
-            } else {
-                ExitStatus::Code(libc::WEXITSTATUS(status))
-            };
-            return Ok((exit, CpuTimes::from_rusage(&usage)));
+            return Ok((exit_status(status), CpuTimes::from_rusage(&usage)));
         }
         let error = io::Error::last_os_error();
         if error.kind() != io::ErrorKind::Interrupted {
             return Err(error);
         }
+    }
+}
+
+/// Waits up to `timeout` for child `pid` to end; `None` if it is still running.
+/// Blocks on a pidfd (no polling) where the kernel has them (Linux 5.3+).
+pub fn wait_with_rusage_timeout(
+    pid: u32,
+    timeout: Duration,
+) -> io::Result<Option<(ExitStatus, CpuTimes)>> {
+    if let Some(pidfd) = pidfd_open(pid) {
+        let mut poll = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = timeout.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: poll reads and writes only the one pollfd we own.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        if ready == 0 {
+            return Ok(None);
+        }
+        return wait_with_rusage(pid).map(Some);
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(ended) = try_wait_with_rusage(pid)? {
+            return Ok(Some(ended));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A pidfd for `pid`, or `None` where the kernel has no pidfd_open.
+fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes two integers and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    // SAFETY: a non-negative result is a descriptor we now own.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// How child `pid` ended, if it has; never blocks.
+fn try_wait_with_rusage(pid: u32) -> io::Result<Option<(ExitStatus, CpuTimes)>> {
+    // SAFETY: wait4 writes only into the status and rusage we pass.
+    let (result, status, usage) = unsafe {
+        let mut status: libc::c_int = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let result = libc::wait4(pid as libc::pid_t, &mut status, libc::WNOHANG, &mut usage);
+        (result, status, usage)
+    };
+    match result {
+        0 => Ok(None),
+        r if r < 0 => Err(io::Error::last_os_error()),
+        _ => Ok(Some((exit_status(status), CpuTimes::from_rusage(&usage)))),
+    }
+}
+
+/// The status word of wait4 as an exit code or a signal.
+fn exit_status(status: libc::c_int) -> ExitStatus {
+    if libc::WIFSIGNALED(status) {
+        ExitStatus::Signal(libc::WTERMSIG(status))
+    } else {
+        ExitStatus::Code(libc::WEXITSTATUS(status))
+    }
+}
+
+/// Makes `command`'s process ignore SIGINT and SIGTERM from the start (the
+/// setting survives exec). A terminal's Ctrl-C reaches the whole process group;
+/// helpers that coreheat stops itself must not die of it first.
+pub fn ignore_interrupts(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal() is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds; async-signal-safe, for signal handlers.
+pub fn monotonic_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
+
+/// Ends the process at once with `code`, running no destructors and flushing
+/// nothing; async-signal-safe, for signal handlers.
+pub fn exit_immediately(code: i32) -> ! {
+    // SAFETY: _exit ends the process; it is async-signal-safe.
+    unsafe { libc::_exit(code) }
+}
+
+/// Waits for any child and returns its pid, how it ended and its CPU time;
+/// an error of kind `ECHILD` when there is no child left.
+pub fn wait_any_with_rusage() -> io::Result<(u32, ExitStatus, CpuTimes)> {
+    loop {
+        // SAFETY: wait4 writes only into the status and rusage we pass.
+        let (result, status, usage) = unsafe {
+            let mut status: libc::c_int = 0;
+            let mut usage: libc::rusage = std::mem::zeroed();
+            let result = libc::wait4(-1, &mut status, 0, &mut usage);
+            (result, status, usage)
+        };
+        if result > 0 {
+            return Ok((
+                result as u32,
+                exit_status(status),
+                CpuTimes::from_rusage(&usage),
+            ));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Makes orphaned descendants of this process its children instead of init's,
+/// so it can wait for them and stop them (prctl PR_SET_CHILD_SUBREAPER).
+pub fn become_child_subreaper() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments has no memory effects.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Marks `fd` close-on-exec, so programs this process starts do not inherit it.
+pub fn set_cloexec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor number has no memory effects.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Makes `command`'s process get `fds[i]` as descriptor `3 + i`.
+pub fn pass_fds(command: &mut std::process::Command, fds: Vec<RawFd>) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and only makes the
+    // async-signal-safe fcntl and dup2 calls. Each descriptor is first copied
+    // above the targets, so moving one never overwrites another.
+    unsafe {
+        command.pre_exec(move || {
+            let mut high = [0; 8];
+            for (slot, &fd) in high.iter_mut().zip(&fds) {
+                *slot = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 16);
+                if *slot < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            for (target, &fd) in (3..).zip(high.iter().take(fds.len())) {
+                if libc::dup2(fd, target) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Gives `command`'s process the default SIGINT and SIGTERM back (its parent
+/// may ignore them) and asks the kernel to kill it when its parent ends.
+pub fn default_interrupts_and_die_with_parent(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal() and prctl are async-signal-safe and touch no memory of ours.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+            Ok(())
+        });
     }
 }
 

@@ -298,7 +298,13 @@ pub fn run_on(
         .then(|| LiveLine::for_terminal(control.progress.clone(), progress_unit(&plan.spec)))
         .flatten()
         .map(|live| Box::new(live) as Box<dyn SampleObserver>);
-    let tracer = Tracer::start(&dir, &meta, options.interval, observer)?;
+    let tracer = Tracer::start(
+        &dir,
+        &meta,
+        options.interval,
+        observer,
+        Some(control.stop.clone()),
+    )?;
     let trace_path = tracer.trace_path().to_path_buf();
 
     let outcome = if control.stopped() {

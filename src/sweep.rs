@@ -403,6 +403,10 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
     let mut failed = 0;
     'all: for (index, configuration) in configurations.iter().enumerate() {
         for repeat in 1..=options.repeat {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                interrupted = true; // during the tail of the run before
+                break 'all;
+            }
             let name = if options.repeat > 1 {
                 format!("{:02}-{}-r{repeat}", index + 1, configuration.label())
             } else {

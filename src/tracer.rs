@@ -13,6 +13,8 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -34,19 +36,20 @@ pub struct Tracer {
 impl Tracer {
     /// Writes the trace header into `dir/trace.jsonl`, starts sampling every CPU
     /// of `meta.cpus` every `interval`, and returns once the first ("before")
-    /// sample is taken.
+    /// sample is taken, or sooner when `stop` is set (an interrupt).
     pub fn start(
         dir: &Path,
         meta: &Meta,
         interval: Duration,
         observer: Option<Box<dyn SampleObserver>>,
+        stop: Option<Arc<AtomicBool>>,
     ) -> Result<Tracer> {
         let trace = dir.join(outdir::TRACE_FILE);
         let writer = TraceWriter::create(&trace, meta)
             .with_context(|| format!("cannot create {}", trace.display()))?;
         let cpus: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
         let source = sampler::default_source(&cpus).context("cannot read per-CPU load")?;
-        let sampler = Sampler::start(source, writer, interval, observer)
+        let sampler = Sampler::start(source, writer, interval, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
         Ok(Tracer {
@@ -118,7 +121,7 @@ pub fn trace_closure<T>(
     let dir = outdir::prepare_exact(dir)?;
     let machine = Machine::collect();
     let meta = closure_meta(&machine, title, interval);
-    let tracer = Tracer::start(&dir, &meta, interval, None)?;
+    let tracer = Tracer::start(&dir, &meta, interval, None, None)?;
     // The whole process's CPU time: the closure may start threads of its own.
     let cpu_before = os::process_cpu_times();
     let started = Instant::now();

@@ -67,6 +67,7 @@ fn sampling_allocates_nothing_per_sample() {
         writer,
         Duration::from_millis(100),
         Some(Box::new(recorder)),
+        None,
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(1650));

@@ -5,19 +5,46 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{Scratch, alive, children, read_trace, signal};
+use common::{Scratch, alive, all_gone_within, children, descendants, read_trace, signal};
 use coreheat::trace::Status;
 
 /// Starts coreheat writing into `out` and waits until its trace has `samples`
 /// samples. The caller waits for the child.
-#[allow(clippy::zombie_processes)]
 fn start_and_wait(scratch: &Scratch, args: &[&str], out: &str, samples: usize) -> Child {
+    start_with(scratch, args, out, samples, |_| {})
+}
+
+/// [`start_and_wait`] in a process group of its own, as a shell starts a job:
+/// the returned child's pid is the group id a terminal's Ctrl-C goes to.
+fn start_as_job(scratch: &Scratch, args: &[&str], out: &str, samples: usize) -> Child {
+    use std::os::unix::process::CommandExt;
+    start_with(scratch, args, out, samples, |command| {
+        command.process_group(0);
+    })
+}
+
+#[allow(clippy::zombie_processes)]
+fn start_with(
+    scratch: &Scratch,
+    args: &[&str],
+    out: &str,
+    samples: usize,
+    prepare: impl FnOnce(&mut Command),
+) -> Child {
     let mut all = vec!["run", "--interval", "100ms", "--out", out, "-q"];
     all.extend_from_slice(args);
-    let child = scratch.command(&all).spawn().unwrap();
+    let mut command = scratch.command(&all);
+    prepare(&mut command);
+    let child = command.spawn().unwrap();
+    wait_for_samples(scratch, out, samples);
+    child
+}
+
+/// Waits until the trace in `out` has `samples` samples.
+fn wait_for_samples(scratch: &Scratch, out: &str, samples: usize) {
     let trace = scratch.path().join(out).join("trace.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -29,7 +56,7 @@ fn start_and_wait(scratch: &Scratch, args: &[&str], out: &str, samples: usize) -
             })
             .unwrap_or(0);
         if count >= samples {
-            return child;
+            return;
         }
         assert!(
             Instant::now() < deadline,
@@ -161,10 +188,16 @@ fn a_second_ctrl_c_stops_at_once_and_the_trace_still_reads() {
         3,
     );
     let workers = children(child.id());
+    // A stopped worker holds the orderly stop up for a second: the second
+    // Ctrl-C, past the repeat window, comes while coreheat is still stopping.
+    signal(workers[0], "STOP");
     signal(child.id(), "INT");
+    std::thread::sleep(Duration::from_millis(400));
     signal(child.id(), "INT");
     let output = wait(child, Duration::from_secs(5));
     assert_eq!(output.status.code(), Some(130));
+    let trace = read_trace(&scratch.path().join("twice/trace.jsonl"));
+    assert!(trace.end.is_none(), "the second Ctrl-C exits at once");
     let deadline = Instant::now() + Duration::from_secs(3);
     while workers.iter().any(|&w| alive(w)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
@@ -379,4 +412,342 @@ fn is_root() -> bool {
                 .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
+}
+
+/// `kill -SIG -PGID`: what a terminal does on Ctrl-C, to coreheat and its workers.
+fn signal_group(pgid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), "--", &format!("-{pgid}")])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} -{pgid}");
+}
+
+#[test]
+fn ctrl_c_to_the_whole_process_group_interrupts_processes_mode() {
+    let scratch = Scratch::new();
+    for (name, code) in [("INT", 130), ("TERM", 143)] {
+        let out = format!("group-{name}");
+        let args = [
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+            "count",
+            "--n",
+            "2^40",
+        ];
+        let child = start_as_job(&scratch, &args, &out, 3);
+        let workers = children(child.id());
+        assert_eq!(workers.len(), 2, "two worker processes");
+        signal_group(child.id(), name);
+        let output = wait(child, Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(code), "SIG{name} to the group");
+        assert!(all_gone_within(&workers, Duration::from_secs(2)));
+        assert_interrupted(&scratch.path().join(&out));
+    }
+}
+
+#[test]
+fn ctrl_c_to_the_process_group_interrupts_a_processes_sweep() {
+    use std::os::unix::process::CommandExt;
+    let scratch = Scratch::new();
+    let child = scratch
+        .command(&[
+            "sweep",
+            "--interval",
+            "100ms",
+            "--workers",
+            "1,2",
+            "--modes",
+            "processes",
+            "--repeat",
+            "1",
+            "--out",
+            "sw",
+            "-q",
+            "count",
+            "--n",
+            "2^40",
+        ])
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let runs: Vec<PathBuf> = std::fs::read_dir(scratch.path().join("sw"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(run) = runs.first()
+            && std::fs::read_to_string(run.join("trace.jsonl"))
+                .is_ok_and(|t| t.matches("\"cpus\"").count() >= 3)
+        {
+            break run.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sweep never started its first run"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    signal_group(child.id(), "INT");
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    let trace = read_trace(&first.join("trace.jsonl"));
+    assert_eq!(
+        trace.end.expect("an end line").1.status,
+        Status::Interrupted
+    );
+    assert!(scratch.path().join("sw/report.html").exists());
+}
+
+#[test]
+fn timeout_delivering_its_signal_twice_is_one_interrupt() {
+    let scratch = Scratch::new();
+    // timeout signals coreheat, then its whole process group: two SIGINTs
+    // microseconds apart, and the workers get one too.
+    let output = Command::new("timeout")
+        .args(["--preserve-status", "-s", "INT", "1.5"])
+        .arg(common::bin())
+        .args([
+            "run",
+            "--interval",
+            "100ms",
+            "--out",
+            "t",
+            "-q",
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+            "count",
+            "--n",
+            "2^40",
+        ])
+        .current_dir(scratch.path())
+        .output()
+        .expect("timeout runs");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert_interrupted(&scratch.path().join("t"));
+}
+
+#[test]
+fn a_signal_sent_twice_at_once_is_one_interrupt() {
+    let scratch = Scratch::new();
+    let child = start_and_wait(
+        &scratch,
+        &["--mode", "threads", "count", "--n", "2^40"],
+        "dup",
+        3,
+    );
+    let pid = child.id().to_string();
+    // kill(1) with the pid twice sends two signals back to back.
+    let status = Command::new("kill")
+        .args(["-INT", &pid, &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    assert_interrupted(&scratch.path().join("dup"));
+}
+
+#[test]
+fn an_interrupt_in_a_long_first_interval_is_acted_on_at_once() {
+    let scratch = Scratch::new();
+    let child = scratch
+        .command(&[
+            "run",
+            "--interval",
+            "1h",
+            "--out",
+            "long",
+            "-q",
+            "idle",
+            "--duration",
+            "1s",
+        ])
+        .spawn()
+        .unwrap();
+    let trace = scratch.path().join("long/trace.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&trace).is_ok_and(|t| t.contains("coreheat-trace")) {
+        assert!(Instant::now() < deadline, "no trace header");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(child.id(), "INT");
+    // Without the fix the first sample, and so the stop, waits for the hour.
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    let trace = read_trace(&trace);
+    assert_eq!(
+        trace.end.expect("an end line").1.status,
+        Status::Interrupted
+    );
+}
+
+#[test]
+fn an_interrupt_in_the_tail_cuts_it_short_and_exits_130() {
+    let scratch = Scratch::new();
+    let child = scratch
+        .command(&[
+            "run",
+            "--interval",
+            "1s",
+            "--out",
+            "tail",
+            "-q",
+            "idle",
+            "--duration",
+            "100ms",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let trace_path = scratch.path().join("tail/trace.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&trace_path).is_ok_and(|t| t.contains("workload_end")) {
+        assert!(Instant::now() < deadline, "the workload never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal(child.id(), "INT");
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("interrupted after the workload ended")
+    );
+    let trace = read_trace(&trace_path);
+    let (_, end) = trace.end.expect("an end line");
+    assert_eq!(end.status, Status::Ok, "the workload's result stands");
+    assert!(
+        trace
+            .events
+            .iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains("tail")))
+    );
+}
+
+#[test]
+fn a_worker_that_does_not_stop_is_killed_and_named() {
+    let scratch = Scratch::new();
+    let args = [
+        "--mode",
+        "processes",
+        "--workers",
+        "2",
+        "count",
+        "--n",
+        "2^40",
+    ];
+    let child = start_and_wait(&scratch, &args, "stuck", 3);
+    let workers = children(child.id());
+    signal(workers[0], "STOP");
+    signal(child.id(), "INT");
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    assert!(all_gone_within(&workers, Duration::from_secs(1)));
+    let dir = scratch.path().join("stuck");
+    assert_interrupted(&dir);
+    let (_, end) = read_trace(&dir.join("trace.jsonl")).end.unwrap();
+    let message = end.message.unwrap_or_default();
+    assert!(
+        message.contains(&format!(
+            "pid {}) did not stop within 1 s and was killed",
+            workers[0]
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn stopping_an_exec_stops_its_whole_tree() {
+    let scratch = Scratch::new();
+    let cases = [
+        ("yes", "TERM", "yes > /dev/null"),
+        ("ign", "INT", "trap '' INT TERM; while :; do :; done"),
+        ("bg", "INT", "sleep 30 & sleep 30 & wait"),
+    ];
+    for (out, name, script) in cases {
+        let child = start_and_wait(&scratch, &["exec", "--", "sh", "-c", script], out, 3);
+        let tree = descendants(child.id());
+        assert!(
+            tree.len() >= 2,
+            "{out}: guardian and shell at least: {tree:?}"
+        );
+        signal(child.id(), name);
+        let output = wait(child, Duration::from_secs(10));
+        assert_eq!(
+            output.status.code(),
+            Some(if name == "INT" { 130 } else { 143 })
+        );
+        assert!(
+            all_gone_within(&tree, Duration::from_secs(1)),
+            "{out}: left running: {:?}",
+            tree.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+        );
+        assert_interrupted(&scratch.path().join(out));
+    }
+}
+
+#[test]
+fn an_exec_tree_dies_with_coreheat_even_by_kill_9() {
+    let scratch = Scratch::new();
+    let script = "sleep 30 & (sleep 30 &); sleep 30";
+    let child = start_and_wait(&scratch, &["exec", "--", "sh", "-c", script], "k9", 3);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tree = loop {
+        let tree = descendants(child.id());
+        if tree.len() >= 4 || Instant::now() > deadline {
+            break tree;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(tree.len() >= 4, "guardian, shell and sleeps: {tree:?}");
+    signal(child.id(), "KILL");
+    let _ = wait(child, Duration::from_secs(5));
+    assert!(
+        all_gone_within(&tree, Duration::from_secs(1)),
+        "left running: {:?}",
+        tree.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn background_children_of_an_exec_are_counted_not_waited_for() {
+    let scratch = Scratch::new();
+    let script = "sleep 60 > /dev/null 2>&1 & echo $! > bg.pid; exit 0";
+    let started = Instant::now();
+    let args = [
+        "run",
+        "--interval",
+        "100ms",
+        "--json",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ];
+    let stdout = scratch.ok(&args);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "not waited for"
+    );
+    let background: u32 = std::fs::read_to_string(scratch.path().join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(alive(background), "left running, as time leaves it");
+    signal(background, "KILL");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["result"]["left_running"], 1, "{json}");
+    let report = scratch.path().join(json["report"].as_str().unwrap());
+    let html = std::fs::read_to_string(report).unwrap();
+    assert!(html.contains("1 of its processes was still running"));
 }

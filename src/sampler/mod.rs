@@ -14,11 +14,13 @@ pub mod procstat;
 
 use std::io;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::interrupt::STOP_POLL;
 use crate::os;
 use crate::trace::{CpuLoad, End, Event, EventKind, Sample, TraceWriter};
 use crate::workload::runner::EventSink;
@@ -148,11 +150,14 @@ pub struct Sampler {
 
 impl Sampler {
     /// Starts sampling `source` every `interval` into `writer`. Time 0 is now.
+    /// When `stop` is set (an interrupt), the waits for the "before" and the
+    /// tail sample end within [`STOP_POLL`] instead of a whole interval.
     pub fn start(
         source: Box<dyn LoadSource>,
         writer: TraceWriter,
         interval: Duration,
         observer: Option<Box<dyn SampleObserver>>,
+        stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<Sampler> {
         let (sender, receiver) = mpsc::channel();
         let (first_sender, first_sample) = mpsc::sync_channel(1);
@@ -167,6 +172,7 @@ impl Sampler {
             start,
             last_sample: start,
             report: SamplerReport::default(),
+            stop,
         };
         let handle = std::thread::Builder::new()
             .name("coreheat-sampler".into())
@@ -243,6 +249,7 @@ struct SamplerThread {
     start: Instant,
     last_sample: Instant,
     report: SamplerReport,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 /// Shortest interval worth a sample: two ticks of /proc/stat.
@@ -263,9 +270,13 @@ impl SamplerThread {
         let mut periodic = true;
         let mut pending_finish: Option<(f64, End)> = None;
         loop {
+            let cut_short = tail_pending || self.first_sender.is_some();
             let command = if periodic || tail_pending {
-                self.receiver
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                let mut wait = deadline.saturating_duration_since(Instant::now());
+                if cut_short && self.stop.is_some() {
+                    wait = wait.min(STOP_POLL);
+                }
+                self.receiver.recv_timeout(wait)
             } else {
                 self.receiver
                     .recv()
@@ -273,6 +284,13 @@ impl SamplerThread {
             };
             match command {
                 Err(RecvTimeoutError::Timeout) => {
+                    let interrupted = cut_short && self.stop_requested();
+                    if Instant::now() < deadline && !interrupted {
+                        continue; // woke only to look at the stop flag
+                    }
+                    if interrupted && tail_pending {
+                        self.write_interrupt_in_tail();
+                    }
                     let late = Instant::now().saturating_duration_since(deadline);
                     self.report.max_lateness_s = self.report.max_lateness_s.max(late.as_secs_f64());
                     self.take(&mut sample);
@@ -322,6 +340,24 @@ impl SamplerThread {
 
     fn elapsed(&self) -> f64 {
         seconds(self.start.elapsed())
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|stop| stop.load(Ordering::Relaxed))
+    }
+
+    /// An interrupt after the workload ended cuts the tail sample short; the
+    /// workload's result stands, the trace says what happened.
+    fn write_interrupt_in_tail(&mut self) {
+        let event = Event {
+            t: self.elapsed(),
+            event: EventKind::Interrupt,
+            worker: None,
+            detail: Some("interrupted after the workload ended: the tail sample is short".into()),
+        };
+        self.write(|w| w.write_event(&event));
     }
 
     /// Takes the short sample at the end of the workload, unless a sample was
@@ -395,8 +431,14 @@ mod tests {
         };
         let writer = TraceWriter::create(&path, &meta).unwrap();
         let source = ScriptedSource::new(vec![vec![busy(0.0)], vec![busy(10.0)], vec![busy(90.0)]]);
-        let sampler =
-            Sampler::start(Box::new(source), writer, Duration::from_millis(100), None).unwrap();
+        let sampler = Sampler::start(
+            Box::new(source),
+            writer,
+            Duration::from_millis(100),
+            None,
+            None,
+        )
+        .unwrap();
         sampler.wait_for_first_sample();
         sampler.event(EventKind::WorkloadStart, None, None);
         std::thread::sleep(Duration::from_millis(250));

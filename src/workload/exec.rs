@@ -1,25 +1,24 @@
 //! `coreheat run exec -- CMD ARGS...`: runs a user's command directly (no shell),
-//! stdin, stdout and stderr passed through, and reports its exit status and the
-//! CPU time of its whole process tree (the rusage of the child, which includes
-//! the descendants it waited for).
+//! stdin, stdout and stderr passed through, under a guardian process that owns
+//! its whole process tree (see `guard`), and reports its exit status, the CPU
+//! time of the tree, and how many of its processes were still running when it
+//! ended.
 
+use std::io::{BufRead, BufReader, PipeWriter, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Instant;
 
-use super::runner::{Control, EventSink, STOP_POLL};
+use super::guard::{GUARD_SUBCOMMAND, GuardMessage};
+use super::runner::{Control, EventSink, Plan};
 use super::{ExecResult, WorkerReport, WorkloadOutcome, WorkloadResult};
+use crate::interrupt::STOP_POLL;
 use crate::os::{self, CpuTimes, ExitStatus};
 use crate::trace::{EventKind, Status};
 
-/// Exit code of a command that cannot be found, as in the shell.
-pub const EXIT_NOT_FOUND: i32 = 127;
-/// Exit code of a command that cannot be executed, as in the shell.
-pub const EXIT_NOT_EXECUTABLE: i32 = 126;
-
-/// How long a command may take to end after SIGTERM before it gets SIGKILL.
-const TERM_GRACE: Duration = Duration::from_secs(1);
+pub use super::guard::{EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
 
 /// Finds the program as the shell would: a path with a slash as is, otherwise
 /// the first executable of that name on PATH.
@@ -66,64 +65,55 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs the command to its end or until `control.stop`, which sends it SIGTERM
-/// (then SIGKILL after a grace second).
+/// Runs the command (under its guardian, see [`super::guard`]) to its end or until
+/// `control.stop`, which stops its whole process tree: SIGTERM, then SIGKILL
+/// after [`crate::interrupt::STOP_GRACE`].
 pub fn run(
+    plan: &Plan,
     argv: &[String],
-    cpus: &[u32],
     control: &Control,
     events: &dyn EventSink,
 ) -> WorkloadOutcome {
     let start = Instant::now();
-    let mut command = Command::new(&argv[0]);
-    command.args(&argv[1..]);
-    if !cpus.is_empty() {
-        os::pin_command(&mut command, cpus.to_vec());
-    }
-    let child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) => {
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                EXIT_NOT_FOUND
-            } else {
-                EXIT_NOT_EXECUTABLE
-            };
-            return failed_to_start(start, code, format!("exec: cannot run '{}': {e}", argv[0]));
-        }
+    let guardian = match Guardian::start(plan, argv) {
+        Ok(guardian) => guardian,
+        Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
-    let pid = child.id();
-    // A waiter thread blocks in wait4; this thread only wakes to pass an
-    // interrupt on (SIGTERM, then SIGKILL after a grace second).
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(os::wait_with_rusage(pid));
-    });
-    let mut terminated_at: Option<Instant> = None;
-    let waited = loop {
-        match receiver.recv_timeout(STOP_POLL.min(TERM_GRACE)) {
-            Ok(result) => break result,
-            Err(RecvTimeoutError::Disconnected) => break Err(std::io::Error::other("waiter gone")),
-            Err(RecvTimeoutError::Timeout) if control.stopped() => match terminated_at {
-                None => {
-                    let _ = os::send_signal(pid, libc::SIGTERM);
-                    terminated_at = Some(Instant::now());
-                }
-                Some(at) if at.elapsed() >= TERM_GRACE => {
-                    let _ = os::send_signal(pid, libc::SIGKILL);
-                }
-                Some(_) => {}
-            },
-            Err(RecvTimeoutError::Timeout) => {}
+    let ended = guardian.wait_for_command(control);
+    guardian.finish(control.stopped());
+    let (status, times, wall_s, left_running) = match ended {
+        Ok(GuardMessage::Exited {
+            status,
+            cpu,
+            wall_s,
+            left_running,
+        }) => (status, cpu, wall_s, left_running),
+        Ok(GuardMessage::Failed { code, message }) => {
+            return failed_to_start(start, code, message);
         }
+        Ok(GuardMessage::Started(_)) => {
+            let message = "the command's guardian sent no end".to_string();
+            return failed_to_start(start, EXIT_NOT_EXECUTABLE, message);
+        }
+        Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
-    let (status, times) = waited.unwrap_or((ExitStatus::Code(-1), CpuTimes::default()));
-    let wall_s = start.elapsed().as_secs_f64();
     events.record(EventKind::WorkerExit, Some(0), Some(status.describe()));
+    outcome(status, times, wall_s, left_running, control.stopped())
+}
+
+/// The run's outcome once the command has ended.
+fn outcome(
+    status: ExitStatus,
+    times: CpuTimes,
+    wall_s: f64,
+    left_running: u32,
+    stopped: bool,
+) -> WorkloadOutcome {
     let signal = match status {
         ExitStatus::Signal(signal) => Some(signal),
         ExitStatus::Code(_) => None,
     };
-    let (status_kind, message) = if control.stopped() {
+    let (status_kind, message) = if stopped {
         (
             Status::Interrupted,
             Some(format!(
@@ -144,6 +134,7 @@ pub fn run(
         result: Some(WorkloadResult::Exec(ExecResult {
             exit_code: status.shell_code(),
             signal,
+            left_running,
         })),
         message,
         wall_s,
@@ -157,12 +148,102 @@ pub fn run(
     }
 }
 
+/// coreheat's side of the guardian process: its pid, the pipe to give it
+/// orders, and the messages it sends.
+struct Guardian {
+    pid: u32,
+    orders: Option<PipeWriter>,
+    messages: Receiver<GuardMessage>,
+}
+
+impl Guardian {
+    fn start(plan: &Plan, argv: &[String]) -> Result<Guardian, String> {
+        let exe = plan.worker_exe()?;
+        let pipes = std::io::pipe().and_then(|a| std::io::pipe().map(|b| (a, b)));
+        let ((order_reader, order_writer), (message_reader, message_writer)) =
+            pipes.map_err(|e| format!("cannot start the command: no pipe: {e}"))?;
+        let mut command = Command::new(&exe);
+        command.arg(GUARD_SUBCOMMAND);
+        if !plan.cpus.is_empty() {
+            let cpus: Vec<String> = plan.cpus.iter().map(u32::to_string).collect();
+            command.arg("--cpus").arg(cpus.join(","));
+        }
+        command.arg("--").args(argv);
+        os::pass_fds(
+            &mut command,
+            vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],
+        );
+        os::ignore_interrupts(&mut command);
+        let child = command.spawn().map_err(|e| {
+            format!(
+                "cannot start the command's guardian ({}): {e}",
+                exe.display()
+            )
+        })?;
+        drop((order_reader, message_writer));
+        let (sender, messages) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("coreheat-guardian".into())
+            .spawn(move || {
+                for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
+                    if let Some(message) = GuardMessage::decode(&line)
+                        && sender.send(message).is_err()
+                    {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start a reader thread: {e}"))?;
+        Ok(Guardian {
+            pid: child.id(),
+            orders: Some(order_writer),
+            messages,
+        })
+    }
+
+    /// Waits for the command's end (or its failure to start), passing an
+    /// interrupt on as a `stop` order.
+    fn wait_for_command(&self, control: &Control) -> Result<GuardMessage, String> {
+        let mut stop_sent = false;
+        loop {
+            match self.messages.recv_timeout(STOP_POLL) {
+                Ok(GuardMessage::Started(_)) => {}
+                Ok(message) => return Ok(message),
+                Err(RecvTimeoutError::Timeout) => {
+                    if control.stopped() && !stop_sent {
+                        self.order("stop");
+                        stop_sent = true;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("the command's guardian process ended unexpectedly".into());
+                }
+            }
+        }
+    }
+
+    /// Releases what the command left running, or stops it after an interrupt,
+    /// and waits for the guardian to end.
+    fn finish(mut self, stopped: bool) {
+        self.order(if stopped { "stop" } else { "release" });
+        self.orders = None;
+        let _ = os::wait_with_rusage(self.pid);
+    }
+
+    fn order(&self, order: &str) {
+        if let Some(mut pipe) = self.orders.as_ref() {
+            let _ = pipe.write_all(format!("{order}\n").as_bytes());
+        }
+    }
+}
+
 fn failed_to_start(start: Instant, code: i32, message: String) -> WorkloadOutcome {
     WorkloadOutcome {
         status: Status::Failed,
         result: Some(WorkloadResult::Exec(ExecResult {
             exit_code: code,
             signal: None,
+            left_running: 0,
         })),
         message: Some(message),
         wall_s: start.elapsed().as_secs_f64(),

@@ -7,6 +7,7 @@
 
 pub mod count;
 pub mod exec;
+pub mod guard;
 pub mod hash;
 pub mod pin;
 pub mod processes;
@@ -201,6 +202,10 @@ pub struct ExecResult {
     pub exit_code: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<i32>,
+    /// Processes of the command's tree still running when the command ended
+    /// (background children; not waited for, as `time` does not).
+    #[serde(default)]
+    pub left_running: u32,
 }
 
 /// The result of an idle baseline.
@@ -243,16 +248,28 @@ impl WorkloadResult {
                 let sums: Vec<String> = c.sums.iter().map(u128::to_string).collect();
                 format!("[{}]", sums.join(", "))
             }
-            WorkloadResult::Exec(e) => match e.signal {
-                Some(signal) => format!(
-                    "command killed by {} (exit status {})",
-                    crate::os::signal_name(signal),
-                    e.exit_code
-                ),
-                None => format!("command exited with status {}", e.exit_code),
-            },
+            WorkloadResult::Exec(e) => {
+                let ended = match e.signal {
+                    Some(signal) => format!(
+                        "command killed by {} (exit status {})",
+                        crate::os::signal_name(signal),
+                        e.exit_code
+                    ),
+                    None => format!("command exited with status {}", e.exit_code),
+                };
+                ended + &left_running_note(e.left_running)
+            }
             WorkloadResult::Idle(i) => format!("idle for {:.1}s", i.duration_s),
         }
+    }
+}
+
+/// What the result line adds when the command left processes running.
+fn left_running_note(count: u32) -> String {
+    match count {
+        0 => String::new(),
+        1 => "; 1 of its processes was still running (not waited for)".into(),
+        n => format!("; {n} of its processes were still running (not waited for)"),
     }
 }
 

@@ -6,7 +6,6 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -15,9 +14,10 @@ use std::time::Instant;
 use super::count::split_range;
 use super::hash::HashTarget;
 use super::protocol::{FromWorker, ToWorker};
-use super::runner::{Control, EventSink, Plan, STOP_POLL, count_result, hash_result};
+use super::runner::{Control, EventSink, Plan, count_result, hash_result};
 use super::schedule::{ChunkScheduler, DEFAULT_CHUNK};
 use super::{WorkerReport, WorkloadOutcome, WorkloadSpec};
+use crate::interrupt::{STOP_GRACE, STOP_POLL};
 use crate::os::{self, CpuTimes};
 use crate::trace::{EventKind, Status};
 
@@ -112,7 +112,7 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
 
     let reports = reap(plan, &mut workers, events);
     let wall_s = start.elapsed().as_secs_f64();
-    let death = reports.iter().find_map(|r| r.1.clone());
+    let deaths: Vec<String> = reports.iter().filter_map(|r| r.1.clone()).collect();
     let workers_done: Vec<WorkerReport> = reports.into_iter().map(|r| r.0).collect();
     let cpu = WorkerReport::total(&workers_done);
     let mut outcome = WorkloadOutcome {
@@ -123,12 +123,20 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
         cpu,
         workers: workers_done,
     };
-    if let Some(message) = failure.or(death.filter(|_| answer.is_none())) {
+    if let Some(message) = failure {
         outcome.status = Status::Failed;
         outcome.message = Some(message);
-    } else if control.stopped() || answer.is_none() {
+    } else if control.stopped() || (answer.is_none() && deaths.is_empty()) {
         outcome.status = Status::Interrupted;
-        outcome.message = Some("interrupted before the workload finished".into());
+        let mut message = String::from("interrupted before the workload finished");
+        for death in &deaths {
+            message.push_str("; ");
+            message.push_str(death);
+        }
+        outcome.message = Some(message);
+    } else if answer.is_none() {
+        outcome.status = Status::Failed;
+        outcome.message = Some(deaths.join("; "));
     } else if let Some(answer) = answer {
         outcome.result = Some(match answer {
             Answer::Hash { target, nonce } => {
@@ -153,20 +161,12 @@ enum Answer {
     },
 }
 
-fn worker_exe(plan: &Plan) -> Result<PathBuf, String> {
-    match &plan.worker_exe {
-        Some(path) => Ok(path.clone()),
-        None => std::env::current_exe()
-            .map_err(|e| format!("cannot find the coreheat binary to start workers: {e}")),
-    }
-}
-
 fn spawn_worker(
     plan: &Plan,
     index: usize,
     sender: Sender<(usize, Incoming)>,
 ) -> Result<Worker, String> {
-    let exe = worker_exe(plan)?;
+    let exe = plan.worker_exe()?;
     let mut command = Command::new(&exe);
     command
         .arg(WORKER_SUBCOMMAND)
@@ -175,6 +175,9 @@ fn spawn_worker(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    // The terminal's Ctrl-C reaches the whole process group: workers leave it
+    // to coreheat, which stops them by closing their input.
+    os::ignore_interrupts(&mut command);
     if let Some(cpu) = plan.cpu_of(index) {
         command.arg("--cpu").arg(cpu.to_string());
     }
@@ -346,7 +349,8 @@ impl Coordinator<'_> {
 }
 
 /// Closes every worker's input (which ends it) and waits for each, returning its
-/// CPU time and, for a worker that died badly, what happened.
+/// CPU time and, for a worker that died badly, what happened. A worker that has
+/// not ended [`STOP_GRACE`] after its input closed (stopped, stuck) is killed.
 fn reap(
     plan: &Plan,
     workers: &mut [Worker],
@@ -355,22 +359,29 @@ fn reap(
     for worker in workers.iter_mut() {
         worker.stdin = None;
     }
+    let deadline = Instant::now() + STOP_GRACE;
     workers
         .iter_mut()
         .enumerate()
         .map(|(index, worker)| {
             let pid = worker.child.id();
-            let (status, times) = match worker.reaped {
-                Some(reaped) => reaped,
-                None => os::wait_with_rusage(pid)
-                    .unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default())),
+            let (status, times, killed) = match worker.reaped {
+                Some((status, times)) => (status, times, false),
+                None => wait_or_kill(pid, deadline),
             };
-            let death = (!status.success()).then(|| {
-                format!(
-                    "worker process {index} (pid {pid}) died: {}",
-                    status.describe()
-                )
-            });
+            let death = if killed {
+                Some(format!(
+                    "worker process {index} (pid {pid}) did not stop within {} s and was killed",
+                    STOP_GRACE.as_secs()
+                ))
+            } else {
+                (!status.success()).then(|| {
+                    format!(
+                        "worker process {index} (pid {pid}) died: {}",
+                        status.describe()
+                    )
+                })
+            };
             events.record(EventKind::WorkerExit, Some(index), Some(status.describe()));
             let report = WorkerReport {
                 index,
@@ -381,4 +392,17 @@ fn reap(
             (report, death)
         })
         .collect()
+}
+
+/// Waits for worker `pid` until `deadline`, then kills it; says whether it had
+/// to be killed.
+fn wait_or_kill(pid: u32, deadline: Instant) -> (os::ExitStatus, CpuTimes, bool) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if let Ok(Some((status, times))) = os::wait_with_rusage_timeout(pid, left) {
+        return (status, times, false);
+    }
+    let _ = os::send_signal(pid, libc::SIGKILL);
+    let (status, times) =
+        os::wait_with_rusage(pid).unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default()));
+    (status, times, true)
 }

@@ -15,6 +15,7 @@ use super::{
     CountResult, HashResult, IdleResult, Mode, WorkerReport, WorkloadOutcome, WorkloadResult,
     WorkloadSpec, exec, processes,
 };
+use crate::interrupt::STOP_POLL;
 use crate::os::{self, CpuTimes};
 use crate::trace::{EventKind, Status};
 
@@ -61,24 +62,28 @@ impl Plan {
     pub fn cpu_of(&self, worker: usize) -> Option<u32> {
         self.cpus.get(worker).copied()
     }
+
+    /// The coreheat binary that worker and guardian processes run.
+    pub fn worker_exe(&self) -> Result<PathBuf, String> {
+        match &self.worker_exe {
+            Some(path) => Ok(path.clone()),
+            None => std::env::current_exe()
+                .map_err(|e| format!("cannot find the coreheat binary to start workers: {e}")),
+        }
+    }
 }
 
 /// Runs the plan to its end, an interrupt (`control.stop`) or a failure.
 pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
     match &plan.spec {
         WorkloadSpec::Idle { duration } => run_idle(*duration, control),
-        WorkloadSpec::Exec { argv } => exec::run(argv, &plan.cpus, control, events),
+        WorkloadSpec::Exec { argv } => exec::run(plan, argv, control, events),
         _ => match plan.mode {
             Mode::Processes => processes::run(plan, control, events),
             Mode::Serial | Mode::Threads => run_in_threads(plan, control, events),
         },
     }
 }
-
-/// How often a waiting thread looks at the stop flag. Each wake-up costs CPU
-/// (about 85 µs on a KVM guest), so waits are long; a quarter second keeps an
-/// interrupt well within the promised second.
-pub const STOP_POLL: Duration = Duration::from_millis(250);
 
 fn run_idle(duration: Duration, control: &Control) -> WorkloadOutcome {
     let start = Instant::now();

@@ -123,3 +123,28 @@ pub fn alive(pid: u32) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Every live process below `root` (children, grandchildren, ...), from /proc.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for child in children(parent) {
+            found.push(child);
+            frontier.push(child);
+        }
+    }
+    found
+}
+
+/// Waits up to `limit` for every process of `pids` to be gone; says whether they are.
+pub fn all_gone_within(pids: &[u32], limit: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while pids.iter().any(|&p| alive(p)) {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
