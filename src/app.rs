@@ -85,6 +85,9 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
         println!();
         print!("{}", summary.time_block());
     }
+    for note in &summary.notes {
+        eprintln!("coreheat: note: {note}");
+    }
     if let Some(message) = &summary.outcome.message {
         let status = summary.outcome.status.as_str();
         eprintln!("coreheat: run {status}: {message}");

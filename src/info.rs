@@ -1,10 +1,12 @@
 //! `coreheat info`: the machine as coreheat sees it — CPU model, logical CPUs,
-//! physical cores, packages and SMT siblings — as a table or as JSON.
+//! physical cores, packages and SMT siblings, the pinning orders, and the CPUs
+//! and CPU quota this process may use — as a table or as JSON.
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
+use crate::limits::CpuQuota;
 use crate::machine::Machine;
 use crate::topology::format_cpulist;
 
@@ -40,6 +42,29 @@ pub fn info_table(machine: &Machine) -> String {
         let _ = writeln!(out, "offline     {}", format_cpulist(&topology.offline));
     }
     let _ = writeln!(out, "source      {}", topology.source);
+    let limits = &machine.limits;
+    let _ = writeln!(
+        out,
+        "allowed     CPUs {} ({} of {}: this process's affinity mask)",
+        format_cpulist(&limits.allowed),
+        limits.allowed.len(),
+        topology.logical_count()
+    );
+    let quota_source = match &limits.quota {
+        CpuQuota::None { source } | CpuQuota::Limit { source, .. } => format!(" ({source})"),
+        CpuQuota::Unknown { .. } => String::new(),
+    };
+    let _ = writeln!(out, "cpu quota   {}{quota_source}", limits.quota.describe());
+    let _ = writeln!(
+        out,
+        "spread      {}  (--pin spread: one per physical core first)",
+        order(&topology.spread_order())
+    );
+    let _ = writeln!(
+        out,
+        "compact     {}  (--pin compact: SMT siblings first)",
+        order(&topology.compact_order())
+    );
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -59,6 +84,14 @@ pub fn info_table(machine: &Machine) -> String {
     out
 }
 
+/// A CPU order as workers take it: `0,2,1,3`.
+fn order(cpus: &[u32]) -> String {
+    cpus.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The same facts as JSON.
 pub fn info_json(machine: &Machine) -> serde_json::Value {
     let topology = &machine.topology;
@@ -76,5 +109,7 @@ pub fn info_json(machine: &Machine) -> serde_json::Value {
         "cpus": topology.cpus,
         "spread_order": topology.spread_order(),
         "compact_order": topology.compact_order(),
+        "allowed_cpus": machine.limits.allowed,
+        "cpu_quota": machine.limits.quota,
     })
 }

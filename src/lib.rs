@@ -19,6 +19,7 @@ pub mod cli;
 pub mod import;
 pub mod info;
 pub mod interrupt;
+pub mod limits;
 pub mod live;
 pub mod machine;
 pub mod os;

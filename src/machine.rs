@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::limits::CpuLimits;
 use crate::topology::Topology;
 use crate::trace::{Meta, TraceCpu};
 
@@ -13,14 +14,23 @@ pub struct Machine {
     pub kernel: String,
     pub cpu_model: String,
     pub topology: Topology,
+    /// The CPUs and CPU time this process may use.
+    pub limits: CpuLimits,
 }
 
 impl Machine {
-    /// Reads this machine's facts; anything unreadable becomes "unknown".
+    /// Reads this machine's facts and what this process may use of it; anything
+    /// unreadable becomes "unknown".
     pub fn collect() -> Machine {
-        Self::with_topology(Topology::detect())
+        let topology = Topology::detect();
+        let limits = CpuLimits::detect(&topology);
+        Machine {
+            limits,
+            ..Self::with_topology(topology)
+        }
     }
 
+    /// A machine of the given topology, every CPU of it allowed.
     pub fn with_topology(topology: Topology) -> Machine {
         let unknown = || "unknown".to_string();
         Machine {
@@ -28,6 +38,7 @@ impl Machine {
             os: sysinfo::System::long_os_version().unwrap_or_else(|_| unknown()),
             kernel: sysinfo::System::kernel_version().unwrap_or_else(|_| unknown()),
             cpu_model: cpu_model().unwrap_or_else(unknown),
+            limits: CpuLimits::unrestricted(&topology),
             topology,
         }
     }
@@ -44,6 +55,8 @@ impl Machine {
             logical_cpus: self.topology.logical_count(),
             physical_cores: self.topology.physical_count(),
             cpus: self.trace_cpus(),
+            allowed_cpus: Some(self.limits.allowed.clone()),
+            cpu_quota: Some(self.limits.quota.clone()),
             interval_s: interval.as_secs_f64(),
             start: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
             ..Meta::default()

@@ -83,6 +83,8 @@ pub struct RunSummary {
     pub mode: Option<Mode>,
     pub workers: usize,
     pub cpus: Vec<u32>,
+    /// Remarks for the reader, as in the trace header (CPU limits, for example).
+    pub notes: Vec<String>,
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
@@ -109,7 +111,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
             options.interval
         );
     }
-    let logical = machine.topology.logical_count().max(1);
+    let allowed = &machine.limits.allowed;
     if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = &options.spec {
         let kind = options.spec.kind();
         if options.mode.is_some() {
@@ -137,7 +139,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         }
         (_, Mode::Serial, _) => 1,
         (_, _, Some(n)) => n,
-        (_, _, None) => logical,
+        (_, _, None) => allowed.len().max(1),
     };
     match &options.spec {
         WorkloadSpec::Hash { zeros, prefix, .. } => {
@@ -174,14 +176,15 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
     }
     let cpus = options
         .pin
-        .worker_cpus(&machine.topology, workers.max(1))
+        .worker_cpus_within(&machine.topology, allowed, workers.max(1))
         .map_err(anyhow::Error::msg)?;
     let cpus = match &options.spec {
         // exec is pinned to the whole list, not one CPU per worker.
         WorkloadSpec::Exec { .. } => match &options.pin {
             PinSpec::None => Vec::new(),
-            PinSpec::List(list) => list.clone(),
-            _ => machine.topology.spread_order(),
+            pin => pin
+                .cpu_order(&machine.topology, allowed)
+                .map_err(anyhow::Error::msg)?,
         },
         WorkloadSpec::Idle { .. } => Vec::new(),
         _ => cpus,
@@ -249,8 +252,46 @@ fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
         workers: plan.workers,
         pin: (!options.pin.is_none()).then(|| options.pin.as_text()),
         worker_cpus: plan.cpus.clone(),
+        notes: limit_notes(plan, machine),
         ..machine.meta(options.interval)
     }
+}
+
+/// What the CPUs this process may use mean for the plan, for the reader: a
+/// CPU quota below the workers' demand caps the workload (that is not poor
+/// scaling), and more workers than allowed CPUs take turns.
+pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
+    let mut notes = Vec::new();
+    let limits = &machine.limits;
+    if !limits.allows_all(&machine.topology) {
+        notes.push(format!(
+            "This run {}; CPUs outside that set run other programs only.",
+            limits.describe(&machine.topology)
+        ));
+    }
+    if plan_mode(plan).is_none() {
+        return notes;
+    }
+    let workers = plan.workers;
+    if let Some(quota) = limits.quota.cpus()
+        && quota < workers as f64
+    {
+        notes.push(format!(
+            "CPU quota of {} CPUs: the {workers} worker{} can use at most {} CPUs between them, \
+             so a speedup below {workers}× here is the quota, not poor scaling.",
+            crate::limits::format_cpus(quota),
+            if workers == 1 { "" } else { "s" },
+            crate::limits::format_cpus(quota),
+        ));
+    }
+    let allowed = limits.allowed.len();
+    if workers > allowed && plan.cpus.is_empty() {
+        notes.push(format!(
+            "{workers} workers on {allowed} allowed CPU{}: they take turns.",
+            if allowed == 1 { "" } else { "s" }
+        ));
+    }
+    notes
 }
 
 /// The mode of a plan, or `None` for idle and exec (they have no workers).
@@ -332,6 +373,7 @@ pub fn run_on(
         mode: plan_mode(&plan),
         workers: plan.workers,
         cpus: plan.cpus.clone(),
+        notes: meta.notes.clone(),
         outcome,
         samples: report.samples,
         sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::CpuQuota;
+
 use crate::workload::WorkloadResult;
 
 pub const FORMAT_NAME: &str = "coreheat-trace";
@@ -71,6 +73,13 @@ pub struct Meta {
     pub physical_cores: usize,
     /// The CPUs sampled, in the order of each sample's `cpus`.
     pub cpus: Vec<TraceCpu>,
+    /// The CPUs the run was allowed to use (its affinity mask); absent when
+    /// not known (imports, older traces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_cpus: Option<Vec<u32>>,
+    /// The CPU quota of the run's cgroup; absent when not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<CpuQuota>,
     pub interval_s: f64,
     /// RFC 3339 start time.
     pub start: String,

@@ -89,6 +89,8 @@ pub struct GroupView {
 pub struct RowView {
     pub label: String,
     pub pinned: bool,
+    /// Outside the CPUs the run was allowed to use: other programs' load.
+    pub outside: bool,
     /// SVG `<rect>` elements: numbers and fixed words only.
     pub cells: String,
 }
@@ -265,6 +267,7 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
     if let Some(pin) = &meta.pin {
         add("pinned", pin.clone());
     }
+    add("may use", allowed_fact(meta));
     add(
         "sampled",
         format!(
@@ -277,6 +280,25 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
     add("source", source.to_string());
     add("recorded by", meta.tool.clone());
     facts
+}
+
+/// "CPUs 0-3 (4 of 8), quota 1.5 CPUs"; empty when the trace does not say.
+fn allowed_fact(meta: &crate::trace::Meta) -> String {
+    let Some(allowed) = &meta.allowed_cpus else {
+        return String::new();
+    };
+    let mut text = format!(
+        "CPU{} {} ({} of {})",
+        if allowed.len() == 1 { "" } else { "s" },
+        crate::topology::format_cpulist(allowed),
+        allowed.len(),
+        meta.logical_cpus.max(meta.cpus.len())
+    );
+    if let Some(quota) = &meta.cpu_quota {
+        text.push_str(", ");
+        text.push_str(&quota.describe());
+    }
+    text
 }
 
 /// The busy (or kernel) heat map, rows grouped by physical core.
@@ -295,6 +317,11 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
                     RowView {
                         label: format!("cpu{cpu}"),
                         pinned: pinned.contains(&cpu),
+                        outside: summary
+                            .meta
+                            .allowed_cpus
+                            .as_ref()
+                            .is_some_and(|allowed| !allowed.contains(&cpu)),
                         cells: row_cells(&summary.columns, slot, kernel),
                     }
                 })

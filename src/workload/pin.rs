@@ -51,30 +51,102 @@ impl PinSpec {
         }
     }
 
-    /// The CPU of each of `workers` workers (empty for `none`). With more workers
-    /// than CPUs in the order, the order starts again.
+    /// The CPU of each of `workers` workers (empty for `none`), any CPU of the
+    /// topology allowed. With more workers than CPUs in the order, the order
+    /// starts again.
     pub fn worker_cpus(&self, topology: &Topology, workers: usize) -> Result<Vec<u32>, String> {
-        let order = match self {
-            PinSpec::None => return Ok(Vec::new()),
-            PinSpec::Spread => topology.spread_order(),
-            PinSpec::Compact => topology.compact_order(),
-            PinSpec::List(cpus) => {
-                topology
-                    .check_online(cpus)
-                    .map_err(|e| format!("--pin: {e}"))?;
-                cpus.clone()
-            }
-        };
+        let all: Vec<u32> = topology.cpus.iter().map(|c| c.cpu).collect();
+        self.worker_cpus_within(topology, &all, workers)
+    }
+
+    /// [`PinSpec::worker_cpus`] for a process that may only use the CPUs in
+    /// `allowed` (its affinity mask): spread and compact orders keep to them, and
+    /// a list naming others is refused.
+    pub fn worker_cpus_within(
+        &self,
+        topology: &Topology,
+        allowed: &[u32],
+        workers: usize,
+    ) -> Result<Vec<u32>, String> {
+        if self.is_none() {
+            return Ok(Vec::new());
+        }
+        let order = self.cpu_order(topology, allowed)?;
         if order.is_empty() {
             return Err("--pin: no online CPU to pin to".into());
         }
         Ok(order.iter().copied().cycle().take(workers).collect())
     }
+
+    /// The CPUs of the policy in the order workers take them.
+    pub fn cpu_order(&self, topology: &Topology, allowed: &[u32]) -> Result<Vec<u32>, String> {
+        let keep_allowed = |order: Vec<u32>| -> Vec<u32> {
+            order.into_iter().filter(|c| allowed.contains(c)).collect()
+        };
+        Ok(match self {
+            PinSpec::None => Vec::new(),
+            PinSpec::Spread => keep_allowed(topology.spread_order()),
+            PinSpec::Compact => keep_allowed(topology.compact_order()),
+            PinSpec::List(cpus) => {
+                topology
+                    .check_online(cpus)
+                    .map_err(|e| format!("--pin: {e}"))?;
+                check_allowed(cpus, allowed)?;
+                cpus.clone()
+            }
+        })
+    }
+}
+
+/// Refuses CPUs outside the affinity mask, naming them and the allowed set.
+fn check_allowed(cpus: &[u32], allowed: &[u32]) -> Result<(), String> {
+    let mut outside: Vec<u32> = cpus
+        .iter()
+        .copied()
+        .filter(|c| !allowed.contains(c))
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "--pin: CPU{} {} {} outside the CPUs this process may use ({}): its affinity mask \
+         (taskset, a container's or job's cpuset) excludes {}; pin to CPUs in {}",
+        if outside.len() == 1 { "" } else { "s" },
+        format_cpulist(&outside),
+        if outside.len() == 1 { "is" } else { "are" },
+        format_cpulist(allowed),
+        if outside.len() == 1 { "it" } else { "them" },
+        format_cpulist(allowed),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orders_keep_to_the_allowed_cpus_and_lists_outside_are_refused() {
+        let topology = Topology::synthetic(2, 2); // cpus 0-3, siblings 0+2, 1+3
+        let allowed = [1, 2, 3];
+        assert_eq!(
+            PinSpec::Spread
+                .worker_cpus_within(&topology, &allowed, 3)
+                .unwrap(),
+            vec![1, 2, 3]
+        );
+        let error = PinSpec::List(vec![0, 1, 5])
+            .worker_cpus_within(&Topology::synthetic(6, 1), &allowed, 2)
+            .unwrap_err();
+        assert!(error.contains("CPUs 0,5 are outside"), "{error}");
+        assert!(error.contains("(1-3)"), "{error}");
+        assert!(
+            PinSpec::List(vec![2])
+                .worker_cpus_within(&topology, &allowed, 1)
+                .is_ok()
+        );
+    }
 
     #[test]
     fn policies_parse() {
