@@ -88,6 +88,9 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
     for note in &summary.notes {
         eprintln!("coreheat: note: {note}");
     }
+    for warning in &summary.warnings {
+        eprintln!("coreheat: warning [{}]: {}", warning.code, warning.message);
+    }
     if let Some(message) = &summary.outcome.message {
         let status = summary.outcome.status.as_str();
         eprintln!("coreheat: run {status}: {message}");

@@ -27,6 +27,7 @@ pub mod outdir;
 pub mod report;
 pub mod run;
 pub mod sampler;
+pub mod summary;
 pub mod sweep;
 pub mod synthetic;
 pub mod topology;

@@ -16,6 +16,7 @@ use crate::live::LiveLine;
 use crate::machine::Machine;
 use crate::outdir;
 use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver};
+use crate::summary::warnings::{Measures, Warning};
 use crate::trace::{End, Meta, Status};
 use crate::tracer::Tracer;
 use crate::units::format_time_block_seconds;
@@ -85,6 +86,12 @@ pub struct RunSummary {
     pub cpus: Vec<u32>,
     /// Remarks for the reader, as in the trace header (CPU limits, for example).
     pub notes: Vec<String>,
+    /// CPUs the run was allowed to use.
+    pub allowed_cpus: usize,
+    /// The workload's figures of record, read back from the trace.
+    pub measures: Option<Measures>,
+    /// Warnings about the measurement.
+    pub warnings: Vec<Warning>,
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
@@ -374,6 +381,9 @@ pub fn run_on(
         workers: plan.workers,
         cpus: plan.cpus.clone(),
         notes: meta.notes.clone(),
+        allowed_cpus: machine.limits.allowed.len(),
+        measures: None,
+        warnings: Vec::new(),
         outcome,
         samples: report.samples,
         sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
@@ -385,13 +395,28 @@ pub fn run_on(
                 .read_error
                 .map(|e| format!("reading CPU load failed: {e}"))),
     };
-    if options.render {
-        match crate::report::render_run_folder(&summary.trace, &dir) {
+    summarize_and_render(&mut summary, options.render);
+    Ok(summary)
+}
+
+/// Reads the saved trace back for the workload's figures and warnings, and
+/// draws the report from it when asked.
+fn summarize_and_render(summary: &mut RunSummary, render: bool) {
+    let loaded = match crate::report::load(&summary.trace, crate::import::InputFormat::Coreheat) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            summary.report_error = Some(format!("{e:#}"));
+            return;
+        }
+    };
+    summary.measures = loaded.summary.measures();
+    summary.warnings = loaded.summary.warnings();
+    if render {
+        match crate::report::write_report(&[loaded], &summary.dir, None) {
             Ok(path) => summary.report = Some(path),
             Err(e) => summary.report_error = Some(format!("{e:#}")),
         }
     }
-    Ok(summary)
 }
 
 /// What the live line counts for a workload.
@@ -433,6 +458,12 @@ impl RunSummary {
             format_time_block_seconds(cpu.user_s),
             format_time_block_seconds(cpu.sys_s),
         );
+        if let Some(measures) = &self.measures {
+            text.push_str(&format!(
+                "cpus\t{:.2} of {}\n",
+                measures.cpus_in_use, self.allowed_cpus
+            ));
+        }
         text.push_str(&format!("\nsaved\t{}/\n", display_path(&self.dir)));
         if let Some(report) = &self.report {
             text.push_str(&format!("report\t{}\n", display_path(report)));
@@ -455,6 +486,11 @@ impl RunSummary {
             "user_s": round_ms(self.outcome.cpu.user_s),
             "sys_s": round_ms(self.outcome.cpu.sys_s),
             "per_worker": self.outcome.workers,
+            "cpus_in_use": self.measures.map(|m| round_ms(m.cpus_in_use)),
+            "workload_cpu_s": self.measures.and_then(|m| m.workload_cpu_s).map(round_ms),
+            "machine_busy_cpu_s": self.measures.map(|m| round_ms(m.machine_busy_cpu_s)),
+            "other_cpu_s": self.measures.and_then(|m| m.other_cpu_s).map(round_ms),
+            "warnings": self.warnings,
             "samples": self.samples,
             "sampler": {
                 "cpu_s": self.sampler_cpu_s,

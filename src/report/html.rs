@@ -12,6 +12,8 @@ use base64::Engine as _;
 use super::color::{BUSY, Band, KERNEL, level};
 use super::model::{Column, LoadSums, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
+use crate::summary::warnings::Warning;
+use crate::summary::window::Weighted;
 use crate::trace::{CpuLoad, EventKind, Status};
 use crate::units::{format_duration_short, format_time_block_seconds};
 use crate::workload::WorkloadResult;
@@ -55,7 +57,10 @@ pub struct SectionView {
     pub heat: HeatMapView,
     pub kernel: HeatMapView,
     pub dstat: DstatView,
-    pub summary: Vec<SummaryRow>,
+    pub summary: Vec<SummaryTable>,
+    /// The workload's figures of record (CPUs in use, its CPU time, others').
+    pub figures: Vec<Fact>,
+    pub warnings: Vec<Warning>,
     pub cores_png: Option<String>,
     pub notes: Vec<String>,
 }
@@ -187,10 +192,42 @@ pub fn section(
         heat: heat_map(summary, false),
         kernel: heat_map(summary, true),
         dstat: dstat_view(summary),
-        summary: summary_rows(summary),
+        summary: summary_tables(summary),
+        figures: figures(summary),
+        warnings: summary.warnings(),
         cores_png: cores_png.map(data_uri),
         notes,
     }
+}
+
+/// The figures a reader takes first, for the workload window.
+fn figures(summary: &TraceSummary) -> Vec<Fact> {
+    let Some(measures) = summary.measures() else {
+        return Vec::new();
+    };
+    let meta = &summary.meta;
+    let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len);
+    let mut figures = vec![Fact {
+        label: "CPUs in use",
+        value: format!("{:.2} of {allowed}", measures.cpus_in_use),
+    }];
+    if let Some(own) = measures.workload_cpu_s {
+        figures.push(Fact {
+            label: "workload CPU",
+            value: format!("{own:.2} s (user + sys of its processes)"),
+        });
+    }
+    figures.push(Fact {
+        label: "machine busy",
+        value: format!("{:.2} CPU-s during the workload", measures.machine_busy_cpu_s),
+    });
+    if let Some(other) = measures.other_cpu_s {
+        figures.push(Fact {
+            label: "other programs",
+            value: format!("{other:.2} CPU-s"),
+        });
+    }
+    figures
 }
 
 fn data_uri(png: &[u8]) -> String {
@@ -494,43 +531,75 @@ fn dstat_view(summary: &TraceSummary) -> DstatView {
     }
 }
 
-fn summary_rows(summary: &TraceSummary) -> Vec<SummaryRow> {
-    let mut all = LoadSums::default();
+/// A per-CPU summary table: its heading and rows.
+pub struct SummaryTable {
+    pub heading: String,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// The workload window first, time-weighted; then the whole trace.
+fn summary_tables(summary: &TraceSummary) -> Vec<SummaryTable> {
+    let mut tables = Vec::new();
+    if let Some(window) = &summary.window {
+        tables.push(SummaryTable {
+            heading: format!(
+                "During the workload ({} to {} s, each interval weighted by its overlap)",
+                short_time(window.start),
+                short_time(window.end)
+            ),
+            rows: summary_rows(summary, &window.per_cpu, None),
+        });
+    }
+    tables.push(SummaryTable {
+        heading: if summary.window.is_some() {
+            "Whole trace, baseline and tail included (time-weighted)".into()
+        } else {
+            "Whole trace (time-weighted)".into()
+        },
+        rows: summary_rows(summary, &summary.whole, Some(&summary.totals)),
+    });
+    tables
+}
+
+fn summary_rows(
+    summary: &TraceSummary,
+    weighted: &[Weighted],
+    totals: Option<&[LoadSums]>,
+) -> Vec<SummaryRow> {
+    let mut all = Weighted::default();
     let mut rows: Vec<SummaryRow> = summary
         .meta
         .cpus
         .iter()
-        .zip(&summary.totals)
-        .map(|(cpu, sums)| {
-            all.merge(sums);
-            summary_row(format!("cpu{}", cpu.cpu), format!("{}", cpu.core), sums)
+        .zip(weighted)
+        .enumerate()
+        .map(|(index, (cpu, w))| {
+            all.merge(w);
+            let max_busy = totals.and_then(|t| t.get(index)).map(|t| t.max_busy);
+            summary_row(format!("cpu{}", cpu.cpu), cpu.core.to_string(), w, max_busy)
         })
         .collect();
     if rows.len() > 1 {
-        let mut row = summary_row("all".into(), String::new(), &all);
-        row.max_busy = "—".into();
-        rows.push(row);
+        rows.push(summary_row("all".into(), String::new(), &all, None));
     }
     rows
 }
 
-fn summary_row(cpu: String, core: String, sums: &LoadSums) -> SummaryRow {
-    let m: CpuLoad = sums.mean().unwrap_or_default();
-    let fmt = |v: f64| {
-        if sums.n == 0 {
-            "—".to_string()
-        } else {
-            format!("{v:.1}")
-        }
+fn summary_row(cpu: String, core: String, weighted: &Weighted, max_busy: Option<f64>) -> SummaryRow {
+    let mean = weighted.mean();
+    let m: CpuLoad = mean.unwrap_or_default();
+    let fmt = |v: f64| match mean {
+        None => "—".to_string(),
+        Some(_) => format!("{v:.1}"),
     };
     SummaryRow {
         cpu,
         core,
         mean_busy: fmt(m.busy()),
         busy_class: format!("c{}", level(m.busy())),
-        max_busy: fmt(sums.max_busy),
+        max_busy: max_busy.map_or_else(|| "—".to_string(), fmt),
         usr: fmt(m.user()),
-        sys: fmt(m.kernel()),
+        sys: fmt(m.sys),
         iowait: fmt(m.iowait),
         steal: fmt(m.steal),
     }

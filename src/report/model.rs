@@ -3,6 +3,8 @@
 //! (mean per bin, plus the busiest sample), per-CPU totals are summed, and events
 //! and the end line are kept. A 24-hour trace is never held in memory.
 
+use crate::summary::warnings::{Measures, Warning, warnings};
+use crate::summary::window::{Weighted, WindowBuilder, WorkloadWindow};
 use crate::trace::{CpuLoad, End, Event, EventKind, Meta, Record, Sample};
 
 /// Events kept for the report; a trace with more is not a normal trace.
@@ -171,8 +173,10 @@ impl Binner {
 pub struct TraceSummary {
     pub meta: Meta,
     pub columns: Vec<Column>,
-    /// Per CPU, over the whole trace.
+    /// Per CPU, over the whole trace (sample means, and the busiest sample).
     pub totals: Vec<LoadSums>,
+    /// Per CPU, over the whole trace, each sample weighted by its interval.
+    pub whole: Vec<Weighted>,
     pub sample_count: usize,
     pub first_t: f64,
     pub last_t: f64,
@@ -181,6 +185,9 @@ pub struct TraceSummary {
     pub end: Option<(f64, End)>,
     /// The last line was cut off (the writer was killed mid-line).
     pub truncated: bool,
+    /// The workload's part of the trace, time-weighted; `None` for traces
+    /// without a workload start (imports, runs interrupted before it).
+    pub window: Option<WorkloadWindow>,
 }
 
 impl TraceSummary {
@@ -196,6 +203,7 @@ impl TraceSummary {
             meta,
             columns: Vec::new(),
             totals: vec![LoadSums::default(); cpus],
+            whole: vec![Weighted::default(); cpus],
             sample_count: 0,
             first_t: 0.0,
             last_t: 0.0,
@@ -203,7 +211,9 @@ impl TraceSummary {
             events_dropped: 0,
             end: None,
             truncated: false,
+            window: None,
         };
+        let mut window = WindowBuilder::new(cpus);
         let mut previous_t: Option<f64> = None;
         for record in records {
             match record? {
@@ -220,9 +230,18 @@ impl TraceSummary {
                     for (sums, load) in summary.totals.iter_mut().zip(&sample.cpus) {
                         sums.add(load);
                     }
+                    for (weighted, load) in summary.whole.iter_mut().zip(&sample.cpus) {
+                        weighted.add(load, sample.t - t_start);
+                    }
+                    window.add_sample(t_start, sample.t, &sample.cpus);
                     binner.push(t_start, &sample);
                 }
                 Record::Event(event) => {
+                    match event.event {
+                        EventKind::WorkloadStart => window.workload_started(event.t),
+                        EventKind::WorkloadEnd => window.workload_ended(event.t),
+                        _ => {}
+                    }
                     if summary.events.len() < MAX_EVENTS {
                         summary.events.push(event);
                     } else {
@@ -233,7 +252,22 @@ impl TraceSummary {
             }
         }
         summary.columns = binner.finish();
+        summary.window = window.finish();
         Ok(summary)
+    }
+
+    /// The workload's figures of record, when the trace has a workload window.
+    pub fn measures(&self) -> Option<Measures> {
+        let window = self.window.as_ref()?;
+        Some(Measures::of(window, self.end.as_ref().map(|(_, end)| end)))
+    }
+
+    /// Warnings about the measurement (see [`crate::summary::warnings`]).
+    pub fn warnings(&self) -> Vec<Warning> {
+        match &self.window {
+            Some(window) => warnings(&self.meta, window, self.end.as_ref().map(|(_, end)| end)),
+            None => Vec::new(),
+        }
     }
 
     /// Time of the first event of a kind.

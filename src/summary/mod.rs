@@ -1,0 +1,6 @@
+//! What a trace means, beyond drawing it: the workload window with its
+//! time-weighted per-CPU load, how many CPUs the workload kept busy, its own CPU
+//! time against the machine's, and warnings about the measurement itself.
+
+pub mod warnings;
+pub mod window;

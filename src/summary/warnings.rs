@@ -1,0 +1,321 @@
+//! The run's figures of record and warnings about the measurement itself, as
+//! hyperfine warns: each warning has a code, a threshold stated here (and in
+//! docs/trace-format.md), and a message that says what to do.
+//!
+//! - `other-load`: other programs used more than [`OTHER_LOAD_SHARE`] of the
+//!   workload's own CPU time during it (and more than the counters' resolution,
+//!   one tick of 1/100 s per CPU per sample).
+//! - `busy-before`: a CPU was over [`BUSY_BEFORE_PERCENT`] busy in the baseline.
+//! - `underused`: a built-in CPU-bound workload got less than
+//!   [`UNDERUSED_SHARE`] of the CPU its workers asked for (workers, capped by the
+//!   allowed CPUs and the CPU quota).
+//! - `too-short`: fewer than [`MIN_SAMPLES`] samples inside the workload.
+//! - `steal`: a CPU had more than [`STEAL_PERCENT`] steal during the workload.
+
+use serde::Serialize;
+
+use super::window::WorkloadWindow;
+use crate::limits::format_cpus;
+use crate::trace::{End, Meta};
+
+pub const OTHER_LOAD_SHARE: f64 = 0.10;
+pub const BUSY_BEFORE_PERCENT: f64 = 10.0;
+pub const UNDERUSED_SHARE: f64 = 0.80;
+pub const MIN_SAMPLES: u32 = 3;
+pub const STEAL_PERCENT: f64 = 5.0;
+/// One tick of /proc/stat, in seconds: the resolution of sampled CPU time.
+const TICK_S: f64 = 0.01;
+
+/// A warning about the measurement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The figures a reader takes first, for the workload window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Measures {
+    /// Mean CPUs the workload kept busy: its own CPU time over its wall time
+    /// (the machine's busy CPUs where the workload's CPU time is not known).
+    pub cpus_in_use: f64,
+    /// User + sys seconds of the workload's process tree (rusage).
+    pub workload_cpu_s: Option<f64>,
+    /// Busy CPU-seconds of the whole machine in the window, from the samples.
+    pub machine_busy_cpu_s: f64,
+    /// The machine's busy CPU-seconds not the workload's; never below 0.
+    pub other_cpu_s: Option<f64>,
+}
+
+impl Measures {
+    pub fn of(window: &WorkloadWindow, end: Option<&End>) -> Measures {
+        let machine_busy_cpu_s = window.machine_busy_cpu_s();
+        let workload_cpu_s = end.map(|e| e.user_s + e.sys_s);
+        let cpus_in_use = match end {
+            Some(e) if e.wall_s > 0.0 => (e.user_s + e.sys_s) / e.wall_s,
+            _ => window.machine_cpus_busy(),
+        };
+        Measures {
+            cpus_in_use,
+            workload_cpu_s,
+            machine_busy_cpu_s,
+            other_cpu_s: workload_cpu_s.map(|own| (machine_busy_cpu_s - own).max(0.0)),
+        }
+    }
+}
+
+/// Every warning that applies to this run.
+pub fn warnings(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Vec<Warning> {
+    let measures = Measures::of(window, end);
+    [
+        other_load(meta, window, &measures),
+        busy_before(meta, window),
+        underused(meta, end, &measures),
+        too_short(meta, window),
+        steal(meta, window),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Option<Warning> {
+    let (own, other) = (measures.workload_cpu_s?, measures.other_cpu_s?);
+    let resolution = TICK_S * meta.cpus.len() as f64 * f64::from(window.samples.max(1));
+    if other <= OTHER_LOAD_SHARE * own || other <= resolution {
+        return None;
+    }
+    Some(Warning {
+        code: "other-load",
+        message: format!(
+            "other programs used {other:.2} CPU-s while the workload ran ({:.0} % of its own \
+             {own:.2} CPU-s): the heat map shows their load too; run on a quieter machine",
+            100.0 * other / own.max(f64::MIN_POSITIVE)
+        ),
+    })
+}
+
+fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
+    let busy: Vec<String> = window
+        .before
+        .iter()
+        .zip(&meta.cpus)
+        .filter_map(|(w, cpu)| {
+            let percent = w.mean()?.busy();
+            (percent > BUSY_BEFORE_PERCENT).then(|| format!("cpu{} {percent:.0} %", cpu.cpu))
+        })
+        .collect();
+    if busy.is_empty() {
+        return None;
+    }
+    Some(Warning {
+        code: "busy-before",
+        message: format!(
+            "CPUs were busy before the workload started ({}): another program was running; \
+             its load likely continued during the run",
+            busy.join(", ")
+        ),
+    })
+}
+
+fn underused(meta: &Meta, end: Option<&End>, measures: &Measures) -> Option<Warning> {
+    let kind = meta.workload.get("kind").and_then(|k| k.as_str())?;
+    let end = end?;
+    if !matches!(kind, "hash" | "count") || end.status != crate::trace::Status::Ok {
+        return None;
+    }
+    let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len);
+    let mut demand = meta.workers.min(allowed).max(1) as f64;
+    if let Some(quota) = meta.cpu_quota.as_ref().and_then(|q| q.cpus()) {
+        demand = demand.min(quota);
+    }
+    if measures.cpus_in_use >= UNDERUSED_SHARE * demand {
+        return None;
+    }
+    Some(Warning {
+        code: "underused",
+        message: format!(
+            "the workers got {} CPUs of the {} they could use ({:.0} %): other programs, \
+             or workers waiting on each other, held them back",
+            format_cpus(measures.cpus_in_use),
+            format_cpus(demand),
+            100.0 * measures.cpus_in_use / demand
+        ),
+    })
+}
+
+fn too_short(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
+    if window.samples >= MIN_SAMPLES {
+        return None;
+    }
+    let suggestion = if meta.interval_s > 0.1 {
+        "; sample more often (--interval 100ms) or run longer"
+    } else {
+        "; run a longer workload"
+    };
+    Some(Warning {
+        code: "too-short",
+        message: format!(
+            "only {} sample{} inside the workload: the heat map cannot show how the load \
+             changed{suggestion}",
+            window.samples,
+            if window.samples == 1 { "" } else { "s" },
+        ),
+    })
+}
+
+fn steal(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
+    let worst = window
+        .per_cpu
+        .iter()
+        .zip(&meta.cpus)
+        .filter_map(|(w, cpu)| Some((w.mean()?.steal, cpu.cpu)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    if worst.0 <= STEAL_PERCENT {
+        return None;
+    }
+    Some(Warning {
+        code: "steal",
+        message: format!(
+            "cpu{} lost {:.0} % of its time to steal: this is a shared virtual machine and \
+             the hypervisor gave the CPU to others; timings vary with them",
+            worst.1, worst.0
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::window::WindowBuilder;
+    use crate::trace::{CpuLoad, Status, TraceCpu};
+
+    fn meta(cpus: u32, workers: usize, kind: &str) -> Meta {
+        Meta {
+            cpus: (0..cpus)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cpu,
+                    package: 0,
+                })
+                .collect(),
+            workers,
+            interval_s: 1.0,
+            workload: serde_json::json!({ "kind": kind }),
+            ..Meta::default()
+        }
+    }
+
+    fn end(wall_s: f64, cpu_s: f64) -> End {
+        End {
+            status: Status::Ok,
+            result: None,
+            wall_s,
+            user_s: cpu_s,
+            sys_s: 0.0,
+            message: None,
+        }
+    }
+
+    fn load(usr: f64, steal: f64) -> CpuLoad {
+        CpuLoad {
+            usr,
+            steal,
+            idle: 100.0 - usr - steal,
+            ..CpuLoad::default()
+        }
+    }
+
+    /// 4 s of workload on 2 CPUs sampled once a second, each CPU at `usr`.
+    fn window(before: f64, usr: f64, steal: f64) -> WorkloadWindow {
+        let mut builder = WindowBuilder::new(2);
+        builder.add_sample(0.0, 0.5, &[load(before, 0.0), load(0.0, 0.0)]);
+        builder.workload_started(0.5);
+        for k in 0..4 {
+            let t = 0.5 + k as f64;
+            builder.add_sample(t, t + 1.0, &[load(usr, steal), load(usr, steal)]);
+        }
+        builder.workload_ended(4.5);
+        builder.finish().unwrap()
+    }
+
+    fn codes(warnings: &[Warning]) -> Vec<&'static str> {
+        warnings.iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn a_clean_run_has_no_warning() {
+        // 2 workers, both CPUs at 100 %: 8 CPU-s, all the workload's own.
+        let warnings = warnings(
+            &meta(2, 2, "count"),
+            &window(0.0, 100.0, 0.0),
+            Some(&end(4.0, 8.0)),
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn measures_compare_the_workloads_time_with_the_machines() {
+        let m = Measures::of(&window(0.0, 100.0, 0.0), Some(&end(4.0, 4.0)));
+        assert_eq!(m.cpus_in_use, 1.0);
+        assert_eq!(m.machine_busy_cpu_s, 8.0);
+        assert_eq!(m.other_cpu_s, Some(4.0));
+    }
+
+    #[test]
+    fn each_warning_fires_on_the_data_made_for_it() {
+        let m = meta(2, 2, "count");
+        // Another program: the machine was busy 8 CPU-s, the workload only 4.
+        let w = warnings(&m, &window(0.0, 100.0, 0.0), Some(&end(4.0, 4.0)));
+        assert_eq!(codes(&w), vec!["other-load", "underused"]);
+        assert!(
+            w[1].message.contains("got 1 CPUs of the 2"),
+            "{}",
+            w[1].message
+        );
+        let w = warnings(&m, &window(50.0, 100.0, 0.0), Some(&end(4.0, 8.0)));
+        assert_eq!(codes(&w), vec!["busy-before"]);
+        assert!(w[0].message.contains("cpu0 50 %"));
+        let w = warnings(&m, &window(0.0, 90.0, 10.0), Some(&end(4.0, 7.2)));
+        assert_eq!(codes(&w), vec!["steal"]);
+    }
+
+    #[test]
+    fn too_short_and_thresholds_at_their_edges() {
+        let m = meta(1, 1, "hash");
+        let mut builder = WindowBuilder::new(1);
+        builder.workload_started(1.0);
+        builder.add_sample(1.0, 1.3, &[load(100.0, 0.0)]);
+        builder.workload_ended(1.3);
+        let short = builder.finish().unwrap();
+        let w = warnings(&m, &short, Some(&end(0.3, 0.3)));
+        assert_eq!(codes(&w), vec!["too-short"]);
+        assert!(w[0].message.contains("only 1 sample inside"));
+        assert!(w[0].message.contains("--interval 100ms"));
+        // Exactly 80 % of the demand is not underused; exactly 10 % busy is not busy.
+        let two = meta(2, 2, "count");
+        assert!(warnings(&two, &window(10.0, 80.0, 0.0), Some(&end(4.0, 6.4))).is_empty());
+    }
+
+    #[test]
+    fn underused_is_only_for_built_in_workloads_and_respects_a_quota() {
+        let idle = warnings(
+            &meta(2, 0, "idle"),
+            &window(0.0, 0.0, 0.0),
+            Some(&end(4.0, 0.0)),
+        );
+        assert!(idle.is_empty(), "{idle:?}");
+        let mut quota = meta(2, 2, "count");
+        quota.cpu_quota = Some(crate::limits::CpuQuota::Limit {
+            cpus: 1.0,
+            quota_us: 100_000,
+            period_us: 100_000,
+            source: String::new(),
+        });
+        let w = warnings(&quota, &window(0.0, 50.0, 0.0), Some(&end(4.0, 4.0)));
+        assert!(
+            w.is_empty(),
+            "1 CPU of a 1-CPU quota is all it could get: {w:?}"
+        );
+    }
+}
