@@ -43,6 +43,7 @@ fn run_options(
         workers,
         pin: flags.pin.clone(),
         interval: flags.interval,
+        baseline: flags.baseline,
         out: flags.out.clone(),
         title: flags.title.clone(),
         live: !flags.quiet && !flags.json,

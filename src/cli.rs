@@ -59,6 +59,10 @@ pub struct RunFlags {
     /// Time between samples, 100ms to 1h.
     #[arg(long, global = true, value_parser = parse_interval, default_value = "1s")]
     pub interval: Duration,
+    /// Idle time sampled before and after the workload, 0 to 1h (0: none)
+    /// [default: min(interval, 500ms)].
+    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION")]
+    pub baseline: Option<Duration>,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -288,6 +292,14 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
         return Err("use 100ms to 1h (for example 500ms, 1s or 10s)".into());
     }
     Ok(interval)
+}
+
+fn parse_baseline(text: &str) -> Result<Duration, String> {
+    let baseline = parse_duration(text)?;
+    if baseline > crate::sampler::MAX_INTERVAL {
+        return Err("use 0 to 1h (for example 0, 500ms or 2s)".into());
+    }
+    Ok(baseline)
 }
 
 fn parse_positive_duration(text: &str) -> Result<Duration, String> {

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::live::LiveLine;
 use crate::machine::Machine;
 use crate::outdir;
-use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver};
+use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Schedule};
 use crate::summary::warnings::{Measures, Warning};
 use crate::trace::{End, Meta, Status};
 use crate::tracer::Tracer;
@@ -38,6 +38,9 @@ pub struct RunOptions {
     pub workers: Option<usize>,
     pub pin: PinSpec,
     pub interval: Duration,
+    /// Idle time sampled before and after the workload (`None`: the default,
+    /// min(interval, 500 ms)).
+    pub baseline: Option<Duration>,
     /// The exact run folder (`--out`); otherwise a new one under `reports_root`.
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
@@ -58,6 +61,7 @@ impl RunOptions {
             workers: None,
             pin: PinSpec::None,
             interval: Duration::from_secs(1),
+            baseline: None,
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,
@@ -226,6 +230,9 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
             format!("{}ms", options.interval.as_millis()),
         ]);
     }
+    if let Some(baseline) = options.baseline {
+        words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
+    }
     if let Some(title) = &options.title {
         words.extend(["--title".into(), title.clone()]);
     }
@@ -349,7 +356,10 @@ pub fn run_on(
     let tracer = Tracer::start(
         &dir,
         &meta,
-        options.interval,
+        Schedule {
+            interval: options.interval,
+            baseline: options.baseline.unwrap_or(Schedule::every(options.interval).baseline),
+        },
         observer,
         Some(control.stop.clone()),
     )?;

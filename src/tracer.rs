@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use crate::machine::Machine;
 use crate::os;
 use crate::outdir;
-use crate::sampler::{self, SampleObserver, Sampler, SamplerReport};
+use crate::sampler::{self, SampleObserver, Sampler, SamplerReport, Schedule};
 use crate::trace::{End, EventKind, Meta, Status, TraceWriter};
 use crate::workload::runner::EventSink;
 
@@ -35,12 +35,12 @@ pub struct Tracer {
 
 impl Tracer {
     /// Writes the trace header into `dir/trace.jsonl`, starts sampling every CPU
-    /// of `meta.cpus` every `interval`, and returns once the first ("before")
+    /// of `meta.cpus` on `schedule`, and returns once the first ("before")
     /// sample is taken, or sooner when `stop` is set (an interrupt).
     pub fn start(
         dir: &Path,
         meta: &Meta,
-        interval: Duration,
+        schedule: Schedule,
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> Result<Tracer> {
@@ -49,7 +49,7 @@ impl Tracer {
             .with_context(|| format!("cannot create {}", trace.display()))?;
         let cpus: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
         let source = sampler::default_source(&cpus).context("cannot read per-CPU load")?;
-        let sampler = Sampler::start(source, writer, interval, observer, stop)
+        let sampler = Sampler::start(source, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
         Ok(Tracer {
@@ -121,7 +121,7 @@ pub fn trace_closure<T>(
     let dir = outdir::prepare_exact(dir)?;
     let machine = Machine::collect();
     let meta = closure_meta(&machine, title, interval);
-    let tracer = Tracer::start(&dir, &meta, interval, None, None)?;
+    let tracer = Tracer::start(&dir, &meta, Schedule::every(interval), None, None)?;
     // The whole process's CPU time: the closure may start threads of its own.
     let cpu_before = os::process_cpu_times();
     let started = Instant::now();

@@ -65,7 +65,7 @@ fn sampling_allocates_nothing_per_sample() {
     let sampler = Sampler::start(
         default_source(&cpus).unwrap(),
         writer,
-        Duration::from_millis(100),
+        coreheat::sampler::Schedule::every(Duration::from_millis(100)),
         Some(Box::new(recorder)),
         None,
     )

@@ -6,9 +6,10 @@
 //! sysinfo elsewhere (busy percent only), and a scripted source for tests. The
 //! thread owns the trace writer; the run talks to it through [`Sampler`] methods
 //! (events, end of workload, finish), so every trace line has one writer and the
-//! lines are in time order. Around the workload it takes one sample before the
-//! start and one full interval after the end, so the ramp up and down shows; the
-//! sample at the end of the workload covers the shorter interval it really was.
+//! lines are in time order. Around the workload it takes one sample a baseline
+//! (default min(interval, 500 ms)) before the start and one a baseline after the
+//! end, so the ramp up and down shows; the sample at the end of the workload
+//! covers the shorter interval it really was.
 
 pub mod procstat;
 
@@ -113,6 +114,27 @@ impl LoadSource for ScriptedSource {
     }
 }
 
+/// When samples are taken: every `interval` while the workload runs, and
+/// `baseline` before it (the "before" sample) and after it (the tail).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    pub interval: Duration,
+    pub baseline: Duration,
+}
+
+impl Schedule {
+    /// The default baseline: min(interval, 500 ms).
+    pub const DEFAULT_BASELINE: Duration = Duration::from_millis(500);
+
+    /// Every `interval`, with the default baseline and tail.
+    pub fn every(interval: Duration) -> Schedule {
+        Schedule {
+            interval,
+            baseline: interval.min(Self::DEFAULT_BASELINE),
+        }
+    }
+}
+
 /// Something that wants to see every sample as it is taken (the live line).
 pub trait SampleObserver: Send {
     fn on_sample(&mut self, sample: &Sample);
@@ -149,16 +171,17 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling `source` every `interval` into `writer`. Time 0 is now.
+    /// Starts sampling `source` into `writer` on `schedule`. Time 0 is now.
     /// When `stop` is set (an interrupt), the waits for the "before" and the
-    /// tail sample end within [`STOP_POLL`] instead of a whole interval.
+    /// tail sample end within [`STOP_POLL`].
     pub fn start(
         source: Box<dyn LoadSource>,
         writer: TraceWriter,
-        interval: Duration,
+        schedule: Schedule,
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<Sampler> {
+        let Schedule { interval, baseline } = schedule;
         let (sender, receiver) = mpsc::channel();
         let (first_sender, first_sample) = mpsc::sync_channel(1);
         let start = Instant::now();
@@ -166,6 +189,7 @@ impl Sampler {
             source,
             writer,
             interval,
+            baseline,
             observer,
             receiver,
             first_sender: Some(first_sender),
@@ -208,7 +232,7 @@ impl Sampler {
     }
 
     /// The workload has ended: sample now (a shorter interval), mark the end, and
-    /// schedule one more sample a full interval later.
+    /// schedule the tail sample a baseline later.
     pub fn workload_ended(&self) {
         let _ = self.sender.send(Command::WorkloadEnded(Event {
             t: self.elapsed(),
@@ -243,6 +267,7 @@ struct SamplerThread {
     source: Box<dyn LoadSource>,
     writer: TraceWriter,
     interval: Duration,
+    baseline: Duration,
     observer: Option<Box<dyn SampleObserver>>,
     receiver: Receiver<Command>,
     first_sender: Option<mpsc::SyncSender<()>>,
@@ -262,10 +287,16 @@ impl SamplerThread {
             t: 0.0,
             cpus: vec![CpuLoad::default(); self.source.cpu_count()],
         };
-        // The baseline reading: the first sample covers exactly [0, interval].
+        // The reference reading; the "before" sample covers exactly [0, baseline],
+        // and the periodic grid starts where it ends.
         let _ = self.source.read(&mut sample.cpus);
-        let mut tick: u32 = 1;
-        let mut deadline = self.start + self.interval;
+        let grid_start = self.start + self.baseline;
+        let mut tick: u32 = 0;
+        if self.baseline.is_zero() {
+            self.signal_first_sample(); // no "before" sample
+            tick = 1;
+        }
+        let mut deadline = grid_start + self.interval * tick;
         let mut tail_pending = false;
         let mut periodic = true;
         let mut pending_finish: Option<(f64, End)> = None;
@@ -306,7 +337,7 @@ impl SamplerThread {
                     let now = Instant::now();
                     while deadline <= now {
                         tick += 1;
-                        deadline = self.start + self.interval * tick;
+                        deadline = grid_start + self.interval * tick;
                     }
                 }
                 Ok(Command::Event(event)) => self.write(|w| w.write_event(&event)),
@@ -314,8 +345,8 @@ impl SamplerThread {
                     self.write(|w| w.write_event(&event));
                     self.take_unless_just_taken(&mut sample);
                     periodic = false;
-                    tail_pending = true;
-                    deadline = Instant::now() + self.interval;
+                    tail_pending = !self.baseline.is_zero();
+                    deadline = Instant::now() + self.baseline;
                 }
                 Ok(Command::Finish { t, end, wait_tail }) => {
                     if wait_tail && tail_pending {
@@ -385,6 +416,11 @@ impl SamplerThread {
         if let Some(observer) = self.observer.as_mut() {
             observer.on_sample(sample);
         }
+        self.signal_first_sample();
+    }
+
+    /// Lets [`Sampler::wait_for_first_sample`] return (once).
+    fn signal_first_sample(&mut self) {
         if let Some(first) = self.first_sender.take() {
             let _ = first.send(());
         }
@@ -434,7 +470,7 @@ mod tests {
         let sampler = Sampler::start(
             Box::new(source),
             writer,
-            Duration::from_millis(100),
+            Schedule::every(Duration::from_millis(100)),
             None,
             None,
         )
