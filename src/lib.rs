@@ -28,6 +28,7 @@ pub mod run;
 pub mod sampler;
 pub mod sweep;
 pub mod synthetic;
+pub mod text;
 pub mod topology;
 pub mod trace;
 pub mod tracer;

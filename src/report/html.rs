@@ -12,6 +12,7 @@ use base64::Engine as _;
 use super::color::{BUSY, Band, KERNEL, level};
 use super::model::{Column, LoadSums, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
+use crate::text::printable;
 use crate::trace::{CpuLoad, EventKind, Status};
 use crate::units::{format_duration_short, format_time_block_seconds};
 use crate::workload::WorkloadResult;
@@ -147,13 +148,13 @@ pub fn section(
     cores_png: Option<&[u8]>,
 ) -> SectionView {
     let meta = &summary.meta;
-    let heading = meta.title.clone().unwrap_or_else(|| {
+    let heading = printable(&meta.title.clone().unwrap_or_else(|| {
         if meta.command.is_empty() {
             source.to_string()
         } else {
             meta.command.clone()
         }
-    });
+    }));
     let end = summary.end.as_ref().map(|(_, end)| end);
     let result_line = end
         .and_then(|e| e.result.as_ref())
@@ -179,7 +180,7 @@ pub fn section(
         heading,
         banner: banner(summary),
         facts: facts(summary, source),
-        command: meta.command.clone(),
+        command: printable(&meta.command),
         result_line,
         time_block,
         heat: heat_map(summary, false),
