@@ -450,3 +450,76 @@ fn worker_processes_end_when_coreheat_is_killed() {
     }
     assert!(orphans.is_empty(), "workers outlived coreheat: {orphans:?}");
 }
+
+#[test]
+fn negative_and_huge_values_say_what_is_wrong() {
+    let scratch = Scratch::new();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "--workers", "-1", "hash"],
+            &["--workers", "must be positive"],
+        ),
+        (
+            &["run", "--interval", "-1s", "idle"],
+            &["--interval", "must be positive"],
+        ),
+        (
+            &["run", "idle", "--duration", "-1s"],
+            &["--duration", "must be positive"],
+        ),
+        (
+            &["run", "--pin", "-1", "hash"],
+            &["--pin", "cannot be negative"],
+        ),
+        (
+            &["sweep", "--workers", "-1", "hash"],
+            &["--workers", "must be positive"],
+        ),
+        (
+            &["run", "--workers", "99999999999999999999999", "hash"],
+            &["--workers", "out of range"],
+        ),
+        (
+            &["run", "hash", "--zeros", "99999999999"],
+            &["--zeros", "out of range"],
+        ),
+        (
+            &[
+                "run",
+                "count",
+                "--n",
+                "999999999999999999999999999999999999999999",
+            ],
+            &["--n", "out of range"],
+        ),
+        (
+            &["run", "idle", "--duration", "1e400"],
+            &["--duration", "out of range"],
+        ),
+        (&["run", "--pin", "", "hash"], &["--pin", "empty"]),
+    ];
+    for (argv, wanted) in cases {
+        let output = scratch.run(argv);
+        assert!(!output.status.success(), "{argv:?} should fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for text in *wanted {
+            assert!(stderr.contains(text), "{argv:?}: {stderr}");
+        }
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{argv:?}: {stderr}"
+        );
+        assert!(!stderr.contains("not a whole number"), "{argv:?}: {stderr}");
+    }
+    assert!(scratch.run_dirs().is_empty());
+}
+
+#[test]
+fn exec_of_a_directory_says_so() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["run", "exec", "--", "/tmp"]);
+    assert_eq!(output.status.code(), Some(126));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/tmp is a directory"), "{stderr}");
+    assert!(scratch.run_dirs().is_empty());
+}

@@ -27,6 +27,12 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, (i32, String)> {
     if program.is_empty() {
         return Err((EXIT_NOT_FOUND, "exec: the command is empty".into()));
     }
+    if program.contains('/') && Path::new(program).is_dir() {
+        return Err((
+            EXIT_NOT_EXECUTABLE,
+            format!("exec: {program} is a directory, not a program"),
+        ));
+    }
     let candidates: Vec<PathBuf> = if program.contains('/') {
         vec![PathBuf::from(program)]
     } else {
