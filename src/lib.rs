@@ -23,6 +23,7 @@ pub mod live;
 pub mod machine;
 pub mod os;
 pub mod outdir;
+pub mod output;
 pub mod report;
 pub mod run;
 pub mod sampler;
