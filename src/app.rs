@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, InfoCommand, RenderCommand, RunCommand, RunFlags, SweepCommand};
 use crate::interrupt::Interrupts;
+use crate::output::{print, print_err_line, print_line};
 use crate::run::{self, RunOptions, RunSummary};
 use crate::trace::Status;
 use crate::workload::{WorkloadResult, guard, worker};
@@ -17,6 +18,26 @@ pub const EXIT_FAILED: i32 = 1;
 
 /// Runs the parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32> {
+    let passes_a_code_on = traces_a_command(&cli);
+    let code = dispatch(cli)?;
+    Ok(crate::output::exit_code_after_printing(
+        code,
+        passes_a_code_on,
+    ))
+}
+
+/// `run exec` ends with the traced command's own exit code.
+fn traces_a_command(cli: &Cli) -> bool {
+    matches!(
+        &cli.command,
+        Command::Run(RunCommand {
+            workload: crate::cli::WorkloadCommand::Exec(_),
+            ..
+        })
+    )
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run(command) => run_command(command),
         Command::Sweep(command) => sweep_command(command),
@@ -57,7 +78,7 @@ fn run_command(command: RunCommand) -> Result<i32> {
     let summary = run::run(&options, interrupts.stop.clone())?;
     print_summary(&summary, &command.flags);
     if summary.outcome.status == Status::Ok && interrupts.stop.load(Ordering::Relaxed) {
-        eprintln!("coreheat: interrupted after the workload ended: its result stands");
+        print_err_line("coreheat: interrupted after the workload ended: its result stands");
     }
     Ok(exit_code(&summary, &interrupts))
 }
@@ -71,36 +92,45 @@ pub fn exit_code(summary: &RunSummary, interrupts: &Interrupts) -> i32 {
         _ if interrupted_after_the_end => interrupts.exit_code(),
         (Some(WorkloadResult::Exec(exec)), _) => exec.exit_code,
         (_, Status::Failed) => EXIT_FAILED,
-        (_, Status::Ok) if summary.trace_error.is_some() => EXIT_FAILED,
+        (_, Status::Ok) if summary.trace_error.is_some() || summary.report_error.is_some() => {
+            EXIT_FAILED
+        }
         (_, Status::Ok) => 0,
     }
 }
 
 fn print_summary(summary: &RunSummary, flags: &RunFlags) {
     if flags.json {
-        println!("{}", summary.to_json());
+        print_line(&summary.to_json().to_string());
     } else if !flags.quiet {
         if let Some(line) = summary.result_line() {
-            println!("{line}");
+            print_line(&line);
         }
-        println!();
-        print!("{}", summary.time_block());
+        print_line("");
+        print(&summary.time_block());
     }
     for note in &summary.notes {
-        eprintln!("coreheat: note: {note}");
+        print_err_line(&format!("coreheat: note: {note}"));
     }
     for warning in &summary.warnings {
-        eprintln!("coreheat: warning [{}]: {}", warning.code, warning.message);
+        print_err_line(&format!(
+            "coreheat: warning [{}]: {}",
+            warning.code, warning.message
+        ));
     }
     if let Some(message) = &summary.outcome.message {
         let status = summary.outcome.status.as_str();
-        eprintln!("coreheat: run {status}: {message}");
+        print_err_line(&format!("coreheat: run {status}: {message}"));
     }
-    for problem in [&summary.trace_error, &summary.report_error]
-        .into_iter()
-        .flatten()
-    {
-        eprintln!("coreheat: warning: {problem}");
+    if let Some(problem) = &summary.trace_error {
+        print_err_line(&format!("coreheat: error: {problem}"));
+    }
+    if let Some(problem) = &summary.report_error {
+        print_err_line(&format!(
+            "coreheat: error: the report could not be drawn: {problem} (the trace is kept; \
+             draw it again with: coreheat render {})",
+            crate::run::shell_quote(&summary.trace.display().to_string())
+        ));
     }
 }
 
@@ -117,7 +147,7 @@ fn render_command(command: RenderCommand) -> Result<i32> {
         command.title.as_deref(),
     )?;
     for path in paths {
-        println!("{}", path.display());
+        print_line(&path.display().to_string());
     }
     Ok(0)
 }
@@ -125,12 +155,11 @@ fn render_command(command: RenderCommand) -> Result<i32> {
 fn info_command(command: InfoCommand) -> Result<i32> {
     let machine = crate::machine::Machine::collect();
     if command.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&crate::info::info_json(&machine))?
-        );
+        print_line(&serde_json::to_string_pretty(&crate::info::info_json(
+            &machine,
+        ))?);
     } else {
-        print!("{}", crate::info::info_table(&machine));
+        print(&crate::info::info_table(&machine));
     }
     Ok(0)
 }

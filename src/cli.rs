@@ -54,10 +54,10 @@ pub struct RunFlags {
     pub mode: Option<Mode>,
     /// Pin workers: none, spread (physical cores first), compact (SMT siblings
     /// first) or a CPU list like 0-3,8.
-    #[arg(long, global = true, value_parser = parse_pin, default_value = "none")]
+    #[arg(long, global = true, value_parser = parse_pin, default_value = "none", allow_hyphen_values = true)]
     pub pin: PinSpec,
     /// Time between samples, 100ms to 1h.
-    #[arg(long, global = true, value_parser = parse_interval, default_value = "1s")]
+    #[arg(long, global = true, value_parser = parse_interval, default_value = "1s", allow_hyphen_values = true)]
     pub interval: Duration,
     /// Idle time sampled before and after the workload, 0 to 1h (0: none)
     /// [default: min(interval, 500ms)].
@@ -138,7 +138,7 @@ pub struct ExecArgs {
 #[derive(Debug, Clone, Args)]
 pub struct IdleArgs {
     /// How long to record the idle machine.
-    #[arg(long, default_value = "10s", value_parser = parse_positive_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_positive_duration, allow_hyphen_values = true)]
     pub duration: Duration,
 }
 
@@ -148,17 +148,17 @@ pub struct SweepCommand {
     pub flags: RunFlags,
     /// Worker counts to compare, like 1,2,4,8 [default: 1, 2, 4, ... up to the
     /// logical CPUs].
-    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_workers)]
+    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_workers, allow_hyphen_values = true)]
     pub workers: Vec<usize>,
     /// Modes to compare, like threads,processes [default: --mode].
     #[arg(long, global = true, value_delimiter = ',', value_parser = parse_mode)]
     pub modes: Vec<Mode>,
     /// Pinnings to compare, like spread,compact; repeat the flag for CPU lists
     /// (--pins 0-1 --pins 0,2) [default: --pin].
-    #[arg(long, global = true, value_parser = parse_pins)]
+    #[arg(long, global = true, value_parser = parse_pins, allow_hyphen_values = true)]
     pub pins: Vec<Vec<PinSpec>>,
     /// Runs per configuration; the median is compared.
-    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     pub repeat: u32,
     #[command(subcommand)]
     pub workload: WorkloadCommand,
@@ -252,36 +252,68 @@ fn parse_engine(text: &str) -> Result<Engine, String> {
     Engine::parse(text)
 }
 
+/// Parses a whole number of type `T`; `range` says what is allowed (`use 1 to
+/// 4096`), `sign_rule` what a negative number breaks (`must be positive`). A
+/// negative number or one too large for any run gets its own message.
+fn parse_whole<T>(text: &str, range: &str, sign_rule: &str) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = std::num::ParseIntError>,
+{
+    let trimmed = text.trim();
+    match trimmed.parse::<T>() {
+        Ok(value) => Ok(value),
+        Err(_) if is_negative_number(trimmed) => Err(format!(
+            "'{text}' is negative; the value {sign_rule} ({range})"
+        )),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("'{text}' is out of range; {range}"))
+        }
+        Err(_) => Err(format!("'{text}' is not a whole number; {range}")),
+    }
+}
+
+/// `-1`, `-2.5s`: a minus sign before a digit.
+fn is_negative_number(text: &str) -> bool {
+    text.strip_prefix('-')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+}
+
 fn parse_workers(text: &str) -> Result<usize, String> {
-    let n: usize = text.trim().parse().map_err(|_| {
-        format!(
-            "'{text}' is not a whole number; use 1 to {}",
-            crate::run::MAX_WORKERS
-        )
-    })?;
-    if n == 0 || n > crate::run::MAX_WORKERS {
-        return Err(format!("use 1 to {} workers", crate::run::MAX_WORKERS));
+    let range = format!("use 1 to {} workers", crate::run::MAX_WORKERS);
+    let n: usize = parse_whole(text, &range, "must be positive")?;
+    if n == 0 {
+        return Err(format!("a run needs at least 1 worker; {range}"));
+    }
+    if n > crate::run::MAX_WORKERS {
+        return Err(format!("'{text}' is out of range; {range}"));
     }
     Ok(n)
 }
 
 fn parse_zeros(text: &str) -> Result<u32, String> {
-    let zeros: u32 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number; use 0 to {MAX_ZEROS}"))?;
+    let range = format!("use 0 to {MAX_ZEROS}");
+    let zeros: u32 = parse_whole(text, &range, "cannot be negative")?;
     if zeros > MAX_ZEROS {
         return Err(format!(
-            "a SHA-512 digest has {MAX_ZEROS} hex digits; use 0 to {MAX_ZEROS}"
+            "'{text}' is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits ({range})"
         ));
     }
     Ok(zeros)
 }
 
 fn parse_n(text: &str) -> Result<u128, String> {
-    let n = parse_count(text)?;
-    if n == 0 || n > crate::workload::count::MAX_N {
-        return Err("use 1 to 2^64 (for example 2^32 or 268435456)".into());
+    const RANGE: &str = "use 1 to 2^64 (for example 2^32 or 268435456)";
+    if is_negative_number(text.trim()) {
+        return Err(format!(
+            "'{text}' is negative; the value must be positive ({RANGE})"
+        ));
+    }
+    let n = parse_count(text).map_err(|e| format!("{e}; {RANGE}"))?;
+    if n == 0 {
+        return Err(format!("the value must be positive; {RANGE}"));
+    }
+    if n > crate::workload::count::MAX_N {
+        return Err(format!("'{text}' is out of range; {RANGE}"));
     }
     Ok(n)
 }
@@ -289,7 +321,9 @@ fn parse_n(text: &str) -> Result<u128, String> {
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_duration(text)?;
     if interval < crate::sampler::MIN_INTERVAL || interval > crate::sampler::MAX_INTERVAL {
-        return Err("use 100ms to 1h (for example 500ms, 1s or 10s)".into());
+        return Err(format!(
+            "'{text}' is out of range; use 100ms to 1h (for example 500ms, 1s or 10s)"
+        ));
     }
     Ok(interval)
 }
@@ -313,6 +347,77 @@ fn parse_positive_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_error(args: &[&str]) -> String {
+        let mut argv = vec!["coreheat"];
+        argv.extend(args);
+        Cli::try_parse_from(&argv).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn negative_values_name_the_flag_and_say_positive() {
+        for (args, flag) in [
+            (vec!["run", "--workers", "-1", "hash"], "--workers"),
+            (vec!["run", "hash", "--workers", "-1"], "--workers"),
+            (vec!["sweep", "--workers", "-1,2", "hash"], "--workers"),
+            (vec!["run", "--interval", "-1s", "idle"], "--interval"),
+            (vec!["run", "idle", "--duration", "-1s"], "--duration"),
+            (vec!["run", "count", "--n", "-3"], "--n"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("must be positive"),
+                "{args:?}: {err}"
+            );
+        }
+        for (args, flag) in [
+            (vec!["run", "--pin", "-1", "hash"], "--pin"),
+            (vec!["sweep", "--pins", "-1", "hash"], "--pins"),
+            (vec!["run", "hash", "--zeros", "-1"], "--zeros"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("cannot be negative"),
+                "{args:?}: {err}"
+            );
+        }
+        let err = parse_error(&["sweep", "--repeat", "-1", "hash"]);
+        assert!(err.contains("--repeat") && err.contains("-1"), "{err}");
+    }
+
+    #[test]
+    fn huge_values_are_out_of_range() {
+        for (args, flag) in [
+            (
+                vec!["run", "--workers", "99999999999999999999999", "hash"],
+                "--workers",
+            ),
+            (vec!["run", "--workers", "5000", "hash"], "--workers"),
+            (vec!["run", "hash", "--zeros", "99999999999"], "--zeros"),
+            (
+                vec![
+                    "run",
+                    "count",
+                    "--n",
+                    "999999999999999999999999999999999999999999",
+                ],
+                "--n",
+            ),
+            (vec!["run", "count", "--n", "2^65"], "--n"),
+            (
+                vec!["run", "--interval", "99999999999999999999h", "idle"],
+                "--interval",
+            ),
+            (vec!["run", "idle", "--duration", "1e400"], "--duration"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("out of range"),
+                "{args:?}: {err}"
+            );
+            assert!(!err.contains("not a whole number"), "{args:?}: {err}");
+        }
+    }
 
     #[test]
     fn definitions_are_consistent() {
@@ -391,6 +496,7 @@ mod tests {
             (vec!["run", "--interval", "soon", "idle"], "--interval"),
             (vec!["run", "--mode", "fibers", "hash"], "--mode"),
             (vec!["run", "idle", "--duration", "x"], "--duration"),
+            (vec!["run", "--pin", "", "hash"], "--pin"),
         ] {
             let mut argv = vec!["coreheat"];
             argv.extend(args);

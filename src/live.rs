@@ -2,11 +2,12 @@
 //! character per CPU showing how busy it is, and the workload's rate. Drawn only
 //! when stderr is a terminal, at most a few times a second, and erased at the end.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::output::print_err;
 use crate::sampler::SampleObserver;
 use crate::trace::Sample;
 use crate::units::{format_duration_short, format_rate};
@@ -73,17 +74,13 @@ impl SampleObserver for LiveLine {
             return;
         }
         self.last_draw = Some(Instant::now());
-        let text = self.render(sample).to_string();
-        let mut stderr = std::io::stderr().lock();
-        let _ = write!(stderr, "\r\x1b[2K{text}");
-        let _ = stderr.flush();
+        let text = format!("\r\x1b[2K{}", self.render(sample));
+        print_err(&text);
     }
 
     fn finish(&mut self) {
         if self.last_draw.is_some() {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "\r\x1b[2K");
-            let _ = stderr.flush();
+            print_err("\r\x1b[2K");
         }
     }
 }

@@ -7,9 +7,10 @@ fn main() {
     match coreheat::app::execute(cli) {
         Ok(code) => std::process::exit(code),
         Err(error) => {
-            eprintln!("coreheat: error: {error}");
+            use coreheat::output::print_err_line;
+            print_err_line(&format!("coreheat: error: {error}"));
             for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                print_err_line(&format!("  caused by: {cause}"));
             }
             let code = error
                 .downcast_ref::<coreheat::run::ExitCodeError>()

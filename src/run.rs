@@ -15,13 +15,14 @@ use serde_json::json;
 use crate::live::LiveLine;
 use crate::machine::Machine;
 use crate::outdir;
+use crate::output::print_err_line;
 use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Schedule};
 use crate::summary::warnings::{Measures, Warning};
 use crate::trace::{End, Meta, Status};
 use crate::tracer::Tracer;
 use crate::units::format_time_block_seconds;
 use crate::workload::hash::{MAX_PREFIX_BYTES, MAX_ZEROS};
-use crate::workload::pin::PinSpec;
+use crate::workload::pin::{PinSpec, shared_cpus};
 use crate::workload::runner::{self, Control, Plan};
 use crate::workload::{Mode, WorkloadOutcome, WorkloadResult, WorkloadSpec, count, exec};
 
@@ -209,6 +210,38 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
     })
 }
 
+/// What a plan does that the user may not mean: workers pinned to one CPU take
+/// turns on it instead of running in parallel.
+pub fn plan_warnings(options: &RunOptions, plan: &Plan) -> Vec<String> {
+    if options.pin.is_none() || plan_mode(plan).is_none() {
+        return Vec::new();
+    }
+    let shared = shared_cpus(&plan.cpus);
+    if shared.is_empty() {
+        return Vec::new();
+    }
+    let mut distinct = plan.cpus.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut pairs = shared
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if shared.len() > 3 {
+        pairs.push_str("; ...");
+    }
+    vec![format!(
+        "--pin {} puts {} workers on {} CPU{}, so workers share a CPU and take turns on it \
+         instead of running in parallel ({pairs})",
+        options.pin.as_text(),
+        plan.workers,
+        distinct.len(),
+        if distinct.len() == 1 { "" } else { "s" }
+    )]
+}
+
 /// The command line that repeats this run.
 pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     let mut words: Vec<String> = vec!["coreheat".into(), "run".into()];
@@ -339,9 +372,13 @@ pub fn run_on(
     stop: Arc<AtomicBool>,
 ) -> Result<RunSummary> {
     let plan = plan(options, machine)?;
-    let meta = build_meta(options, &plan, machine);
-    let dir = match &options.out {
-        Some(dir) => outdir::prepare_exact(dir)?,
+    let mut meta = build_meta(options, &plan, machine);
+    for warning in plan_warnings(options, &plan) {
+        print_err_line(&format!("coreheat: warning: {warning}"));
+        meta.notes.push(warning);
+    }
+    let folder = match &options.out {
+        Some(dir) => outdir::prepare_out_folder(dir, &outdir::RUN_FILES)?,
         None => outdir::create_unique(&options.reports_root, &run_label(&plan))?,
     };
     let control = Control {
@@ -353,16 +390,22 @@ pub fn run_on(
         .then(|| LiveLine::for_terminal(control.progress.clone(), progress_unit(&plan.spec)))
         .flatten()
         .map(|live| Box::new(live) as Box<dyn SampleObserver>);
-    let tracer = Tracer::start(
-        &dir,
-        &meta,
-        Schedule {
-            interval: options.interval,
-            baseline: options.baseline.unwrap_or(Schedule::every(options.interval).baseline),
-        },
-        observer,
-        Some(control.stop.clone()),
-    )?;
+    let schedule = Schedule {
+        interval: options.interval,
+        baseline: options
+            .baseline
+            .unwrap_or(Schedule::every(options.interval).baseline),
+    };
+    let stop_flag = Some(control.stop.clone());
+    let tracer = match start_tracing(&folder.path, &meta, schedule, observer, stop_flag) {
+        Ok(tracer) => tracer,
+        Err(e) => {
+            // Nothing ran: no header-only trace, no empty folder is left.
+            folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
+            return Err(e);
+        }
+    };
+    let dir = folder.path;
     let trace_path = tracer.trace_path().to_path_buf();
 
     let outcome = if control.stopped() {
@@ -422,11 +465,23 @@ fn summarize_and_render(summary: &mut RunSummary, render: bool) {
     summary.measures = loaded.summary.measures();
     summary.warnings = loaded.summary.warnings();
     if render {
-        match crate::report::write_report(&[loaded], &summary.dir, None) {
+        match crate::report::redraw(&[loaded], &summary.trace, &summary.dir, None) {
             Ok(path) => summary.report = Some(path),
             Err(e) => summary.report_error = Some(format!("{e:#}")),
         }
     }
+}
+
+/// Marks `dir` as a coreheat run folder, then starts the trace in it.
+fn start_tracing(
+    dir: &Path,
+    meta: &Meta,
+    schedule: Schedule,
+    observer: Option<Box<dyn SampleObserver>>,
+    stop: Option<Arc<AtomicBool>>,
+) -> Result<Tracer> {
+    outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
+    Tracer::start(dir, meta, schedule, observer, stop)
 }
 
 /// What the live line counts for a workload.

@@ -18,7 +18,9 @@ use crate::cli::SweepCommand;
 use crate::interrupt::Interrupts;
 use crate::machine::Machine;
 use crate::outdir;
+use crate::output::{print, print_err_line, print_line};
 use crate::run::{self, RunOptions, RunSummary};
+use crate::text::{markdown_code_block, markdown_text, printable};
 use crate::trace::Status;
 use crate::units::format_time_block_seconds;
 use crate::workload::pin::PinSpec;
@@ -384,7 +386,10 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
     let machine = Machine::collect();
     let configurations = configurations(options);
     if configurations.is_empty() {
-        bail!("--workers/--modes leave nothing to run (serial mode runs only with 1 worker)");
+        bail!(
+            "--workers/--modes leave nothing to run: serial runs one worker only (use --workers 1, \
+             or add threads or processes to --modes)"
+        );
     }
     // Every configuration is checked before the first one runs.
     for configuration in &configurations {
@@ -392,13 +397,8 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
         run::plan(&probe, &machine)
             .with_context(|| format!("configuration {}", configuration.describe()))?;
     }
-    let dir = match &options.out {
-        Some(dir) => outdir::prepare_render_dir(dir)?,
-        None => outdir::create_unique(
-            &options.reports_root,
-            &format!("sweep-{}", options.spec.label()),
-        )?,
-    };
+    let folder = sweep_folder(options, &configurations)?;
+    let dir = folder.path.clone();
 
     let total = configurations.len() * options.repeat as usize;
     let mut runs: Vec<(usize, RunRecord)> = Vec::new();
@@ -410,20 +410,31 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
                 interrupted = true; // during the tail of the run before
                 break 'all;
             }
-            let name = if options.repeat > 1 {
-                format!("{:02}-{}-r{repeat}", index + 1, configuration.label())
-            } else {
-                format!("{:02}-{}", index + 1, configuration.label())
-            };
-            let summary = run::run_on(
+            let name = run_folder_name(index, configuration, repeat, options.repeat);
+            let started = run::run_on(
                 &run_options(options, configuration, dir.join(&name)),
                 &machine,
                 stop.clone(),
             )
-            .with_context(|| format!("run {}", configuration.describe()))?;
+            .with_context(|| format!("run {}", configuration.describe()));
+            let summary = match started {
+                Ok(summary) => summary,
+                Err(e) => {
+                    if runs.is_empty() {
+                        folder.discard(&[outdir::MANIFEST_FILE]);
+                    }
+                    return Err(e);
+                }
+            };
+            if let Some(problem) = &summary.report_error {
+                failed += 1;
+                print_err_line(&format!(
+                    "coreheat: error: run {name}: the report could not be drawn: {problem}"
+                ));
+            }
             let record = record(&summary, configuration, repeat, &name);
             if options.progress {
-                eprintln!(
+                print_err_line(&format!(
                     "[{}/{total}] {}{}: {} {:.3}s",
                     runs.len() + 1,
                     configuration.describe(),
@@ -434,7 +445,7 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
                     },
                     record.status,
                     record.wall_s
-                );
+                ));
             }
             match summary.outcome.status {
                 Status::Interrupted => {
@@ -453,11 +464,12 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
     let logical = machine.topology.logical_count();
     let (stats, fits) = compare(scaling, &configurations, &runs, logical);
     let runs: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| default_title(options, &machine));
     let comparison = Comparison {
-        title: options
-            .title
-            .clone()
-            .unwrap_or_else(|| default_title(options, &machine)),
+        title: printable(&title),
         machine: &machine,
         spec: &options.spec,
         scaling,
@@ -479,6 +491,66 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
         report,
         writeup,
     })
+}
+
+/// The files a sweep writes into its folder, besides one folder per run.
+const SWEEP_FILES: [&str; 4] = [
+    outdir::REPORT_FILE,
+    SPEEDUP_FILE,
+    WRITEUP_FILE,
+    SWEEP_JSON_FILE,
+];
+const SPEEDUP_FILE: &str = "speedup.png";
+const WRITEUP_FILE: &str = "writeup.md";
+const SWEEP_JSON_FILE: &str = "sweep.json";
+
+/// The folder of one run inside the sweep folder: `02-threads-2w`, or
+/// `02-threads-2w-r3` when runs are repeated.
+fn run_folder_name(
+    index: usize,
+    configuration: &Configuration,
+    repeat: u32,
+    repeats: u32,
+) -> String {
+    if repeats > 1 {
+        format!("{:02}-{}-r{repeat}", index + 1, configuration.label())
+    } else {
+        format!("{:02}-{}", index + 1, configuration.label())
+    }
+}
+
+/// The sweep folder: `--out` (checked to hold nothing the sweep writes, run
+/// folders included) or a new one under the reports folder.
+fn sweep_folder(
+    options: &SweepOptions,
+    configurations: &[Configuration],
+) -> Result<outdir::NewFolder> {
+    let folder = match &options.out {
+        Some(dir) => {
+            let mut names: Vec<String> = SWEEP_FILES.iter().map(|n| n.to_string()).collect();
+            names.push(outdir::MANIFEST_FILE.to_string());
+            for (index, configuration) in configurations.iter().enumerate() {
+                for repeat in 1..=options.repeat {
+                    names.push(run_folder_name(
+                        index,
+                        configuration,
+                        repeat,
+                        options.repeat,
+                    ));
+                }
+            }
+            outdir::prepare_out_folder(dir, &names)?
+        }
+        None => outdir::create_unique(
+            &options.reports_root,
+            &format!("sweep-{}", options.spec.label()),
+        )?,
+    };
+    if let Err(e) = outdir::claim(&folder.path, None, &SWEEP_FILES) {
+        folder.discard(&[outdir::MANIFEST_FILE]);
+        return Err(e);
+    }
+    Ok(folder)
 }
 
 fn record(
@@ -533,9 +605,9 @@ pub struct Comparison<'a> {
 
 fn write_comparison(comparison: &Comparison<'_>, dir: &Path) -> Result<(PathBuf, PathBuf)> {
     let png = crate::report::sweep::speedup_png(comparison).context("cannot draw speedup.png")?;
-    outdir::write_atomically(&dir.join("speedup.png"), &png)?;
+    outdir::write_atomically(&dir.join(SPEEDUP_FILE), &png)?;
     let report = crate::report::sweep::write_sweep_report(comparison, dir, &png)?;
-    let writeup = dir.join("writeup.md");
+    let writeup = dir.join(WRITEUP_FILE);
     outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
     let json = serde_json::json!({
         "title": comparison.title,
@@ -547,7 +619,7 @@ fn write_comparison(comparison: &Comparison<'_>, dir: &Path) -> Result<(PathBuf,
         "interrupted": comparison.interrupted,
     });
     outdir::write_atomically(
-        &dir.join("sweep.json"),
+        &dir.join(SWEEP_JSON_FILE),
         serde_json::to_string_pretty(&json)?.as_bytes(),
     )?;
     Ok((report, writeup))
@@ -664,18 +736,18 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
     let machine = comparison.machine;
     let topology = &machine.topology;
     let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", comparison.title);
+    let _ = writeln!(md, "# {}\n", markdown_text(&comparison.title));
     let _ = writeln!(
         md,
         "Measured with coreheat {} on {} ({}, {} logical CPUs on {} physical cores{}, {} {}).\n",
         env!("CARGO_PKG_VERSION"),
-        machine.host,
-        machine.cpu_model,
+        markdown_text(&machine.host),
+        markdown_text(&machine.cpu_model),
         topology.logical_count(),
         topology.physical_count(),
         if topology.has_smt() { ", SMT on" } else { "" },
-        machine.os,
-        machine.kernel
+        markdown_text(&machine.os),
+        markdown_text(&machine.kernel)
     );
     let _ = writeln!(
         md,
@@ -685,18 +757,8 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
         let Some(run) = comparison.runs.iter().find(|r| r.dir == stats.dir) else {
             continue;
         };
-        let _ = writeln!(md, "## {}\n", stats.description);
-        let _ = writeln!(md, "```console\n$ {}", run.command);
-        if let Some(result) = &run.result {
-            let _ = writeln!(md, "{result}");
-        }
-        let _ = writeln!(
-            md,
-            "\nreal\t{}\nuser\t{}\nsys\t{}\n```\n",
-            format_time_block_seconds(run.wall_s),
-            format_time_block_seconds(run.user_s),
-            format_time_block_seconds(run.sys_s)
-        );
+        let _ = writeln!(md, "## {}\n", markdown_text(&stats.description));
+        let _ = writeln!(md, "{}", markdown_code_block("console", &console_text(run)));
         if comparison.repeat > 1 {
             let _ = writeln!(
                 md,
@@ -704,7 +766,12 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
                 stats.runs, stats.wall_s
             );
         }
-        let _ = writeln!(md, "![{}]({}/heatmap.png)\n", stats.description, run.dir);
+        let _ = writeln!(
+            md,
+            "![{}]({}/heatmap.png)\n",
+            markdown_text(&stats.description),
+            run.dir
+        );
     }
     let _ = writeln!(md, "## Speedup\n");
     let _ = writeln!(md, "{}.\n", capitalize(comparison.scaling.describe()));
@@ -718,7 +785,7 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
         let _ = writeln!(
             md,
             "| {} | {:.3}s | {:.3}s | {:.3}s | {} | {} |",
-            s.description,
+            markdown_text(&s.description),
             s.wall_s,
             s.user_s,
             s.sys_s,
@@ -729,9 +796,26 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
     }
     let _ = writeln!(md, "\n## What it shows\n");
     for line in findings(comparison) {
-        let _ = writeln!(md, "- {line}");
+        let _ = writeln!(md, "- {}", markdown_text(&line));
     }
     md
+}
+
+/// A run as the seed writeups show it: the command, its result and the `time`
+/// block. The command is made printable; the code block keeps the rest as it is.
+fn console_text(run: &RunRecord) -> String {
+    let mut text = format!("$ {}\n", printable(&run.command));
+    if let Some(result) = &run.result {
+        let _ = writeln!(text, "{}", printable(result));
+    }
+    let _ = write!(
+        text,
+        "\nreal\t{}\nuser\t{}\nsys\t{}\n",
+        format_time_block_seconds(run.wall_s),
+        format_time_block_seconds(run.user_s),
+        format_time_block_seconds(run.sys_s)
+    );
+    text
 }
 
 fn capitalize(text: &str) -> String {
@@ -763,6 +847,11 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
     } else {
         command.pins.iter().flatten().cloned().collect()
     };
+    if !command.workers.is_empty()
+        && let Some(note) = serial_note(&modes, &workers)
+    {
+        print_err_line(&format!("coreheat: note: {note}"));
+    }
     let options = SweepOptions {
         spec: command.workload.to_spec(),
         workers,
@@ -779,21 +868,19 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
     };
     let outcome = sweep(&options, interrupts.stop.clone())?;
     if flags.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "dir": outcome.dir.display().to_string(),
-                "report": outcome.report.display().to_string(),
-                "writeup": outcome.writeup.display().to_string(),
-                "scaling": outcome.scaling,
-                "configurations": outcome.stats,
-                "fits": outcome.fits,
-                "runs": outcome.runs,
-                "interrupted": outcome.interrupted,
-            })
-        );
+        let json = serde_json::json!({
+            "dir": outcome.dir.display().to_string(),
+            "report": outcome.report.display().to_string(),
+            "writeup": outcome.writeup.display().to_string(),
+            "scaling": outcome.scaling,
+            "configurations": outcome.stats,
+            "fits": outcome.fits,
+            "runs": outcome.runs,
+            "interrupted": outcome.interrupted,
+        });
+        print_line(&json.to_string());
     } else if !flags.quiet {
-        print!("{}", summary_table(&outcome));
+        print(&summary_table(&outcome));
     }
     Ok(if outcome.interrupted {
         interrupts.exit_code()
@@ -802,6 +889,32 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
     } else {
         0
     })
+}
+
+/// What the user should hear when serial mode is asked for with worker counts
+/// it cannot have: serial runs one worker only.
+pub fn serial_note(modes: &[Mode], workers: &[usize]) -> Option<String> {
+    if !modes.contains(&Mode::Serial) {
+        return None;
+    }
+    let more: Vec<String> = workers
+        .iter()
+        .filter(|&&w| w != 1)
+        .map(usize::to_string)
+        .collect();
+    if more.is_empty() || (modes.len() == 1 && !workers.contains(&1)) {
+        // Nothing to skip, or nothing left at all (that is an error of its own).
+        return None;
+    }
+    let measured = if workers.contains(&1) {
+        "it is measured with 1 worker only"
+    } else {
+        "it is not measured (add 1 to --workers)"
+    };
+    Some(format!(
+        "serial runs one worker only: --modes serial is skipped for --workers {}; {measured}",
+        more.join(",")
+    ))
 }
 
 fn summary_table(outcome: &SweepOutcome) -> String {

@@ -11,6 +11,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
         return Err("empty duration; write it like 500ms, 10s, 2m or 1h".into());
     }
+    if text.starts_with('-') {
+        return Err(format!(
+            "'{text}' is negative; the value must be positive (for example 500ms, 10s, 2m or 1h)"
+        ));
+    }
     if let Ok(seconds) = text.parse::<f64>() {
         return seconds_to_duration(seconds, text);
     }
@@ -53,8 +58,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn seconds_to_duration(seconds: f64, text: &str) -> Result<Duration, String> {
+    if seconds.is_nan() {
+        return Err(format!(
+            "'{text}' is not a duration; write it like 500ms, 10s, 2m or 1h"
+        ));
+    }
     Duration::try_from_secs_f64(seconds)
-        .map_err(|_| format!("'{text}' is not a duration a run can have"))
+        .map_err(|_| format!("'{text}' is out of range; no run lasts that long"))
 }
 
 /// Parses a count such as `268435456`, `2^28`, `1_000_000` or `1e6`. Values that do
@@ -62,12 +72,11 @@ fn seconds_to_duration(seconds: f64, text: &str) -> Result<Duration, String> {
 pub fn parse_count(text: &str) -> Result<u128, String> {
     let clean: String = text.trim().chars().filter(|&c| c != '_').collect();
     let bad = || format!("'{text}' is not a whole number; write it like 268435456, 2^28 or 1e9");
+    let too_large = || format!("'{text}' is out of range (too large)");
     if let Some((base, exponent)) = clean.split_once('^') {
         let base: u128 = base.parse().map_err(|_| bad())?;
         let exponent: u32 = exponent.parse().map_err(|_| bad())?;
-        return base
-            .checked_pow(exponent)
-            .ok_or_else(|| format!("'{text}' is too large"));
+        return base.checked_pow(exponent).ok_or_else(too_large);
     }
     if let Some((mantissa, exponent)) = clean.split_once(['e', 'E']) {
         let mantissa: u128 = mantissa.parse().map_err(|_| bad())?;
@@ -75,9 +84,12 @@ pub fn parse_count(text: &str) -> Result<u128, String> {
         return 10u128
             .checked_pow(exponent)
             .and_then(|scale| scale.checked_mul(mantissa))
-            .ok_or_else(|| format!("'{text}' is too large"));
+            .ok_or_else(too_large);
     }
-    clean.parse::<u128>().map_err(|_| bad())
+    clean.parse::<u128>().map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => too_large(),
+        _ => bad(),
+    })
 }
 
 /// Formats seconds as `time` does: `0m4.477s`.

@@ -144,6 +144,106 @@ fn render_out_never_overwrites_a_report() {
 }
 
 #[test]
+fn render_never_replaces_files_coreheat_did_not_draw_from_that_trace() {
+    let scratch = Scratch::new();
+    let dir = run_folder(&scratch, &["--mode", "serial", "hash", "--zeros", "1"]);
+    // A folder of the user's: a copy of the trace beside their own files.
+    let mine = scratch.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::copy(dir.join("trace.jsonl"), mine.join("trace.jsonl")).unwrap();
+    std::fs::write(mine.join("report.html"), "my notes").unwrap();
+    std::fs::write(mine.join("cores.png"), "my chart").unwrap();
+    let output = scratch.run(&["render", "mine/trace.jsonl"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("report.html") && stderr.contains("cores.png") && stderr.contains("--out"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("report.html")).unwrap(),
+        "my notes"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("cores.png")).unwrap(),
+        "my chart"
+    );
+    assert!(!mine.join("heatmap.png").exists(), "nothing drawn at all");
+
+    // A dangling symlink named like an output counts as the user's too.
+    let linked = scratch.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::fs::copy(dir.join("trace.jsonl"), linked.join("trace.jsonl")).unwrap();
+    std::os::unix::fs::symlink("nowhere.png", linked.join("heatmap.png")).unwrap();
+    let output = scratch.run(&["render", "linked/trace.jsonl"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("heatmap.png"));
+    assert!(
+        std::fs::symlink_metadata(linked.join("heatmap.png"))
+            .unwrap()
+            .is_symlink()
+    );
+
+    // Another trace in a run folder may not replace the drawing of the first.
+    std::fs::copy(dir.join("trace.jsonl"), dir.join("other.jsonl")).unwrap();
+    let before = std::fs::read(dir.join("report.html")).unwrap();
+    let output = scratch.run(&["render", dir.join("other.jsonl").to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert_eq!(std::fs::read(dir.join("report.html")).unwrap(), before);
+
+    // What coreheat drew from a trace, it may draw again; --out goes elsewhere.
+    scratch.ok(&["render", dir.join("trace.jsonl").to_str().unwrap()]);
+    scratch.ok(&["render", "mine/trace.jsonl", "--out", "mine-drawn"]);
+    assert!(scratch.path().join("mine-drawn/cores.png").is_file());
+}
+
+#[test]
+fn render_out_must_be_a_folder_without_any_output() {
+    let scratch = Scratch::new();
+    let dir = run_folder(&scratch, &["--mode", "serial", "hash", "--zeros", "1"]);
+    let trace = dir.join("trace.jsonl");
+    std::fs::write(scratch.path().join("a-file"), "x").unwrap();
+    let output = scratch.run(&["render", trace.to_str().unwrap(), "--out", "a-file"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--out a-file") && stderr.contains("is a file"),
+        "{stderr}"
+    );
+
+    let out = scratch.path().join("pngs");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("heatmap.png"), "mine").unwrap();
+    let output = scratch.run(&["render", trace.to_str().unwrap(), "--out", "pngs"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already holds heatmap.png"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("heatmap.png")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn control_characters_in_a_title_never_reach_the_page() {
+    let scratch = Scratch::new();
+    let title = "red\x1b[31m alert\u{7}\nsecond line";
+    let dir = run_folder(
+        &scratch,
+        &["--title", title, "--mode", "serial", "hash", "--zeros", "1"],
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let raw: Vec<char> = html
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        .collect();
+    assert!(raw.is_empty(), "control characters on the page: {raw:?}");
+    assert!(
+        html.contains("red\u{FFFD}[31m alert"),
+        "the title is still shown"
+    );
+}
+
+#[test]
 fn the_library_example_traces_a_closure() {
     let example = std::env::current_exe()
         .unwrap()

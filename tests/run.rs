@@ -450,3 +450,141 @@ fn worker_processes_end_when_coreheat_is_killed() {
     }
     assert!(orphans.is_empty(), "workers outlived coreheat: {orphans:?}");
 }
+
+#[test]
+fn out_folder_with_any_output_name_is_never_touched() {
+    let scratch = Scratch::new();
+    let pngs = scratch.path().join("pngs");
+    std::fs::create_dir(&pngs).unwrap();
+    std::fs::write(pngs.join("cores.png"), "mine").unwrap();
+    let links = scratch.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink("gone.html", links.join("report.html")).unwrap();
+    for (folder, name) in [("pngs", "cores.png"), ("links", "report.html")] {
+        let output = scratch.run(&args(&["--out", folder], &["hash", "--zeros", "1"]));
+        assert!(!output.status.success(), "--out {folder}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("already holds {name}"))
+                && stderr.contains("never overwrites"),
+            "{stderr}"
+        );
+        assert!(
+            !scratch.path().join(folder).join("trace.jsonl").exists(),
+            "nothing ran"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(pngs.join("cores.png")).unwrap(),
+        "mine"
+    );
+    assert!(
+        std::fs::symlink_metadata(links.join("report.html"))
+            .unwrap()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn negative_and_huge_values_say_what_is_wrong() {
+    let scratch = Scratch::new();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "--workers", "-1", "hash"],
+            &["--workers", "must be positive"],
+        ),
+        (
+            &["run", "--interval", "-1s", "idle"],
+            &["--interval", "must be positive"],
+        ),
+        (
+            &["run", "idle", "--duration", "-1s"],
+            &["--duration", "must be positive"],
+        ),
+        (
+            &["run", "--pin", "-1", "hash"],
+            &["--pin", "cannot be negative"],
+        ),
+        (
+            &["sweep", "--workers", "-1", "hash"],
+            &["--workers", "must be positive"],
+        ),
+        (
+            &["run", "--workers", "99999999999999999999999", "hash"],
+            &["--workers", "out of range"],
+        ),
+        (
+            &["run", "hash", "--zeros", "99999999999"],
+            &["--zeros", "out of range"],
+        ),
+        (
+            &[
+                "run",
+                "count",
+                "--n",
+                "999999999999999999999999999999999999999999",
+            ],
+            &["--n", "out of range"],
+        ),
+        (
+            &["run", "idle", "--duration", "1e400"],
+            &["--duration", "out of range"],
+        ),
+        (&["run", "--pin", "", "hash"], &["--pin", "empty"]),
+    ];
+    for (argv, wanted) in cases {
+        let output = scratch.run(argv);
+        assert!(!output.status.success(), "{argv:?} should fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for text in *wanted {
+            assert!(stderr.contains(text), "{argv:?}: {stderr}");
+        }
+        assert!(
+            !stderr.contains("unexpected argument"),
+            "{argv:?}: {stderr}"
+        );
+        assert!(!stderr.contains("not a whole number"), "{argv:?}: {stderr}");
+    }
+    assert!(scratch.run_dirs().is_empty());
+}
+
+#[test]
+fn workers_sharing_one_cpu_are_warned_about() {
+    let scratch = Scratch::new();
+    for pin in ["0", "0,0"] {
+        let output = scratch.run(&args(
+            &["--pin", pin, "--workers", "2", "--json"],
+            &["hash", "--zeros", "1"],
+        ));
+        assert!(output.status.success(), "--pin {pin}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("warning")
+                && stderr.contains("2 workers on 1 CPU")
+                && stderr.contains("CPU 0: workers 0, 1"),
+            "--pin {pin}: {stderr}"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+        assert!(
+            trace
+                .header
+                .meta
+                .notes
+                .iter()
+                .any(|n| n.contains("take turns")),
+            "the report says it too: {:?}",
+            trace.header.meta.notes
+        );
+    }
+}
+
+#[test]
+fn exec_of_a_directory_says_so() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["run", "exec", "--", "/tmp"]);
+    assert_eq!(output.status.code(), Some(126));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/tmp is a directory"), "{stderr}");
+    assert!(scratch.run_dirs().is_empty());
+}

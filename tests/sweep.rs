@@ -256,3 +256,68 @@ fn an_interrupted_sweep_compares_the_runs_that_finished() {
     assert!(html.contains("This sweep was interrupted"));
     assert!(!dir.join("01-threads-1w-r4").exists());
 }
+
+#[test]
+fn serial_with_several_worker_counts_says_it_runs_one_worker() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&[
+        "sweep",
+        "--modes",
+        "serial",
+        "--workers",
+        "1,2",
+        "--interval",
+        "100ms",
+        "--json",
+        "hash",
+        "--zeros",
+        "1",
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("serial runs one worker only") && stderr.contains("--workers 2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn user_text_in_writeup_md_is_escaped() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "sweep",
+        "--workers",
+        "1",
+        "--interval",
+        "100ms",
+        "--title",
+        "<script>x</script> *bold* [link](http://a)\x1b[31m\nnext",
+        "hash",
+        "--zeros",
+        "1",
+        "--prefix",
+        "```\n# not a heading\x07",
+    ]);
+    let writeup = std::fs::read_to_string(sweep_dir(&scratch, &json).join("writeup.md")).unwrap();
+    let first = writeup.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "# &lt;script&gt;x&lt;/script&gt; \\*bold\\* \\[link\\](http://a)\u{FFFD}\\[31m next"
+    );
+    let raw: Vec<char> = writeup
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        .collect();
+    assert!(raw.is_empty(), "control characters in writeup.md: {raw:?}");
+    assert!(
+        !writeup.lines().any(|l| l.starts_with("# not a heading")),
+        "the prefix cannot start a heading"
+    );
+    // The command sits in a code block whose fence the prefix cannot close.
+    let command_line = writeup
+        .lines()
+        .position(|l| l.starts_with("$ coreheat run"))
+        .unwrap();
+    let fence = writeup.lines().nth(command_line - 1).unwrap();
+    assert!(fence.starts_with("````"), "{fence}");
+}

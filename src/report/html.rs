@@ -14,6 +14,7 @@ use super::model::{Column, LoadSums, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::summary::warnings::Warning;
 use crate::summary::window::Weighted;
+use crate::text::printable;
 use crate::trace::{CpuLoad, EventKind, Status};
 use crate::units::{format_duration_short, format_time_block_seconds};
 use crate::workload::WorkloadResult;
@@ -154,13 +155,13 @@ pub fn section(
     cores_png: Option<&[u8]>,
 ) -> SectionView {
     let meta = &summary.meta;
-    let heading = meta.title.clone().unwrap_or_else(|| {
+    let heading = printable(&meta.title.clone().unwrap_or_else(|| {
         if meta.command.is_empty() {
             source.to_string()
         } else {
             meta.command.clone()
         }
-    });
+    }));
     let end = summary.end.as_ref().map(|(_, end)| end);
     let result_line = end
         .and_then(|e| e.result.as_ref())
@@ -186,7 +187,7 @@ pub fn section(
         heading,
         banner: banner(summary),
         facts: facts(summary, source),
-        command: meta.command.clone(),
+        command: printable(&meta.command),
         result_line,
         time_block,
         heat: heat_map(summary, false),
@@ -219,7 +220,10 @@ fn figures(summary: &TraceSummary) -> Vec<Fact> {
     }
     figures.push(Fact {
         label: "machine busy",
-        value: format!("{:.2} CPU-s during the workload", measures.machine_busy_cpu_s),
+        value: format!(
+            "{:.2} CPU-s during the workload",
+            measures.machine_busy_cpu_s
+        ),
     });
     if let Some(other) = measures.other_cpu_s {
         figures.push(Fact {
@@ -585,7 +589,12 @@ fn summary_rows(
     rows
 }
 
-fn summary_row(cpu: String, core: String, weighted: &Weighted, max_busy: Option<f64>) -> SummaryRow {
+fn summary_row(
+    cpu: String,
+    core: String,
+    weighted: &Weighted,
+    max_busy: Option<f64>,
+) -> SummaryRow {
     let mean = weighted.mean();
     let m: CpuLoad = mean.unwrap_or_default();
     let fmt = |v: f64| match mean {

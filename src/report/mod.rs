@@ -82,14 +82,74 @@ pub fn load(path: &Path, format: InputFormat) -> Result<LoadedTrace> {
 }
 
 /// Draws the report of a run folder from its trace: report.html, heatmap.png and
-/// cores.png next to it. Returns the path of report.html.
+/// cores.png in `dir`. Files there of those names are replaced only when
+/// coreheat drew them from this same trace. Returns the path of report.html.
 pub fn render_run_folder(trace: &Path, dir: &Path) -> Result<PathBuf> {
     let loaded = load(trace, InputFormat::Coreheat)?;
-    write_report(&[loaded], dir, None)
+    redraw(&[loaded], trace, dir, None)
+}
+
+/// The files [`write_report`] writes for `count` traces.
+pub fn report_files(count: usize) -> Vec<String> {
+    let mut names = vec![REPORT_FILE.to_string()];
+    for index in 0..count {
+        let suffix = png_suffix(count, index);
+        names.push(png_name(HEATMAP_FILE, &suffix));
+        names.push(png_name(CORES_FILE, &suffix));
+    }
+    names
+}
+
+/// How the manifest names a trace: by its file name when it lies in `dir`, by
+/// its full path otherwise.
+fn trace_key(trace: &Path, dir: &Path) -> String {
+    let full = std::fs::canonicalize(trace).unwrap_or_else(|_| trace.to_path_buf());
+    let beside = full.parent().map(Path::to_path_buf) == std::fs::canonicalize(dir).ok();
+    match full.file_name() {
+        Some(name) if beside => name.to_string_lossy().into_owned(),
+        _ => full.display().to_string(),
+    }
+}
+
+/// Draws `traces` (read from `trace`) into `dir`, which may hold an earlier
+/// drawing of that trace: only what coreheat drew from it is replaced.
+pub fn redraw(
+    traces: &[LoadedTrace],
+    trace: &Path,
+    dir: &Path,
+    title: Option<&str>,
+) -> Result<PathBuf> {
+    let names = report_files(traces.len());
+    let key = trace_key(trace, dir);
+    outdir::check_replaceable(dir, &key, &names)?;
+    outdir::claim(dir, Some(&key), &names)?;
+    write_report(traces, dir, title)
+}
+
+/// Draws `traces` into a folder just made or checked to hold none of the
+/// report's files; if drawing fails, what was written and the folders made
+/// are taken away again.
+fn draw_into_new(
+    traces: &[LoadedTrace],
+    folder: &outdir::NewFolder,
+    title: Option<&str>,
+) -> Result<PathBuf> {
+    let mut names = report_files(traces.len());
+    let drawn = outdir::claim(&folder.path, None, &names)
+        .and_then(|_| write_report(traces, &folder.path, title));
+    if drawn.is_err() {
+        names.push(outdir::MANIFEST_FILE.to_string());
+        folder.discard(&names);
+    }
+    drawn
 }
 
 /// Title of a page with these traces.
 fn page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
+    crate::text::printable(&any_page_title(traces, title))
+}
+
+fn any_page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
     if let Some(title) = title {
         return title.to_string();
     }
@@ -124,19 +184,15 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
     let page_title = page_title(traces, title);
     let mut sections = Vec::with_capacity(traces.len());
     for (index, trace) in traces.iter().enumerate() {
-        let suffix = if traces.len() > 1 {
-            format!("-{}", index + 1)
-        } else {
-            String::new()
-        };
+        let suffix = png_suffix(traces.len(), index);
         let chart_title = match traces.len() {
             1 => page_title.clone(),
             _ => trace
                 .summary
                 .meta
                 .title
-                .clone()
-                .unwrap_or_else(|| trace.source.clone()),
+                .as_deref()
+                .map_or_else(|| trace.source.clone(), crate::text::printable),
         };
         let heatmap = charts::heatmap_png(&trace.summary, &chart_title)
             .context("cannot draw the heat map chart")?;
@@ -171,6 +227,15 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
     Ok(path)
 }
 
+/// With several traces, the PNGs of trace N are named `heatmap-N.png`.
+fn png_suffix(count: usize, index: usize) -> String {
+    if count > 1 {
+        format!("-{}", index + 1)
+    } else {
+        String::new()
+    }
+}
+
 fn png_name(base: &str, suffix: &str) -> String {
     match base.strip_suffix(".png") {
         Some(stem) => format!("{stem}{suffix}.png"),
@@ -191,26 +256,23 @@ pub fn render_files(
     for file in files {
         traces.push(load(file, format).with_context(|| format!("cannot read {}", file.display()))?);
     }
-    let dir = match out {
-        Some(dir) => outdir::prepare_render_dir(dir)?,
-        None => default_render_dir(files, &traces)?,
-    };
-    let report = write_report(&traces, &dir, title)?;
-    Ok(vec![report])
-}
-
-/// A single coreheat trace is drawn in its own folder (replacing the report it
-/// had, which was drawn from that very trace); anything else in a new folder.
-fn default_render_dir(files: &[PathBuf], traces: &[LoadedTrace]) -> Result<PathBuf> {
-    if let ([file], [trace]) = (files, traces)
+    if let Some(dir) = out {
+        let mut names = report_files(traces.len());
+        names.push(outdir::MANIFEST_FILE.to_string());
+        let folder = outdir::prepare_out_folder(dir, &names)?;
+        return Ok(vec![draw_into_new(&traces, &folder, title)?]);
+    }
+    if let ([file], [trace]) = (files, &traces[..])
         && trace.summary.meta.tool.starts_with("coreheat")
     {
+        // A coreheat trace is drawn in its own folder, replacing only the
+        // drawings coreheat made of it.
         let dir = file
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         outdir::check_writable(dir)?;
-        return Ok(dir.to_path_buf());
+        return Ok(vec![redraw(&traces, file, dir, title)?]);
     }
     let label = match files {
         [file] => format!(
@@ -221,5 +283,6 @@ fn default_render_dir(files: &[PathBuf], traces: &[LoadedTrace]) -> Result<PathB
         ),
         _ => "render".to_string(),
     };
-    outdir::create_unique(&crate::app::reports_root(), &label)
+    let folder = outdir::create_unique(&crate::app::reports_root(), &label)?;
+    Ok(vec![draw_into_new(&traces, &folder, title)?])
 }

@@ -26,6 +26,12 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, (i32, String)> {
     if program.is_empty() {
         return Err((EXIT_NOT_FOUND, "exec: the command is empty".into()));
     }
+    if program.contains('/') && Path::new(program).is_dir() {
+        return Err((
+            EXIT_NOT_EXECUTABLE,
+            format!("exec: {program} is a directory, not a program"),
+        ));
+    }
     let candidates: Vec<PathBuf> = if program.contains('/') {
         vec![PathBuf::from(program)]
     } else {
@@ -182,7 +188,7 @@ impl Guardian {
         })?;
         drop((order_reader, message_writer));
         let (sender, messages) = mpsc::channel();
-        std::thread::Builder::new()
+        let reader = std::thread::Builder::new()
             .name("coreheat-guardian".into())
             .spawn(move || {
                 for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
@@ -192,8 +198,13 @@ impl Guardian {
                         return;
                     }
                 }
-            })
-            .map_err(|e| format!("cannot start a reader thread: {e}"))?;
+            });
+        if let Err(e) = reader {
+            // Without orders the guardian stops the command's tree and ends.
+            drop(order_writer);
+            let _ = os::wait_with_rusage(child.id());
+            return Err(format!("cannot start a thread: {e} (see ulimit -u)"));
+        }
         Ok(Guardian {
             pid: child.id(),
             orders: Some(order_writer),

@@ -130,7 +130,9 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
         || os::set_cloexec(CONTROL_FD).is_err()
         || os::set_cloexec(REPORT_FD).is_err()
     {
-        eprintln!("coreheat: {GUARD_SUBCOMMAND} is started by `coreheat run exec`, not by hand");
+        crate::output::print_err_line(&format!(
+            "coreheat: {GUARD_SUBCOMMAND} is started by `coreheat run exec`, not by hand"
+        ));
         return 2;
     }
     // SAFETY: coreheat passed these two pipe ends as descriptors 3 and 4, and
@@ -143,6 +145,15 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     os::default_interrupts_and_die_with_parent(&mut command);
     if !cpus.is_empty() {
         os::pin_command(&mut command, cpus);
+    }
+    let reported = Arc::new((Mutex::new(false), Condvar::new()));
+    let obeyed = reported.clone();
+    let listener = std::thread::Builder::new().spawn(move || obey(control, &obeyed));
+    if let Err(e) = listener {
+        let message = format!("exec: cannot start a thread: {e} (see ulimit -u)");
+        let code = EXIT_NOT_EXECUTABLE;
+        send(&mut report, &GuardMessage::Failed { code, message });
+        return 0;
     }
     let start = Instant::now();
     let child = match command.spawn() {
@@ -159,9 +170,6 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     };
     let pid = child.id();
     send(&mut report, &GuardMessage::Started(pid));
-    let reported = Arc::new((Mutex::new(false), Condvar::new()));
-    let obeyed = reported.clone();
-    std::thread::spawn(move || obey(control, &obeyed));
     let (status, cpu) = wait_for_command(pid);
     let wall_s = start.elapsed().as_secs_f64();
     let left_running = descendants(std::process::id()).len() as u32;

@@ -15,12 +15,18 @@ pub enum PinSpec {
 impl PinSpec {
     pub fn parse(text: &str) -> Result<PinSpec, String> {
         match text.trim() {
-            "none" | "" => Ok(PinSpec::None),
+            "" => {
+                Err("an empty pinning; use none, spread, compact or a CPU list like 0-3,8".into())
+            }
+            "none" => Ok(PinSpec::None),
             "spread" => Ok(PinSpec::Spread),
             "compact" => Ok(PinSpec::Compact),
             list if list.starts_with(|c: char| c.is_ascii_digit()) => {
                 Ok(PinSpec::List(parse_cpulist_ordered(list)?))
             }
+            negative if negative.starts_with('-') => Err(format!(
+                "'{negative}': CPU numbers cannot be negative; CPUs count from 0 (a list like 0-3,8)"
+            )),
             other => Err(format!(
                 "'{other}' is not a pinning; use none, spread, compact or a CPU list like 0-3,8"
             )),
@@ -122,6 +128,27 @@ fn check_allowed(cpus: &[u32], allowed: &[u32]) -> Result<(), String> {
     ))
 }
 
+/// When some CPU of `cpus` (each worker's CPU, in worker order) runs more than
+/// one worker: which workers share which CPU (`CPU 0: workers 0, 1`).
+pub fn shared_cpus(cpus: &[u32]) -> Vec<String> {
+    let mut seen: Vec<u32> = Vec::new();
+    let mut shared = Vec::new();
+    for &cpu in cpus {
+        if seen.contains(&cpu) {
+            continue;
+        }
+        seen.push(cpu);
+        let workers: Vec<String> = (0..cpus.len())
+            .filter(|&w| cpus[w] == cpu)
+            .map(|w| w.to_string())
+            .collect();
+        if workers.len() > 1 {
+            shared.push(format!("CPU {cpu}: workers {}", workers.join(", ")));
+        }
+    }
+    shared
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +185,8 @@ mod tests {
         );
         assert_eq!(PinSpec::parse("3,1").unwrap().as_text(), "3,1");
         assert!(PinSpec::parse("everywhere").is_err());
+        assert!(PinSpec::parse("").is_err());
+        assert!(PinSpec::parse("-1").unwrap_err().contains("negative"));
     }
 
     #[test]
@@ -174,6 +203,15 @@ mod tests {
         assert_eq!(
             PinSpec::None.worker_cpus(&topology, 3).unwrap(),
             Vec::<u32>::new()
+        );
+    }
+
+    #[test]
+    fn workers_sharing_a_cpu_are_named() {
+        assert_eq!(shared_cpus(&[0, 1]), Vec::<String>::new());
+        assert_eq!(
+            shared_cpus(&[0, 1, 0, 1, 2]),
+            vec!["CPU 0: workers 0, 2", "CPU 1: workers 1, 3"]
         );
     }
 

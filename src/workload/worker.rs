@@ -34,7 +34,15 @@ pub fn worker_main(index: usize, cpu: Option<u32>) -> i32 {
     let best = std::sync::Arc::new(AtomicU64::new(u64::MAX));
     let (sender, receiver) = mpsc::channel::<ToWorker>();
     let reader_best = best.clone();
-    std::thread::spawn(move || read_input(sender, &reader_best));
+    let reader = std::thread::Builder::new()
+        .name("coreheat-input".into())
+        .spawn(move || read_input(sender, &reader_best));
+    if let Err(e) = reader {
+        answer(&FromWorker::Error(format!(
+            "cannot start a thread: {e} (too many processes for this user? see ulimit -u)"
+        )));
+        return 1;
+    }
 
     let Ok(job) = receiver.recv() else {
         return 0;

@@ -148,3 +148,83 @@ pub fn all_gone_within(pids: &[u32], limit: std::time::Duration) -> bool {
     }
     true
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped. `None` (after
+/// saying why) where mounting is not allowed: it needs root and a sandbox that
+/// lets it happen; the build machine and CI can, a developer's laptop may not.
+pub struct Tmpfs {
+    pub path: PathBuf,
+}
+
+impl Tmpfs {
+    pub fn mount(size: &str) -> Option<Tmpfs> {
+        let path: PathBuf = tempfile::tempdir().expect("temp dir").keep();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            return Some(Tmpfs { path });
+        }
+        eprintln!("cannot mount a tmpfs here (root: {}): skipping", is_root());
+        let _ = std::fs::remove_dir(&path);
+        None
+    }
+
+    /// Fills the file system up to the last byte.
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut filler = std::fs::File::create(self.path.join("filler")).unwrap();
+        let block = vec![b'x'; 4096];
+        while filler.write_all(&block).is_ok() {}
+        let _ = filler.write_all(b"x");
+        let _ = filler.sync_all();
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// coreheat run as an unprivileged user allowed at most `nproc` processes and
+/// threads (`ulimit -u`; root is exempt, so the user changes), in a scratch
+/// folder that user may write. The user id is private to this call, so that no
+/// other process counts against the limit. `None` (after saying why)
+/// where that cannot be arranged.
+pub fn with_few_processes(scratch: &Scratch, nproc: u32, args: &[&str]) -> Option<Command> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file());
+    let Some(prlimit) = prlimit.filter(|_| is_root()) else {
+        eprintln!("needs root and prlimit(1) to lower ulimit -u for another user: skipping");
+        return None;
+    };
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10;
+    let user = 30_000 + (std::process::id() % 3_000) * 10 + call;
+    let mut command = Command::new(prlimit);
+    command
+        .arg(format!("--nproc={nproc}:{nproc}"))
+        .arg(bin())
+        .args(args)
+        .current_dir(scratch.path())
+        .uid(user)
+        .gid(user);
+    Some(command)
+}

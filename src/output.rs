@@ -1,0 +1,67 @@
+//! Everything the binary prints goes through here, so that no write can panic
+//! (`println!` does when stdout is a closed pipe or a full disk). A reader that
+//! went away (`coreheat run --json | head -c 1`) is not an error: the rest of the
+//! output is dropped quietly. Any other failure to write standard output (a full
+//! disk behind `> file`) is remembered, so the exit code can say the output is
+//! incomplete. Failures to write standard error are dropped: there is nowhere
+//! left to report them.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+
+/// The first failure to write standard output other than a closed pipe.
+static LOST_STDOUT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes `text` to standard output as it is.
+pub fn print(text: &str) {
+    let mut stdout = io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
+    if let Err(error) = written
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        let mut lost = LOST_STDOUT.lock().unwrap_or_else(|e| e.into_inner());
+        lost.get_or_insert_with(|| error.to_string());
+    }
+}
+
+/// Writes `line` and a newline to standard output.
+pub fn print_line(line: &str) {
+    print(&format!("{line}\n"));
+}
+
+/// Writes `text` to standard error as it is (no newline added).
+pub fn print_err(text: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|_| stderr.flush());
+}
+
+/// Writes `line` and a newline to standard error.
+pub fn print_err_line(line: &str) {
+    print_err(&format!("{line}\n"));
+}
+
+/// Why standard output lost some of what was printed (not a closed pipe), if
+/// it did.
+pub fn lost_stdout() -> Option<String> {
+    LOST_STDOUT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// The exit code once everything is printed: when standard output lost some of
+/// it, that is said on standard error, and a code of 0 becomes 1 unless
+/// `keep_code` (exec passes the traced command's own code on unchanged).
+pub fn exit_code_after_printing(code: i32, keep_code: bool) -> i32 {
+    let Some(problem) = lost_stdout() else {
+        return code;
+    };
+    print_err_line(&format!(
+        "coreheat: error: cannot write to standard output: {problem} (the output is incomplete)"
+    ));
+    if code == 0 && !keep_code { 1 } else { code }
+}

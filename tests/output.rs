@@ -1,0 +1,308 @@
+//! What coreheat does when its output has nowhere to go: stdout or stderr a
+//! closed pipe (`| head -c 1`) or a full device, a disk too full for the report,
+//! too few processes for a thread (`ulimit -u`). It never panics, keeps the
+//! traced command's exit code, finishes a sweep, exits non-zero when a report
+//! is lost, and leaves no debris of a run that could not start.
+
+mod common;
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{Scratch, Tmpfs, with_few_processes};
+
+/// Runs coreheat with the read ends of its stdout and/or stderr pipes closed
+/// before it prints anything: every write there fails with EPIPE.
+fn run_with_closed(command: &mut Command, stdout: bool, stderr: bool) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("coreheat starts");
+    if stdout {
+        drop(child.stdout.take());
+    }
+    if stderr {
+        drop(child.stderr.take());
+    }
+    child.wait_with_output().expect("coreheat ends")
+}
+
+fn dev_full() -> Stdio {
+    Stdio::from(File::options().write(true).open("/dev/full").unwrap())
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_no_panic(output: &Output, what: &str) {
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    assert_ne!(output.status.code(), Some(101), "{what}: {stderr}");
+}
+
+#[test]
+fn a_closed_stdout_never_panics_and_keeps_the_exit_code() {
+    let scratch = Scratch::new();
+    let args = [
+        "run",
+        "--json",
+        "--interval",
+        "100ms",
+        "hash",
+        "--zeros",
+        "1",
+    ];
+    let output = run_with_closed(&mut scratch.command(&args), true, false);
+    assert_no_panic(&output, "run --json | head -c 0");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
+    let args = [
+        "run",
+        "--interval",
+        "100ms",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "exit 3",
+    ];
+    let output = run_with_closed(&mut scratch.command(&args), true, true);
+    assert_no_panic(&output, "exec with stdout and stderr closed");
+    assert_eq!(output.status.code(), Some(3), "the command's own exit code");
+
+    let output = run_with_closed(&mut scratch.command(&["info"]), true, false);
+    assert_no_panic(&output, "info | head -c 0");
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn a_closed_stdout_and_stderr_never_stop_a_sweep() {
+    let scratch = Scratch::new();
+    let args = [
+        "sweep",
+        "--workers",
+        "1,2",
+        "--interval",
+        "100ms",
+        "hash",
+        "--zeros",
+        "2",
+    ];
+    let output = run_with_closed(&mut scratch.command(&args), true, true);
+    assert_no_panic(&output, "sweep with stdout and stderr closed");
+    assert_eq!(output.status.code(), Some(0));
+    let dirs = scratch.run_dirs();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dirs[0].join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["runs"].as_array().unwrap().len(),
+        2,
+        "every configuration ran"
+    );
+}
+
+#[test]
+fn a_full_stdout_is_an_error_but_never_a_panic() {
+    let scratch = Scratch::new();
+    let output = scratch
+        .command(&[
+            "run",
+            "--json",
+            "--interval",
+            "100ms",
+            "hash",
+            "--zeros",
+            "1",
+        ])
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_no_panic(&output, "run --json > /dev/full");
+    assert_eq!(output.status.code(), Some(1), "the printed result was lost");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("standard output") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+
+    let output = scratch
+        .command(&[
+            "run",
+            "--interval",
+            "100ms",
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "exit 3",
+        ])
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_no_panic(&output, "exec > /dev/full");
+    assert_eq!(output.status.code(), Some(3), "the command's own exit code");
+
+    // An error message to a full stderr: the exit code still says what happened.
+    let output = scratch
+        .command(&["render", "no-such-file.jsonl"])
+        .stderr(dev_full())
+        .output()
+        .unwrap();
+    assert_no_panic(&output, "render 2> /dev/full");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// The folder names under `root`, sorted.
+fn names_in(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run() {
+    // Room for the trace of a short idle run, not for report.html and the PNGs.
+    let Some(disk) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let out = disk.path.join("run");
+    let output = scratch.run(&[
+        "run",
+        "--interval",
+        "100ms",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "idle",
+        "--duration",
+        "300ms",
+    ]);
+    assert_no_panic(&output, "report on a full disk");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("report") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    let trace = common::read_trace(&out.join("trace.jsonl"));
+    assert!(trace.end.is_some(), "the trace is whole and kept");
+}
+
+#[test]
+fn a_run_that_cannot_start_on_a_full_disk_leaves_nothing_behind() {
+    let Some(disk) = Tmpfs::mount("64k") else {
+        return;
+    };
+    disk.fill();
+    let scratch = Scratch::new();
+    let out = disk.path.join("new/run");
+    let output = scratch.run(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "hash",
+        "--zeros",
+        "1",
+    ]);
+    assert_no_panic(&output, "run on a full disk");
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("No space left"), "{stderr}");
+    assert_eq!(
+        names_in(&disk.path),
+        vec!["filler"],
+        "no folder, no trace left"
+    );
+}
+
+#[test]
+fn a_run_without_a_thread_to_spare_leaves_nothing_behind() {
+    let scratch = Scratch::new();
+    // One process and no thread: the sampler thread cannot start.
+    let args = ["run", "--interval", "100ms", "hash", "--zeros", "1"];
+    let Some(mut command) = with_few_processes(&scratch, 1, &args) else {
+        return;
+    };
+    let output = command.output().unwrap();
+    assert_no_panic(&output, "run with ulimit -u 1");
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("thread"), "{stderr}");
+    assert!(
+        names_in(scratch.path()).is_empty(),
+        "no reports folder, no header-only trace: {:?}",
+        scratch.run_dirs()
+    );
+}
+
+#[test]
+fn a_worker_process_without_a_thread_to_spare_answers_cleanly() {
+    let scratch = Scratch::new();
+    // What processes mode starts: the worker is the user's only process.
+    let args = ["__worker", "--index", "0"];
+    let Some(mut command) = with_few_processes(&scratch, 1, &args) else {
+        return;
+    };
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_no_panic(&output, "worker with ulimit -u 1");
+    assert_eq!(output.status.code(), Some(1));
+    let answer = text(&output.stdout);
+    assert!(answer.contains("cannot start a thread"), "{answer}");
+    assert!(!text(&output.stderr).contains("RUST_BACKTRACE"));
+}
+
+#[test]
+fn processes_mode_with_few_processes_fails_cleanly() {
+    let mut clean_failures = 0;
+    // Enough processes for coreheat and its sampler, not always for a worker
+    // process, its reader thread and the worker's own thread.
+    for nproc in 2..=6 {
+        let scratch = Scratch::new();
+        let args = [
+            "run",
+            "--mode",
+            "processes",
+            "--workers",
+            "1",
+            "--interval",
+            "100ms",
+            "hash",
+            "--zeros",
+            "1",
+        ];
+        let Some(mut command) = with_few_processes(&scratch, nproc, &args) else {
+            return;
+        };
+        let output = command.output().unwrap();
+        assert_no_panic(&output, &format!("processes mode with ulimit -u {nproc}"));
+        if !output.status.success() {
+            let stderr = text(&output.stderr);
+            assert!(
+                stderr.contains("Resource temporarily unavailable"),
+                "ulimit -u {nproc}: {stderr}"
+            );
+            clean_failures += 1;
+        }
+    }
+    assert!(clean_failures > 0, "some limit was too low for a run");
+}
