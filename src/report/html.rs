@@ -547,9 +547,8 @@ fn summary_tables(summary: &TraceSummary) -> Vec<SummaryTable> {
     if let Some(window) = &summary.window {
         tables.push(SummaryTable {
             heading: format!(
-                "During the workload ({} to {} s, each interval weighted by its overlap)",
-                short_time(window.start),
-                short_time(window.end)
+                "During the workload ({:.2} to {:.2} s, each interval weighted by its overlap)",
+                window.start, window.end
             ),
             rows: summary_rows(summary, &window.per_cpu, None),
         });

@@ -1,0 +1,187 @@
+//! Reports that tell the truth about the workload: figures of the workload
+//! window, weighted by time, checked against a hand computation; the workload's
+//! own CPU time against the machine's; warnings when another program is busy.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{Scratch, read_trace};
+
+/// Tests that measure CPU time take turns: one starts a busy `yes` beside its run.
+static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn measuring() -> std::sync::MutexGuard<'static, ()> {
+    MEASURING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A 2-CPU trace made by hand: a 1 s idle baseline, the workload from t=1.0 to
+/// t=1.25 (one 0.25 s sample: cpu0 100 % usr, cpu1 60 % usr + 20 % sys), and a
+/// 1 s idle tail. The workload's own CPU time is 0.35 s.
+const HAND_MADE: &str = r#"{"format":"coreheat-trace","version":1,"meta":{"tool":"coreheat 0.1.0","host":"h","os":"linux","kernel":"6","cpu_model":"cpu","logical_cpus":2,"physical_cores":2,"cpus":[{"cpu":0,"core":0,"package":0},{"cpu":1,"core":1,"package":0}],"interval_s":1.0,"start":"2026-11-22T10:00:00.000+00:00","command":"coreheat run hash","workload":{"kind":"hash"},"mode":"threads","workers":2}}
+{"t":1.0,"cpus":[{"usr":0.0,"nice":0.0,"sys":0.0,"idle":100.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0},{"usr":0.0,"nice":0.0,"sys":0.0,"idle":100.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0}]}
+{"t":1.0,"event":"workload_start"}
+{"t":1.25,"event":"workload_end"}
+{"t":1.25,"cpus":[{"usr":100.0,"nice":0.0,"sys":0.0,"idle":0.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0},{"usr":60.0,"nice":0.0,"sys":20.0,"idle":20.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0}]}
+{"t":2.25,"cpus":[{"usr":0.0,"nice":0.0,"sys":0.0,"idle":100.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0},{"usr":0.0,"nice":0.0,"sys":0.0,"idle":100.0,"iowait":0.0,"irq":0.0,"softirq":0.0,"steal":0.0}]}
+{"t":2.25,"end":{"status":"ok","wall_s":0.25,"user_s":0.3,"sys_s":0.05}}
+"#;
+
+#[test]
+fn every_weighted_figure_of_a_hand_made_trace_matches_the_hand_computation() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path().join("trace.jsonl"), HAND_MADE).unwrap();
+    scratch.ok(&["render", "trace.jsonl", "--out", "out"]);
+    let html = std::fs::read_to_string(scratch.path().join("out/report.html")).unwrap();
+    // Window 1.00 to 1.25 s: cpu0 100 % busy, cpu1 80 % (60 usr + 20 sys),
+    // all 90 %; the unweighted whole-trace mean would have been 33.3 / 26.7.
+    assert!(
+        html.contains("During the workload (1.00 to 1.25 s"),
+        "window heading"
+    );
+    let window_table = &html[html.find("During the workload").unwrap()..];
+    let window_table = &window_table[..window_table.find("</table>").unwrap()];
+    assert!(
+        window_table
+            .contains("<td>cpu0</td><td>0</td><td><span class=\"swatch c100\"></span>100.0</td>"),
+        "{window_table}"
+    );
+    assert!(
+        window_table.contains("80.0</td><td>—</td><td>60.0</td><td>20.0</td>"),
+        "{window_table}"
+    );
+    assert!(window_table.contains("90.0</td>"), "{window_table}");
+    // Whole trace, time-weighted over 2.25 s: cpu0 100 × 0.25 / 2.25 = 11.1 %.
+    let whole = &html[html.find("Whole trace").unwrap()..];
+    assert!(whole.contains("11.1</td>"), "whole trace weighted by time");
+    // 0.25 s × (1.0 + 0.8) = 0.45 busy CPU-s; the workload's own 0.35 CPU-s
+    // over 0.25 s = 1.40 CPUs; other programs 0.10 CPU-s.
+    assert!(
+        html.contains("<dt>CPUs in use</dt><dd>1.40 of 2</dd>"),
+        "cpus in use"
+    );
+    assert!(html.contains("0.45 CPU-s during the workload"));
+    assert!(html.contains("<dt>other programs</dt><dd>0.10 CPU-s</dd>"));
+    assert!(html.contains("<b>other-load</b>"), "0.10 > 10 % of 0.35");
+    assert!(html.contains("<b>too-short</b>"), "one sample inside");
+}
+
+#[test]
+fn cpus_in_use_is_near_two_for_two_threads_and_near_one_for_serial() {
+    let _turn = measuring();
+    let scratch = Scratch::new();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = scratch.json(&[
+        "run",
+        "--interval",
+        "200ms",
+        "--mode",
+        "threads",
+        "--workers",
+        "2",
+        "count",
+        "--n",
+        "2^30",
+    ]);
+    let serial = scratch.json(&[
+        "run",
+        "--interval",
+        "200ms",
+        "--mode",
+        "serial",
+        "count",
+        "--n",
+        "2^30",
+    ]);
+    let (t, s) = (
+        threads["cpus_in_use"].as_f64().unwrap(),
+        serial["cpus_in_use"].as_f64().unwrap(),
+    );
+    assert!((0.7..=1.1).contains(&s), "serial: {s}");
+    let expected = cpus.min(2) as f64;
+    assert!(
+        t > 0.6 * expected && t <= 2.1,
+        "2 threads on {cpus} CPUs: {t}"
+    );
+    for json in [&threads, &serial] {
+        let own = json["workload_cpu_s"].as_f64().unwrap();
+        let machine = json["machine_busy_cpu_s"].as_f64().unwrap();
+        let other = json["other_cpu_s"].as_f64().unwrap();
+        assert!(own > 0.0 && machine > 0.0 && other >= 0.0, "{json}");
+        assert!(json["warnings"].is_array());
+    }
+}
+
+#[test]
+fn a_busy_program_beside_the_run_is_named_as_other_load() {
+    let _turn = measuring();
+    let mut yes = Command::new("yes").stdout(Stdio::null()).spawn().unwrap();
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "run",
+        "--interval",
+        "200ms",
+        "--mode",
+        "serial",
+        "count",
+        "--n",
+        "2^30",
+    ]);
+    yes.kill().unwrap();
+    yes.wait().unwrap();
+    let codes: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"other-load"), "{json}");
+    assert!(json["other_cpu_s"].as_f64().unwrap() > 0.1, "{json}");
+}
+
+#[test]
+fn the_baseline_is_short_by_default_and_can_be_skipped() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&["run", "--interval", "5s", "count", "--n", "2^16"]);
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    // The "before" sample closes the 0.5 s baseline, not the 5 s interval.
+    assert!(
+        (trace.samples[0].t - 0.5).abs() < 0.2,
+        "{:?}",
+        trace.samples[0].t
+    );
+    let last = trace.samples.last().unwrap().t;
+    let end = trace
+        .events
+        .iter()
+        .find(|e| e.event == coreheat::trace::EventKind::WorkloadEnd)
+        .unwrap()
+        .t;
+    assert!(
+        (last - end - 0.5).abs() < 0.2,
+        "tail of 0.5 s: {end} → {last}"
+    );
+
+    let json = scratch.json(&[
+        "run",
+        "--baseline",
+        "0",
+        "--interval",
+        "5s",
+        "count",
+        "--n",
+        "2^16",
+    ]);
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    let start = trace
+        .events
+        .iter()
+        .find(|e| e.event == coreheat::trace::EventKind::WorkloadStart)
+        .unwrap()
+        .t;
+    assert!(
+        start < 0.2,
+        "no baseline: the workload starts at once ({start})"
+    );
+    assert!(trace.header.meta.command.contains("--baseline 0ms"));
+}
