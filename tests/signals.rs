@@ -414,6 +414,16 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Waits until the file at `path` holds `needle`; fails the test with `what`
+/// after 20 s.
+fn wait_for_text(path: &Path, needle: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// `kill -SIG -PGID`: what a terminal does on Ctrl-C, to coreheat and its workers.
 fn signal_group(pgid: u32, name: &str) {
     let status = Command::new("kill")
@@ -575,11 +585,7 @@ fn an_interrupt_in_a_long_first_interval_is_acted_on_at_once() {
         .spawn()
         .unwrap();
     let trace = scratch.path().join("long/trace.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&trace).is_ok_and(|t| t.contains("coreheat-trace")) {
-        assert!(Instant::now() < deadline, "no trace header");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_text(&trace, "coreheat-trace", "no trace header");
     signal(child.id(), "INT");
     // Without the fix the first sample, and so the stop, waits for the hour.
     let output = wait(child, Duration::from_secs(10));
@@ -610,11 +616,7 @@ fn an_interrupt_in_the_tail_cuts_it_short_and_exits_130() {
         .spawn()
         .unwrap();
     let trace_path = scratch.path().join("tail/trace.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&trace_path).is_ok_and(|t| t.contains("workload_end")) {
-        assert!(Instant::now() < deadline, "the workload never ended");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_text(&trace_path, "workload_end", "the workload never ended");
     signal(child.id(), "INT");
     let output = wait(child, Duration::from_secs(10));
     assert_eq!(output.status.code(), Some(130));
