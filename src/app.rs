@@ -43,6 +43,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Sweep(command) => sweep_command(command),
         Command::Render(command) => render_command(command),
         Command::Info(command) => info_command(command),
+        Command::Completions(command) => {
+            print(&completions(command.shell));
+            Ok(0)
+        }
+        Command::Man => {
+            print(&man_page()?);
+            Ok(0)
+        }
         Command::Worker(command) => Ok(worker::worker_main(command.index, command.cpu)),
         Command::Guard(command) => {
             let cpus = match command.cpus.as_deref() {
@@ -162,6 +170,28 @@ fn info_command(command: InfoCommand) -> Result<i32> {
         print(&crate::info::info_table(&machine));
     }
     Ok(0)
+}
+
+/// The completion script of `shell`.
+fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    // Without the internal subcommands (some generators list hidden ones).
+    let full = Cli::command();
+    let mut visible = clap::Command::new("coreheat");
+    for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+        visible = visible.subcommand(sub.clone());
+    }
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut visible, "coreheat", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The man page, from the same definitions as `--help`.
+fn man_page() -> Result<String> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The default folder reports go to.

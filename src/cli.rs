@@ -37,6 +37,10 @@ pub enum Command {
     Render(RenderCommand),
     /// Show the CPU model, logical CPUs, physical cores and SMT siblings.
     Info(InfoCommand),
+    /// Print a shell completion script: coreheat completions bash > ~/.local/share/bash-completion/completions/coreheat
+    Completions(CompletionsCommand),
+    /// Print the man page (roff): coreheat man > ~/.local/share/man/man1/coreheat.1
+    Man,
     /// Internal: a worker process of processes mode.
     #[command(name = "__worker", hide = true)]
     Worker(WorkerCommand),
@@ -197,12 +201,34 @@ pub struct WorkerCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsCommand {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct GuardCommand {
     /// CPUs to pin the command to, like 0,2-3.
     #[arg(long)]
     pub cpus: Option<String>,
     #[arg(last = true, required = true)]
     pub argv: Vec<String>,
+}
+
+/// What `--version` prints: the version and the hash engine this machine
+/// would use, with why.
+pub fn version_line() -> String {
+    let (_, engine) = Engine::Auto.resolve();
+    format!("{} (hash engine: {engine})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Parses the command line with the version line of this machine.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    // clap keeps the version for the whole run; leaking one short string is fine.
+    let version: &'static str = Box::leak(version_line().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 impl WorkloadCommand {

@@ -1,9 +1,7 @@
 //! The `coreheat` binary: parses the command line and hands it to the library.
 
-use clap::Parser;
-
 fn main() {
-    let cli = coreheat::cli::Cli::parse();
+    let cli = coreheat::cli::parse();
     match coreheat::app::execute(cli) {
         Ok(code) => std::process::exit(code),
         Err(error) => {

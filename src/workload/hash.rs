@@ -63,12 +63,21 @@ impl Engine {
         }
     }
 
-    /// The engine that will actually run on this CPU, and its lane description.
-    pub fn resolve(self) -> (Engine, &'static str) {
-        match (self, simd::best_lanes()) {
-            (Engine::Scalar, _) => (Engine::Scalar, "scalar"),
-            (_, Some(lanes)) => (Engine::Simd, lanes.name()),
-            (_, None) => (Engine::Scalar, "scalar (no AVX2 on this CPU)"),
+    /// The engine that will run on this CPU, and a label that says why it was
+    /// chosen: `simd (AVX-512, 8 lanes: AVX-512 on this CPU)`,
+    /// `scalar (SIMD disabled by COREHEAT_SIMD=none)`.
+    pub fn resolve(self) -> (Engine, String) {
+        let (lanes, why) = simd::best_lanes_and_why();
+        match (self, lanes) {
+            (Engine::Scalar, _) => (
+                Engine::Scalar,
+                "scalar (chosen with --engine scalar)".into(),
+            ),
+            (_, Some(lanes)) => {
+                let name = lanes.name().trim_end_matches(')');
+                (Engine::Simd, format!("{name}: {why})"))
+            }
+            (_, None) => (Engine::Scalar, format!("scalar ({why})")),
         }
     }
 }

@@ -431,7 +431,7 @@ pub(crate) fn hash_result(
     wall_s: f64,
 ) -> WorkloadResult {
     let engine = match spec {
-        WorkloadSpec::Hash { engine, .. } => engine.resolve().1.to_string(),
+        WorkloadSpec::Hash { engine, .. } => engine.resolve().1,
         _ => String::new(),
     };
     let hashes = control.progress.load(Ordering::Relaxed);

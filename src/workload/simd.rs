@@ -41,24 +41,38 @@ impl Lanes {
 /// The widest kernel this CPU can run, if any. `COREHEAT_SIMD=avx2` caps it (to
 /// compare widths, or to test the narrower kernel on a wider CPU).
 pub fn best_lanes() -> Option<Lanes> {
+    best_lanes_and_why().0
+}
+
+/// [`best_lanes`] and, for people, why: the CPU's features or the cap.
+pub fn best_lanes_and_why() -> (Option<Lanes>, &'static str) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::sync::OnceLock;
-        static BEST: OnceLock<Option<Lanes>> = OnceLock::new();
+        static BEST: OnceLock<(Option<Lanes>, &'static str)> = OnceLock::new();
         *BEST.get_or_init(|| {
             let cap = std::env::var("COREHEAT_SIMD").unwrap_or_default();
-            if cap != "avx2" && cap != "none" && std::arch::is_x86_feature_detected!("avx512f") {
-                Some(Lanes::Avx512)
-            } else if cap != "none" && std::arch::is_x86_feature_detected!("avx2") {
-                Some(Lanes::Avx2)
-            } else {
-                None
-            }
+            choose(
+                &cap,
+                std::arch::is_x86_feature_detected!("avx512f"),
+                std::arch::is_x86_feature_detected!("avx2"),
+            )
         })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        None
+        (None, "not an x86-64 CPU")
+    }
+}
+
+/// The kernel for a `COREHEAT_SIMD` cap and the CPU's features, and why.
+fn choose(cap: &str, avx512: bool, avx2: bool) -> (Option<Lanes>, &'static str) {
+    match (cap, avx512, avx2) {
+        ("none", _, true) => (None, "SIMD disabled by COREHEAT_SIMD=none"),
+        ("avx2", true, _) => (Some(Lanes::Avx2), "AVX-512 capped by COREHEAT_SIMD=avx2"),
+        (_, true, _) => (Some(Lanes::Avx512), "AVX-512 on this CPU"),
+        (_, false, true) => (Some(Lanes::Avx2), "AVX2 on this CPU, no AVX-512"),
+        (_, false, false) => (None, "no AVX2 on this CPU"),
     }
 }
 
@@ -566,6 +580,23 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_choice_says_why() {
+        assert_eq!(
+            choose("", true, true),
+            (Some(Lanes::Avx512), "AVX-512 on this CPU")
+        );
+        assert_eq!(choose("avx2", true, true).0, Some(Lanes::Avx2));
+        assert!(choose("avx2", true, true).1.contains("COREHEAT_SIMD=avx2"));
+        assert_eq!(
+            choose("none", true, true),
+            (None, "SIMD disabled by COREHEAT_SIMD=none")
+        );
+        assert_eq!(choose("", false, true).0, Some(Lanes::Avx2));
+        assert_eq!(choose("", false, false), (None, "no AVX2 on this CPU"));
+        assert_eq!(choose("none", false, false), (None, "no AVX2 on this CPU"));
+    }
     use crate::workload::hash::{Engine, find_first, reference_digest};
 
     fn kernels() -> Vec<Lanes> {

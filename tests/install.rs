@@ -1,0 +1,113 @@
+//! coreheat as people install it: the binary alone (no source tree) runs and
+//! draws reports; shell completions and a man page come from the clap
+//! definitions; `--version` says which hash engine this machine would use, and why.
+
+mod common;
+
+use std::process::Command;
+
+use common::bin;
+
+fn stdout_of(command: &mut Command) -> String {
+    let output = command.output().expect("coreheat runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+#[test]
+fn the_binary_alone_runs_and_draws_far_from_the_source_tree() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("coreheat");
+    std::fs::copy(bin(), &copy).unwrap();
+    let json = stdout_of(
+        Command::new(&copy)
+            .args([
+                "run",
+                "--json",
+                "--interval",
+                "100ms",
+                "hash",
+                "--zeros",
+                "3",
+            ])
+            .current_dir(elsewhere.path()),
+    );
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let report = elsewhere.path().join(json["report"].as_str().unwrap());
+    let html = std::fs::read_to_string(report).unwrap();
+    assert!(
+        html.contains("<style>") && html.contains("<svg"),
+        "self-contained page"
+    );
+    // processes mode starts the copy itself as its workers.
+    let json = stdout_of(
+        Command::new(&copy)
+            .args([
+                "run",
+                "--json",
+                "--mode",
+                "processes",
+                "--workers",
+                "2",
+                "hash",
+                "--zeros",
+                "3",
+            ])
+            .current_dir(elsewhere.path()),
+    );
+    assert!(json.contains("\"nonce\":1533"), "{json}");
+}
+
+#[test]
+fn completions_for_every_shell_and_a_man_page() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = stdout_of(Command::new(bin()).args(["completions", shell]));
+        assert!(script.contains("coreheat"), "{shell}");
+        assert!(
+            script.contains("sweep") && script.contains("render"),
+            "{shell}"
+        );
+        assert!(
+            !script.contains("__worker") && !script.contains("__guard"),
+            "{shell}: hidden"
+        );
+    }
+    let bad = Command::new(bin())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let man = stdout_of(Command::new(bin()).arg("man"));
+    assert!(man.contains(".TH coreheat 1"), "{man}");
+    assert!(man.contains("sweep"));
+}
+
+#[test]
+fn version_names_the_hash_engine_and_why() {
+    let version = stdout_of(Command::new(bin()).arg("--version"));
+    assert!(version.starts_with(&format!("coreheat {}", env!("CARGO_PKG_VERSION"))));
+    assert!(version.contains("hash engine: "), "{version}");
+    let capped = stdout_of(
+        Command::new(bin())
+            .arg("--version")
+            .env("COREHEAT_SIMD", "none"),
+    );
+    let cpu_has_avx2 = cfg!(target_arch = "x86_64") && {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    };
+    if cpu_has_avx2 {
+        assert!(
+            capped.contains("scalar (SIMD disabled by COREHEAT_SIMD=none)"),
+            "{capped}"
+        );
+    } else {
+        assert!(capped.contains("scalar (no AVX2"), "{capped}");
+    }
+}
