@@ -1,6 +1,6 @@
 //! Files that try to hurt: what `coreheat render` does with a FIFO, a device, a
 //! folder, endless or huge lines, absurd CPU counts and values, byte-order
-//! marks and cut last lines. Every run is bounded
+//! marks, cut last lines, and thousands of CPUs. Every run is bounded
 //! in memory and time (`Scratch::run_bounded`), so a regression fails the test
 //! instead of eating the machine or hanging.
 
@@ -177,6 +177,35 @@ fn cpu_counts_beyond_what_linux_supports_are_refused() {
         let output = scratch.run_bounded(&["render", name, "--out", "never"]);
         assert_refused(&output, name, &[name, count, "at most 8192"]);
     }
+}
+
+fn png_height(path: &Path) -> u32 {
+    let decoder = png::Decoder::new(std::io::BufReader::new(File::open(path).unwrap()));
+    decoder.read_info().unwrap().info().height
+}
+
+#[test]
+fn thousands_of_cpus_draw_within_a_fixed_pixel_budget() {
+    let scratch = Scratch::new();
+    let trace = scratch.path().join("big.jsonl");
+    coreheat::synthetic::write_trace(&trace, 8192, 3, 1.0).unwrap();
+    let output = scratch.run_bounded(&["render", "big.jsonl", "--out", "big"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dir = scratch.path().join("big");
+    for png in ["heatmap.png", "cores.png"] {
+        let height = png_height(&dir.join(png));
+        assert!(height <= 4000, "{png} is {height} pixels high");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.len() < 4 << 20, "report.html is {} bytes", html.len());
+    let busy_map = html.split("heatmap kernel").next().unwrap();
+    let rows = busy_map.matches(r#"<div class="row"#).count();
+    assert!((300..=400).contains(&rows), "{rows} rows in the busy map");
+    assert!(
+        busy_map.contains(r#"data-cpu="cpu0–cpu20""#),
+        "rows of 21 CPUs"
+    );
+    assert!(busy_map.contains("8192 CPUs, 21 per row"));
 }
 
 /// Broken copies of real files, each with the words its error must hold.
