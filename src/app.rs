@@ -89,17 +89,28 @@ fn sweep_command(command: SweepCommand) -> Result<i32> {
     crate::sweep::run_sweep_command(&command, &interrupts)
 }
 
+/// Draws the files that can be read; names each one that cannot, and then
+/// exits with 1.
 fn render_command(command: RenderCommand) -> Result<i32> {
-    let paths = crate::report::render_files(
+    let rendered = crate::report::render_files(
         &command.files,
         command.out.as_deref(),
         &command.format,
         command.title.as_deref(),
     )?;
-    for path in paths {
-        println!("{}", path.display());
+    println!("{}", rendered.report.display());
+    if rendered.failures.is_empty() {
+        return Ok(0);
     }
-    Ok(0)
+    for failure in &rendered.failures {
+        eprintln!("coreheat: error: {failure:#}");
+    }
+    eprintln!(
+        "coreheat: {} of {} files could not be read; the report shows the others",
+        rendered.failures.len(),
+        command.files.len()
+    );
+    Ok(EXIT_FAILED)
 }
 
 fn info_command(command: InfoCommand) -> Result<i32> {

@@ -1,6 +1,6 @@
 //! Files that try to hurt: what `coreheat render` does with a FIFO, a device, a
 //! folder, endless or huge lines, absurd CPU counts and values, byte-order
-//! marks, cut last lines, and thousands of CPUs. Every run is bounded
+//! marks, cut last lines, and a bad file among good ones. Every run is bounded
 //! in memory and time (`Scratch::run_bounded`), so a regression fails the test
 //! instead of eating the machine or hanging.
 
@@ -352,4 +352,44 @@ fn a_cut_last_line_is_ignored_whatever_its_length() {
         let html = std::fs::read_to_string(scratch.path().join(&out).join("report.html")).unwrap();
         assert!(html.contains(shown), "{name}: {shown:?}");
     }
+}
+
+#[test]
+fn render_draws_the_good_files_names_the_bad_one_and_exits_1() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path().join("notes.txt"), "not a trace\n").unwrap();
+    let dstat = fixture("dstat-0.8.0-cpu.csv");
+    let mpstat = fixture("mpstat-P-ALL-T.json");
+    let output = scratch.run_bounded(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "notes.txt",
+        mpstat.to_str().unwrap(),
+        "--out",
+        "some",
+    ]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("cannot read notes.txt") && text.contains("not a coreheat trace"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 3 files could not be read"), "{text}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.trim().ends_with("some/report.html"), "{stdout}");
+    let html = std::fs::read_to_string(scratch.path().join("some/report.html")).unwrap();
+    assert_eq!(html.matches(r#"<section class="trace""#).count(), 2);
+    assert!(html.contains("dstat-0.8.0-cpu.csv") && html.contains("mpstat-P-ALL-T.json"));
+
+    let output = scratch.run_bounded(&["render", "notes.txt", "/dev/null", "--out", "none"]);
+    assert_refused(
+        &output,
+        "only bad files",
+        &[
+            "none of the 2 files",
+            "notes.txt",
+            "/dev/null is a character device",
+        ],
+    );
+    assert!(!scratch.path().join("none").exists());
 }

@@ -178,25 +178,57 @@ fn png_name(base: &str, suffix: &str) -> String {
     }
 }
 
-/// `coreheat render`: reads every file, then draws one report. Output goes to
-/// `out`, or next to a single coreheat trace, or to a new folder under reports/.
+/// What `coreheat render` made: the report of the files that could be read, and
+/// why each of the others could not be.
+pub struct Rendered {
+    pub report: PathBuf,
+    pub failures: Vec<anyhow::Error>,
+}
+
+/// `coreheat render`: reads every file, then draws one report of those that
+/// could be read. It is an error only when none could. Output goes to `out`, or
+/// next to a single coreheat trace, or to a new folder under reports/.
 pub fn render_files(
     files: &[PathBuf],
     out: Option<&Path>,
     format: &str,
     title: Option<&str>,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Rendered> {
     let format = InputFormat::parse(format)?;
+    let mut read = Vec::with_capacity(files.len());
     let mut traces = Vec::with_capacity(files.len());
+    let mut failures = Vec::new();
     for file in files {
-        traces.push(load(file, format).with_context(|| format!("cannot read {}", file.display()))?);
+        match load(file, format) {
+            Ok(trace) => {
+                read.push(file.clone());
+                traces.push(trace);
+            }
+            Err(e) => failures.push(e.context(format!("cannot read {}", file.display()))),
+        }
+    }
+    if traces.is_empty() {
+        return Err(none_readable(failures));
     }
     let dir = match out {
         Some(dir) => outdir::prepare_render_dir(dir)?,
-        None => default_render_dir(files, &traces)?,
+        None => default_render_dir(&read, &traces)?,
     };
     let report = write_report(&traces, &dir, title)?;
-    Ok(vec![report])
+    Ok(Rendered { report, failures })
+}
+
+/// The error when no file could be read: the one file's own, or each file's.
+fn none_readable(mut failures: Vec<anyhow::Error>) -> anyhow::Error {
+    if failures.len() == 1 {
+        return failures.remove(0);
+    }
+    let reasons: Vec<String> = failures.iter().map(|e| format!("  {e:#}")).collect();
+    anyhow::anyhow!(
+        "none of the {} files could be read:\n{}",
+        failures.len(),
+        reasons.join("\n")
+    )
 }
 
 /// A single coreheat trace is drawn in its own folder (replacing the report it
