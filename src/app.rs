@@ -147,17 +147,28 @@ fn sweep_command(command: SweepCommand) -> Result<i32> {
     crate::sweep::run_sweep_command(&command, &interrupts)
 }
 
+/// Draws the files that can be read; names each one that cannot, and then
+/// exits with 1.
 fn render_command(command: RenderCommand) -> Result<i32> {
-    let paths = crate::report::render_files(
+    let rendered = crate::report::render_files(
         &command.files,
         command.out.as_deref(),
         &command.format,
         command.title.as_deref(),
     )?;
-    for path in paths {
-        print_line(&path.display().to_string());
+    print_line(&rendered.report.display().to_string());
+    if rendered.failures.is_empty() {
+        return Ok(0);
     }
-    Ok(0)
+    for failure in &rendered.failures {
+        print_err_line(&format!("coreheat: error: {failure:#}"));
+    }
+    print_err_line(&format!(
+        "coreheat: {} of {} files could not be read; the report shows the others",
+        rendered.failures.len(),
+        command.files.len()
+    ));
+    Ok(EXIT_FAILED)
 }
 
 fn info_command(command: InfoCommand) -> Result<i32> {

@@ -10,6 +10,7 @@
 //! - [`trace`]: the data model and its JSON Lines file;
 //! - [`report`]: HTML and PNG drawn from a saved trace;
 //! - [`import`]: dstat and mpstat files read into the same data model;
+//! - [`input`]: the checks and caps every reader of user files goes through;
 //! - [`tracer`]: sample the CPUs around any code of your own;
 //! - [`run`] and [`sweep`]: the `run` and `sweep` commands end to end;
 //! - [`topology`], [`machine`]: what the machine is.
@@ -18,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod import;
 pub mod info;
+pub mod input;
 pub mod interrupt;
 pub mod limits;
 pub mod live;

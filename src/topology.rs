@@ -252,6 +252,10 @@ fn read_cpulist_file(path: &Path) -> Result<Vec<u32>, TopologyError> {
 /// Largest CPU number accepted in a cpulist; guards against `0-4000000000`.
 pub const MAX_CPU_NUMBER: u32 = 65_535;
 
+/// Most logical CPUs a Linux kernel supports (the largest `NR_CPUS`); a trace
+/// or an imported file listing more is refused.
+pub const MAX_CPUS: usize = 8192;
+
 /// Parses the kernel's cpulist syntax: `0-3,8,10-11` (empty text is an empty list).
 /// The result is sorted and without duplicates.
 pub fn parse_cpulist(text: &str) -> Result<Vec<u32>, String> {

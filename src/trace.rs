@@ -9,13 +9,13 @@
 //! end line and one whose last line was cut. See docs/trace-format.md.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::{self, InputError, LineReader};
 use crate::limits::CpuQuota;
-
 use crate::workload::WorkloadResult;
 
 pub const FORMAT_NAME: &str = "coreheat-trace";
@@ -49,6 +49,85 @@ impl CpuLoad {
     /// Kernel percent (sys + irq + softirq).
     pub fn kernel(&self) -> f64 {
         self.sys + self.irq + self.softirq
+    }
+
+    /// The load with every field checked by [`checked_percent`].
+    pub fn checked(&self) -> Result<CpuLoad, String> {
+        let field = |name: &str, value: f64| {
+            checked_percent(value).map_err(|message| format!("{name}: {message}"))
+        };
+        Ok(CpuLoad {
+            usr: field("usr", self.usr)?,
+            nice: field("nice", self.nice)?,
+            sys: field("sys", self.sys)?,
+            idle: field("idle", self.idle)?,
+            iowait: field("iowait", self.iowait)?,
+            irq: field("irq", self.irq)?,
+            softirq: field("softirq", self.softirq)?,
+            steal: field("steal", self.steal)?,
+        })
+    }
+}
+
+/// Rounding a percentage may have, beyond 0 and 100, in a file that is read.
+pub const PERCENT_TOLERANCE: f64 = 0.5;
+
+/// Longest time a trace may cover, in seconds (about 31 years).
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// Longest sampling interval a file may name: a day.
+pub const MAX_INTERVAL_S: f64 = 86_400.0;
+
+/// A percentage read from a file: finite and within 0..=100 give or take
+/// [`PERCENT_TOLERANCE`], then clamped to 0..=100.
+pub fn checked_percent(value: f64) -> Result<f64, String> {
+    let range = -PERCENT_TOLERANCE..=100.0 + PERCENT_TOLERANCE;
+    if !value.is_finite() || !range.contains(&value) {
+        return Err(format!("{} is not a percentage", show_number(value)));
+    }
+    Ok(value.clamp(0.0, 100.0))
+}
+
+/// A time or duration in seconds read from a file: finite, 0 to [`MAX_SECONDS`].
+pub fn check_seconds(name: &str, value: f64) -> Result<(), String> {
+    if value.is_finite() && (0.0..=MAX_SECONDS).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} {} is not a number of seconds from 0 to {MAX_SECONDS:e}",
+            show_number(value)
+        ))
+    }
+}
+
+/// A number for a message: `1e308`, not 309 digits.
+pub fn show_number(value: f64) -> String {
+    if value.is_finite() && value.abs() >= 1e12 {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
+/// Checks that sample times never go backwards.
+#[derive(Debug, Default)]
+pub struct TimeOrder {
+    previous: Option<f64>,
+}
+
+impl TimeOrder {
+    pub fn check(&mut self, t: f64) -> Result<(), String> {
+        if let Some(previous) = self.previous
+            && t < previous
+        {
+            return Err(format!(
+                "time {} is before the previous sample's {}; samples must go forward in time",
+                show_number(t),
+                show_number(previous)
+            ));
+        }
+        self.previous = Some(t);
+        Ok(())
     }
 }
 
@@ -103,6 +182,44 @@ pub struct Meta {
     /// Remarks for the reader (import notes, for example).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+impl Meta {
+    /// What every reader requires of a trace's description: 1 to
+    /// [`MAX_CPUS`](crate::topology::MAX_CPUS) CPUs, each listed once, and a
+    /// sampling interval of more than 0 and at most [`MAX_INTERVAL_S`].
+    pub fn check(&self) -> Result<(), String> {
+        check_cpu_count(self.cpus.len())?;
+        let mut seen = std::collections::BTreeSet::new();
+        for cpu in &self.cpus {
+            if cpu.cpu > crate::topology::MAX_CPU_NUMBER {
+                return Err(format!("lists cpu{}, beyond any CPU number", cpu.cpu));
+            }
+            if !seen.insert(cpu.cpu) {
+                return Err(format!("lists cpu{} twice", cpu.cpu));
+            }
+        }
+        let interval = self.interval_s;
+        if !(interval.is_finite() && interval > 0.0 && interval <= MAX_INTERVAL_S) {
+            return Err(format!(
+                "has interval_s {}, not a sampling interval (more than 0 s, at most a day)",
+                show_number(interval)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A count of CPUs a trace can have: 1 to [`MAX_CPUS`](crate::topology::MAX_CPUS).
+pub fn check_cpu_count(count: usize) -> Result<(), String> {
+    use crate::topology::MAX_CPUS;
+    match count {
+        0 => Err("lists no CPUs".into()),
+        n if n > MAX_CPUS => Err(format!(
+            "lists {n} CPUs; Linux supports at most {MAX_CPUS}, so this is not a real recording"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The first line of a trace.
@@ -245,31 +362,28 @@ pub enum Record {
 /// Errors reading a trace.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("{path}: the file is empty; a coreheat trace starts with a header line")]
     Empty { path: PathBuf },
     #[error("{path}:{line}: {message}")]
     Line {
         path: PathBuf,
-        line: usize,
+        line: u64,
         message: String,
     },
 }
 
-/// Longest line accepted; a sample of 4096 CPUs is about 500 kB.
-pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
-
-/// Reads a trace line by line without holding it in memory.
+/// Reads a trace line by line without holding it in memory, checking every
+/// value as the importers do: percentages within 0..100, sample times that go
+/// forward, nothing after the end line.
 pub struct TraceReader<R> {
-    input: R,
-    path: PathBuf,
-    line_number: usize,
-    buffer: Vec<u8>,
-    cpu_count: usize,
+    lines: LineReader<R>,
     /// Set when the last line was cut off (a killed writer).
     pub truncated: bool,
     header: Header,
+    sample_times: TimeOrder,
+    ended: bool,
 }
 
 #[derive(Deserialize)]
@@ -289,142 +403,157 @@ struct AnyLine {
 }
 
 impl TraceReader<BufReader<File>> {
+    /// Opens a trace file (a regular file only; see [`crate::input`]).
     pub fn open(path: &Path) -> Result<Self, TraceError> {
-        let file = File::open(path).map_err(|source| TraceError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::new(BufReader::with_capacity(256 * 1024, file), path)
+        Self::new(input::open_buffered(path)?, path)
     }
 }
 
 impl<R: BufRead> TraceReader<R> {
     /// Reads the header from `input`; `path` names the input in errors.
     pub fn new(input: R, path: &Path) -> Result<Self, TraceError> {
-        let mut reader = TraceReader {
-            input,
-            path: path.to_path_buf(),
-            line_number: 0,
-            buffer: Vec::new(),
-            cpu_count: 0,
+        let mut lines = LineReader::new(input, path);
+        let header = read_header(&mut lines)?;
+        Ok(TraceReader {
+            lines,
             truncated: false,
-            header: Header {
-                format: String::new(),
-                version: 0,
-                meta: Meta::default(),
-            },
-        };
-        if !reader.next_line()? {
-            return Err(TraceError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-        let header: Header = serde_json::from_slice(&reader.buffer)
-            .map_err(|e| reader.line_error(format!("not a coreheat trace header ({e})")))?;
-        if header.format != FORMAT_NAME {
-            return Err(reader.line_error(format!(
-                "format is '{}', expected '{FORMAT_NAME}'",
-                header.format
-            )));
-        }
-        if header.version != FORMAT_VERSION {
-            return Err(reader.line_error(format!(
-                "trace format version {} is not supported (this coreheat reads version {FORMAT_VERSION})",
-                header.version
-            )));
-        }
-        if header.meta.cpus.is_empty() {
-            return Err(reader.line_error("the header lists no CPUs".into()));
-        }
-        reader.cpu_count = header.meta.cpus.len();
-        reader.header = header;
-        Ok(reader)
+            header,
+            sample_times: TimeOrder::default(),
+            ended: false,
+        })
     }
 
     pub fn header(&self) -> &Header {
         &self.header
     }
 
-    fn line_error(&self, message: String) -> TraceError {
-        TraceError::Line {
-            path: self.path.clone(),
-            line: self.line_number,
-            message,
-        }
-    }
-
-    /// Reads the next non-empty line into the buffer; false at the end of input.
-    fn next_line(&mut self) -> Result<bool, TraceError> {
-        loop {
-            self.buffer.clear();
-            let read = self
-                .input
-                .by_ref()
-                .take(MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut self.buffer)
-                .map_err(|source| TraceError::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            if read == 0 {
-                return Ok(false);
-            }
-            self.line_number += 1;
-            if self.buffer.len() > MAX_LINE_BYTES {
-                return Err(self.line_error(format!("line longer than {MAX_LINE_BYTES} bytes")));
-            }
-            if self.buffer.iter().any(|b| !b.is_ascii_whitespace()) {
-                return Ok(true);
-            }
-        }
-    }
-
     /// The next record, `None` at the end. A last line that does not parse and has
     /// no newline is taken as cut off by a killed writer: `truncated` is set.
     pub fn next_record(&mut self) -> Result<Option<Record>, TraceError> {
-        if self.truncated || !self.next_line()? {
+        if self.truncated {
             return Ok(None);
         }
-        let complete = self.buffer.last() == Some(&b'\n');
-        match self.parse_record() {
-            Ok(record) => Ok(Some(record)),
-            Err(_) if !complete => {
+        let Some(line) = self.lines.next_content_line()? else {
+            self.truncated = self.lines.cut_long_line();
+            return Ok(None);
+        };
+        let parsed = if self.ended {
+            Err("a line after the end line; the end line is the last line of a trace".into())
+        } else {
+            parse_record(
+                self.lines.bytes(),
+                &self.header.meta.cpus,
+                &mut self.sample_times,
+            )
+        };
+        match parsed {
+            Ok(record) => {
+                self.ended = matches!(record, Record::End { .. });
+                Ok(Some(record))
+            }
+            Err(_) if !line.complete => {
                 self.truncated = true;
                 Ok(None)
             }
-            Err(message) => Err(self.line_error(message)),
+            Err(message) => Err(TraceError::Line {
+                path: self.lines.path().to_path_buf(),
+                line: line.number,
+                message,
+            }),
         }
     }
+}
 
-    fn parse_record(&self) -> Result<Record, String> {
-        let line: AnyLine = serde_json::from_slice(&self.buffer).map_err(|e| e.to_string())?;
-        let t = line.t.ok_or("line has no time 't'")?;
-        if !t.is_finite() {
-            return Err("time 't' is not a finite number".into());
+fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<Header, TraceError> {
+    let path = lines.path().to_path_buf();
+    let Some(line) = lines.next_content_line()? else {
+        if lines.cut_long_line() {
+            return Err(TraceError::Line {
+                path,
+                line: 1,
+                message: format!(
+                    "the header line is longer than {} and has no end",
+                    input::show_size(input::MAX_LINE_BYTES as u64)
+                ),
+            });
         }
-        if let Some(end) = line.end {
-            return Ok(Record::End { t, end });
-        }
-        if let Some(kind) = line.event {
-            return Ok(Record::Event(Event {
-                t,
-                event: kind,
-                worker: line.worker,
-                detail: line.detail,
-            }));
-        }
-        let cpus = line
-            .cpus
-            .ok_or("line is neither a sample, an event nor the end")?;
-        if cpus.len() != self.cpu_count {
-            return Err(format!(
-                "sample has {} CPUs but the header lists {}",
-                cpus.len(),
-                self.cpu_count
-            ));
-        }
-        Ok(Record::Sample(Sample { t, cpus }))
+        return Err(TraceError::Empty { path });
+    };
+    let line_error = |message: String| TraceError::Line {
+        path: path.clone(),
+        line: line.number,
+        message,
+    };
+    let header: Header = serde_json::from_slice(lines.bytes()).map_err(|e| {
+        line_error(format!(
+            "not a coreheat trace header ({})",
+            input::clip_message(&e.to_string())
+        ))
+    })?;
+    if header.format != FORMAT_NAME {
+        return Err(line_error(format!(
+            "format is '{}', expected '{FORMAT_NAME}'",
+            input::excerpt(&header.format)
+        )));
     }
+    if header.version != FORMAT_VERSION {
+        return Err(line_error(format!(
+            "trace format version {} is not supported (this coreheat reads version {FORMAT_VERSION})",
+            header.version
+        )));
+    }
+    header
+        .meta
+        .check()
+        .map_err(|m| line_error(format!("the header {m}")))?;
+    Ok(header)
+}
+
+/// One line after the header; `header_cpus` are the CPUs the header lists.
+fn parse_record(
+    bytes: &[u8],
+    header_cpus: &[TraceCpu],
+    times: &mut TimeOrder,
+) -> Result<Record, String> {
+    let line: AnyLine =
+        serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
+    let t = line.t.ok_or("line has no time 't'")?;
+    check_seconds("time 't'", t)?;
+    if let Some(end) = line.end {
+        for (name, value) in [
+            ("wall_s", end.wall_s),
+            ("user_s", end.user_s),
+            ("sys_s", end.sys_s),
+        ] {
+            check_seconds(name, value)?;
+        }
+        return Ok(Record::End { t, end });
+    }
+    if let Some(kind) = line.event {
+        return Ok(Record::Event(Event {
+            t,
+            event: kind,
+            worker: line.worker,
+            detail: line.detail,
+        }));
+    }
+    let cpus = line
+        .cpus
+        .ok_or("line is neither a sample, an event nor the end")?;
+    if cpus.len() != header_cpus.len() {
+        return Err(format!(
+            "sample has {} CPUs but the header lists {}",
+            cpus.len(),
+            header_cpus.len()
+        ));
+    }
+    times.check(t)?;
+    let cpus = cpus
+        .iter()
+        .zip(header_cpus)
+        .map(|(load, cpu)| load.checked().map_err(|m| format!("cpu{}: {m}", cpu.cpu)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Record::Sample(Sample { t, cpus }))
 }
 
 impl<R: BufRead> Iterator for TraceReader<R> {

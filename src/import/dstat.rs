@@ -9,16 +9,21 @@
 //! 23:17:09`, the year from the Date line) or `-T` (epoch seconds). The first row
 //! after each header is dstat's since-boot average and is dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead;
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 
-use super::{ImportError, ImportedTrace, flat_cpus, median_interval, percent};
-use crate::trace::{CpuLoad, Meta, Sample};
+use super::{ImportError, ImportedTrace, flat_cpus, median_interval};
+use crate::input::{LineReader, excerpt};
+use crate::trace::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
+
+/// Latest `-T` epoch time accepted (the year 9999).
+const MAX_EPOCH: f64 = 253_402_300_799.0;
 
 /// Which CpuLoad field a dstat column fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Field {
     Usr,
     Sys,
@@ -47,6 +52,7 @@ struct Layout {
     busy_only: bool,
 }
 
+#[derive(Default)]
 struct Header {
     version: String,
     host: String,
@@ -54,108 +60,153 @@ struct Header {
     date: Option<NaiveDateTime>,
 }
 
+/// Reads dstat CSV from memory; see [`parse_lines`].
 pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
-    let line_error = |line: u64, message: String| ImportError::Line {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
+    parse_lines(LineReader::new(bytes, path))
+}
+
+/// Reads dstat CSV line by line (dstat never puts a newline inside a field). A
+/// last line without a newline that does not read is taken as cut off (dstat
+/// was stopped mid-write) and left out.
+pub fn parse_lines<R: BufRead>(mut lines: LineReader<R>) -> Result<ImportedTrace, ImportError> {
+    let path = lines.path().to_path_buf();
+    let mut parser = Parser::default();
+    while let Some(line) = lines.next_content_line()? {
+        let outcome = csv_record(lines.bytes()).and_then(|record| parser.take(record));
+        match outcome {
+            Ok(()) => {}
+            Err(_) if !line.complete => parser.cut_last_line = true,
+            Err(message) => {
+                return Err(ImportError::Line {
+                    path,
+                    line: line.number,
+                    message,
+                });
+            }
+        }
+    }
+    parser.cut_last_line |= lines.cut_long_line();
+    parser.finish(&path)
+}
+
+/// One line as a CSV record.
+fn csv_record(line: &[u8]) -> Result<csv::StringRecord, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
-    let mut header = Header {
-        version: String::new(),
-        host: String::new(),
-        command: String::new(),
-        date: None,
-    };
-    let mut layout: Option<Layout> = None;
-    let mut clock = ClockYear {
-        year: None,
-        previous: None,
-    };
-    let mut previous: Option<csv::StringRecord> = None;
-    let mut skip_next_row = false;
-    let mut dropped = 0usize;
-    let mut rows: Vec<(f64, Vec<CpuLoad>)> = Vec::new();
-    let mut last_line = 0;
+        .from_reader(line);
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(_) => Ok(record),
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+            Err("not CSV: the line is not UTF-8 text".into())
+        }
+        Err(_) => Err("not CSV".into()),
+    }
+}
 
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(last_line + 1, |p| p.line());
-            line_error(line, format!("not CSV: {e}"))
-        })?;
-        let line = record.position().map_or(last_line + 1, |p| p.line());
-        last_line = line;
+/// What is known after each line of a dstat file.
+#[derive(Default)]
+struct Parser {
+    header: Header,
+    layout: Option<Layout>,
+    clock: ClockYear,
+    times: TimeOrder,
+    /// The line before, which names the column groups of a column line.
+    previous: Option<csv::StringRecord>,
+    skip_next_row: bool,
+    dropped: usize,
+    rows: Vec<(f64, Vec<CpuLoad>)>,
+    cut_last_line: bool,
+}
+
+impl Parser {
+    fn take(&mut self, record: csv::StringRecord) -> Result<(), String> {
         let first = record.get(0).unwrap_or("").trim();
         if first.is_empty() && record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+            return Ok(());
         }
         if first.starts_with("Dstat ") || first.starts_with("Dool ") {
-            header.version = first.trim_end_matches(" CSV output").to_string();
+            self.header.version = first.trim_end_matches(" CSV output").to_string();
         } else if first == "Host:" {
-            header.host = record.get(1).unwrap_or("").to_string();
+            self.header.host = record.get(1).unwrap_or("").to_string();
         } else if first == "Cmdline:" {
-            header.command = record.get(1).unwrap_or("").to_string();
+            self.header.command = record.get(1).unwrap_or("").to_string();
             if let Some(at) = record.iter().position(|f| f == "Date:") {
-                header.date = record.get(at + 1).and_then(parse_header_date);
+                self.header.date = record.get(at + 1).and_then(parse_header_date);
             }
         } else if first == "Author:" {
         } else if (first == "time" || first == "epoch") && !looks_like_group_line(&record) {
-            let groups = previous.as_ref().ok_or_else(|| {
-                line_error(
-                    line,
-                    "column names without the group line above them".into(),
-                )
-            })?;
-            let new_layout = column_layout(groups, &record).map_err(|m| line_error(line, m))?;
-            if let Some(old) = &layout
-                && old.cpus != new_layout.cpus
-            {
-                return Err(line_error(
-                    line,
-                    "this header block lists other CPUs than the first one; render the runs as separate files".into(),
-                ));
+            self.column_line(&record)?;
+        } else if self.layout.is_some() {
+            if !looks_like_group_line(&record) {
+                self.data_row(&record)?;
             }
-            layout = Some(new_layout);
-            skip_next_row = true;
-        } else if let Some(layout) = &layout {
-            if looks_like_group_line(&record) {
-                // The group line of an appended header block; the column line follows.
-            } else {
-                let row = parse_row(&record, layout, &header, &mut clock)
-                    .map_err(|m| line_error(line, m))?;
-                if skip_next_row {
-                    skip_next_row = false;
-                    dropped += 1;
-                } else {
-                    rows.push(row);
-                }
-            }
+            // else: the group line of an appended header block; its column line follows.
         } else if !looks_like_group_line(&record) {
-            return Err(line_error(
-                line,
-                format!(
-                    "'{first}' is not part of a dstat CSV header (is this a dstat --output file?)"
-                ),
+            return Err(format!(
+                "'{}' is not part of a dstat CSV header (is this a dstat --output file?)",
+                excerpt(first)
             ));
         }
-        previous = Some(record);
+        self.previous = Some(record);
+        Ok(())
     }
 
-    let layout = layout.ok_or_else(|| ImportError::File {
-        path: path.to_path_buf(),
-        message: "no column header found; the file is cut off or not a dstat CSV".into(),
-    })?;
-    if rows.is_empty() {
-        return Err(ImportError::File {
-            path: path.to_path_buf(),
-            message: "no data rows after the since-boot average; record at least two intervals"
-                .into(),
-        });
+    fn column_line(&mut self, record: &csv::StringRecord) -> Result<(), String> {
+        let groups = self
+            .previous
+            .as_ref()
+            .ok_or("column names without the group line above them")?;
+        let new_layout = column_layout(groups, record)?;
+        if let Some(old) = &self.layout
+            && old.cpus != new_layout.cpus
+        {
+            return Err("this header block lists other CPUs than the first one; render the runs as separate files".into());
+        }
+        self.layout = Some(new_layout);
+        self.skip_next_row = true;
+        Ok(())
     }
-    Ok(build_trace(header, layout, rows, dropped))
+
+    fn data_row(&mut self, record: &csv::StringRecord) -> Result<(), String> {
+        let layout = self.layout.as_ref().expect("rows follow a column line");
+        let row = parse_row(record, layout, &self.header, &mut self.clock)?;
+        if self.skip_next_row {
+            self.skip_next_row = false;
+            self.dropped += 1;
+            return Ok(());
+        }
+        if !row.0.is_nan() && self.times.check(row.0).is_err() {
+            return Err(format!(
+                "time '{}' is before the row above it; rows must go forward in time",
+                excerpt(time_text(record, layout))
+            ));
+        }
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn finish(self, path: &Path) -> Result<ImportedTrace, ImportError> {
+        let layout = self.layout.ok_or_else(|| ImportError::File {
+            path: path.to_path_buf(),
+            message: "no column header found; the file is cut off or not a dstat CSV".into(),
+        })?;
+        if self.rows.is_empty() {
+            return Err(ImportError::File {
+                path: path.to_path_buf(),
+                message: "no data rows after the since-boot average; record at least two intervals"
+                    .into(),
+            });
+        }
+        let mut trace = build_trace(self.header, layout, self.rows, self.dropped);
+        if self.cut_last_line {
+            trace.meta.notes.push(
+                "The last line was cut off (dstat stopped mid-write) and is left out.".into(),
+            );
+        }
+        Ok(trace)
+    }
 }
 
 /// The group line names plugins (`"system","cpu0 usage",,,...`); the column line
@@ -209,6 +260,16 @@ fn column_layout(
             }
         }
     }
+    let mut seen = BTreeSet::new();
+    for &(index, cpu, field) in &mapped {
+        if !seen.insert((cpu, field)) {
+            return Err(format!(
+                "column {} is a second '{}' column of cpu{cpu}; each CPU may appear once",
+                index + 1,
+                excerpt(columns.get(index).unwrap_or(""))
+            ));
+        }
+    }
     let mut cpus: Vec<u32> = mapped.iter().map(|&(_, cpu, _)| cpu).collect();
     cpus.sort_unstable();
     cpus.dedup();
@@ -218,9 +279,8 @@ fn column_layout(
                 .into(),
         );
     }
-    if cpus.len() > crate::topology::MAX_CPU_NUMBER as usize
-        || cpus.last().copied().unwrap_or(0) > crate::topology::MAX_CPU_NUMBER
-    {
+    check_cpu_count(cpus.len()).map_err(|m| format!("the header {m}"))?;
+    if cpus.last().copied().unwrap_or(0) > crate::topology::MAX_CPU_NUMBER {
         return Err("CPU numbers out of range".into());
     }
     Ok(Layout {
@@ -229,6 +289,15 @@ fn column_layout(
         cpus,
         busy_only,
     })
+}
+
+/// The text of a row's time column ("" without one).
+fn time_text<'a>(record: &'a csv::StringRecord, layout: &Layout) -> &'a str {
+    let index = match layout.time {
+        Some(TimeColumn::Clock(i) | TimeColumn::Epoch(i)) => i,
+        None => return "",
+    };
+    record.get(index).unwrap_or("")
 }
 
 fn parse_row(
@@ -240,12 +309,10 @@ fn parse_row(
     let time = match layout.time {
         Some(TimeColumn::Epoch(i)) => {
             let text = record.get(i).unwrap_or("");
-            let t: f64 = text
-                .trim()
-                .parse()
-                .map_err(|_| format!("'{text}' is not an epoch time"))?;
-            if !t.is_finite() {
-                return Err(format!("'{text}' is not an epoch time"));
+            let not_epoch = || format!("'{}' is not an epoch time", excerpt(text));
+            let t: f64 = text.trim().parse().map_err(|_| not_epoch())?;
+            if !(0.0..=MAX_EPOCH).contains(&t) {
+                return Err(not_epoch());
             }
             t
         }
@@ -264,8 +331,9 @@ fn parse_row(
         let value: f64 = text
             .trim()
             .parse()
-            .map_err(|_| format!("'{text}' is not a number"))?;
-        let value = percent(value)?;
+            .map_err(|_| format!("'{}' is not a number", excerpt(text)))?;
+        let value = checked_percent(value)
+            .map_err(|_| format!("'{}' is not a percentage", excerpt(text)))?;
         let load = loads.entry(cpu).or_default();
         match field {
             Field::Usr => load.usr = value,
@@ -294,6 +362,7 @@ fn parse_row(
 /// The year of `-t` times, which carry none: from the header's Date line (or
 /// this year), moved on by one when the times jump back by months (Dec 31 →
 /// Jan 1).
+#[derive(Default)]
 struct ClockYear {
     year: Option<i32>,
     previous: Option<f64>,
@@ -319,8 +388,12 @@ impl ClockYear {
 /// `-t` times: `21-11 23:17:09` (day-month) in the given year, as epoch seconds.
 fn parse_clock(text: &str, year: i32) -> Result<f64, String> {
     let with_year = format!("{year}-{}", text.trim());
-    let parsed = NaiveDateTime::parse_from_str(&with_year, "%Y-%d-%m %H:%M:%S")
-        .map_err(|_| format!("'{text}' is not a dstat time like 21-11 23:17:09"))?;
+    let parsed = NaiveDateTime::parse_from_str(&with_year, "%Y-%d-%m %H:%M:%S").map_err(|_| {
+        format!(
+            "'{}' is not a dstat time like 21-11 23:17:09",
+            excerpt(text)
+        )
+    })?;
     Ok(parsed.and_utc().timestamp() as f64)
 }
 
@@ -415,10 +488,7 @@ mod tests {
     fn header_dates_and_clock_times() {
         let date = parse_header_date("31 Dec 2024 23:59:58 UTC").unwrap();
         assert_eq!(date.year(), 2024);
-        let mut clock = ClockYear {
-            year: None,
-            previous: None,
-        };
+        let mut clock = ClockYear::default();
         let a = clock.time("31-12 23:59:59", Some(date)).unwrap();
         let b = clock.time("01-01 00:00:00", Some(date)).unwrap();
         assert_eq!(b - a, 1.0, "the new year after a leap year");

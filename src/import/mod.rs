@@ -1,15 +1,16 @@
 //! Foreign traces read into coreheat's data model, one file per format:
 //! `dstat` (CSV from dstat 0.7.2 to 0.8) and `mpstat` (sysstat's `mpstat -P ALL
 //! -o JSON`). The format is told from the content, or given with `--format`.
-//! Every error names the file and, where there is one, the line.
+//! Every error names the file and, where there is one, the line. Files are opened
+//! and capped by [`crate::input`], and their values checked as a trace's are.
 
 pub mod dstat;
 pub mod mpstat;
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::input::{self, InputError, LineReader};
 use crate::trace::{Meta, Sample, TraceCpu};
 
 /// What an input file holds.
@@ -53,11 +54,8 @@ pub struct ImportedTrace {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("{path}:{line}: {message}")]
     Line {
         path: PathBuf,
@@ -70,20 +68,22 @@ pub enum ImportError {
     Format(String),
 }
 
-/// Largest file read for detection or import: larger is not a trace of this kind.
-pub const MAX_IMPORT_BYTES: u64 = 4 << 30;
+/// Bytes read to tell the format.
+const DETECT_BYTES: u64 = 512;
 
-/// Tells the format from the first bytes of a file.
+/// Tells the format from the first bytes of a file (after one byte-order mark,
+/// which the readers skip too).
 pub fn detect(path: &Path) -> Result<InputFormat, ImportError> {
-    let mut head = Vec::with_capacity(512);
-    File::open(path)
-        .and_then(|file| file.take(512).read_to_end(&mut head))
-        .map_err(|source| ImportError::Io {
+    let mut head = Vec::with_capacity(DETECT_BYTES as usize);
+    input::open_regular(path)?
+        .take(DETECT_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|source| InputError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-    let text = String::from_utf8_lossy(&head);
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let text = String::from_utf8_lossy(input::strip_bom(&head));
+    let trimmed = text.trim_start();
     if trimmed.starts_with("{\"format\":\"coreheat-trace\"")
         || trimmed.contains("\"coreheat-trace\"")
     {
@@ -107,27 +107,29 @@ pub fn detect(path: &Path) -> Result<InputFormat, ImportError> {
     }
 }
 
-/// Reads a dstat or mpstat file.
+/// Reads a dstat or mpstat file (a regular file of at most
+/// [`input::MAX_WHOLE_FILE_BYTES`]: it is held in memory whole).
 pub fn read(path: &Path, format: InputFormat) -> Result<ImportedTrace, ImportError> {
-    let file = File::open(path).map_err(|source| ImportError::Io {
+    let imported = match format {
+        InputFormat::Dstat => {
+            let file = input::open_regular_capped(path, input::MAX_WHOLE_FILE_BYTES)?;
+            dstat::parse_lines(LineReader::new(std::io::BufReader::new(file), path))?
+        }
+        InputFormat::Mpstat => {
+            mpstat::parse(&input::read_whole(path, input::MAX_WHOLE_FILE_BYTES)?, path)?
+        }
+        other => {
+            return Err(ImportError::Format(format!(
+                "{} is not an importable format",
+                other.name()
+            )));
+        }
+    };
+    imported.meta.check().map_err(|m| ImportError::File {
         path: path.to_path_buf(),
-        source,
+        message: format!("the file {m}"),
     })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_IMPORT_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|source| ImportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    match format {
-        InputFormat::Dstat => dstat::parse(&bytes, path),
-        InputFormat::Mpstat => mpstat::parse(&bytes, path),
-        other => Err(ImportError::Format(format!(
-            "{} is not an importable format",
-            other.name()
-        ))),
-    }
+    Ok(imported)
 }
 
 /// CPUs with no known topology: each its own core, one package.
@@ -153,13 +155,4 @@ pub(crate) fn median_interval(times: &[f64], fallback: f64) -> f64 {
     }
     gaps.sort_by(|a, b| a.total_cmp(b));
     gaps[gaps.len() / 2]
-}
-
-/// A percentage from a foreign file: finite, and within 0..=100 give or take
-/// rounding.
-pub(crate) fn percent(value: f64) -> Result<f64, String> {
-    if !value.is_finite() || !(-0.5..=100.5).contains(&value) {
-        return Err(format!("{value} is not a percentage"));
-    }
-    Ok(value.clamp(0.0, 100.0))
 }

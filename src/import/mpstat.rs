@@ -2,18 +2,22 @@
 //!
 //! Statistics carry a clock time only (`23:17:26`, or `11:17:26 PM` in 12-hour
 //! locales) next to the host's `date` (`11/21/26`, `11/21/2026` or ISO
-//! `2026-11-21` with S_TIME_FORMAT=ISO); a time smaller than the one before is the
-//! next day. The `all` entry is kept apart from the per-CPU rows; `-T` adds each
+//! `2026-11-21` with S_TIME_FORMAT=ISO); a time more than 12 hours smaller than
+//! the one before is the next day, a time less smaller is refused. The `all` entry is kept apart from the per-CPU rows; `-T` adds each
 //! CPU's core and socket, which become the trace's topology.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
-use super::{ImportError, ImportedTrace, median_interval, percent};
-use crate::trace::{CpuLoad, Meta, Sample, TraceCpu};
+use super::{ImportError, ImportedTrace, median_interval};
+use crate::input::{clip_message, excerpt, strip_bom};
+use crate::trace::{CpuLoad, Meta, Sample, TraceCpu, check_cpu_count, show_number};
+
+/// Seconds in a day.
+const DAY: f64 = 86_400.0;
 
 #[derive(Deserialize)]
 struct Root {
@@ -74,21 +78,22 @@ struct Load {
 
 impl Load {
     fn to_cpu_load(&self) -> Result<CpuLoad, String> {
-        Ok(CpuLoad {
-            usr: percent(self.usr)?,
-            nice: percent(self.nice)?,
-            sys: percent(self.sys)?,
-            idle: percent(self.idle)?,
-            iowait: percent(self.iowait)?,
-            irq: percent(self.irq)?,
-            softirq: percent(self.soft)?,
-            steal: percent(self.steal)?,
-        })
+        CpuLoad {
+            usr: self.usr,
+            nice: self.nice,
+            sys: self.sys,
+            idle: self.idle,
+            iowait: self.iowait,
+            irq: self.irq,
+            softirq: self.soft,
+            steal: self.steal,
+        }
+        .checked()
     }
 }
 
 pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
-    let root: Root = serde_json::from_slice(bytes).map_err(|e| {
+    let root: Root = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
         let kind = if e.is_eof() {
             "the file is cut off"
         } else {
@@ -97,7 +102,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
         ImportError::Line {
             path: path.to_path_buf(),
             line: e.line() as u64,
-            message: format!("{kind} ({e})"),
+            message: format!("{kind} ({})", clip_message(&e.to_string())),
         }
     })?;
     let file_error = |message: String| ImportError::File {
@@ -114,13 +119,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
         }
     };
     let date = parse_date(&host.date)
-        .ok_or_else(|| file_error(format!("'{}' is not an mpstat date", host.date)))?;
+        .ok_or_else(|| file_error(format!("'{}' is not an mpstat date", excerpt(&host.date))))?;
 
     // The CPUs and their topology, from every statistic.
     let mut topology: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
     for statistic in &host.statistics {
         for load in &statistic.cpu_load {
-            if let Some(cpu) = cpu_number(&load.cpu)? {
+            if let Some(cpu) = cpu_number(&load.cpu).map_err(&file_error)? {
                 let core = load
                     .core
                     .as_deref()
@@ -141,39 +146,17 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
                 .into(),
         ));
     }
+    check_cpu_count(topology.len()).map_err(|m| file_error(format!("the file {m}")))?;
     let cpus: Vec<u32> = topology.keys().copied().collect();
     let slot: BTreeMap<u32, usize> = cpus.iter().enumerate().map(|(i, &c)| (c, i)).collect();
 
     let mut times = Vec::with_capacity(host.statistics.len());
     let mut rows = Vec::with_capacity(host.statistics.len());
-    let mut day_offset = 0.0;
-    let mut previous: Option<f64> = None;
+    let mut clock = DayClock::default();
     for (index, statistic) in host.statistics.iter().enumerate() {
-        let clock = parse_time(&statistic.timestamp).ok_or_else(|| {
-            file_error(format!(
-                "statistic {}: '{}' is not an mpstat time",
-                index + 1,
-                statistic.timestamp
-            ))
-        })?;
-        let mut t = clock + day_offset;
-        if let Some(before) = previous
-            && t < before
-        {
-            day_offset += 86400.0;
-            t += 86400.0;
-        }
-        previous = Some(t);
-        let mut row = vec![CpuLoad::default(); cpus.len()];
-        for load in &statistic.cpu_load {
-            if let Some(cpu) = cpu_number(&load.cpu)? {
-                row[slot[&cpu]] = load.to_cpu_load().map_err(|m| {
-                    file_error(format!("statistic {} cpu {}: {m}", index + 1, load.cpu))
-                })?;
-            }
-        }
-        times.push(t);
-        rows.push(row);
+        let at = |message: String| file_error(format!("statistic {}: {message}", index + 1));
+        times.push(clock.time(&statistic.timestamp).map_err(at)?);
+        rows.push(statistic_row(statistic, &slot).map_err(at)?);
     }
     if rows.is_empty() {
         return Err(file_error("no statistics in the file".into()));
@@ -236,14 +219,67 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
     })
 }
 
+/// One statistic's loads, in the order of `slot` (CPU number → index).
+fn statistic_row(
+    statistic: &Statistic,
+    slot: &BTreeMap<u32, usize>,
+) -> Result<Vec<CpuLoad>, String> {
+    let mut row = vec![CpuLoad::default(); slot.len()];
+    let mut seen = BTreeSet::new();
+    for load in &statistic.cpu_load {
+        let Some(cpu) = cpu_number(&load.cpu)? else {
+            continue;
+        };
+        if !seen.insert(cpu) {
+            return Err(format!("cpu {cpu} is listed twice"));
+        }
+        row[slot[&cpu]] = load
+            .to_cpu_load()
+            .map_err(|m| format!("cpu {}: {m}", load.cpu))?;
+    }
+    Ok(row)
+}
+
+/// Seconds since midnight of the first day, from clock times that carry no date.
+#[derive(Default)]
+struct DayClock {
+    day_offset: f64,
+    previous: Option<f64>,
+}
+
+impl DayClock {
+    /// A time earlier than the one before by more than 12 hours is the next day;
+    /// by less, the statistics go backwards and the file is refused.
+    fn time(&mut self, text: &str) -> Result<f64, String> {
+        let clock =
+            parse_time(text).ok_or_else(|| format!("'{}' is not an mpstat time", excerpt(text)))?;
+        let mut t = clock + self.day_offset;
+        if let Some(before) = self.previous
+            && t < before
+        {
+            if before - t <= DAY / 2.0 {
+                return Err(format!(
+                    "time {} is {}s before the statistic above it; statistics must go forward in time",
+                    excerpt(text),
+                    show_number(before - t)
+                ));
+            }
+            self.day_offset += DAY;
+            t += DAY;
+        }
+        self.previous = Some(t);
+        Ok(t)
+    }
+}
+
 /// The CPU number of a load entry; `None` for "all".
-fn cpu_number(text: &str) -> Result<Option<u32>, ImportError> {
+fn cpu_number(text: &str) -> Result<Option<u32>, String> {
     if text == "all" {
         return Ok(None);
     }
     match text.parse::<u32>() {
         Ok(cpu) if cpu <= crate::topology::MAX_CPU_NUMBER => Ok(Some(cpu)),
-        _ => Err(ImportError::Format(format!("'{text}' is not a CPU number"))),
+        _ => Err(format!("'{}' is not a CPU number", excerpt(text))),
     }
 }
 

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
-use super::model::TraceSummary;
+use super::model::{CpuRow, MAX_HEAT_ROWS, TraceSummary};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::trace::{CpuLoad, EventKind};
 
@@ -92,10 +92,19 @@ struct Panel<'a> {
     value: fn(&CpuLoad) -> f64,
 }
 
-/// The heat map: busy % on top, kernel % below, one row per CPU grouped by core.
+/// Rows between CPU labels on a heat map whose rows merge several CPUs.
+const MERGED_LABEL_EVERY: usize = 40;
+
+/// The heat map: busy % on top, kernel % below, one row per CPU grouped by core
+/// (or, past [`MAX_HEAT_ROWS`] CPUs, rows of neighbouring CPUs), so the picture
+/// is at most about 1900 pixels high whatever the CPU count.
 pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
-    let groups = summary.core_groups();
-    let rows = summary.meta.cpus.len().max(1) as i32;
+    let groups = summary.heat_rows();
+    let rows = groups
+        .iter()
+        .map(|(_, rows)| rows.len())
+        .sum::<usize>()
+        .max(1) as i32;
     let group_gaps = (groups.len() as i32 - 1).max(0);
     let row_h = (420 / rows).clamp(2, 22);
     let gap = if row_h >= 6 { 3 } else { 0 };
@@ -112,13 +121,16 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     render_png(CHART_WIDTH, height, |area| {
         area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
             .map_err(err)?;
+        let merged = merged_note(summary, &groups);
+        let busy_name = format!("busy % (all but idle and iowait){merged}");
+        let kernel_name = format!("kernel % (sys + irq + softirq){merged}");
         let busy = Panel {
-            name: "busy % (all but idle and iowait)",
+            name: &busy_name,
             ramp: &BUSY,
             value: CpuLoad::busy,
         };
         let kernel = Panel {
-            name: "kernel % (sys + irq + softirq)",
+            name: &kernel_name,
             ramp: &KERNEL,
             value: CpuLoad::kernel,
         };
@@ -133,10 +145,22 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     })
 }
 
+/// `, 8192 CPUs, 21 per row` when rows merge CPUs, else nothing.
+fn merged_note(summary: &TraceSummary, groups: &[(String, Vec<CpuRow>)]) -> String {
+    match groups.first().and_then(|(_, rows)| rows.first()) {
+        Some(row) if row.is_merged() => format!(
+            ", {} CPUs, {} per row",
+            summary.meta.cpus.len(),
+            row.members.len()
+        ),
+        _ => String::new(),
+    }
+}
+
 fn draw_heat_panel(
     area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
     summary: &TraceSummary,
-    groups: &[(String, Vec<usize>)],
+    groups: &[(String, Vec<CpuRow>)],
     layout: &HeatLayout,
     top: i32,
     panel: &Panel<'_>,
@@ -152,13 +176,15 @@ fn draw_heat_panel(
     let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
     let mut y = top;
     let mut row_index = 0usize;
-    for (label, members) in groups {
+    let mut merged = false;
+    for (label, rows) in groups {
         let group_top = y;
-        for &cpu in members {
+        for row in rows {
+            merged |= row.is_merged();
             for (i, column) in summary.columns.iter().enumerate() {
                 let x0 = layout.left + (i as f64 * width / columns).round() as i32;
                 let x1 = layout.left + ((i + 1) as f64 * width / columns).round() as i32;
-                let color = match column.cpus[cpu].mean() {
+                let color = match row.sums(&column.cpus).mean() {
                     Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
                     None => RGBColor(0xd8, 0xd8, 0xd8),
                 };
@@ -168,8 +194,13 @@ fn draw_heat_panel(
                 ))
                 .map_err(err)?;
             }
-            if layout.row_h >= 9 && row_index.is_multiple_of(label_every) {
-                let text = format!("cpu{}", summary.meta.cpus[cpu].cpu);
+            let labelled = if row.is_merged() {
+                row_index.is_multiple_of(MERGED_LABEL_EVERY)
+            } else {
+                layout.row_h >= 9 && row_index.is_multiple_of(label_every)
+            };
+            if labelled {
+                let text = format!("cpu{}", row.first_cpu);
                 let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
                 area.draw(&Text::new(
                     text,
@@ -181,7 +212,7 @@ fn draw_heat_panel(
             y += layout.row_h;
             row_index += 1;
         }
-        if layout.row_h * members.len() as i32 >= 12 {
+        if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
             let core = label.split(" · ").next().unwrap_or(label).to_string();
             let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
             let mid = (group_top + y) / 2;
@@ -189,7 +220,7 @@ fn draw_heat_panel(
         }
         y += layout.gap;
     }
-    if layout.row_h < 9 {
+    if layout.row_h < 9 && !merged {
         let text = format!("{} CPUs", summary.meta.cpus.len());
         let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
         area.draw(&Text::new(
@@ -199,7 +230,17 @@ fn draw_heat_panel(
         ))
         .map_err(err)?;
     }
-    // Workload start and end, as dashed-looking vertical lines.
+    draw_markers(area, summary, layout, top)
+}
+
+/// Workload start and end, as dashed-looking vertical lines.
+fn draw_markers(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    summary: &TraceSummary,
+    layout: &HeatLayout,
+    top: i32,
+) -> Result<()> {
+    let width = (layout.right - layout.left) as f64;
     let axis = TimeAxis::new(&summary.columns);
     for (kind, label) in [
         (EventKind::WorkloadStart, "start"),
@@ -286,9 +327,12 @@ fn draw_time_axis(
     Ok(())
 }
 
-/// One small panel per CPU with its usr (red) and sys (blue) percent over time.
+/// One small panel per CPU with its usr (red) and sys (blue) percent over time;
+/// past [`MAX_HEAT_ROWS`] CPUs, one panel per run of neighbouring CPUs, so the
+/// picture is at most 34 rows of 12 panels (3820 pixels) high.
 pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
-    let cpus = summary.meta.cpus.len().max(1);
+    let rows = summary.cpu_rows(MAX_HEAT_ROWS);
+    let cpus = rows.len().max(1);
     let per_row = match cpus {
         1 => 1,
         2..=4 => 2,
@@ -324,15 +368,11 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
         }
         let body = area.margin(50, 10, 10, 10);
         let panels = body.split_evenly((grid_rows, per_row));
-        for (index, panel) in panels.iter().enumerate().take(cpus) {
-            let cpu = &summary.meta.cpus[index];
+        for (row, panel) in rows.iter().zip(panels.iter()) {
             let small = per_row > 8;
             let mut chart = ChartBuilder::on(panel)
                 .margin(4)
-                .caption(
-                    format!("cpu{}", cpu.cpu),
-                    font(if small { 11.0 } else { 13.0 }),
-                )
+                .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
                 .x_label_area_size(if small { 14 } else { 20 })
                 .y_label_area_size(if small { 22 } else { 30 })
                 .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
@@ -350,7 +390,7 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
                     .columns
                     .iter()
                     .filter_map(move |c| {
-                        c.cpus[index]
+                        row.sums(&c.cpus)
                             .mean()
                             .map(|m| ((c.t_start + c.t_end) / 2.0, pick(&m)))
                     })

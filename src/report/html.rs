@@ -4,13 +4,14 @@
 //! heat-map cells are built here as SVG markup made only of numbers and fixed
 //! words, which is why they are the one thing the templates insert unescaped.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use askama::Template;
 use base64::Engine as _;
 
 use super::color::{BUSY, Band, KERNEL, level};
-use super::model::{Column, LoadSums, TraceSummary, merge_columns};
+use super::model::{Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::summary::warnings::Warning;
 use crate::summary::window::Weighted;
@@ -31,9 +32,10 @@ pub const DSTAT_BUDGET: usize = 4_000;
 /// Longest dstat view shown unfolded, in rows.
 pub const DSTAT_OPEN_ROWS: usize = 60;
 
-/// Columns to bin a trace of `cpus` CPUs into.
+/// Columns to bin a trace of `cpus` CPUs into (drawn in at most
+/// [`MAX_HEAT_ROWS`] rows).
 pub fn columns_for(cpus: usize) -> usize {
-    (CELL_BUDGET / cpus.max(1)).clamp(24, MAX_COLUMNS)
+    (CELL_BUDGET / cpus.clamp(1, MAX_HEAT_ROWS)).clamp(24, MAX_COLUMNS)
 }
 
 #[derive(Template)]
@@ -342,29 +344,44 @@ fn allowed_fact(meta: &crate::trace::Meta) -> String {
     text
 }
 
-/// The busy (or kernel) heat map, rows grouped by physical core.
+/// The busy (or kernel) heat map, rows grouped by physical core (or, past
+/// [`MAX_HEAT_ROWS`] CPUs, rows of neighbouring CPUs).
 pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
     let axis = TimeAxis::new(&summary.columns);
-    let pinned: Vec<u32> = summary.meta.worker_cpus.clone();
-    let groups = summary
-        .core_groups()
-        .into_iter()
-        .map(|(label, members)| GroupView {
-            label,
-            rows: members
+    let pinned: BTreeSet<u32> = summary.meta.worker_cpus.iter().copied().collect();
+    let is_pinned = |row: &CpuRow| {
+        row.members
+            .iter()
+            .any(|&slot| pinned.contains(&summary.meta.cpus[slot].cpu))
+    };
+    // Every CPU of the row outside the allowed set: other programs' load.
+    let is_outside = |row: &CpuRow| {
+        summary.meta.allowed_cpus.as_ref().is_some_and(|allowed| {
+            row.members
                 .iter()
-                .map(|&slot| {
-                    let cpu = summary.meta.cpus[slot].cpu;
-                    RowView {
-                        label: format!("cpu{cpu}"),
-                        pinned: pinned.contains(&cpu),
-                        outside: summary
-                            .meta
-                            .allowed_cpus
-                            .as_ref()
-                            .is_some_and(|allowed| !allowed.contains(&cpu)),
-                        cells: row_cells(&summary.columns, slot, kernel),
-                    }
+                .all(|&slot| !allowed.contains(&summary.meta.cpus[slot].cpu))
+        })
+    };
+    let heat_rows = summary.heat_rows();
+    let row_count: usize = heat_rows.iter().map(|(_, rows)| rows.len()).sum();
+    let groups = heat_rows
+        .into_iter()
+        .map(|(label, rows)| GroupView {
+            label: match rows.first() {
+                Some(row) if row.is_merged() => format!(
+                    "{} CPUs, {} per row",
+                    summary.meta.cpus.len(),
+                    row.members.len()
+                ),
+                _ => label,
+            },
+            rows: rows
+                .iter()
+                .map(|row| RowView {
+                    label: row.label(),
+                    pinned: is_pinned(row),
+                    outside: is_outside(row),
+                    cells: row_cells(&summary.columns, row, kernel),
                 })
                 .collect(),
         })
@@ -399,7 +416,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
     let prefix = if kernel { "k" } else { "c" };
     HeatMapView {
         caption,
-        dense: summary.meta.cpus.len() > 64,
+        dense: row_count > 64,
         columns: summary.columns.len().max(1),
         groups,
         ticks,
@@ -420,16 +437,16 @@ fn percent(fraction: f64) -> String {
 
 /// One row's cells. Busy cells carry a hover title with the breakdown; kernel
 /// cells of one color in a row are drawn as one wider rectangle.
-fn row_cells(columns: &[Column], slot: usize, kernel: bool) -> String {
+fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool) -> String {
     let mut out = String::with_capacity(columns.len() * if kernel { 30 } else { 90 });
     if kernel {
+        let kernel_level =
+            |column: &Column| row.sums(&column.cpus).mean().map(|m| level(m.kernel()));
         let mut i = 0;
         while i < columns.len() {
-            let class = columns[i].cpus[slot].mean().map(|m| level(m.kernel()));
+            let class = kernel_level(&columns[i]);
             let mut j = i + 1;
-            while j < columns.len()
-                && columns[j].cpus[slot].mean().map(|m| level(m.kernel())) == class
-            {
+            while j < columns.len() && kernel_level(&columns[j]) == class {
                 j += 1;
             }
             match class {
@@ -446,7 +463,7 @@ fn row_cells(columns: &[Column], slot: usize, kernel: bool) -> String {
         return out;
     }
     for (i, column) in columns.iter().enumerate() {
-        let sums: &LoadSums = &column.cpus[slot];
+        let sums: LoadSums = row.sums(&column.cpus);
         let span = format!(
             "{}–{}s",
             short_time(column.t_start),
@@ -485,21 +502,21 @@ fn short_time(t: f64) -> String {
     }
 }
 
-/// dstat's own look: time down, `usr sys` per CPU across, in its band colors.
+/// dstat's own look: time down, `usr sys` per CPU across (past
+/// [`MAX_HEAT_ROWS`] CPUs, per run of neighbouring CPUs), in its band colors.
 fn dstat_view(summary: &TraceSummary) -> DstatView {
-    let cpus = summary.meta.cpus.len().max(1);
-    let max_rows = (DSTAT_BUDGET / cpus).clamp(10, 600);
+    let cpu_rows = summary.cpu_rows(MAX_HEAT_ROWS);
+    let max_rows = (DSTAT_BUDGET / cpu_rows.len().max(1)).clamp(10, 600);
     let columns = merge_columns(summary.columns.clone(), max_rows);
     let per_row = columns.first().map_or(1, |c| c.samples);
     let rows: Vec<DstatRow> = columns
         .iter()
         .map(|column| DstatRow {
             time: format!("{:>7}", short_time(column.t_end)),
-            cells: column
-                .cpus
+            cells: cpu_rows
                 .iter()
-                .map(|sums| {
-                    let m = sums.mean().unwrap_or_default();
+                .map(|row| {
+                    let m = row.sums(&column.cpus).mean().unwrap_or_default();
                     let (usr, sys) = (m.user(), m.kernel());
                     DstatCell {
                         usr: format!("{:>3}", level(usr)),
@@ -525,12 +542,7 @@ fn dstat_view(summary: &TraceSummary) -> DstatView {
     DstatView {
         open: rows.len() <= DSTAT_OPEN_ROWS,
         note,
-        cpus: summary
-            .meta
-            .cpus
-            .iter()
-            .map(|c| format!("cpu{}", c.cpu))
-            .collect(),
+        cpus: cpu_rows.iter().map(CpuRow::short_label).collect(),
         rows,
     }
 }
@@ -564,6 +576,8 @@ fn summary_tables(summary: &TraceSummary) -> Vec<SummaryTable> {
     tables
 }
 
+/// One row per CPU (past [`MAX_HEAT_ROWS`] CPUs, per run of neighbouring CPUs)
+/// and one for all of them.
 fn summary_rows(
     summary: &TraceSummary,
     weighted: &[Weighted],
@@ -571,15 +585,20 @@ fn summary_rows(
 ) -> Vec<SummaryRow> {
     let mut all = Weighted::default();
     let mut rows: Vec<SummaryRow> = summary
-        .meta
-        .cpus
+        .cpu_rows(MAX_HEAT_ROWS)
         .iter()
-        .zip(weighted)
-        .enumerate()
-        .map(|(index, (cpu, w))| {
-            all.merge(w);
-            let max_busy = totals.and_then(|t| t.get(index)).map(|t| t.max_busy);
-            summary_row(format!("cpu{}", cpu.cpu), cpu.core.to_string(), w, max_busy)
+        .map(|row| {
+            let mut sums = Weighted::default();
+            for &member in &row.members {
+                sums.merge(&weighted[member]);
+            }
+            all.merge(&sums);
+            let max_busy = totals.map(|t| row.sums(t).max_busy);
+            let core = match row.is_merged() {
+                false => summary.meta.cpus[row.members[0]].core.to_string(),
+                true => "—".to_string(),
+            };
+            summary_row(row.label(), core, &sums, max_busy)
         })
         .collect();
     if rows.len() > 1 {

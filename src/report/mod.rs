@@ -243,36 +243,79 @@ fn png_name(base: &str, suffix: &str) -> String {
     }
 }
 
-/// `coreheat render`: reads every file, then draws one report. Output goes to
-/// `out`, or next to a single coreheat trace, or to a new folder under reports/.
+/// What `coreheat render` made: the report of the files that could be read, and
+/// why each of the others could not be.
+pub struct Rendered {
+    pub report: PathBuf,
+    pub failures: Vec<anyhow::Error>,
+}
+
+/// `coreheat render`: reads every file, then draws one report of those that
+/// could be read. It is an error only when none could. Output goes to `out`, or
+/// next to a single coreheat trace, or to a new folder under reports/.
 pub fn render_files(
     files: &[PathBuf],
     out: Option<&Path>,
     format: &str,
     title: Option<&str>,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Rendered> {
     let format = InputFormat::parse(format)?;
+    let mut read = Vec::with_capacity(files.len());
     let mut traces = Vec::with_capacity(files.len());
+    let mut failures = Vec::new();
     for file in files {
-        traces.push(load(file, format).with_context(|| format!("cannot read {}", file.display()))?);
+        match load(file, format) {
+            Ok(trace) => {
+                read.push(file.clone());
+                traces.push(trace);
+            }
+            Err(e) => failures.push(e.context(format!("cannot read {}", file.display()))),
+        }
     }
+    if traces.is_empty() {
+        return Err(none_readable(failures));
+    }
+    let report = draw_rendered(&read, &traces, out, title)?;
+    Ok(Rendered { report, failures })
+}
+
+/// The error when no file could be read: the one file's own, or each file's.
+fn none_readable(mut failures: Vec<anyhow::Error>) -> anyhow::Error {
+    if failures.len() == 1 {
+        return failures.remove(0);
+    }
+    let reasons: Vec<String> = failures.iter().map(|e| format!("  {e:#}")).collect();
+    anyhow::anyhow!(
+        "none of the {} files could be read:\n{}",
+        failures.len(),
+        reasons.join("\n")
+    )
+}
+
+/// Draws the traces read from `files`: into `--out` (a folder holding none of
+/// the report's files), into the folder of a single coreheat trace (replacing
+/// only what coreheat drew from it), or into a new folder under reports/.
+fn draw_rendered(
+    files: &[PathBuf],
+    traces: &[LoadedTrace],
+    out: Option<&Path>,
+    title: Option<&str>,
+) -> Result<PathBuf> {
     if let Some(dir) = out {
         let mut names = report_files(traces.len());
         names.push(outdir::MANIFEST_FILE.to_string());
         let folder = outdir::prepare_out_folder(dir, &names)?;
-        return Ok(vec![draw_into_new(&traces, &folder, title)?]);
+        return draw_into_new(traces, &folder, title);
     }
-    if let ([file], [trace]) = (files, &traces[..])
+    if let ([file], [trace]) = (files, traces)
         && trace.summary.meta.tool.starts_with("coreheat")
     {
-        // A coreheat trace is drawn in its own folder, replacing only the
-        // drawings coreheat made of it.
         let dir = file
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         outdir::check_writable(dir)?;
-        return Ok(vec![redraw(&traces, file, dir, title)?]);
+        return redraw(traces, file, dir, title);
     }
     let label = match files {
         [file] => format!(
@@ -284,5 +327,5 @@ pub fn render_files(
         _ => "render".to_string(),
     };
     let folder = outdir::create_unique(&crate::app::reports_root(), &label)?;
-    Ok(vec![draw_into_new(&traces, &folder, title)?])
+    draw_into_new(traces, &folder, title)
 }

@@ -168,6 +168,52 @@ impl Binner {
     }
 }
 
+/// Most rows a heat map draws (and rows of the per-CPU tables): with more CPUs,
+/// neighbouring CPUs share a row, so pictures and pages stay bounded.
+pub const MAX_HEAT_ROWS: usize = 400;
+
+/// One drawn row or panel: one CPU, or a run of neighbouring CPUs merged when a
+/// trace has more CPUs than a drawing has rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpuRow {
+    /// Indexes into each sample's `cpus`.
+    pub members: Vec<usize>,
+    pub first_cpu: u32,
+    pub last_cpu: u32,
+}
+
+impl CpuRow {
+    /// `cpu3`, or `cpu0–cpu20` for merged CPUs.
+    pub fn label(&self) -> String {
+        match self.is_merged() {
+            false => format!("cpu{}", self.first_cpu),
+            true => format!("cpu{}–cpu{}", self.first_cpu, self.last_cpu),
+        }
+    }
+
+    /// `cpu3`, or `0–20` for merged CPUs (for narrow table headers).
+    pub fn short_label(&self) -> String {
+        match self.is_merged() {
+            false => format!("cpu{}", self.first_cpu),
+            true => format!("{}–{}", self.first_cpu, self.last_cpu),
+        }
+    }
+
+    pub fn is_merged(&self) -> bool {
+        self.members.len() > 1
+    }
+
+    /// The members' sums taken together, from per-CPU sums (a column's, or the
+    /// totals).
+    pub fn sums(&self, per_cpu: &[LoadSums]) -> LoadSums {
+        let mut sums = LoadSums::default();
+        for &member in &self.members {
+            sums.merge(&per_cpu[member]);
+        }
+        sums
+    }
+}
+
 /// Everything the report draws from one trace.
 #[derive(Debug, Clone)]
 pub struct TraceSummary {
@@ -278,6 +324,43 @@ impl TraceSummary {
     /// Seconds covered by the samples.
     pub fn duration(&self) -> f64 {
         (self.last_t - self.first_t).max(0.0)
+    }
+
+    /// The heat map's rows in labelled groups: with at most [`MAX_HEAT_ROWS`]
+    /// CPUs one row per CPU grouped by physical core ([`Self::core_groups`]);
+    /// with more, one unlabelled group of rows of neighbouring CPU numbers.
+    pub fn heat_rows(&self) -> Vec<(String, Vec<CpuRow>)> {
+        if self.meta.cpus.len() <= MAX_HEAT_ROWS {
+            return self
+                .core_groups()
+                .into_iter()
+                .map(|(label, members)| (label, self.rows_of(&members, 1)))
+                .collect();
+        }
+        vec![(String::new(), self.cpu_rows(MAX_HEAT_ROWS))]
+    }
+
+    /// At most `max` rows in sample order: one per CPU when they fit, else runs
+    /// of neighbouring CPU numbers, all of one length but the last.
+    pub fn cpu_rows(&self, max: usize) -> Vec<CpuRow> {
+        let count = self.meta.cpus.len();
+        if count <= max {
+            return self.rows_of(&(0..count).collect::<Vec<_>>(), 1);
+        }
+        let mut by_number: Vec<usize> = (0..count).collect();
+        by_number.sort_by_key(|&slot| self.meta.cpus[slot].cpu);
+        self.rows_of(&by_number, count.div_ceil(max.max(1)))
+    }
+
+    fn rows_of(&self, slots: &[usize], per_row: usize) -> Vec<CpuRow> {
+        slots
+            .chunks(per_row.max(1))
+            .map(|chunk| CpuRow {
+                members: chunk.to_vec(),
+                first_cpu: self.meta.cpus[chunk[0]].cpu,
+                last_cpu: self.meta.cpus[chunk[chunk.len() - 1]].cpu,
+            })
+            .collect()
     }
 
     /// Logical CPUs grouped by physical core (siblings together), cores in order
@@ -403,6 +486,21 @@ mod tests {
         let groups = summary.core_groups();
         assert_eq!(groups[0], ("core 0 · cpu0 cpu2".to_string(), vec![0, 2]));
         assert_eq!(groups[1], ("core 1 · cpu1 cpu3".to_string(), vec![1, 3]));
+    }
+
+    #[test]
+    fn many_cpus_merge_into_bounded_rows_of_neighbours() {
+        let cpus: Vec<(u32, u32)> = (0..1000).rev().map(|c| (c, c / 2)).collect();
+        let summary =
+            TraceSummary::build(meta(&cpus), std::iter::empty::<Result<Record, ()>>(), 10).unwrap();
+        let rows = summary.cpu_rows(MAX_HEAT_ROWS);
+        assert_eq!(rows.len(), 334, "1000 CPUs, 3 per row");
+        assert_eq!(rows[0].label(), "cpu0–cpu2");
+        assert_eq!(rows[333].label(), "cpu999");
+        let heat = summary.heat_rows();
+        assert_eq!(heat.len(), 1);
+        assert_eq!(heat[0].1, rows);
+        assert_eq!(summary.cpu_rows(1000).len(), 1000);
     }
 
     #[test]

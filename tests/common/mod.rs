@@ -228,3 +228,66 @@ pub fn with_few_processes(scratch: &Scratch, nproc: u32, args: &[&str]) -> Optio
         .gid(user);
     Some(command)
 }
+
+/// Address space given to coreheat by [`Scratch::run_bounded`]: a reader that
+/// swallows a huge or endless input fails here instead of eating the machine.
+pub const BOUNDED_MEMORY: u64 = 1 << 30;
+
+/// Longest [`Scratch::run_bounded`] waits before it kills coreheat and fails.
+pub const BOUNDED_TIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Scratch {
+    /// Runs coreheat with at most [`BOUNDED_MEMORY`] of address space, and kills
+    /// it (failing the test) if it has not ended after [`BOUNDED_TIME`].
+    pub fn run_bounded(&self, args: &[&str]) -> Output {
+        use std::io::Read;
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+
+        let mut command = self.command(args);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: only setrlimit, which is async-signal-safe, runs in the child.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: BOUNDED_MEMORY,
+                    rlim_max: BOUNDED_MEMORY,
+                };
+                match libc::setrlimit(libc::RLIMIT_AS, &limit) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
+            });
+        }
+        let mut child = command.spawn().expect("coreheat starts");
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().unwrap()));
+        let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        let deadline = std::time::Instant::now() + BOUNDED_TIME;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for coreheat") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("coreheat {args:?} did not end within {BOUNDED_TIME:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        Output {
+            status,
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
+        }
+    }
+}
