@@ -276,20 +276,7 @@ fn the_library_example_traces_a_closure() {
 /// label, and a screenshot is taken.
 #[test]
 fn chromium_shows_one_row_per_cpu() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have chromium (.ci/run installs it)"
-        );
-        eprintln!("chromium not installed: skipping the browser check");
+    let Some(chromium) = common::Chromium::find() else {
         return;
     };
     let scratch = Scratch::new();
@@ -298,32 +285,7 @@ fn chromium_shows_one_row_per_cpu() {
         .header
         .meta
         .cpus;
-    let url = format!("file://{}", dir.join("report.html").display());
-    let profile = scratch.path().join("chromium-profile");
-    let common_flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1600",
-    ];
-    let profile_flag = format!("--user-data-dir={}", profile.display());
-    let dom = Command::new(chromium)
-        .args(common_flags)
-        .arg(&profile_flag)
-        .args(["--dump-dom", &url])
-        .output()
-        .unwrap();
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
-    );
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = chromium.dump_dom(&dir.join("report.html"), 1280);
     let busy_map = dom.split("heatmap kernel").next().unwrap();
     for cpu in &cpus {
         let row = format!(
@@ -340,9 +302,9 @@ fn chromium_shows_one_row_per_cpu() {
     assert_eq!(busy_map.matches(r#"<div class="row"#).count(), cpus.len());
 
     let shot = scratch.path().join("report.png");
-    let status = Command::new(chromium)
-        .args(common_flags)
-        .arg(&profile_flag)
+    let url = format!("file://{}", dir.join("report.html").display());
+    let status = chromium
+        .command(1280, 1600)
         .arg(format!("--screenshot={}", shot.display()))
         .arg(&url)
         .output()

@@ -185,3 +185,36 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
     );
     assert!(trace.header.meta.command.contains("--baseline 0ms"));
 }
+
+/// Real Chromium lays the page out: in the hand-made trace the workload's
+/// 0.25 s column is drawn a quarter as wide as the 1 s baseline column.
+#[test]
+fn chromium_draws_a_quarter_second_column_a_quarter_as_wide_as_a_second() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path().join("trace.jsonl"), HAND_MADE).unwrap();
+    scratch.ok(&["render", "trace.jsonl", "--out", "out"]);
+    let html = std::fs::read_to_string(scratch.path().join("out/report.html")).unwrap();
+    let measure = r#"<script>
+const rects = document.querySelector('.heatmap.busy svg.cells').querySelectorAll('rect:not(.bg)');
+document.body.setAttribute('data-widths', Array.from(rects).map(r => r.getBoundingClientRect().width).join(','));
+</script></body>"#;
+    let page = scratch.path().join("out/measured.html");
+    std::fs::write(&page, html.replace("</body>", measure)).unwrap();
+    let dom = chromium.dump_dom(&page, 1280);
+    let widths: Vec<f64> = dom
+        .split("data-widths=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the script ran")
+        .split(',')
+        .map(|w| w.parse().unwrap())
+        .collect();
+    assert_eq!(widths.len(), 3, "{widths:?}");
+    let (baseline, workload, tail) = (widths[0], widths[1], widths[2]);
+    assert!(baseline > 100.0, "{widths:?}");
+    assert!((workload * 4.0 - baseline).abs() < 2.0, "{widths:?}");
+    assert!((tail - baseline).abs() < 1.0, "{widths:?}");
+}

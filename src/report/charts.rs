@@ -171,8 +171,9 @@ fn draw_heat_panel(
         font(15.0),
     ))
     .map_err(err)?;
-    let columns = summary.columns.len().max(1) as f64;
+    let axis = TimeAxis::new(&summary.columns);
     let width = (layout.right - layout.left) as f64;
+    let x_of = |t: f64| layout.left + (axis.fraction(t) * width).round() as i32;
     let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
     let mut y = top;
     let mut row_index = 0usize;
@@ -181,9 +182,10 @@ fn draw_heat_panel(
         let group_top = y;
         for row in rows {
             merged |= row.is_merged();
-            for (i, column) in summary.columns.iter().enumerate() {
-                let x0 = layout.left + (i as f64 * width / columns).round() as i32;
-                let x1 = layout.left + ((i + 1) as f64 * width / columns).round() as i32;
+            for column in &summary.columns {
+                // As wide as the time the column covers (at least a pixel).
+                let x0 = x_of(column.t_start);
+                let x1 = x_of(column.t_end).max(x0 + 1);
                 let color = match row.sums(&column.cpus).mean() {
                     Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
                     None => RGBColor(0xd8, 0xd8, 0xd8),

@@ -82,7 +82,8 @@ pub struct HeatMapView {
     pub caption: String,
     /// Many CPUs: thinner rows.
     pub dense: bool,
-    pub columns: usize,
+    /// Seconds across the drawing: the cells' viewBox width.
+    pub width: String,
     pub groups: Vec<GroupView>,
     pub ticks: Vec<AxisTick>,
     pub markers: Vec<Marker>,
@@ -149,12 +150,15 @@ pub struct SummaryRow {
     pub steal: String,
 }
 
-/// Builds the section for one trace. `cores_png` is the cores chart to inline.
+/// Builds the section for one trace. `cores_png` is the cores chart to inline;
+/// `span` is the time scale its maps share with the page's others (seconds
+/// across; 0: its own).
 pub fn section(
     summary: &TraceSummary,
     id: &str,
     source: &str,
     cores_png: Option<&[u8]>,
+    span: f64,
 ) -> SectionView {
     let meta = &summary.meta;
     let heading = printable(&meta.title.clone().unwrap_or_else(|| {
@@ -192,8 +196,8 @@ pub fn section(
         command: printable(&meta.command),
         result_line,
         time_block,
-        heat: heat_map(summary, false),
-        kernel: heat_map(summary, true),
+        heat: heat_map(summary, false, span),
+        kernel: heat_map(summary, true, span),
         dstat: dstat_view(summary),
         summary: summary_tables(summary),
         figures: figures(summary),
@@ -346,8 +350,10 @@ fn allowed_fact(meta: &crate::trace::Meta) -> String {
 
 /// The busy (or kernel) heat map, rows grouped by physical core (or, past
 /// [`MAX_HEAT_ROWS`] CPUs, rows of neighbouring CPUs).
-pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
-    let axis = TimeAxis::new(&summary.columns);
+/// Columns are as wide as the time they cover, on a scale `span` seconds wide
+/// (0: the trace's own span).
+pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView {
+    let axis = TimeAxis::shared(&summary.columns, span);
     let pinned: BTreeSet<u32> = summary.meta.worker_cpus.iter().copied().collect();
     let is_pinned = |row: &CpuRow| {
         row.members
@@ -381,7 +387,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
                     label: row.label(),
                     pinned: is_pinned(row),
                     outside: is_outside(row),
-                    cells: row_cells(&summary.columns, row, kernel),
+                    cells: row_cells(&summary.columns, row, kernel, &axis),
                 })
                 .collect(),
         })
@@ -417,7 +423,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool) -> HeatMapView {
     HeatMapView {
         caption,
         dense: row_count > 64,
-        columns: summary.columns.len().max(1),
+        width: svg_number(axis.span().max(1e-3)),
         groups,
         ticks,
         markers,
@@ -437,8 +443,21 @@ fn percent(fraction: f64) -> String {
 
 /// One row's cells. Busy cells carry a hover title with the breakdown; kernel
 /// cells of one color in a row are drawn as one wider rectangle.
-fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool) -> String {
-    let mut out = String::with_capacity(columns.len() * if kernel { 30 } else { 90 });
+fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) -> String {
+    let mut out = String::with_capacity(columns.len() * if kernel { 40 } else { 100 });
+    // The trace's own time range; beyond it (a shorter trace on a shared
+    // scale) nothing is drawn.
+    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
+        let _ = write!(
+            out,
+            r#"<rect x="0" width="{}" class="bg"/>"#,
+            svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
+        );
+    }
+    let place = |from: &Column, to: &Column| {
+        let x = axis.offset(from.t_start);
+        (svg_number(x), svg_number(axis.offset(to.t_end) - x))
+    };
     if kernel {
         let kernel_level =
             |column: &Column| row.sums(&column.cpus).mean().map(|m| level(m.kernel()));
@@ -449,21 +468,23 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool) -> String {
             while j < columns.len() && kernel_level(&columns[j]) == class {
                 j += 1;
             }
+            let (x, width) = place(&columns[i], &columns[j - 1]);
             match class {
                 Some(0) => {}
                 Some(l) => {
-                    let _ = write!(out, r#"<rect x="{i}" width="{}" class="k{l}"/>"#, j - i);
+                    let _ = write!(out, r#"<rect x="{x}" width="{width}" class="k{l}"/>"#);
                 }
                 None => {
-                    let _ = write!(out, r#"<rect x="{i}" width="{}" class="nd"/>"#, j - i);
+                    let _ = write!(out, r#"<rect x="{x}" width="{width}" class="nd"/>"#);
                 }
             }
             i = j;
         }
         return out;
     }
-    for (i, column) in columns.iter().enumerate() {
+    for column in columns {
         let sums: LoadSums = row.sums(&column.cpus);
+        let (x, width) = place(column, column);
         let span = format!(
             "{}–{}s",
             short_time(column.t_start),
@@ -473,11 +494,11 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool) -> String {
             Some(m) => {
                 let _ = write!(
                     out,
-                    r#"<rect x="{i}" class="c{}"><title>{span} busy {:.0}% · usr {:.0} sys {:.0} idle {:.0} iowait {:.0} steal {:.0}</title></rect>"#,
+                    r#"<rect x="{x}" width="{width}" class="c{}"><title>{span} busy {:.0}% · usr {:.0} sys {:.0} idle {:.0} iowait {:.0} steal {:.0}</title></rect>"#,
                     level(m.busy()),
                     m.busy(),
                     m.user(),
-                    m.kernel(),
+                    m.sys,
                     m.idle,
                     m.iowait,
                     m.steal
@@ -486,12 +507,18 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool) -> String {
             None => {
                 let _ = write!(
                     out,
-                    r#"<rect x="{i}" class="nd"><title>{span} no data</title></rect>"#
+                    r#"<rect x="{x}" width="{width}" class="nd"><title>{span} no data</title></rect>"#
                 );
             }
         }
     }
     out
+}
+
+/// A coordinate for SVG: seconds to the millisecond, no trailing zeros.
+fn svg_number(value: f64) -> String {
+    let text = format!("{value:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn short_time(t: f64) -> String {

@@ -183,6 +183,11 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
     }
     let page_title = page_title(traces, title);
     let mut sections = Vec::with_capacity(traces.len());
+    // Every map on the page on one time scale: the longest trace's.
+    let span = traces
+        .iter()
+        .map(|t| timeaxis::columns_span(&t.summary.columns))
+        .fold(0.0, f64::max);
     for (index, trace) in traces.iter().enumerate() {
         let suffix = png_suffix(traces.len(), index);
         let chart_title = match traces.len() {
@@ -205,6 +210,7 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
             &format!("trace{}", index + 1),
             &trace.source,
             Some(&cores),
+            span,
         ));
     }
     let subtitle = match traces {

@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use super::charts::{FONT_FAMILY, render_png};
 use super::html::{HeatMapView, heat_map, stylesheet};
 use super::summarize_trace_columns;
+use super::timeaxis::columns_span;
 use crate::outdir::{self, REPORT_FILE};
 use crate::sweep::{Comparison, Scaling, amdahl_speedup, findings, gustafson_speedup};
 
@@ -203,17 +204,26 @@ pub fn write_sweep_report(
             runs: s.runs,
         })
         .collect();
-    let mut minis = Vec::new();
+    let mut summaries = Vec::new();
     for s in comparison.stats {
         let trace = dir.join(&s.dir).join(crate::outdir::TRACE_FILE);
         let summary = summarize_trace_columns(&trace, 120)
             .with_context(|| format!("cannot read {}", trace.display()))?;
-        minis.push(Mini {
+        summaries.push((s, summary));
+    }
+    // Side by side on one time scale: a run twice as long is drawn twice as wide.
+    let span = summaries
+        .iter()
+        .map(|(_, summary)| columns_span(&summary.columns))
+        .fold(0.0, f64::max);
+    let minis = summaries
+        .iter()
+        .map(|(s, summary)| Mini {
             label: s.description.clone(),
             href: format!("{}/{REPORT_FILE}", s.dir),
-            heat: heat_map(&summary, false),
-        });
-    }
+            heat: heat_map(summary, false, span),
+        })
+        .collect();
     let runs = comparison
         .runs
         .iter()

@@ -1,42 +1,59 @@
-//! Where a time falls on a heat map whose columns are bins of samples (not
-//! necessarily of equal duration: the last interval of a run is shorter), and
-//! round-numbered time ticks for the axis.
+//! Where a time falls on a heat map, and round-numbered time ticks for the
+//! axis. Time is drawn to scale: a column is as wide as the time it covers (the
+//! last interval of a run is shorter, a baseline may be shorter than the
+//! interval), and maps drawn on one page can share one scale, so a 3.8 s run is
+//! half as long as a 7.6 s one.
 
 use super::model::Column;
 
-/// Maps seconds to a 0..=1 position across the columns.
+/// Maps seconds to a 0..=1 position across a drawing `span` seconds wide.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimeAxis {
-    /// (start, end) of each column.
-    spans: Vec<(f64, f64)>,
+    start: f64,
+    span: f64,
 }
 
 impl TimeAxis {
+    /// The columns' own time range, drawn to the full width.
     pub fn new(columns: &[Column]) -> TimeAxis {
+        TimeAxis::shared(columns, 0.0)
+    }
+
+    /// The columns' time range on a drawing `span` seconds wide (the longest
+    /// map of a page), or their own span when that is longer.
+    pub fn shared(columns: &[Column], span: f64) -> TimeAxis {
+        let start = columns.first().map_or(0.0, |c| c.t_start);
         TimeAxis {
-            spans: columns.iter().map(|c| (c.t_start, c.t_end)).collect(),
+            start,
+            span: span.max(columns_span(columns)),
         }
     }
 
-    /// The position of `t`, interpolated inside its column.
+    /// Seconds from the left edge to the right edge of the drawing.
+    pub fn span(&self) -> f64 {
+        self.span
+    }
+
+    /// Seconds from the drawing's left edge to `t`.
+    pub fn offset(&self, t: f64) -> f64 {
+        (t - self.start).clamp(0.0, self.span)
+    }
+
+    /// The position of `t`, 0 at the left edge and 1 at the right.
     pub fn fraction(&self, t: f64) -> f64 {
-        let n = self.spans.len();
-        if n == 0 {
-            return 0.0;
-        }
-        if t <= self.spans[0].0 {
-            return 0.0;
-        }
-        let index = self.spans.partition_point(|&(_, end)| end < t);
-        if index >= n {
-            return 1.0;
-        }
-        let (start, end) = self.spans[index];
-        let within = if end > start {
-            ((t - start) / (end - start)).clamp(0.0, 1.0)
+        if self.span > 0.0 {
+            self.offset(t) / self.span
         } else {
-            1.0
-        };
-        (index as f64 + within) / n as f64
+            0.0
+        }
+    }
+}
+
+/// Seconds from the first column's start to the last column's end.
+pub fn columns_span(columns: &[Column]) -> f64 {
+    match (columns.first(), columns.last()) {
+        (Some(first), Some(last)) => (last.t_end - first.t_start).max(0.0),
+        _ => 0.0,
     }
 }
 
@@ -105,12 +122,26 @@ mod tests {
     }
 
     #[test]
-    fn positions_follow_columns() {
-        let axis = TimeAxis::new(&[column(0.0, 1.0), column(1.0, 2.0), column(2.0, 2.5)]);
+    fn positions_are_proportional_to_time() {
+        let columns = [column(0.0, 1.0), column(1.0, 1.25), column(1.25, 2.25)];
+        let axis = TimeAxis::new(&columns);
+        assert_eq!(axis.span(), 2.25);
         assert_eq!(axis.fraction(0.0), 0.0);
-        assert!((axis.fraction(1.5) - 0.5).abs() < 1e-9);
-        assert!((axis.fraction(2.25) - 2.5 / 3.0).abs() < 1e-9);
+        assert!((axis.fraction(1.125) - 0.5).abs() < 1e-9);
+        // The 0.25 s column is a quarter as wide as a 1 s one.
+        let quarter = axis.fraction(1.25) - axis.fraction(1.0);
+        let whole = axis.fraction(1.0) - axis.fraction(0.0);
+        assert!((quarter * 4.0 - whole).abs() < 1e-9);
         assert_eq!(axis.fraction(99.0), 1.0);
+    }
+
+    #[test]
+    fn maps_on_one_page_share_the_longest_span() {
+        let short = [column(0.5, 4.3)];
+        let axis = TimeAxis::shared(&short, 7.6);
+        assert_eq!(axis.span(), 7.6);
+        assert!((axis.fraction(4.3) - 0.5).abs() < 1e-9);
+        assert_eq!(TimeAxis::shared(&short, 1.0).span(), 3.8);
     }
 
     #[test]

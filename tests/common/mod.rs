@@ -291,3 +291,69 @@ impl Scratch {
         }
     }
 }
+
+/// Headless Chromium as the tests run it, with a profile folder of its own;
+/// `None` (after saying why) where it is not installed. CI must have it.
+pub struct Chromium {
+    program: &'static str,
+    profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    pub fn find() -> Option<Chromium> {
+        let found = ["chromium", "chromium-browser", "google-chrome"]
+            .into_iter()
+            .find(|name| {
+                Command::new(name)
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            });
+        let Some(program) = found else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have chromium (.ci/run installs it)"
+            );
+            eprintln!("chromium not installed: skipping the browser check");
+            return None;
+        };
+        Some(Chromium {
+            program,
+            profile: tempfile::tempdir().expect("temp dir"),
+        })
+    }
+
+    /// Chromium with the flags this closed network needs and a window size.
+    pub fn command(&self, width: u32, height: u32) -> Command {
+        let mut command = Command::new(self.program);
+        command.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ]);
+        command.arg(format!("--window-size={width},{height}"));
+        command.arg(format!("--user-data-dir={}", self.profile.path().display()));
+        command
+    }
+
+    /// The page's DOM after its scripts ran.
+    pub fn dump_dom(&self, page: &Path, width: u32) -> String {
+        let output = self
+            .command(width, 1200)
+            .arg("--dump-dom")
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("chromium runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
