@@ -48,6 +48,8 @@ pub struct RunOptions {
     pub title: Option<String>,
     /// Draw the live line on stderr when it is a terminal.
     pub live: bool,
+    /// What the live line says is running (a sweep's configuration and repeat).
+    pub live_label: Option<String>,
     /// Draw report.html and the PNGs after the run.
     pub render: bool,
     /// The binary to start worker processes from (default: this executable).
@@ -67,6 +69,7 @@ impl RunOptions {
             reports_root: PathBuf::from("reports"),
             title: None,
             live: false,
+            live_label: None,
             render: true,
             worker_exe: None,
         }
@@ -385,11 +388,17 @@ pub fn run_on(
         stop,
         progress: Default::default(),
     };
-    let observer = options
+    let live = options
         .live
-        .then(|| LiveLine::for_terminal(control.progress.clone(), progress_unit(&plan.spec)))
-        .flatten()
-        .map(|live| Box::new(live) as Box<dyn SampleObserver>);
+        .then(|| {
+            LiveLine::for_terminal(
+                control.progress.clone(),
+                progress_unit(&plan.spec),
+                options.live_label.clone(),
+            )
+        })
+        .flatten();
+    let observer = live.as_ref().map(LiveLine::observer);
     let schedule = Schedule {
         interval: options.interval,
         baseline: options
@@ -412,7 +421,14 @@ pub fn run_on(
         interrupted_before_start()
     } else {
         tracer.workload_started();
-        runner::run(&plan, &control, tracer.events())
+        if let Some(live) = &live {
+            live.workload_started();
+        }
+        let outcome = runner::run(&plan, &control, tracer.events());
+        if let Some(live) = &live {
+            live.workload_ended(outcome.wall_s, rate_of_record(&outcome, &control));
+        }
+        outcome
     };
     let report = tracer.finish(End {
         status: outcome.status,
@@ -422,6 +438,7 @@ pub fn run_on(
         sys_s: round_ms(outcome.cpu.sys_s),
         message: outcome.message.clone(),
     });
+    drop(live); // erased before anything else is printed
 
     let mut summary = RunSummary {
         dir: dir.clone(),
@@ -490,6 +507,17 @@ fn progress_unit(spec: &WorkloadSpec) -> &'static str {
         WorkloadSpec::Hash { .. } => "hashes",
         WorkloadSpec::Count { .. } => "adds",
         _ => "",
+    }
+}
+
+/// The workload's rate over its whole wall time: the result's own for hash.
+fn rate_of_record(outcome: &WorkloadOutcome, control: &Control) -> Option<f64> {
+    match &outcome.result {
+        Some(WorkloadResult::Hash(hash)) => Some(hash.hashes_per_s),
+        _ if outcome.wall_s > 0.0 => Some(
+            control.progress.load(std::sync::atomic::Ordering::Relaxed) as f64 / outcome.wall_s,
+        ),
+        _ => None,
     }
 }
 
