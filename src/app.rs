@@ -162,6 +162,7 @@ fn render_command(command: RenderCommand) -> Result<i32> {
         command.out.as_deref(),
         &command.format,
         command.title.as_deref(),
+        command.topology.as_deref(),
     )?;
     for path in paths {
         print_line(&path.display().to_string());

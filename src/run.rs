@@ -46,6 +46,9 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
     pub title: Option<String>,
+    /// The report's title in place of `title`, left out of the equivalent
+    /// command (a sweep titles each run's page by its configuration).
+    pub page_title: Option<String>,
     /// Draw the live line on stderr when it is a terminal.
     pub live: bool,
     /// What the live line says is running (a sweep's configuration and repeat).
@@ -68,6 +71,7 @@ impl RunOptions {
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,
+            page_title: None,
             live: false,
             live_label: None,
             render: true,
@@ -295,7 +299,7 @@ pub fn shell_quote(word: &str) -> String {
 
 fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     Meta {
-        title: options.title.clone(),
+        title: options.page_title.clone().or_else(|| options.title.clone()),
         command: equivalent_command(options, plan),
         workload: plan.spec.to_json(),
         mode: plan_mode(plan).map(Mode::as_str).unwrap_or_default().into(),

@@ -417,6 +417,7 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
                 run_description(configuration, repeat, options.repeat)
             );
             let run_options = RunOptions {
+                page_title: Some(run_title(options, configuration, repeat)),
                 live_label: Some(running.clone()),
                 ..run_options(options, configuration, dir.join(&name))
             };
@@ -508,6 +509,19 @@ fn run_description(configuration: &Configuration, repeat: u32, repeats: u32) -> 
         1 => configuration.describe(),
         _ => format!("{}, run {repeat} of {repeats}", configuration.describe()),
     }
+}
+
+/// The title of one run's page: the sweep's title (or its workload) and the
+/// run's configuration, `hash --zeros 7 · threads, 2 workers, run 2 of 3`.
+fn run_title(options: &SweepOptions, configuration: &Configuration, repeat: u32) -> String {
+    let sweep = options
+        .title
+        .clone()
+        .unwrap_or_else(|| options.spec.command_words().join(" "));
+    format!(
+        "{sweep} · {}",
+        run_description(configuration, repeat, options.repeat)
+    )
 }
 
 /// The folder of one run inside the sweep folder: `02-threads-2w`, or
