@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, InfoCommand, RenderCommand, RunCommand, RunFlags, SweepCommand};
 use crate::interrupt::Interrupts;
-use crate::output::{print, print_err_line, print_line};
+use crate::output::{print, print_err, print_err_line, print_line};
 use crate::run::{self, RunOptions, RunSummary};
 use crate::trace::Status;
-use crate::workload::{WorkloadResult, guard, worker};
+use crate::workload::{WorkloadResult, WorkloadSpec, guard, worker};
 
 /// Exit code of a run whose workload failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -107,15 +107,21 @@ pub fn exit_code(summary: &RunSummary, interrupts: &Interrupts) -> i32 {
     }
 }
 
+/// What a run prints: the result and the `time` block on stdout, except for
+/// exec, whose stdout is the command's own: there, as `time` does, coreheat's
+/// lines go to stderr (`coreheat run exec -- make > log` captures only make's
+/// output). `--json` is always on stdout.
 fn print_summary(summary: &RunSummary, flags: &RunFlags) {
+    let traces_a_command = matches!(summary.spec, WorkloadSpec::Exec { .. });
+    let show: fn(&str) = if traces_a_command { print_err } else { print };
     if flags.json {
         print_line(&summary.to_json().to_string());
     } else if !flags.quiet {
         if let Some(line) = summary.result_line() {
-            print_line(&line);
+            show(&format!("{line}\n"));
         }
-        print_line("");
-        print(&summary.time_block());
+        show("\n");
+        show(&summary.time_block());
     }
     for note in &summary.notes {
         print_err_line(&format!("coreheat: note: {note}"));
@@ -126,7 +132,9 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
             warning.code, warning.message
         ));
     }
-    if let Some(message) = &summary.outcome.message {
+    if let Some(message) = &summary.outcome.message
+        && !said_by_the_result_line(summary, flags)
+    {
         let status = summary.outcome.status.as_str();
         print_err_line(&format!("coreheat: run {status}: {message}"));
     }
@@ -142,6 +150,15 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
     }
 }
 
+/// A command that failed is said once: its result line ("command exited with
+/// status 3") already tells, unless --json or --quiet left it out.
+fn said_by_the_result_line(summary: &RunSummary, flags: &RunFlags) -> bool {
+    let shown = !flags.json && !flags.quiet;
+    shown
+        && summary.outcome.status == Status::Failed
+        && matches!(summary.outcome.result, Some(WorkloadResult::Exec(_)))
+}
+
 fn sweep_command(command: SweepCommand) -> Result<i32> {
     let interrupts = Interrupts::install().context("cannot install the Ctrl-C handler")?;
     crate::sweep::run_sweep_command(&command, &interrupts)
@@ -155,6 +172,7 @@ fn render_command(command: RenderCommand) -> Result<i32> {
         command.out.as_deref(),
         &command.format,
         command.title.as_deref(),
+        command.topology.as_deref(),
     )?;
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {

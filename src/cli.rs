@@ -183,6 +183,11 @@ pub struct RenderCommand {
     /// Title shown on the report.
     #[arg(long)]
     pub title: Option<String>,
+    /// Which CPUs share a core, for files that do not say (dstat, mpstat
+    /// without -T): the output of `coreheat info --json` on the machine the
+    /// trace was recorded on.
+    #[arg(long, value_name = "INFO.json")]
+    pub topology: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -46,8 +46,13 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
     pub title: Option<String>,
+    /// The report's title in place of `title`, left out of the equivalent
+    /// command (a sweep titles each run's page by its configuration).
+    pub page_title: Option<String>,
     /// Draw the live line on stderr when it is a terminal.
     pub live: bool,
+    /// What the live line says is running (a sweep's configuration and repeat).
+    pub live_label: Option<String>,
     /// Draw report.html and the PNGs after the run.
     pub render: bool,
     /// The binary to start worker processes from (default: this executable).
@@ -66,7 +71,9 @@ impl RunOptions {
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,
+            page_title: None,
             live: false,
+            live_label: None,
             render: true,
             worker_exe: None,
         }
@@ -292,7 +299,7 @@ pub fn shell_quote(word: &str) -> String {
 
 fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     Meta {
-        title: options.title.clone(),
+        title: options.page_title.clone().or_else(|| options.title.clone()),
         command: equivalent_command(options, plan),
         workload: plan.spec.to_json(),
         mode: plan_mode(plan).map(Mode::as_str).unwrap_or_default().into(),
@@ -385,11 +392,17 @@ pub fn run_on(
         stop,
         progress: Default::default(),
     };
-    let observer = options
+    let live = options
         .live
-        .then(|| LiveLine::for_terminal(control.progress.clone(), progress_unit(&plan.spec)))
-        .flatten()
-        .map(|live| Box::new(live) as Box<dyn SampleObserver>);
+        .then(|| {
+            LiveLine::for_terminal(
+                control.progress.clone(),
+                progress_unit(&plan.spec),
+                options.live_label.clone(),
+            )
+        })
+        .flatten();
+    let observer = live.as_ref().map(LiveLine::observer);
     let schedule = Schedule {
         interval: options.interval,
         baseline: options
@@ -412,7 +425,14 @@ pub fn run_on(
         interrupted_before_start()
     } else {
         tracer.workload_started();
-        runner::run(&plan, &control, tracer.events())
+        if let Some(live) = &live {
+            live.workload_started();
+        }
+        let outcome = runner::run(&plan, &control, tracer.events());
+        if let Some(live) = &live {
+            live.workload_ended(outcome.wall_s, rate_of_record(&outcome, &control));
+        }
+        outcome
     };
     let report = tracer.finish(End {
         status: outcome.status,
@@ -422,6 +442,7 @@ pub fn run_on(
         sys_s: round_ms(outcome.cpu.sys_s),
         message: outcome.message.clone(),
     });
+    drop(live); // erased before anything else is printed
 
     let mut summary = RunSummary {
         dir: dir.clone(),
@@ -490,6 +511,17 @@ fn progress_unit(spec: &WorkloadSpec) -> &'static str {
         WorkloadSpec::Hash { .. } => "hashes",
         WorkloadSpec::Count { .. } => "adds",
         _ => "",
+    }
+}
+
+/// The workload's rate over its whole wall time: the result's own for hash.
+fn rate_of_record(outcome: &WorkloadOutcome, control: &Control) -> Option<f64> {
+    match &outcome.result {
+        Some(WorkloadResult::Hash(hash)) => Some(hash.hashes_per_s),
+        _ if outcome.wall_s > 0.0 => Some(
+            control.progress.load(std::sync::atomic::Ordering::Relaxed) as f64 / outcome.wall_s,
+        ),
+        _ => None,
     }
 }
 

@@ -411,12 +411,18 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
                 break 'all;
             }
             let name = run_folder_name(index, configuration, repeat, options.repeat);
-            let started = run::run_on(
-                &run_options(options, configuration, dir.join(&name)),
-                &machine,
-                stop.clone(),
-            )
-            .with_context(|| format!("run {}", configuration.describe()));
+            let running = format!(
+                "[{}/{total}] {}",
+                runs.len() + 1,
+                run_description(configuration, repeat, options.repeat)
+            );
+            let run_options = RunOptions {
+                page_title: Some(run_title(options, configuration, repeat)),
+                live_label: Some(running.clone()),
+                ..run_options(options, configuration, dir.join(&name))
+            };
+            let started = run::run_on(&run_options, &machine, stop.clone())
+                .with_context(|| format!("run {}", configuration.describe()));
             let summary = match started {
                 Ok(summary) => summary,
                 Err(e) => {
@@ -435,16 +441,8 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
             let record = record(&summary, configuration, repeat, &name);
             if options.progress {
                 print_err_line(&format!(
-                    "[{}/{total}] {}{}: {} {:.3}s",
-                    runs.len() + 1,
-                    configuration.describe(),
-                    if options.repeat > 1 {
-                        format!(" (run {repeat})")
-                    } else {
-                        String::new()
-                    },
-                    record.status,
-                    record.wall_s
+                    "{running}: {} {:.3}s",
+                    record.status, record.wall_s
                 ));
             }
             match summary.outcome.status {
@@ -503,6 +501,28 @@ const SWEEP_FILES: [&str; 4] = [
 const SPEEDUP_FILE: &str = "speedup.png";
 const WRITEUP_FILE: &str = "writeup.md";
 const SWEEP_JSON_FILE: &str = "sweep.json";
+
+/// One run of a sweep for people: `threads, 2 workers`, and `run 2 of 3` when
+/// runs are repeated.
+fn run_description(configuration: &Configuration, repeat: u32, repeats: u32) -> String {
+    match repeats {
+        1 => configuration.describe(),
+        _ => format!("{}, run {repeat} of {repeats}", configuration.describe()),
+    }
+}
+
+/// The title of one run's page: the sweep's title (or its workload) and the
+/// run's configuration, `hash --zeros 7 · threads, 2 workers, run 2 of 3`.
+fn run_title(options: &SweepOptions, configuration: &Configuration, repeat: u32) -> String {
+    let sweep = options
+        .title
+        .clone()
+        .unwrap_or_else(|| options.spec.command_words().join(" "));
+    format!(
+        "{sweep} · {}",
+        run_description(configuration, repeat, options.repeat)
+    )
+}
 
 /// The folder of one run inside the sweep folder: `02-threads-2w`, or
 /// `02-threads-2w-r3` when runs are repeated.

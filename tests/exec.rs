@@ -32,7 +32,7 @@ fn output_passes_through_and_the_exit_code_is_the_commands() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stdout.starts_with("to-stdout\n"), "{stdout}");
     assert!(stderr.contains("to-stderr"), "{stderr}");
-    assert!(stdout.contains("command exited with status 3"), "{stdout}");
+    assert!(stderr.contains("command exited with status 3"), "{stderr}");
     let dirs = scratch.run_dirs();
     assert_eq!(dirs.len(), 1);
     let trace = common::read_trace(&dirs[0].join("trace.jsonl"));

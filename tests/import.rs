@@ -353,3 +353,114 @@ fn bad_files_get_a_clear_error_naming_the_file_and_line() {
         "no output folder for a file that cannot be read"
     );
 }
+
+/// The `coreheat info --json` of this machine, made to say that CPUs 0 and 1
+/// are the two SMT siblings of one core (the shape of the machine that
+/// recorded the fixtures' `-C 0,1`).
+fn info_json_with_cpus_0_and_1_on_one_core(scratch: &Scratch) -> serde_json::Value {
+    let mut info: serde_json::Value =
+        serde_json::from_str(&scratch.ok(&["info", "--json"])).unwrap();
+    let sibling =
+        |cpu: u32| serde_json::json!({"cpu": cpu, "package": 0, "core": 0, "siblings": [0, 1]});
+    info["cpus"] = serde_json::json!([sibling(0), sibling(1)]);
+    info["logical_cpus"] = 2.into();
+    info["physical_cores"] = 1.into();
+    info
+}
+
+#[test]
+fn imports_without_a_topology_say_so_and_never_claim_cores() {
+    let scratch = Scratch::new();
+    for name in ["dstat-0.8.0-cpu.csv", "mpstat-P-ALL.json"] {
+        let out = format!("out-{name}");
+        scratch.ok(&["render", fixture(name).to_str().unwrap(), "--out", &out]);
+        let html = std::fs::read_to_string(scratch.path().join(&out).join("report.html")).unwrap();
+        assert!(
+            html.contains("<dd>2 logical, topology unknown</dd>"),
+            "{name}"
+        );
+        assert!(
+            !html.contains("physical core</dd>") && !html.contains("physical cores</dd>"),
+            "{name}: claims cores"
+        );
+        assert!(!html.contains("core 0 ·"), "{name}: a core group");
+        assert!(
+            html.contains(r#"<div class="glabel">topology unknown</div>"#),
+            "{name}"
+        );
+        assert!(
+            html.contains("<td>cpu0</td><td>—</td>"),
+            "{name}: summary core"
+        );
+        assert!(
+            html.contains("--topology INFO.json"),
+            "{name}: how to add it"
+        );
+    }
+    // mpstat -T records it.
+    scratch.ok(&[
+        "render",
+        fixture("mpstat-P-ALL-T.json").to_str().unwrap(),
+        "--out",
+        "t",
+    ]);
+    let html = std::fs::read_to_string(scratch.path().join("t/report.html")).unwrap();
+    assert!(!html.contains("topology unknown"));
+}
+
+#[test]
+fn render_topology_groups_an_imports_cpus_by_core() {
+    let scratch = Scratch::new();
+    let info = info_json_with_cpus_0_and_1_on_one_core(&scratch);
+    std::fs::write(scratch.path().join("info.json"), info.to_string()).unwrap();
+    let dstat = fixture("dstat-0.8.0-cpu.csv");
+    scratch.ok(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "--topology",
+        "info.json",
+        "--out",
+        "grouped",
+    ]);
+    let html = std::fs::read_to_string(scratch.path().join("grouped/report.html")).unwrap();
+    assert_eq!(
+        html.matches(r#"<div class="glabel">core 0 · cpu0 cpu1</div>"#)
+            .count(),
+        2,
+        "busy and kernel maps group both CPUs under one core"
+    );
+    assert!(html.contains("<dd>2 logical, 1 physical core</dd>"));
+    assert!(html.contains("CPU topology from info.json"));
+    assert!(!html.contains("topology unknown"));
+
+    // An info of a machine without the trace's cpu1: refused, naming both.
+    let mut smaller = info.clone();
+    smaller["cpus"] = serde_json::json!([info["cpus"][0]]);
+    std::fs::write(scratch.path().join("small.json"), smaller.to_string()).unwrap();
+    let output = scratch.run(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "--topology",
+        "small.json",
+        "--out",
+        "refused",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has cpu1") && stderr.contains("small.json"),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("refused").exists());
+
+    // Not an info --json at all.
+    let output = scratch.run(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "--topology",
+        dstat.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("coreheat info --json"), "{stderr}");
+}

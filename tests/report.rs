@@ -359,3 +359,188 @@ fn render_memory_does_not_grow_with_the_trace() {
         "peak RSS {small_kb} kB for 10k samples, {large_kb} kB for 40k ({large_file_kb} kB of trace)"
     );
 }
+
+/// A trace as a run on a 2-CPU machine without a known CPU model writes it:
+/// one sample only, in which cpu0 spent 10 % in sys and 35 % in the kernel
+/// (sys + irq + softirq), workers pinned with spread, and a hash result.
+fn write_one_sample_trace(dir: &Path) -> PathBuf {
+    use coreheat::trace::{
+        CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu, TraceWriter,
+    };
+    use coreheat::workload::{HashResult, WorkloadResult};
+    let meta = Meta {
+        tool: "coreheat 0.1.0".into(),
+        host: "vm".into(),
+        logical_cpus: 2,
+        physical_cores: 2,
+        cpus: (0..2)
+            .map(|cpu| TraceCpu {
+                cpu,
+                core: cpu,
+                package: 0,
+            })
+            .collect(),
+        interval_s: 1.0,
+        start: "2026-11-22T03:30:29.749+00:00".into(),
+        command: "coreheat run --mode threads --workers 2 --pin spread hash --zeros 5".into(),
+        workload: serde_json::json!({"kind": "hash", "zeros": 5}),
+        mode: "threads".into(),
+        workers: 2,
+        pin: Some("spread".into()),
+        worker_cpus: vec![1, 0],
+        ..Meta::default()
+    };
+    let path = dir.join("trace.jsonl");
+    let mut writer = TraceWriter::create(&path, &meta).unwrap();
+    let event = |t, event| Event {
+        t,
+        event,
+        worker: None,
+        detail: None,
+    };
+    writer
+        .write_event(&event(0.1, EventKind::WorkloadStart))
+        .unwrap();
+    let kernel_heavy = CpuLoad {
+        usr: 50.0,
+        sys: 10.0,
+        irq: 20.0,
+        softirq: 5.0,
+        idle: 15.0,
+        ..CpuLoad::default()
+    };
+    let idle = CpuLoad {
+        idle: 100.0,
+        ..CpuLoad::default()
+    };
+    writer
+        .write_sample(&Sample {
+            t: 0.9,
+            cpus: vec![kernel_heavy, idle],
+        })
+        .unwrap();
+    writer
+        .write_event(&event(0.9, EventKind::WorkloadEnd))
+        .unwrap();
+    let result = WorkloadResult::Hash(HashResult {
+        zeros: 5,
+        prefix: String::new(),
+        nonce: 1839773,
+        digest: "00000a6e".into(),
+        hashes: 20_000_000,
+        hashes_per_s: 25_000_000.0,
+        engine: "simd (AVX-512, 8 lanes)".into(),
+    });
+    let end = End {
+        status: Status::Ok,
+        result: Some(result),
+        wall_s: 0.8,
+        user_s: 1.5,
+        sys_s: 0.05,
+        message: None,
+    };
+    writer.write_end(0.9, &end).unwrap();
+    path
+}
+
+#[test]
+fn labels_say_exactly_what_they_measure() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let html = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    // The dstat view names kernel time kernel, and its time column has one format.
+    assert!(html.contains("<b> usr kernel |</b>"), "dstat view header");
+    assert!(
+        !html.contains("usr sys"),
+        "no sys column holding kernel time"
+    );
+    assert!(html.contains("\n    0.90 | <span"), "time column");
+    assert!(
+        html.contains(">    35</span>"),
+        "cpu0's kernel time in the dstat view"
+    );
+    // sys is system time: in the heat map's hover and the summary table.
+    assert!(
+        html.contains("busy 85% · usr 50 sys 10 idle 15"),
+        "hover breakdown"
+    );
+    assert!(
+        html.contains("<td>50.0</td><td>10.0</td>"),
+        "summary usr and sys"
+    );
+    assert!(html.contains("Kernel time: sys + irq + softirq"));
+}
+
+#[test]
+fn the_header_reads_well_and_a_single_sample_draws() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let dir = scratch.path();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for png in ["heatmap.png", "cores.png"] {
+        assert_eq!(png_size(&dir.join(png)).0, 1200, "{png}");
+    }
+    assert!(
+        html.contains("<dd>1 sample every 1.0s over 900ms</dd>"),
+        "one sample"
+    );
+    assert!(!html.contains("1 samples"));
+    assert!(
+        html.contains(r#"<p class="sub">vm</p>"#),
+        "no empty parts in the subtitle"
+    );
+    assert!(!html.contains("· ·") && !html.contains("·  ·"));
+    assert_eq!(html.matches("2026-11-22").count(), 1, "one date");
+    assert!(
+        html.contains("<dd>2026-11-22 03:30:29 UTC</dd>"),
+        "readable date"
+    );
+    assert!(html.contains("<dt>hash rate</dt><dd>25.00 Mhashes/s</dd>"));
+    assert!(html.contains("<dt>engine</dt><dd>simd (AVX-512, 8 lanes)</dd>"));
+    assert!(html.contains("<dt>CPUs in use</dt>"));
+    assert!(html.contains("<dd>spread: worker 0 on cpu1, worker 1 on cpu0</dd>"));
+    assert!(html.contains("<title>coreheat · hash, 2 threads</title>"));
+}
+
+#[test]
+fn a_run_report_shows_its_rate_engine_and_pinned_cpus() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "run",
+        "--interval",
+        "100ms",
+        "--pin",
+        "spread",
+        "--workers",
+        "1",
+        "hash",
+        "--zeros",
+        "4",
+    ]);
+    let dir = scratch.path().join(json["dir"].as_str().unwrap());
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let rate = json["result"]["hashes_per_s"].as_f64().unwrap();
+    let figure = format!(
+        "<dt>hash rate</dt><dd>{}hashes/s</dd>",
+        coreheat::units::format_rate(rate)
+    );
+    assert!(html.contains(&figure), "{figure}");
+    let engine = json["result"]["engine"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("<dt>engine</dt><dd>{engine}</dd>")),
+        "{engine}"
+    );
+    let cpu = json["cpus"][0].as_u64().unwrap();
+    assert!(html.contains(&format!("<dd>spread: worker 0 on cpu{cpu}</dd>")));
+    assert!(html.contains("<title>coreheat · hash, 1 thread</title>"));
+    let start = common::read_trace(&dir.join("trace.jsonl"))
+        .header
+        .meta
+        .start;
+    assert!(
+        !html.contains(&start[..19]),
+        "the date is shown for people only"
+    );
+}

@@ -588,3 +588,59 @@ fn exec_of_a_directory_says_so() {
     assert!(stderr.contains("/tmp is a directory"), "{stderr}");
     assert!(scratch.run_dirs().is_empty());
 }
+
+#[test]
+fn exec_leaves_stdout_to_the_command_and_says_a_failure_once() {
+    let scratch = Scratch::new();
+    let exec = |command: &str| {
+        scratch.run(&[
+            "run",
+            "--interval",
+            "100ms",
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            command,
+        ])
+    };
+    // `coreheat run exec -- make > log`: the log holds make's output only.
+    let output = exec("echo only-this; exit 3");
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "only-this\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for word in ["real\t0m", "user\t0m", "sys\t0m", "saved\t", "report\t"] {
+        assert!(stderr.contains(word), "missing {word:?} in\n{stderr}");
+    }
+    let failure_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("status 3") || l.contains("code 3"))
+        .collect();
+    assert_eq!(
+        failure_lines,
+        ["command exited with status 3"],
+        "the failure is said once:\n{stderr}"
+    );
+
+    let output = exec("echo fine");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "fine\n");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("command exited with status 0"));
+
+    // --json stays on stdout, after the command's own output.
+    let output = scratch.run(&[
+        "run",
+        "--json",
+        "--interval",
+        "100ms",
+        "exec",
+        "--",
+        "echo",
+        "first",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (first, json) = stdout.split_once('\n').unwrap();
+    assert_eq!(first, "first");
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(json["result"]["exit_code"], 0);
+}

@@ -321,3 +321,46 @@ fn user_text_in_writeup_md_is_escaped() {
     let fence = writeup.lines().nth(command_line - 1).unwrap();
     assert!(fence.starts_with("````"), "{fence}");
 }
+
+#[test]
+fn each_runs_page_is_titled_by_its_configuration() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "1,2",
+        "--repeat",
+        "2",
+        "--pins",
+        "spread",
+        "hash",
+        "--zeros",
+        "2",
+    ]);
+    let dir = sweep_dir(&scratch, &json);
+    for (run, title) in [
+        (
+            "01-threads-1w-spread-r1",
+            "hash --zeros 2 · threads, 1 worker, pin spread, run 1 of 2",
+        ),
+        (
+            "01-threads-1w-spread-r2",
+            "hash --zeros 2 · threads, 1 worker, pin spread, run 2 of 2",
+        ),
+        (
+            "02-threads-2w-spread-r1",
+            "hash --zeros 2 · threads, 2 workers, pin spread, run 1 of 2",
+        ),
+    ] {
+        let html = std::fs::read_to_string(dir.join(run).join("report.html")).unwrap();
+        assert!(html.contains(&format!("<title>{title}</title>")), "{run}");
+        assert!(html.contains(&format!("<h1>{title}</h1>")), "{run}");
+    }
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    assert!(
+        !writeup.contains("--title"),
+        "the commands to repeat a run stay as typed:\n{writeup}"
+    );
+}

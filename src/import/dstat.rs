@@ -435,7 +435,7 @@ fn build_trace(
     }
     .unwrap_or_default();
     let mut notes = vec![format!(
-        "Imported from {} output ({}); CPU topology unknown, so each CPU is drawn as its own core.",
+        "Imported from {} output ({}).",
         if header.version.is_empty() {
             "dstat".to_string()
         } else {
@@ -468,7 +468,7 @@ fn build_trace(
             },
             host: header.host,
             logical_cpus: layout.cpus.len(),
-            physical_cores: layout.cpus.len(),
+            physical_cores: 0, // dstat does not record the topology
             cpus: flat_cpus(&layout.cpus),
             interval_s: interval,
             start,

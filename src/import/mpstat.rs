@@ -186,10 +186,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
             .to_string(),
     ];
     if !has_topology {
-        notes.push(
-            "No topology in the file (mpstat -T adds it), so each CPU is drawn as its own core."
-                .into(),
-        );
+        notes.push("mpstat -T records the CPU topology too.".into());
     }
     let mut cores: Vec<(u32, u32)> = topology.values().copied().collect();
     cores.sort_unstable();
@@ -201,7 +198,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
             os: host.sysname.clone(),
             kernel: host.release.clone(),
             logical_cpus: cpus.len(),
-            physical_cores: cores.len(),
+            // 0: unknown (recorded without -T)
+            physical_cores: if has_topology { cores.len() } else { 0 },
             cpus: cpus
                 .iter()
                 .map(|&cpu| TraceCpu {

@@ -406,7 +406,7 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
                 .map_err(err)?;
             chart
                 .draw_series(LineSeries::new(
-                    line(|m| m.kernel()),
+                    line(|m| m.sys),
                     rgb(KERNEL.at(70.0)).stroke_width(2),
                 ))
                 .map_err(err)?;

@@ -17,7 +17,7 @@ use crate::summary::warnings::Warning;
 use crate::summary::window::Weighted;
 use crate::text::printable;
 use crate::trace::{CpuLoad, EventKind, Status};
-use crate::units::{format_duration_short, format_time_block_seconds};
+use crate::units::{format_duration_short, format_rate, format_time_block_seconds};
 use crate::workload::WorkloadResult;
 
 /// The stylesheet, compiled in.
@@ -131,11 +131,13 @@ pub struct DstatRow {
     pub cells: Vec<DstatCell>,
 }
 
+/// One CPU in one row of the dstat view: user time (usr + nice) and kernel
+/// time (sys + irq + softirq), in dstat's band colors.
 pub struct DstatCell {
     pub usr: String,
     pub usr_class: &'static str,
-    pub sys: String,
-    pub sys_class: &'static str,
+    pub kernel: String,
+    pub kernel_class: &'static str,
 }
 
 pub struct SummaryRow {
@@ -181,6 +183,9 @@ pub fn section(
         )
     });
     let mut notes = meta.notes.clone();
+    if !summary.topology_known() {
+        notes.push(UNKNOWN_TOPOLOGY_NOTE.to_string());
+    }
     if summary.events_dropped > 0 {
         notes.push(format!(
             "{} events beyond the first {} are not shown.",
@@ -207,17 +212,24 @@ pub fn section(
     }
 }
 
-/// The figures a reader takes first, for the workload window.
+/// What a report says of a trace without a CPU topology.
+pub const UNKNOWN_TOPOLOGY_NOTE: &str = "The file has no CPU topology, so its CPUs are not \
+     grouped by physical core. To group them, render it again with --topology INFO.json, \
+     where INFO.json is the output of `coreheat info --json` on the machine it was recorded on.";
+
+/// The figures a reader takes first: the hash rate and engine, then the
+/// workload window's.
 fn figures(summary: &TraceSummary) -> Vec<Fact> {
+    let mut figures = rate_figures(summary);
     let Some(measures) = summary.measures() else {
-        return Vec::new();
+        return figures;
     };
     let meta = &summary.meta;
     let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len);
-    let mut figures = vec![Fact {
+    figures.push(Fact {
         label: "CPUs in use",
         value: format!("{:.2} of {allowed}", measures.cpus_in_use),
-    }];
+    });
     if let Some(own) = measures.workload_cpu_s {
         figures.push(Fact {
             label: "workload CPU",
@@ -235,6 +247,27 @@ fn figures(summary: &TraceSummary) -> Vec<Fact> {
         figures.push(Fact {
             label: "other programs",
             value: format!("{other:.2} CPU-s"),
+        });
+    }
+    figures
+}
+
+/// The hash rate over the workload's wall time, and the engine that ran.
+fn rate_figures(summary: &TraceSummary) -> Vec<Fact> {
+    let Some((_, end)) = &summary.end else {
+        return Vec::new();
+    };
+    let Some(WorkloadResult::Hash(hash)) = &end.result else {
+        return Vec::new();
+    };
+    let mut figures = vec![Fact {
+        label: "hash rate",
+        value: format!("{}hashes/s", format_rate(hash.hashes_per_s)),
+    }];
+    if !hash.engine.is_empty() {
+        figures.push(Fact {
+            label: "engine",
+            value: printable(&hash.engine),
         });
     }
     figures
@@ -294,32 +327,33 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
             facts.push(Fact { label, value });
         }
     };
-    add("date", meta.start.clone());
+    add("date", human_date(&meta.start));
     add("host", meta.host.clone());
     add("cpu", meta.cpu_model.clone());
+    let logical = meta.logical_cpus.max(meta.cpus.len());
     add(
         "cpus",
-        format!(
-            "{} logical, {} physical core{}",
-            meta.logical_cpus.max(meta.cpus.len()),
-            meta.physical_cores,
-            if meta.physical_cores == 1 { "" } else { "s" }
-        ),
+        if summary.topology_known() {
+            format!(
+                "{logical} logical, {}",
+                count(meta.physical_cores, "physical core")
+            )
+        } else {
+            format!("{logical} logical, {}", super::model::UNKNOWN_TOPOLOGY)
+        },
     );
     add("kernel", meta.kernel.clone());
     add("os", meta.os.clone());
     if !meta.mode.is_empty() {
         add("workers", format!("{} ({})", meta.workers, meta.mode));
     }
-    if let Some(pin) = &meta.pin {
-        add("pinned", pin.clone());
-    }
+    add("pinned", pinned_fact(meta));
     add("may use", allowed_fact(meta));
     add(
         "sampled",
         format!(
-            "{} samples every {} over {}",
-            summary.sample_count,
+            "{} every {} over {}",
+            count(summary.sample_count, "sample"),
             format_duration_short(meta.interval_s),
             format_duration_short(summary.duration())
         ),
@@ -327,6 +361,48 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
     add("source", source.to_string());
     add("recorded by", meta.tool.clone());
     facts
+}
+
+/// The pinning and where it put the workers: `spread: worker 0 on cpu0,
+/// worker 1 on cpu2`, or for a command `0-1: the command on CPUs 0-1`; empty
+/// when nothing was pinned.
+fn pinned_fact(meta: &crate::trace::Meta) -> String {
+    let Some(pin) = &meta.pin else {
+        return String::new();
+    };
+    let pin = printable(pin);
+    let cpus = &meta.worker_cpus;
+    if cpus.is_empty() {
+        return pin;
+    }
+    if meta.workload.get("kind").and_then(|k| k.as_str()) == Some("exec") {
+        let mut sorted = cpus.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        return format!(
+            "{pin}: the command on CPU{} {}",
+            if sorted.len() == 1 { "" } else { "s" },
+            crate::topology::format_cpulist(&sorted)
+        );
+    }
+    let placed: Vec<String> = cpus
+        .iter()
+        .enumerate()
+        .map(|(worker, cpu)| format!("worker {worker} on cpu{cpu}"))
+        .collect();
+    format!("{pin}: {}", placed.join(", "))
+}
+
+/// A trace's start time for people: `2026-11-22 03:30:29 UTC` (or with its
+/// offset, `+01:00`); a time without a zone as it is; anything else unchanged.
+pub fn human_date(start: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(start) {
+        Ok(date) if date.offset().local_minus_utc() == 0 => {
+            date.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        }
+        Ok(date) => date.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
+        Err(_) => printable(start),
+    }
 }
 
 /// "CPUs 0-3 (4 of 8), quota 1.5 CPUs"; empty when the trace does not say.
@@ -539,38 +615,56 @@ fn dstat_view(summary: &TraceSummary) -> DstatView {
     let rows: Vec<DstatRow> = columns
         .iter()
         .map(|column| DstatRow {
-            time: format!("{:>7}", short_time(column.t_end)),
+            time: dstat_time(column.t_end),
             cells: cpu_rows
                 .iter()
                 .map(|row| {
                     let m = row.sums(&column.cpus).mean().unwrap_or_default();
-                    let (usr, sys) = (m.user(), m.kernel());
+                    let (usr, kernel) = (m.user(), m.kernel());
                     DstatCell {
                         usr: format!("{:>3}", level(usr)),
                         usr_class: Band::of(usr).class(),
-                        sys: format!("{:>3}", level(sys)),
-                        sys_class: Band::of(sys).class(),
+                        kernel: format!("{:>6}", level(kernel)),
+                        kernel_class: Band::of(kernel).class(),
                     }
                 })
                 .collect(),
         })
         .collect();
-    let note = if per_row > 1 {
+    let rows_are = if per_row > 1 {
         format!(
             "Each row is the mean of {per_row} samples (the trace has {}).",
             summary.sample_count
         )
     } else {
         format!(
-            "One row per sample, as dstat prints them ({} rows).",
-            rows.len()
+            "One row per sample, as dstat prints them ({}).",
+            count(rows.len(), "row")
         )
     };
+    let note = format!(
+        "{rows_are} usr = user + nice; kernel = sys + irq + softirq (dstat's sys, hiq and siq)."
+    );
     DstatView {
         open: rows.len() <= DSTAT_OPEN_ROWS,
         note,
         cpus: cpu_rows.iter().map(CpuRow::short_label).collect(),
         rows,
+    }
+}
+
+/// The dstat view's time column: seconds since the start, always with two
+/// decimals (`   12.50`).
+fn dstat_time(t: f64) -> String {
+    format!("{t:>8.2}")
+}
+
+/// `1 sample`, `4 samples`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -621,7 +715,7 @@ fn summary_rows(
             }
             all.merge(&sums);
             let max_busy = totals.map(|t| row.sums(t).max_busy);
-            let core = match row.is_merged() {
+            let core = match row.is_merged() || !summary.topology_known() {
                 false => summary.meta.cpus[row.members[0]].core.to_string(),
                 true => "—".to_string(),
             };

@@ -9,6 +9,7 @@ pub mod html;
 pub mod model;
 pub mod sweep;
 pub mod timeaxis;
+pub mod topology_file;
 
 use std::path::{Path, PathBuf};
 
@@ -167,8 +168,14 @@ fn any_page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
 fn workload_name(summary: &TraceSummary) -> String {
     let meta = &summary.meta;
     match meta.workload.get("kind").and_then(|k| k.as_str()) {
+        Some(kind) if meta.mode == "serial" => format!("{kind}, serial"),
         Some(kind) if !meta.mode.is_empty() && kind != "idle" && kind != "exec" => {
-            format!("{kind}, {} {}", meta.workers, meta.mode)
+            let worker = match meta.mode.as_str() {
+                "threads" => "thread",
+                "processes" => "process",
+                other => other,
+            };
+            format!("{kind}, {}", html::count(meta.workers, worker))
         }
         Some(kind) => kind.to_string(),
         None => meta.tool.clone(),
@@ -214,10 +221,13 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
         ));
     }
     let subtitle = match traces {
-        [only] => format!(
-            "{} · {} · {}",
-            only.summary.meta.host, only.summary.meta.cpu_model, only.summary.meta.start
-        ),
+        // The date is among the section's facts, once.
+        [only] => [&only.summary.meta.host, &only.summary.meta.cpu_model]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .map(|part| crate::text::printable(part))
+            .collect::<Vec<_>>()
+            .join(" · "),
         _ => "One section per trace; all share one color scale.".to_string(),
     };
     let page = ReportPage {
@@ -256,21 +266,32 @@ pub struct Rendered {
     pub failures: Vec<anyhow::Error>,
 }
 
-/// `coreheat render`: reads every file, then draws one report of those that
-/// could be read. It is an error only when none could. Output goes to `out`, or
-/// next to a single coreheat trace, or to a new folder under reports/.
+/// `coreheat render`: reads every file (giving each the CPU topology of
+/// `topology`, an `info --json`, when given), then draws one report of those
+/// that could be read. It is an error only when none could. Output goes to
+/// `out`, or next to a single coreheat trace, or to a new folder under reports/.
 pub fn render_files(
     files: &[PathBuf],
     out: Option<&Path>,
     format: &str,
     title: Option<&str>,
+    topology: Option<&Path>,
 ) -> Result<Rendered> {
     let format = InputFormat::parse(format)?;
+    let topology = topology
+        .map(topology_file::TopologyFile::read)
+        .transpose()?;
     let mut read = Vec::with_capacity(files.len());
     let mut traces = Vec::with_capacity(files.len());
     let mut failures = Vec::new();
     for file in files {
-        match load(file, format) {
+        let loaded = load(file, format).and_then(|mut trace| {
+            if let Some(topology) = &topology {
+                topology.apply(&mut trace.summary.meta, &file.display().to_string())?;
+            }
+            Ok(trace)
+        });
+        match loaded {
             Ok(trace) => {
                 read.push(file.clone());
                 traces.push(trace);

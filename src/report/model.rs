@@ -7,6 +7,9 @@ use crate::summary::warnings::{Measures, Warning, warnings};
 use crate::summary::window::{Weighted, WindowBuilder, WorkloadWindow};
 use crate::trace::{CpuLoad, End, Event, EventKind, Meta, Record, Sample};
 
+/// How a trace without a known topology labels its CPUs.
+pub const UNKNOWN_TOPOLOGY: &str = "topology unknown";
+
 /// Events kept for the report; a trace with more is not a normal trace.
 pub const MAX_EVENTS: usize = 10_000;
 
@@ -363,9 +366,23 @@ impl TraceSummary {
             .collect()
     }
 
+    /// Whether the trace knows which CPUs share a physical core: imports of
+    /// files without a topology (dstat, mpstat without -T) do not, and say so
+    /// with 0 physical cores.
+    pub fn topology_known(&self) -> bool {
+        self.meta.physical_cores > 0
+    }
+
     /// Logical CPUs grouped by physical core (siblings together), cores in order
     /// of package, then lowest CPU: each entry is (core label, sample indexes).
+    /// Without a known topology, all CPUs are one group, `topology unknown`.
     pub fn core_groups(&self) -> Vec<(String, Vec<usize>)> {
+        if !self.topology_known() {
+            return vec![(
+                UNKNOWN_TOPOLOGY.to_string(),
+                (0..self.meta.cpus.len()).collect(),
+            )];
+        }
         let mut keys: Vec<(u32, u32)> = Vec::new();
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for (index, cpu) in self.meta.cpus.iter().enumerate() {
@@ -422,6 +439,11 @@ mod tests {
                     package: 0,
                 })
                 .collect(),
+            physical_cores: cpus
+                .iter()
+                .map(|&(_, core)| core)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
             interval_s: 1.0,
             ..Meta::default()
         }
@@ -501,6 +523,19 @@ mod tests {
         assert_eq!(heat.len(), 1);
         assert_eq!(heat[0].1, rows);
         assert_eq!(summary.cpu_rows(1000).len(), 1000);
+    }
+
+    #[test]
+    fn cpus_of_an_unknown_topology_are_one_group_that_says_so() {
+        let mut meta = meta(&[(0, 0), (1, 1), (2, 2)]);
+        meta.physical_cores = 0;
+        let summary =
+            TraceSummary::build(meta, std::iter::empty::<Result<Record, ()>>(), 10).unwrap();
+        assert!(!summary.topology_known());
+        assert_eq!(
+            summary.core_groups(),
+            vec![("topology unknown".to_string(), vec![0, 1, 2])]
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use plotters::prelude::*;
 
 use super::charts::{FONT_FAMILY, render_png};
-use super::html::{HeatMapView, heat_map, stylesheet};
+use super::html::{HeatMapView, count, heat_map, stylesheet};
 use super::summarize_trace_columns;
 use super::timeaxis::columns_span;
 use crate::outdir::{self, REPORT_FILE};
@@ -238,14 +238,20 @@ pub fn write_sweep_report(
         .collect();
     let page = SweepPage {
         title: comparison.title.clone(),
-        subtitle: format!(
-            "{} · {} · {} logical CPUs on {} physical cores · {}",
-            machine.host,
-            machine.cpu_model,
-            machine.topology.logical_count(),
-            machine.topology.physical_count(),
-            machine.kernel
-        ),
+        subtitle: [
+            machine.host.clone(),
+            machine.cpu_model.clone(),
+            format!(
+                "{} on {}",
+                count(machine.topology.logical_count(), "logical CPU"),
+                count(machine.topology.physical_count(), "physical core")
+            ),
+            machine.kernel.clone(),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · "),
         tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
         css: stylesheet(),
         interrupted: comparison.interrupted,

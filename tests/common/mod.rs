@@ -357,3 +357,73 @@ impl Chromium {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 }
+
+/// What coreheat drew on a terminal and printed elsewhere.
+pub struct TerminalRun {
+    pub output: Output,
+    /// Every byte written to the terminal (stderr), control codes included.
+    pub drawn: String,
+}
+
+impl TerminalRun {
+    /// The texts of the live line, in the order drawn: what follows each
+    /// "erase the line" code up to the next carriage return or newline.
+    pub fn live_lines(&self) -> Vec<String> {
+        self.drawn
+            .split("\x1b[2K")
+            .skip(1)
+            .map(|part| part.split(['\r', '\n']).next().unwrap_or("").to_string())
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+}
+
+/// Runs coreheat with its stderr on a new pseudo-terminal, as it is in a
+/// terminal window (stdout is a pipe, stdin is empty), and collects what it
+/// draws there.
+pub fn run_on_terminal(scratch: &Scratch, args: &[&str]) -> TerminalRun {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+    let (mut master, slave) = {
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty fills in two new descriptors that nothing else owns.
+        let status = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened and are owned here only.
+        unsafe {
+            (
+                std::fs::File::from(OwnedFd::from_raw_fd(master)),
+                OwnedFd::from_raw_fd(slave),
+            )
+        }
+    };
+    let child = scratch
+        .command(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .expect("coreheat starts");
+    // The terminal's buffer is small: read it while coreheat runs. Reading
+    // ends (EIO) once every process has closed the terminal.
+    let reader = std::thread::spawn(move || {
+        let mut drawn = Vec::new();
+        let _ = master.read_to_end(&mut drawn);
+        drawn
+    });
+    let output = child.wait_with_output().expect("coreheat ends");
+    let drawn = reader.join().expect("the terminal reader ends");
+    TerminalRun {
+        output,
+        drawn: String::from_utf8_lossy(&drawn).into_owned(),
+    }
+}

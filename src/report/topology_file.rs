@@ -1,0 +1,216 @@
+//! `coreheat render --topology FILE`: which CPUs share a physical core, from the
+//! `coreheat info --json` of the machine a trace was recorded on, for traces
+//! that do not say (dstat CSV, mpstat JSON without -T). Every CPU of the trace
+//! must be in the file; a trace from another host gets a note.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::topology::LogicalCpu;
+use crate::trace::Meta;
+
+/// The part of `coreheat info --json` that tells the topology.
+#[derive(Debug, Deserialize)]
+struct InfoJson {
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    cpu_model: String,
+    logical_cpus: usize,
+    physical_cores: usize,
+    cpus: Vec<LogicalCpu>,
+}
+
+/// A machine's topology, read from its `coreheat info --json`.
+#[derive(Debug)]
+pub struct TopologyFile {
+    path: PathBuf,
+    host: String,
+    cpu_model: String,
+    logical_cpus: usize,
+    physical_cores: usize,
+    /// CPU number → (core, package).
+    cpus: BTreeMap<u32, (u32, u32)>,
+}
+
+/// Largest file read: an `info --json` of 4096 CPUs is far smaller.
+const MAX_BYTES: u64 = 64 << 20;
+
+impl TopologyFile {
+    /// Reads and checks `path`.
+    pub fn read(path: &Path) -> Result<TopologyFile> {
+        use std::io::Read;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_BYTES).read_to_string(&mut text))
+            .with_context(|| format!("cannot read --topology {}", path.display()))?;
+        let info: InfoJson = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "--topology {}: not the output of `coreheat info --json` ({e}); make it with \
+                 `coreheat info --json > FILE` on the machine the trace was recorded on",
+                path.display()
+            )
+        })?;
+        Self::check(path, info)
+    }
+
+    fn check(path: &Path, info: InfoJson) -> Result<TopologyFile> {
+        if info.cpus.is_empty() || info.physical_cores == 0 {
+            bail!(
+                "--topology {}: it lists no CPUs or no physical cores; make it with \
+                 `coreheat info --json > FILE`",
+                path.display()
+            );
+        }
+        let mut cpus = BTreeMap::new();
+        for cpu in &info.cpus {
+            if cpus.insert(cpu.cpu, (cpu.core, cpu.package)).is_some() {
+                bail!(
+                    "--topology {}: cpu{} is listed twice; make it again with \
+                     `coreheat info --json > FILE`",
+                    path.display(),
+                    cpu.cpu
+                );
+            }
+        }
+        Ok(TopologyFile {
+            path: path.to_path_buf(),
+            host: info.host,
+            cpu_model: info.cpu_model,
+            logical_cpus: info.logical_cpus.max(cpus.len()),
+            physical_cores: info.physical_cores,
+            cpus,
+        })
+    }
+
+    /// Gives the trace of `source` this machine's topology: each CPU's core and
+    /// package, the machine's counts, and its CPU model when the trace has none.
+    pub fn apply(&self, meta: &mut Meta, source: &str) -> Result<()> {
+        for cpu in &meta.cpus {
+            if !self.cpus.contains_key(&cpu.cpu) {
+                bail!(
+                    "{source} has cpu{}, which --topology {} does not list (it has CPUs {}): \
+                     give the `coreheat info --json` of the machine the trace was recorded on",
+                    cpu.cpu,
+                    self.path.display(),
+                    crate::topology::format_cpulist(&self.cpus.keys().copied().collect::<Vec<_>>())
+                );
+            }
+        }
+        for cpu in &mut meta.cpus {
+            (cpu.core, cpu.package) = self.cpus[&cpu.cpu];
+        }
+        meta.physical_cores = self.physical_cores;
+        meta.logical_cpus = meta.logical_cpus.max(self.logical_cpus);
+        if meta.cpu_model.is_empty() {
+            meta.cpu_model = self.cpu_model.clone();
+        }
+        meta.notes.push(self.note(&meta.host));
+        Ok(())
+    }
+
+    /// Where the topology came from, and a caution when the hosts differ.
+    fn note(&self, trace_host: &str) -> String {
+        let mut note = format!(
+            "CPU topology from {} (coreheat info --json{}).",
+            self.path.display(),
+            if self.host.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", self.host)
+            }
+        );
+        if !trace_host.is_empty() && !self.host.is_empty() && trace_host != self.host {
+            note.push_str(&format!(
+                " The trace was recorded on {trace_host}: make sure it is the same machine."
+            ));
+        }
+        note
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::TraceCpu;
+
+    fn file(json: serde_json::Value) -> Result<TopologyFile> {
+        TopologyFile::check(
+            Path::new("info.json"),
+            serde_json::from_value(json).unwrap(),
+        )
+    }
+
+    fn cpu(cpu: u32, core: u32) -> serde_json::Value {
+        serde_json::json!({"cpu": cpu, "package": 0, "core": core, "siblings": []})
+    }
+
+    fn flat_meta(cpus: &[u32]) -> Meta {
+        Meta {
+            host: "box".into(),
+            cpus: cpus
+                .iter()
+                .map(|&cpu| TraceCpu {
+                    cpu,
+                    core: cpu,
+                    package: 0,
+                })
+                .collect(),
+            ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn cpus_get_their_cores_and_the_machine_its_counts() {
+        let topology = file(serde_json::json!({
+            "host": "box", "cpu_model": "Xeon", "logical_cpus": 4, "physical_cores": 2,
+            "cpus": [cpu(0, 0), cpu(1, 1), cpu(2, 0), cpu(3, 1)],
+        }))
+        .unwrap();
+        let mut meta = flat_meta(&[0, 1, 2, 3]);
+        topology.apply(&mut meta, "x.csv").unwrap();
+        let cores: Vec<u32> = meta.cpus.iter().map(|c| c.core).collect();
+        assert_eq!(cores, [0, 1, 0, 1]);
+        assert_eq!((meta.physical_cores, meta.logical_cpus), (2, 4));
+        assert_eq!(meta.cpu_model, "Xeon");
+        assert_eq!(
+            meta.notes,
+            ["CPU topology from info.json (coreheat info --json of box)."]
+        );
+    }
+
+    #[test]
+    fn a_cpu_missing_from_the_file_is_an_error_naming_both() {
+        let topology = file(serde_json::json!({
+            "host": "other", "logical_cpus": 2, "physical_cores": 2,
+            "cpus": [cpu(0, 0), cpu(1, 1)],
+        }))
+        .unwrap();
+        let mut meta = flat_meta(&[0, 1, 7]);
+        let error = topology.apply(&mut meta, "x.csv").unwrap_err().to_string();
+        assert!(
+            error.contains("x.csv has cpu7") && error.contains("info.json"),
+            "{error}"
+        );
+        let mut meta = flat_meta(&[0, 1]);
+        topology.apply(&mut meta, "x.csv").unwrap();
+        assert!(
+            meta.notes[0].contains("recorded on box"),
+            "{:?}",
+            meta.notes
+        );
+    }
+
+    #[test]
+    fn empty_or_doubled_cpu_lists_are_refused() {
+        let empty = serde_json::json!({"logical_cpus": 0, "physical_cores": 0, "cpus": []});
+        assert!(file(empty).is_err());
+        let doubled = serde_json::json!({
+            "logical_cpus": 2, "physical_cores": 1, "cpus": [cpu(0, 0), cpu(0, 0)],
+        });
+        assert!(file(doubled).unwrap_err().to_string().contains("twice"));
+    }
+}
