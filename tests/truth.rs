@@ -97,12 +97,17 @@ fn cpus_in_use_is_near_two_for_two_threads_and_near_one_for_serial() {
         threads["cpus_in_use"].as_f64().unwrap(),
         serial["cpus_in_use"].as_f64().unwrap(),
     );
-    assert!((0.7..=1.1).contains(&s), "serial: {s}");
-    let expected = cpus.min(2) as f64;
-    assert!(
-        t > 0.6 * expected && t <= 2.1,
-        "2 threads on {cpus} CPUs: {t}"
-    );
+    // Loose bounds; and where another program was busy beside the run, the
+    // tool says so (other-load) and only the upper bounds can hold.
+    let disturbed = |json: &serde_json::Value| json.to_string().contains("other-load");
+    assert!(s <= 1.1, "serial: {s}");
+    if !disturbed(&serial) {
+        assert!(s >= 0.6, "serial: {s}");
+    }
+    assert!(t <= 2.1, "2 threads: {t}");
+    if cpus >= 2 && !disturbed(&threads) {
+        assert!(t >= 1.2, "2 threads on {cpus} CPUs: {t}");
+    }
     for json in [&threads, &serial] {
         let own = json["workload_cpu_s"].as_f64().unwrap();
         let machine = json["machine_busy_cpu_s"].as_f64().unwrap();
