@@ -123,9 +123,6 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
         show("\n");
         show(&summary.time_block());
     }
-    for note in &summary.notes {
-        print_err_line(&format!("coreheat: note: {note}"));
-    }
     for warning in &summary.warnings {
         print_err_line(&format!(
             "coreheat: warning [{}]: {}",

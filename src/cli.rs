@@ -65,7 +65,7 @@ pub struct RunFlags {
     pub interval: Duration,
     /// Idle time sampled before and after the workload, 0 to 1h (0: none)
     /// [default: min(interval, 500ms)].
-    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION")]
+    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
     pub baseline: Option<Duration>,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]

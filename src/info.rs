@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::limits::CpuQuota;
 use crate::machine::Machine;
 use crate::topology::format_cpulist;
+use crate::workload::pin::PinSpec;
 
 /// The human-readable table.
 pub fn info_table(machine: &Machine) -> String {
@@ -45,7 +46,8 @@ pub fn info_table(machine: &Machine) -> String {
     let limits = &machine.limits;
     let _ = writeln!(
         out,
-        "allowed     CPUs {} ({} of {}: this process's affinity mask)",
+        "allowed     CPU{} {} ({} of {}: this process's affinity mask)",
+        if limits.allowed.len() == 1 { "" } else { "s" },
         format_cpulist(&limits.allowed),
         limits.allowed.len(),
         topology.logical_count()
@@ -58,12 +60,12 @@ pub fn info_table(machine: &Machine) -> String {
     let _ = writeln!(
         out,
         "spread      {}  (--pin spread: one per physical core first)",
-        order(&topology.spread_order())
+        order(&pin_order(machine, PinSpec::Spread))
     );
     let _ = writeln!(
         out,
         "compact     {}  (--pin compact: SMT siblings first)",
-        order(&topology.compact_order())
+        order(&pin_order(machine, PinSpec::Compact))
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -82,6 +84,13 @@ pub fn info_table(machine: &Machine) -> String {
         );
     }
     out
+}
+
+/// The CPUs a pinning gives workers, in order, within the allowed CPUs (as a
+/// run would use them).
+fn pin_order(machine: &Machine, pin: PinSpec) -> Vec<u32> {
+    pin.cpu_order(&machine.topology, &machine.limits.allowed)
+        .unwrap_or_default()
 }
 
 /// A CPU order as workers take it: `0,2,1,3`.
@@ -107,8 +116,8 @@ pub fn info_json(machine: &Machine) -> serde_json::Value {
         "offline": topology.offline,
         "source": topology.source,
         "cpus": topology.cpus,
-        "spread_order": topology.spread_order(),
-        "compact_order": topology.compact_order(),
+        "spread_order": pin_order(machine, PinSpec::Spread),
+        "compact_order": pin_order(machine, PinSpec::Compact),
         "allowed_cpus": machine.limits.allowed,
         "cpu_quota": machine.limits.quota,
     })

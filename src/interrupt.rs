@@ -22,6 +22,11 @@ pub const REPEAT_WINDOW: Duration = Duration::from_millis(300);
 /// KVM guest), so it is not shorter.
 pub const STOP_POLL: Duration = Duration::from_millis(250);
 
+/// What a second interrupt says as it ends coreheat at once.
+const SECOND_INTERRUPT_MESSAGE: &[u8] =
+    b"\ncoreheat: second interrupt: stopped at once, without the report; \
+the trace keeps every sample written so far (draw it with: coreheat render FOLDER/trace.jsonl)\n";
+
 /// How long a worker process or a traced command may take to stop once asked
 /// before it is killed with SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(1);
@@ -70,6 +75,7 @@ fn on_signal(sig: i32, stop: &AtomicBool, signal: &AtomicUsize, first_ns: &Atomi
         stop.store(true, Ordering::SeqCst);
     } else if is_second_interrupt(first, now) {
         // The trace is flushed line by line: what was written stays readable.
+        os::write_stderr_raw(SECOND_INTERRUPT_MESSAGE);
         os::exit_immediately(128 + sig);
     }
 }

@@ -221,6 +221,13 @@ pub fn monotonic_ns() -> u64 {
     now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
 }
 
+/// Writes `message` to standard error with one write(2); async-signal-safe,
+/// for signal handlers. Failures are ignored: there is nowhere to report them.
+pub fn write_stderr_raw(message: &[u8]) {
+    // SAFETY: write reads `message.len()` bytes from a live slice.
+    unsafe { libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len()) };
+}
+
 /// Ends the process at once with `code`, running no destructors and flushing
 /// nothing; async-signal-safe, for signal handlers.
 pub fn exit_immediately(code: i32) -> ! {

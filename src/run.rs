@@ -98,8 +98,9 @@ pub struct RunSummary {
     pub cpus: Vec<u32>,
     /// Remarks for the reader, as in the trace header (CPU limits, for example).
     pub notes: Vec<String>,
-    /// CPUs the run was allowed to use.
-    pub allowed_cpus: usize,
+    /// What the run could use at most, in CPUs: the allowed CPUs, capped by
+    /// the CPU quota.
+    pub capacity: f64,
     /// The workload's figures of record, read back from the trace.
     pub measures: Option<Measures>,
     /// Warnings about the measurement.
@@ -327,8 +328,9 @@ pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
         return notes;
     }
     let workers = plan.workers;
+    let allowed = limits.allowed.len();
     if let Some(quota) = limits.quota.cpus()
-        && quota < workers as f64
+        && quota < workers.min(allowed) as f64
     {
         notes.push(format!(
             "CPU quota of {} CPUs: the {workers} worker{} can use at most {} CPUs between them, \
@@ -338,7 +340,6 @@ pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
             crate::limits::format_cpus(quota),
         ));
     }
-    let allowed = limits.allowed.len();
     if workers > allowed && plan.cpus.is_empty() {
         notes.push(format!(
             "{workers} workers on {allowed} allowed CPU{}: they take turns.",
@@ -380,6 +381,9 @@ pub fn run_on(
 ) -> Result<RunSummary> {
     let plan = plan(options, machine)?;
     let mut meta = build_meta(options, &plan, machine);
+    for note in &meta.notes {
+        print_err_line(&format!("coreheat: note: {note}"));
+    }
     for warning in plan_warnings(options, &plan) {
         print_err_line(&format!("coreheat: warning: {warning}"));
         meta.notes.push(warning);
@@ -455,7 +459,7 @@ pub fn run_on(
         workers: plan.workers,
         cpus: plan.cpus.clone(),
         notes: meta.notes.clone(),
-        allowed_cpus: machine.limits.allowed.len(),
+        capacity: crate::summary::warnings::capacity(&meta),
         measures: None,
         warnings: Vec::new(),
         outcome,
@@ -558,7 +562,8 @@ impl RunSummary {
         if let Some(measures) = &self.measures {
             text.push_str(&format!(
                 "cpus\t{:.2} of {}\n",
-                measures.cpus_in_use, self.allowed_cpus
+                measures.cpus_in_use,
+                crate::limits::format_cpus(self.capacity)
             ));
         }
         text.push_str(&format!("\nsaved\t{}/\n", display_path(&self.dir)));

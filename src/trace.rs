@@ -206,6 +206,30 @@ impl Meta {
                 show_number(interval)
             ));
         }
+        self.check_counts(&seen)
+    }
+
+    /// The machine's counts and the run's CPU limits agree with the CPU list.
+    fn check_counts(&self, listed: &std::collections::BTreeSet<u32>) -> Result<(), String> {
+        use crate::topology::MAX_CPUS;
+        if self.logical_cpus > MAX_CPUS || self.physical_cores > MAX_CPUS {
+            return Err(format!(
+                "claims {} logical CPUs and {} physical cores; Linux supports at most {MAX_CPUS}",
+                self.logical_cpus, self.physical_cores
+            ));
+        }
+        if let Some(allowed) = &self.allowed_cpus
+            && let Some(stray) = allowed.iter().find(|cpu| !listed.contains(cpu))
+        {
+            return Err(format!(
+                "says the run may use cpu{stray}, which its CPU list does not have"
+            ));
+        }
+        if let Some(quota) = self.cpu_quota.as_ref().and_then(|q| q.cpus())
+            && !(quota.is_finite() && quota > 0.0 && quota <= MAX_CPUS as f64)
+        {
+            return Err(format!("has a CPU quota of {} CPUs", show_number(quota)));
+        }
         Ok(())
     }
 }

@@ -236,6 +236,16 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
             ":1: the header has interval_s 1e308",
         ),
         (
+            "logical.jsonl",
+            with(&|l| l[0]["meta"]["logical_cpus"] = json!(100_000)),
+            "claims 100000 logical CPUs",
+        ),
+        (
+            "allowed.jsonl",
+            with(&|l| l[0]["meta"]["allowed_cpus"] = json!([0, 99_999])),
+            "may use cpu99999, which its CPU list does not have",
+        ),
+        (
             "backwards.jsonl",
             with(&|l| l[3]["t"] = json!(0.5)),
             ":4: time 0.5 is before the previous sample's 2",

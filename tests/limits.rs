@@ -159,3 +159,36 @@ fn an_unreadable_cgroup_is_an_unknown_quota_never_a_failure() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
 }
+
+#[test]
+fn info_orders_and_the_binding_cap_follow_the_allowed_cpus() {
+    if online_cpus() < 2 {
+        eprintln!("skipped: needs 2 CPUs");
+        return;
+    }
+    let scratch = Scratch::new();
+    let info = under_taskset(&scratch, "1", &["info"]);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("allowed     CPU 1 (1 of"), "{text}");
+    assert!(text.contains("spread      1  "), "{text}");
+    assert!(text.contains("compact     1  "), "{text}");
+    // One allowed CPU under a 1.5-CPU quota: the CPU is the cap, not the quota.
+    let root = fake_cgroup("150000 100000\n");
+    let output = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(bin())
+        .args(["run", "--workers", "2", "hash", "--zeros", "3"])
+        .env("COREHEAT_CGROUP_ROOT", root.path())
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("CPU quota of 1.5"), "{stderr}");
+    assert!(
+        stderr.contains("2 workers on 1 allowed CPU: they take turns"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" of 1\n"), "cpus N of 1: {stdout}");
+}

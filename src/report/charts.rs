@@ -196,13 +196,25 @@ fn draw_heat_panel(
                 ))
                 .map_err(err)?;
             }
+            let outside = row_outside(summary, row);
+            if outside {
+                // Not the run's CPU: its load is other programs'; dimmed.
+                area.draw(&Rectangle::new(
+                    [(layout.left, y), (layout.right, y + layout.row_h)],
+                    WHITE.mix(0.6).filled(),
+                ))
+                .map_err(err)?;
+            }
             let labelled = if row.is_merged() {
                 row_index.is_multiple_of(MERGED_LABEL_EVERY)
             } else {
                 layout.row_h >= 9 && row_index.is_multiple_of(label_every)
             };
             if labelled {
-                let text = format!("cpu{}", row.first_cpu);
+                let text = match outside {
+                    true => format!("cpu{} (not allowed)", row.first_cpu),
+                    false => format!("cpu{}", row.first_cpu),
+                };
                 let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
                 area.draw(&Text::new(
                     text,
@@ -233,6 +245,15 @@ fn draw_heat_panel(
         .map_err(err)?;
     }
     draw_markers(area, summary, layout, top)
+}
+
+/// Whether every CPU of the row is outside the CPUs the run was allowed to use.
+fn row_outside(summary: &TraceSummary, row: &CpuRow) -> bool {
+    summary.meta.allowed_cpus.as_ref().is_some_and(|allowed| {
+        row.members
+            .iter()
+            .all(|&slot| !allowed.contains(&summary.meta.cpus[slot].cpu))
+    })
 }
 
 /// Workload start and end, as dashed-looking vertical lines.

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use super::color::{BUSY, Band, KERNEL, level};
 use super::model::{Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
-use crate::summary::warnings::Warning;
+use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
 use crate::text::printable;
 use crate::trace::{CpuLoad, EventKind, Status};
@@ -225,10 +225,13 @@ fn figures(summary: &TraceSummary) -> Vec<Fact> {
         return figures;
     };
     let meta = &summary.meta;
-    let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len);
     figures.push(Fact {
         label: "CPUs in use",
-        value: format!("{:.2} of {allowed}", measures.cpus_in_use),
+        value: format!(
+            "{:.2} of {}",
+            measures.cpus_in_use,
+            crate::limits::format_cpus(capacity(meta))
+        ),
     });
     if let Some(own) = measures.workload_cpu_s {
         figures.push(Fact {
@@ -237,7 +240,15 @@ fn figures(summary: &TraceSummary) -> Vec<Fact> {
         });
     }
     figures.push(Fact {
-        label: "machine busy",
+        label: if meta
+            .allowed_cpus
+            .as_ref()
+            .is_some_and(|a| a.len() < meta.cpus.len())
+        {
+            "its CPUs busy"
+        } else {
+            "machine busy"
+        },
         value: format!(
             "{:.2} CPU-s during the workload",
             measures.machine_busy_cpu_s

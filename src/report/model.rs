@@ -308,7 +308,11 @@ impl TraceSummary {
     /// The workload's figures of record, when the trace has a workload window.
     pub fn measures(&self) -> Option<Measures> {
         let window = self.window.as_ref()?;
-        Some(Measures::of(window, self.end.as_ref().map(|(_, end)| end)))
+        Some(Measures::of(
+            &self.meta,
+            window,
+            self.end.as_ref().map(|(_, end)| end),
+        ))
     }
 
     /// Warnings about the measurement (see [`crate::summary::warnings`]).

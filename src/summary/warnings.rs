@@ -41,15 +41,36 @@ pub struct Measures {
     pub cpus_in_use: f64,
     /// User + sys seconds of the workload's process tree (rusage).
     pub workload_cpu_s: Option<f64>,
-    /// Busy CPU-seconds of the whole machine in the window, from the samples.
+    /// Busy CPU-seconds in the window of the CPUs the run may use (all of
+    /// the machine's, unless restricted), from the samples; steal excluded.
     pub machine_busy_cpu_s: f64,
     /// The machine's busy CPU-seconds not the workload's; never below 0.
     pub other_cpu_s: Option<f64>,
 }
 
+/// Whether the CPU in sample slot `slot` is one the run was allowed to use
+/// (every CPU, when the trace does not say): other programs on the others do
+/// not compete with the workload.
+pub fn allowed_slot(meta: &Meta, slot: usize) -> bool {
+    match (&meta.allowed_cpus, meta.cpus.get(slot)) {
+        (Some(allowed), Some(cpu)) => allowed.contains(&cpu.cpu),
+        _ => true,
+    }
+}
+
+/// What the run could use at most, in CPUs: its allowed CPUs, capped by the
+/// CPU quota.
+pub fn capacity(meta: &Meta) -> f64 {
+    let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len) as f64;
+    match meta.cpu_quota.as_ref().and_then(|q| q.cpus()) {
+        Some(quota) => allowed.min(quota),
+        None => allowed,
+    }
+}
+
 impl Measures {
-    pub fn of(window: &WorkloadWindow, end: Option<&End>) -> Measures {
-        let machine_busy_cpu_s = window.machine_busy_cpu_s();
+    pub fn of(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Measures {
+        let machine_busy_cpu_s = window.busy_cpu_s_of(|slot| allowed_slot(meta, slot));
         let workload_cpu_s = end.map(|e| e.user_s + e.sys_s);
         let cpus_in_use = match end {
             Some(e) if e.wall_s > 0.0 => (e.user_s + e.sys_s) / e.wall_s,
@@ -66,7 +87,7 @@ impl Measures {
 
 /// Every warning that applies to this run.
 pub fn warnings(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Vec<Warning> {
-    let measures = Measures::of(window, end);
+    let measures = Measures::of(meta, window, end);
     [
         other_load(meta, window, &measures),
         busy_before(meta, window),
@@ -85,12 +106,16 @@ fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Opti
     if other <= OTHER_LOAD_SHARE * own || other <= resolution {
         return None;
     }
+    let share = if own >= resolution {
+        format!("{:.0} % of its own {own:.2} CPU-s", 100.0 * other / own)
+    } else {
+        format!("while it used {own:.2} CPU-s itself")
+    };
     Some(Warning {
         code: "other-load",
         message: format!(
-            "other programs used {other:.2} CPU-s while the workload ran ({:.0} % of its own \
-             {own:.2} CPU-s): the heat map shows their load too; run on a quieter machine",
-            100.0 * other / own.max(f64::MIN_POSITIVE)
+            "other programs used {other:.2} CPU-s on its CPUs while the workload ran \
+             ({share}): the heat map shows their load too; run on a quieter machine"
         ),
     })
 }
@@ -100,6 +125,9 @@ fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
         .before
         .iter()
         .zip(&meta.cpus)
+        .enumerate()
+        .filter(|(slot, _)| allowed_slot(meta, *slot))
+        .map(|(_, pair)| pair)
         .filter_map(|(w, cpu)| {
             let percent = w.mean()?.busy();
             (percent > BUSY_BEFORE_PERCENT).then(|| format!("cpu{} {percent:.0} %", cpu.cpu))
@@ -124,11 +152,7 @@ fn underused(meta: &Meta, end: Option<&End>, measures: &Measures) -> Option<Warn
     if !matches!(kind, "hash" | "count") || end.status != crate::trace::Status::Ok {
         return None;
     }
-    let allowed = meta.allowed_cpus.as_ref().map_or(meta.cpus.len(), Vec::len);
-    let mut demand = meta.workers.min(allowed).max(1) as f64;
-    if let Some(quota) = meta.cpu_quota.as_ref().and_then(|q| q.cpus()) {
-        demand = demand.min(quota);
-    }
+    let demand = capacity(meta).min(meta.workers.max(1) as f64);
     if measures.cpus_in_use >= UNDERUSED_SHARE * demand {
         return None;
     }
@@ -256,7 +280,11 @@ mod tests {
 
     #[test]
     fn measures_compare_the_workloads_time_with_the_machines() {
-        let m = Measures::of(&window(0.0, 100.0, 0.0), Some(&end(4.0, 4.0)));
+        let m = Measures::of(
+            &meta(2, 2, "count"),
+            &window(0.0, 100.0, 0.0),
+            Some(&end(4.0, 4.0)),
+        );
         assert_eq!(m.cpus_in_use, 1.0);
         assert_eq!(m.machine_busy_cpu_s, 8.0);
         assert_eq!(m.other_cpu_s, Some(4.0));
@@ -278,6 +306,21 @@ mod tests {
         assert!(w[0].message.contains("cpu0 50 %"));
         let w = warnings(&m, &window(0.0, 90.0, 10.0), Some(&end(4.0, 7.2)));
         assert_eq!(codes(&w), vec!["steal"]);
+    }
+
+    #[test]
+    fn load_on_cpus_the_run_may_not_use_is_not_its_competition() {
+        // The run may use cpu0 only; cpu1 is busy with another program before
+        // and during the run.
+        let mut m = meta(2, 1, "count");
+        m.allowed_cpus = Some(vec![0]);
+        let w = warnings(&m, &window(50.0, 100.0, 0.0), Some(&end(4.0, 4.0)));
+        let codes = codes(&w);
+        assert_eq!(codes, vec!["busy-before"], "cpu0 was busy before: {w:?}");
+        let measures = Measures::of(&m, &window(0.0, 100.0, 0.0), Some(&end(4.0, 4.0)));
+        assert_eq!(measures.machine_busy_cpu_s, 4.0, "cpu1's 4 CPU-s left out");
+        assert_eq!(measures.other_cpu_s, Some(0.0));
+        assert_eq!(capacity(&m), 1.0);
     }
 
     #[test]

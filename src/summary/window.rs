@@ -157,7 +157,17 @@ impl WorkloadWindow {
 
     /// Busy CPU-seconds of the whole machine during the window (every program).
     pub fn machine_busy_cpu_s(&self) -> f64 {
-        self.per_cpu.iter().map(Weighted::busy_cpu_s).sum()
+        self.busy_cpu_s_of(|_| true)
+    }
+
+    /// Busy CPU-seconds of the CPUs whose slots `keep` accepts (every program).
+    pub fn busy_cpu_s_of(&self, keep: impl Fn(usize) -> bool) -> f64 {
+        self.per_cpu
+            .iter()
+            .enumerate()
+            .filter(|(slot, _)| keep(*slot))
+            .map(|(_, w)| w.busy_cpu_s())
+            .sum()
     }
 
     /// Mean number of CPUs busy during the window (sum of busy fractions).

@@ -140,7 +140,8 @@ fn outcome(
         result: Some(WorkloadResult::Exec(ExecResult {
             exit_code: status.shell_code(),
             signal,
-            left_running,
+            // After an interrupt the guardian stopped them with the command.
+            left_running: if stopped { 0 } else { left_running },
         })),
         message,
         wall_s,

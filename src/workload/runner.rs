@@ -200,8 +200,10 @@ fn run_in_threads(plan: &Plan, control: &Control, events: &dyn EventSink) -> Wor
                         })
                 })
                 .collect();
-            if handles.iter().any(|h| h.is_err()) {
-                shared.fail("could not start a worker thread".into());
+            if let Some(Err(e)) = handles.iter().find(|h| h.is_err()) {
+                shared.fail(format!(
+                    "could not start a worker thread: {e} (is ulimit -u too low?)"
+                ));
             }
             let started = handles.iter().filter(|h| h.is_ok()).count();
             shared.wait_for_workers(started, control);
