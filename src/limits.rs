@@ -69,12 +69,17 @@ pub struct CpuLimits {
 
 impl CpuLimits {
     /// Reads this process's affinity mask and cgroup quota. CPUs the topology
-    /// does not list (offline) are left out; a mask that names none of its CPUs
-    /// (a topology read from another machine's tree) allows them all.
+    /// does not list (offline) are left out. A topology read from another
+    /// machine's tree (`COREHEAT_SYSFS_CPU`) is not described by this process's
+    /// mask: all its CPUs are allowed.
     pub fn detect(topology: &Topology) -> CpuLimits {
         let root =
             std::env::var_os(CGROUP_ROOT_VAR).map_or_else(|| PathBuf::from("/"), PathBuf::from);
-        let mask = os::current_affinity().unwrap_or_default();
+        let foreign = std::env::var_os("COREHEAT_SYSFS_CPU").is_some();
+        let mask = match foreign {
+            true => Vec::new(),
+            false => os::current_affinity().unwrap_or_default(),
+        };
         CpuLimits {
             allowed: allowed_cpus(topology, &mask),
             quota: read_quota(&root),
