@@ -424,7 +424,7 @@ fn round_ms(seconds: f64) -> f64 {
 }
 
 fn default_title(options: &SweepOptions, machine: &Machine) -> String {
-    let words = options.spec.command_words().join(" ");
+    let words = writeup::as_typed(&options.spec.command_words().join(" "), None);
     format!(
         "{words}: {} on {} logical CPUs",
         options

@@ -259,16 +259,13 @@ fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
             .collect();
         if !hit.is_empty() {
             warnings.push(Warning {
-                code: if code == "underused" {
-                    "underused"
-                } else {
-                    "other-load"
-                },
+                code,
                 message: format!(
-                    "run{} {} had the {code} warning (see its report): kept out of the fit \
+                    "run{} {} had the {code} warning (see {} report): kept out of the fit \
                      (measure on a quieter machine)",
                     if hit.len() == 1 { "" } else { "s" },
-                    hit.join(", ")
+                    hit.join(", "),
+                    if hit.len() == 1 { "its" } else { "their" }
                 ),
             });
         }
@@ -292,6 +289,11 @@ fn fit_series(
     for s in stats.iter_mut().filter(|s| s.series == series) {
         s.speedup = speedup(scaling, base_workers, &base, s.workers, &s.wall_s);
         s.time_ratio = stats::ratio(&s.wall_s, &base);
+        if s.workers == base_workers {
+            // The base against itself: exact by definition, no uncertainty.
+            s.speedup = s.speedup.map(|r| Ratio { stddev: 0.0, ..r });
+            s.time_ratio = s.time_ratio.map(|r| Ratio { stddev: 0.0, ..r });
+        }
         s.efficiency = s.speedup.map(|sp| sp.times(1.0 / s.workers as f64));
         if let Some(sp) = s.speedup
             && s.in_fit

@@ -186,7 +186,7 @@ fn ranking(prefix: &str, same: &[&ConfigStats]) -> Finding {
         list.iter()
             .map(|s| format!("{} ({}s)", s.series, s.wall_s.plus_minus(3)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join("; ")
     };
     if others
         .iter()
@@ -241,9 +241,9 @@ fn best_finding(comparison: &Comparison<'_>) -> Option<Finding> {
         finding(
             "best-unclear",
             format!(
-                "No single fastest configuration: {} and {} are indistinguishable here.",
+                "No single fastest configuration: {}; {} are indistinguishable here.",
                 best.description,
-                names.join(", ")
+                names.join("; ")
             ),
         )
     })
