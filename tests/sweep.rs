@@ -292,7 +292,7 @@ fn sweep_json_carries_the_statistics_and_findings() {
         .map(|f| f["code"].as_str().unwrap())
         .collect();
     assert!(
-        codes.contains(&"too-few-samples") && codes.contains(&"no-fit"),
+        codes.contains(&"too-short") && codes.contains(&"no-fit"),
         "{codes:?}"
     );
 }

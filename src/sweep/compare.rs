@@ -11,10 +11,25 @@ use crate::summary::warnings::Warning;
 
 /// Clock resolution of the recorded times (they are rounded to milliseconds).
 const RESOLUTION_S: f64 = 0.001;
-/// Fewer samples than this in a run's workload window: too short to trust.
-pub const MIN_SAMPLES: usize = 3;
-/// Run warnings that keep a configuration out of the fits.
-const UNFIT_WARNINGS: [&str; 2] = ["underused", "other-load"];
+/// Run warnings that keep a configuration out of the fits: code, what it
+/// means, what to do.
+const UNFIT_WARNINGS: [(&str, &str, &str); 3] = [
+    (
+        "too-short",
+        "had fewer than 3 samples inside the workload",
+        "use a longer workload or a shorter --interval",
+    ),
+    (
+        "underused",
+        "got less CPU than its workers asked for",
+        "measure on a quieter machine or with fewer workers",
+    ),
+    (
+        "other-load",
+        "shared the machine with other busy programs",
+        "measure on a quieter machine",
+    ),
+];
 
 /// A configuration's runs boiled down.
 #[derive(Debug, Clone, Serialize)]
@@ -231,46 +246,28 @@ fn outlier_warnings(
         .collect()
 }
 
-/// Why a configuration's runs are kept out of the fits: too few samples, or a
-/// run that could not use its CPUs.
+/// Why a configuration's runs are kept out of the fits: too few samples inside
+/// the workload, or a run that could not use its CPUs. Each says what to do.
 fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
-    let mut warnings = Vec::new();
-    let short: Vec<String> = runs
+    UNFIT_WARNINGS
         .iter()
-        .filter(|r| r.samples < MIN_SAMPLES)
-        .map(|r| r.repeat.to_string())
-        .collect();
-    if !short.is_empty() {
-        warnings.push(Warning {
-            code: "too-few-samples",
-            message: format!(
-                "run{} {} had fewer than {MIN_SAMPLES} samples: kept out of the fit \
-                 (use a longer workload or a shorter --interval)",
-                if short.len() == 1 { "" } else { "s" },
-                short.join(", ")
-            ),
-        });
-    }
-    for code in UNFIT_WARNINGS {
-        let hit: Vec<String> = runs
-            .iter()
-            .filter(|r| r.warnings.iter().any(|w| w == code))
-            .map(|r| r.repeat.to_string())
-            .collect();
-        if !hit.is_empty() {
-            warnings.push(Warning {
+        .filter_map(|&(code, what, remedy)| {
+            let hit: Vec<String> = runs
+                .iter()
+                .filter(|r| r.warnings.iter().any(|w| w == code))
+                .map(|r| r.repeat.to_string())
+                .collect();
+            (!hit.is_empty()).then(|| Warning {
                 code,
                 message: format!(
-                    "run{} {} had the {code} warning (see {} report): kept out of the fit \
-                     (measure on a quieter machine)",
+                    "run{} {} {what} (the {code} warning of {} report): kept out of the fit; {remedy}",
                     if hit.len() == 1 { "" } else { "s" },
                     hit.join(", "),
                     if hit.len() == 1 { "its" } else { "their" }
                 ),
-            });
-        }
-    }
-    warnings
+            })
+        })
+        .collect()
 }
 
 fn fit_series(
@@ -371,7 +368,7 @@ pub(crate) mod tests {
         assert!((r.value - 2.0).abs() < 1e-9 && (r.stddev - 2.0 * 0.02f64.sqrt()).abs() < 1e-9);
     }
 
-    /// A hand-made run record: fit-worthy unless `samples` or `warnings` say not.
+    /// A hand-made run record: fit-worthy unless its `warnings` say not.
     pub(crate) fn record(configuration: &str, repeat: u32, wall: f64) -> RunRecord {
         RunRecord {
             configuration: configuration.into(),
@@ -467,11 +464,12 @@ pub(crate) mod tests {
     fn short_runs_are_kept_out_of_fits() {
         let configurations = vec![threads(1), threads(2)];
         let mut short = record("t2", 1, 0.001);
-        short.samples = 1;
+        short.warnings = vec!["too-short".into()];
         let runs = vec![(0, record("t1", 1, 0.002)), (1, short)];
         let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
         assert!(!stats[1].in_fit);
-        assert_eq!(stats[1].warnings[0].code, "too-few-samples");
+        assert_eq!(stats[1].warnings[0].code, "too-short");
+        assert!(stats[1].warnings[0].message.contains("--interval"));
         assert_eq!(fits[0].fit_workers, vec![1]);
     }
 }
