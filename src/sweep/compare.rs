@@ -21,7 +21,7 @@ const UNFIT_WARNINGS: [(&str, &str, &str); 3] = [
     ),
     (
         "underused",
-        "got less CPU than its workers asked for",
+        "got less CPU than the workers asked for",
         "measure on a quieter machine or with fewer workers",
     ),
     (
@@ -235,7 +235,8 @@ fn outlier_warnings(
             code: "outlier",
             message: format!(
                 "{}: run {} took {:.3}s, far from the median {:.3}s (modified z-score {:.1}): \
-                 something else likely ran; measure on a quieter machine or with more --repeat",
+                 the machine was not equally quiet for every run; measure on a quieter machine \
+                 or with more --repeat",
                 configuration.describe(),
                 runs[i].repeat,
                 runs[i].wall_s,

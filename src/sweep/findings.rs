@@ -323,7 +323,12 @@ fn smt_gain(
         plural(cores.workers, "worker"),
     );
     let gain_text = gain.map_or("—".into(), |g| g.plus_minus(2));
-    let (code, verdict) = if !stats::distinguishable(&siblings.wall_s, &expected) {
+    let (code, verdict) = if !(cores.in_fit && siblings.in_fit) {
+        (
+            "smt-gain-unknown",
+            "not conclusive: runs of these configurations are marked (see below)".to_string(),
+        )
+    } else if !stats::distinguishable(&siblings.wall_s, &expected) {
         if comparison.repeat < 2 {
             (
                 "smt-gain-unknown",
@@ -397,14 +402,28 @@ mod tests {
         configurations: &[(Configuration, Placement)],
         times: &[&[f64]],
     ) -> Vec<Finding> {
+        findings_marked(machine, scaling, configurations, times, &[])
+    }
+
+    /// The same, the runs of the `marked` configurations with an other-load warning.
+    fn findings_marked(
+        machine: &Machine,
+        scaling: Scaling,
+        configurations: &[(Configuration, Placement)],
+        times: &[&[f64]],
+        marked: &[usize],
+    ) -> Vec<Finding> {
         let runs: Vec<(usize, RunRecord)> = times
             .iter()
             .enumerate()
             .flat_map(|(i, walls)| {
-                walls
-                    .iter()
-                    .enumerate()
-                    .map(move |(r, &t)| (i, record(&format!("c{i}"), r as u32 + 1, t)))
+                walls.iter().enumerate().map(move |(r, &t)| {
+                    let mut run = record(&format!("c{i}"), r as u32 + 1, t);
+                    if marked.contains(&i) {
+                        run.warnings = vec!["other-load".into()];
+                    }
+                    (i, run)
+                })
             })
             .collect();
         let physical = machine.topology.physical_count();
@@ -554,6 +573,20 @@ mod tests {
                 .contains("over 1–4 workers (up to the 4 physical cores)"),
             "{fit:?}"
         );
+    }
+
+    #[test]
+    fn no_smt_verdict_from_marked_runs() {
+        let machine = Machine::with_topology(Topology::synthetic(4, 2));
+        let configurations = [threads(4), threads(8)];
+        let times: [&[f64]; 2] = [&[1.00, 1.01, 1.02], &[2.02, 2.04, 2.06]];
+        let found = findings_marked(&machine, Scaling::Weak, &configurations, &times, &[1]);
+        let smt = found
+            .iter()
+            .find(|f| f.code.starts_with("smt"))
+            .expect("{found:?}");
+        assert_eq!(smt.code, "smt-gain-unknown", "{smt:?}");
+        assert!(!smt.message.contains("added nothing"), "{smt:?}");
     }
 
     #[test]
