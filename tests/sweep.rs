@@ -236,7 +236,10 @@ fn equal_pinnings_run_once_and_the_writeup_says_why() {
         writeup.contains("compact and spread are the same on this machine with 1 worker (no SMT siblings): run once"),
         "{writeup}"
     );
-    assert!(writeup.contains("CPUs 0 (pinned)"), "{writeup}");
+    assert!(
+        writeup.contains("CPU 0 (pinned); also pin compact: the same CPUs, not run again"),
+        "{writeup}"
+    );
     assert!(!writeup.contains("was fastest"), "{writeup}");
 }
 

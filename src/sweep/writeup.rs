@@ -103,12 +103,21 @@ fn configuration_section(
 
 /// `CPUs 0-3 (pinned)`, or the allowed CPUs of an unpinned configuration.
 pub fn cpus_text(stats: &ConfigStats) -> String {
+    let noun = if stats.cpus.len() == 1 { "CPU" } else { "CPUs" };
     let list = format_cpulist(&stats.cpus);
-    if stats.pinned {
-        format!("CPUs {list} (pinned)")
+    let mut text = if stats.pinned {
+        format!("{noun} {list} (pinned)")
     } else {
-        format!("CPUs {list} (not pinned: the scheduler chose among them)")
+        format!("{noun} {list} (not pinned: the scheduler chose among them)")
+    };
+    if !stats.same_as.is_empty() {
+        let _ = write!(
+            text,
+            "; also pin {}: the same CPUs, not run again",
+            stats.same_as.join(", ")
+        );
     }
+    text
 }
 
 /// `wall 1.234 ± 0.010 s (median 1.230 s, 1.220–1.250 s, 3 runs)`.
