@@ -99,10 +99,11 @@ fn scaling_finding(
         top.wall_s.plus_minus(3),
         base.wall_s.plus_minus(3)
     );
-    let (code, verdict) = if stats::differs_from(&top.wall_s, ideal) {
-        ("scaling", "")
+    let within_noise = top.wall_s.runs > 1 && !stats::differs_from(&top.wall_s, ideal);
+    let verdict = if within_noise {
+        " — indistinguishable from perfect scaling here"
     } else {
-        ("scaling", " — indistinguishable from perfect scaling here")
+        ""
     };
     let message = match scaling {
         Scaling::Strong => format!(
@@ -118,7 +119,7 @@ fn scaling_finding(
             plural(base.workers, "worker"),
         ),
     };
-    finding(code, message)
+    finding("scaling", message)
 }
 
 fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit) -> Finding {
