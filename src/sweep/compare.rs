@@ -93,11 +93,11 @@ pub fn speedup(
     })
 }
 
-/// The time perfect scaling would give `workers` from the base.
-pub fn ideal_time(scaling: Scaling, base_workers: usize, base_t: f64, workers: usize) -> f64 {
+/// T(workers) / T(base) under perfect scaling.
+pub fn ideal_factor(scaling: Scaling, base_workers: usize, workers: usize) -> f64 {
     match scaling {
-        Scaling::Strong => base_t * base_workers as f64 / workers as f64,
-        Scaling::Weak => base_t,
+        Scaling::Strong => base_workers as f64 / workers as f64,
+        Scaling::Weak => 1.0,
     }
 }
 
@@ -298,8 +298,8 @@ fn fit_series(
             && s.workers <= physical_cores
         {
             points.push((s.workers, sp.value));
-            let ideal = ideal_time(scaling, base_workers, base.mean, s.workers);
-            beyond_noise |= s.workers != base_workers && stats::differs_from(&s.wall_s, ideal);
+            let ideal = base.scaled(ideal_factor(scaling, base_workers, s.workers));
+            beyond_noise |= s.workers != base_workers && stats::distinguishable(&s.wall_s, &ideal);
         }
     }
     let serial_fraction = match scaling {

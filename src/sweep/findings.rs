@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
-use super::compare::{ConfigStats, SeriesFit, ideal_time};
+use super::compare::{ConfigStats, SeriesFit, ideal_factor};
 use super::{Comparison, Scaling};
-use crate::summary::stats::{self, Spread};
+use crate::summary::stats;
 use crate::topology::format_cpulist;
 
 /// One conclusion, with a stable code for programs.
@@ -93,13 +93,15 @@ fn scaling_finding(
     let efficiency = top
         .efficiency
         .map_or("—".into(), |e| e.times(100.0).plus_minus(0));
-    let ideal = ideal_time(scaling, base.workers, base.wall_s.mean, top.workers);
+    let ideal = base
+        .wall_s
+        .scaled(ideal_factor(scaling, base.workers, top.workers));
     let times = format!(
         "{}s against {}s",
         top.wall_s.plus_minus(3),
         base.wall_s.plus_minus(3)
     );
-    let within_noise = top.wall_s.runs > 1 && !stats::differs_from(&top.wall_s, ideal);
+    let within_noise = top.wall_s.runs > 1 && !stats::distinguishable(&top.wall_s, &ideal);
     let verdict = if within_noise {
         " — indistinguishable from perfect scaling here"
     } else {
@@ -308,14 +310,7 @@ fn smt_gain(
             stddev: value * r.stddev / r.value,
         }
     });
-    let expected = Spread {
-        mean: cores.wall_s.mean * no_gain_factor,
-        median: cores.wall_s.median * no_gain_factor,
-        min: cores.wall_s.min * no_gain_factor,
-        max: cores.wall_s.max * no_gain_factor,
-        stddev: cores.wall_s.stddev * no_gain_factor,
-        runs: cores.wall_s.runs,
-    };
+    let expected = cores.wall_s.scaled(no_gain_factor);
     let head = format!(
         "{series}: {} on {} × {threads} threads took {}× the time of {}",
         plural(siblings.workers, "worker"),
