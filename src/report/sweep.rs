@@ -31,13 +31,15 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e}")
 }
 
-/// Light blue of the SMT (or time-sliced) region.
+/// Light blue of the SMT region, light grey of the time-sliced one.
 const SHARED_REGION: RGBColor = RGBColor(0xe4, 0xee, 0xfa);
+const SLICED_REGION: RGBColor = RGBColor(0xee, 0xee, 0xee);
 const PHYSICAL_LINE: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
 /// Speedup against workers: the ideal line, each series with error bars (±1
 /// standard deviation) and its fitted curve, the physical core count as a
-/// vertical line and the region beyond it (SMT siblings or time-slicing) shaded.
+/// vertical line, the SMT region up to the logical CPUs and any time-sliced
+/// region beyond shaded.
 pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
     let stats = comparison.stats;
     let topology = &comparison.machine.topology;
@@ -78,22 +80,26 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
             .draw()
             .map_err(err)?;
-        if x_end > physical + 0.5 {
-            let label = if topology.has_smt() {
-                "SMT siblings share the cores"
-            } else {
-                "more workers than cores: time-sliced"
-            };
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(physical, 0.0), (x_end, y_top)],
-                    SHARED_REGION.filled(),
-                )))
-                .map_err(err)?
-                .label(label)
-                .legend(|(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 24, y + 6)], SHARED_REGION.filled())
-                });
+        let logical = topology.logical_count() as f64;
+        if topology.has_smt() && x_end > physical + 0.5 {
+            let end = logical.min(x_end);
+            shade(
+                &mut chart,
+                physical,
+                end,
+                y_top,
+                SHARED_REGION,
+                "SMT siblings share the cores",
+            )?;
+        }
+        let sliced_from = if topology.has_smt() {
+            logical
+        } else {
+            physical
+        };
+        if x_end > sliced_from + 0.5 {
+            let label = "more workers than CPUs: time-sliced";
+            shade(&mut chart, sliced_from, x_end, y_top, SLICED_REGION, label)?;
         }
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -180,6 +186,26 @@ fn error_bar(x: f64, r: Ratio, cap: f64, color: RGBColor) -> [PathElement<(f64, 
         PathElement::new([(x - cap, low), (x + cap, low)], style),
         PathElement::new([(x - cap, high), (x + cap, high)], style),
     ]
+}
+
+/// A shaded band of worker counts, with its legend entry.
+fn shade(
+    chart: &mut Chart<'_, '_>,
+    from: f64,
+    to: f64,
+    y_top: f64,
+    color: RGBColor,
+    label: &str,
+) -> Result<()> {
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(from, 0.0), (to, y_top)],
+            color.filled(),
+        )))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], color.filled()));
+    Ok(())
 }
 
 /// Worker ticks: whole numbers only.

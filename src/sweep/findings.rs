@@ -256,37 +256,56 @@ fn best_finding(comparison: &Comparison<'_>) -> Option<Finding> {
 /// worker count against that of one worker per physical core.
 fn smt_findings(comparison: &Comparison<'_>) -> Vec<Finding> {
     let topology = &comparison.machine.topology;
-    let physical = topology.physical_count();
+    let (physical, logical) = (topology.physical_count(), topology.logical_count());
     let Some(top) = comparison.stats.iter().map(|s| s.workers).max() else {
         return Vec::new();
     };
-    if top <= physical {
-        return Vec::new();
-    }
-    if !topology.has_smt() {
-        return vec![finding(
+    let mut out = Vec::new();
+    let sliced_from = if topology.has_smt() {
+        logical
+    } else {
+        physical
+    };
+    if top > sliced_from {
+        out.push(finding(
             "time-sliced",
             format!(
-                "This machine has {} and no SMT siblings: beyond {}, workers take turns on the cores.",
+                "This machine has {} on {}{}: beyond {}, workers take turns on the CPUs.",
+                plural(logical, "logical CPU"),
                 plural(physical, "physical core"),
-                plural(physical, "worker")
+                if topology.has_smt() {
+                    ""
+                } else {
+                    " (no SMT siblings)"
+                },
+                plural(sliced_from, "worker")
             ),
-        )];
+        ));
     }
-    comparison
-        .fits
+    if !topology.has_smt() {
+        return out;
+    }
+    // The largest worker count the siblings can hold, against one per core.
+    let Some(on_siblings) = comparison
+        .stats
         .iter()
-        .filter_map(|fit| {
-            let find = |w: usize| {
-                comparison
-                    .stats
-                    .iter()
-                    .find(|s| s.series == fit.series && s.workers == w)
-            };
-            let (cores, siblings) = (find(physical)?, find(top)?);
-            Some(smt_gain(comparison, &fit.series, cores, siblings))
-        })
-        .collect()
+        .map(|s| s.workers)
+        .filter(|&w| w > physical && w <= logical)
+        .max()
+    else {
+        return out;
+    };
+    out.extend(comparison.fits.iter().filter_map(|fit| {
+        let find = |w: usize| {
+            comparison
+                .stats
+                .iter()
+                .find(|s| s.series == fit.series && s.workers == w)
+        };
+        let (cores, siblings) = (find(physical)?, find(on_siblings)?);
+        Some(smt_gain(comparison, &fit.series, cores, siblings))
+    }));
+    out
 }
 
 fn smt_gain(
@@ -583,6 +602,24 @@ mod tests {
             .expect("{found:?}");
         assert_eq!(smt.code, "smt-gain-unknown", "{smt:?}");
         assert!(!smt.message.contains("added nothing"), "{smt:?}");
+    }
+
+    #[test]
+    fn the_smt_gain_stops_at_the_logical_cpus() {
+        let machine = Machine::with_topology(Topology::synthetic(4, 2));
+        let configurations = [threads(4), threads(8), threads(16)];
+        let times: [&[f64]; 3] = [&[1.00, 1.01, 1.02], &[2.02, 2.04, 2.06], &[4.0, 4.1, 4.2]];
+        let found = findings_of(&machine, Scaling::Weak, &configurations, &times);
+        let smt = found
+            .iter()
+            .find(|f| f.code == "smt-nothing")
+            .expect("{found:?}");
+        assert!(smt.message.contains("8 workers on 4 cores"), "{smt:?}");
+        let sliced = found
+            .iter()
+            .find(|f| f.code == "time-sliced")
+            .expect("{found:?}");
+        assert!(sliced.message.contains("beyond 8 workers"), "{sliced:?}");
     }
 
     #[test]
