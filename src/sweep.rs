@@ -622,6 +622,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_typed_command_leaves_out_the_title() {
+        let args = [
+            "sweep",
+            "--title",
+            "my run",
+            "--workers",
+            "1,2",
+            "--title=x",
+            "count",
+            "--n",
+            "2^33",
+        ];
+        assert_eq!(
+            typed_command(args.iter().map(|a| a.to_string())),
+            "coreheat sweep --workers 1,2 count --n 2^33"
+        );
+    }
+
+    #[test]
     fn configurations_skip_serial_with_many_workers() {
         let options = SweepOptions {
             spec: WorkloadSpec::Count {
