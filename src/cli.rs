@@ -161,8 +161,9 @@ pub struct SweepCommand {
     /// (--pins 0-1 --pins 0,2) [default: --pin].
     #[arg(long, global = true, value_parser = parse_pins, allow_hyphen_values = true)]
     pub pins: Vec<Vec<PinSpec>>,
-    /// Runs per configuration; the median is compared.
-    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
+    /// Runs per configuration: their mean, spread and outliers are compared,
+    /// and differences within the noise are called indistinguishable.
+    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     pub repeat: u32,
     #[command(subcommand)]
     pub workload: WorkloadCommand,

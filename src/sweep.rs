@@ -20,11 +20,22 @@ use crate::machine::Machine;
 use crate::outdir;
 use crate::output::{print, print_err_line, print_line};
 use crate::run::{self, RunOptions, RunSummary};
-use crate::text::{markdown_code_block, markdown_text, printable};
+use crate::text::printable;
 use crate::trace::Status;
-use crate::units::format_time_block_seconds;
 use crate::workload::pin::PinSpec;
 use crate::workload::{Mode, WorkloadSpec};
+
+mod compare;
+mod findings;
+mod pinnings;
+mod writeup;
+
+pub use compare::{
+    ConfigStats, Placement, SeriesFit, amdahl_fraction, amdahl_speedup, compare,
+    gustafson_fraction, gustafson_speedup, speedup,
+};
+pub use findings::{Finding, findings, plural};
+pub use writeup::{cpus_text, writeup_markdown};
 
 /// One point of the comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +97,8 @@ pub struct SweepOptions {
     pub live: bool,
     /// Print a line per finished run on stderr.
     pub progress: bool,
+    /// The command line as typed, for the writeup.
+    pub command: Option<String>,
 }
 
 /// Strong scaling (fixed total work: hash, count --split) or weak scaling (work
@@ -130,187 +143,12 @@ pub struct RunRecord {
     pub sys_s: f64,
     pub result: Option<String>,
     pub command: String,
-}
-
-/// A configuration's runs boiled down.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigStats {
-    pub series: String,
-    pub label: String,
-    pub description: String,
-    pub workers: usize,
-    pub runs: usize,
-    pub wall_s: f64,
-    pub user_s: f64,
-    pub sys_s: f64,
-    /// Strong: T(base)/T; weak: workers × T(base)/T (scaled speedup).
-    pub speedup: Option<f64>,
-    pub efficiency: Option<f64>,
-    /// T / T(base).
-    pub time_ratio: Option<f64>,
-    /// Folder of the median run.
-    pub dir: String,
-}
-
-/// The fitted serial fraction of one series.
-#[derive(Debug, Clone, Serialize)]
-pub struct SeriesFit {
-    pub series: String,
-    pub base_workers: usize,
-    /// Amdahl (strong) or Gustafson (weak) serial fraction, 0..=1.
-    pub serial_fraction: Option<f64>,
-}
-
-/// The median of some numbers (the mean of the middle two for an even count).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    })
-}
-
-/// Speedup of `t` workers' time against the base: strong scaling assumes the
-/// base (with `base_workers`) scaled perfectly from one worker.
-pub fn speedup(
-    scaling: Scaling,
-    base_workers: usize,
-    base_t: f64,
-    workers: usize,
-    t: f64,
-) -> Option<f64> {
-    if t <= 0.0 || base_t <= 0.0 {
-        return None;
-    }
-    Some(match scaling {
-        Scaling::Strong => base_workers as f64 * base_t / t,
-        Scaling::Weak => workers as f64 * base_t / t,
-    })
-}
-
-/// Amdahl's serial fraction f from (workers, speedup) points, by least squares
-/// on 1/S − 1/w = f (1 − 1/w). Points at one worker carry no information.
-pub fn amdahl_fraction(points: &[(usize, f64)]) -> Option<f64> {
-    let (mut xy, mut xx) = (0.0, 0.0);
-    for &(w, s) in points {
-        if w < 2 || s <= 0.0 {
-            continue;
-        }
-        let x = 1.0 - 1.0 / w as f64;
-        let y = 1.0 / s - 1.0 / w as f64;
-        xy += x * y;
-        xx += x * x;
-    }
-    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
-}
-
-/// Gustafson's serial fraction f from (workers, scaled speedup) points, by least
-/// squares on w − S = f (w − 1).
-pub fn gustafson_fraction(points: &[(usize, f64)]) -> Option<f64> {
-    let (mut xy, mut xx) = (0.0, 0.0);
-    for &(w, s) in points {
-        if w < 2 {
-            continue;
-        }
-        let x = w as f64 - 1.0;
-        xy += x * (w as f64 - s);
-        xx += x * x;
-    }
-    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
-}
-
-/// Amdahl's speedup for a serial fraction.
-pub fn amdahl_speedup(fraction: f64, workers: f64) -> f64 {
-    1.0 / (fraction + (1.0 - fraction) / workers)
-}
-
-/// Gustafson's scaled speedup for a serial fraction.
-pub fn gustafson_speedup(fraction: f64, workers: f64) -> f64 {
-    workers - fraction * (workers - 1.0)
-}
-
-/// Groups runs by configuration and computes medians, speedup and efficiency per
-/// series against its smallest worker count. The serial fraction is fitted on
-/// the points with at most `logical_cpus` workers: more workers than CPUs cannot
-/// all run at once, which no scaling law describes.
-pub fn compare(
-    scaling: Scaling,
-    configurations: &[Configuration],
-    runs: &[(usize, RunRecord)],
-    logical_cpus: usize,
-) -> (Vec<ConfigStats>, Vec<SeriesFit>) {
-    let mut stats = Vec::new();
-    for (index, configuration) in configurations.iter().enumerate() {
-        let mine: Vec<&RunRecord> = runs
-            .iter()
-            .filter(|(i, r)| *i == index && r.status == "ok")
-            .map(|(_, r)| r)
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let walls: Vec<f64> = mine.iter().map(|r| r.wall_s).collect();
-        let wall = median(&walls).unwrap_or(0.0);
-        let median_run = mine
-            .iter()
-            .min_by(|a, b| (a.wall_s - wall).abs().total_cmp(&(b.wall_s - wall).abs()))
-            .expect("at least one run");
-        stats.push(ConfigStats {
-            series: configuration.series(),
-            label: configuration.label(),
-            description: configuration.describe(),
-            workers: configuration.workers,
-            runs: mine.len(),
-            wall_s: wall,
-            user_s: median(&mine.iter().map(|r| r.user_s).collect::<Vec<_>>()).unwrap_or(0.0),
-            sys_s: median(&mine.iter().map(|r| r.sys_s).collect::<Vec<_>>()).unwrap_or(0.0),
-            speedup: None,
-            efficiency: None,
-            time_ratio: None,
-            dir: median_run.dir.clone(),
-        });
-    }
-    let mut fits = Vec::new();
-    let mut series_names: Vec<String> = stats.iter().map(|s| s.series.clone()).collect();
-    series_names.sort();
-    series_names.dedup();
-    for series in series_names {
-        let Some((base_workers, base_t)) = stats
-            .iter()
-            .filter(|s| s.series == series)
-            .min_by_key(|s| s.workers)
-            .map(|s| (s.workers, s.wall_s))
-        else {
-            continue;
-        };
-        let mut points = Vec::new();
-        for s in stats.iter_mut().filter(|s| s.series == series) {
-            s.speedup = speedup(scaling, base_workers, base_t, s.workers, s.wall_s);
-            s.time_ratio = (base_t > 0.0).then(|| s.wall_s / base_t);
-            s.efficiency = s.speedup.map(|sp| sp / s.workers as f64);
-            if let Some(sp) = s.speedup
-                && s.workers <= logical_cpus
-            {
-                points.push((s.workers, sp));
-            }
-        }
-        let serial_fraction = match scaling {
-            Scaling::Strong => amdahl_fraction(&points),
-            Scaling::Weak => gustafson_fraction(&points),
-        };
-        fits.push(SeriesFit {
-            series,
-            base_workers,
-            serial_fraction,
-        });
-    }
-    (stats, fits)
+    /// Samples taken during the run.
+    pub samples: usize,
+    /// Mean CPUs the workload kept busy.
+    pub cpus_in_use: Option<f64>,
+    /// Codes of the run's measurement warnings (`other-load`, `underused`, ...).
+    pub warnings: Vec<String>,
 }
 
 /// Worker counts to try when none are given: 1, 2, 4, ... and the logical count.
@@ -355,6 +193,7 @@ pub struct SweepOutcome {
     pub stats: Vec<ConfigStats>,
     pub fits: Vec<SeriesFit>,
     pub runs: Vec<RunRecord>,
+    pub findings: Vec<Finding>,
     pub interrupted: bool,
     pub failed: usize,
     pub report: PathBuf,
@@ -392,11 +231,8 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
         );
     }
     // Every configuration is checked before the first one runs.
-    for configuration in &configurations {
-        let probe = run_options(options, configuration, PathBuf::from("unused"));
-        run::plan(&probe, &machine)
-            .with_context(|| format!("configuration {}", configuration.describe()))?;
-    }
+    let placed = pinnings::place(options, configurations, &machine)?;
+    let configurations: Vec<Configuration> = placed.iter().map(|(c, _)| c.clone()).collect();
     let folder = sweep_folder(options, &configurations)?;
     let dir = folder.path.clone();
 
@@ -459,8 +295,8 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
     }
 
     let scaling = Scaling::of(&options.spec);
-    let logical = machine.topology.logical_count();
-    let (stats, fits) = compare(scaling, &configurations, &runs, logical);
+    let physical = machine.topology.physical_count();
+    let (stats, fits) = compare(scaling, &placed, &runs, physical);
     let runs: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
     let title = options
         .title
@@ -476,13 +312,17 @@ pub fn sweep(options: &SweepOptions, stop: Arc<AtomicBool>) -> Result<SweepOutco
         runs: &runs,
         interrupted,
         repeat: options.repeat,
+        command: options.command.clone(),
+        user_title: options.title.clone(),
     };
     let (report, writeup) = write_comparison(&comparison, &dir)?;
+    let findings = findings(&comparison);
     Ok(SweepOutcome {
         dir,
         scaling,
         stats,
         fits,
+        findings,
         runs,
         interrupted,
         failed,
@@ -589,6 +429,13 @@ fn record(
         sys_s: round_ms(summary.outcome.cpu.sys_s),
         result: summary.result_line(),
         command: summary.command.clone(),
+        samples: summary.samples,
+        cpus_in_use: summary.measures.map(|m| m.cpus_in_use),
+        warnings: summary
+            .warnings
+            .iter()
+            .map(|w| w.code.to_string())
+            .collect(),
     }
 }
 
@@ -597,7 +444,7 @@ fn round_ms(seconds: f64) -> f64 {
 }
 
 fn default_title(options: &SweepOptions, machine: &Machine) -> String {
-    let words = options.spec.command_words().join(" ");
+    let words = writeup::as_typed(&options.spec.command_words().join(" "), None);
     format!(
         "{words}: {} on {} logical CPUs",
         options
@@ -621,6 +468,10 @@ pub struct Comparison<'a> {
     pub runs: &'a [RunRecord],
     pub interrupted: bool,
     pub repeat: u32,
+    /// The sweep command as typed (without `--title`), when known.
+    pub command: Option<String>,
+    /// `--title`, to leave out of the run commands shown.
+    pub user_title: Option<String>,
 }
 
 fn write_comparison(comparison: &Comparison<'_>, dir: &Path) -> Result<(PathBuf, PathBuf)> {
@@ -635,6 +486,7 @@ fn write_comparison(comparison: &Comparison<'_>, dir: &Path) -> Result<(PathBuf,
         "scaling": comparison.scaling,
         "configurations": comparison.stats,
         "fits": comparison.fits,
+        "findings": findings(comparison),
         "runs": comparison.runs,
         "interrupted": comparison.interrupted,
     });
@@ -643,207 +495,6 @@ fn write_comparison(comparison: &Comparison<'_>, dir: &Path) -> Result<(PathBuf,
         serde_json::to_string_pretty(&json)?.as_bytes(),
     )?;
     Ok((report, writeup))
-}
-
-/// Plain-words findings: scaling per series, threads vs processes, pinnings.
-pub fn findings(comparison: &Comparison<'_>) -> Vec<String> {
-    let mut lines = Vec::new();
-    let stats = comparison.stats;
-    for fit in comparison.fits {
-        let series: Vec<&ConfigStats> = stats.iter().filter(|s| s.series == fit.series).collect();
-        let (Some(base), Some(top)) = (series.first(), series.iter().max_by_key(|s| s.workers))
-        else {
-            continue;
-        };
-        if top.workers == base.workers {
-            lines.push(format!(
-                "{}: only {} worker{} measured ({:.3}s), nothing to compare it with.",
-                fit.series,
-                base.workers,
-                if base.workers == 1 { "" } else { "s" },
-                base.wall_s
-            ));
-            continue;
-        }
-        let speedup = top.speedup.unwrap_or(0.0);
-        let efficiency = top.efficiency.unwrap_or(0.0) * 100.0;
-        let mut line = match comparison.scaling {
-            Scaling::Strong => format!(
-                "{}: {} workers finished {:.2}× faster than {} ({:.0}% efficiency; {:.3}s against {:.3}s).",
-                fit.series, top.workers, speedup, base.workers, efficiency, top.wall_s, base.wall_s
-            ),
-            Scaling::Weak => format!(
-                "{}: {} workers each doing the full work took {:.2}× the time of {} ({:.3}s against {:.3}s): a scaled speedup of {:.2} ({:.0}% efficiency).",
-                fit.series,
-                top.workers,
-                top.time_ratio.unwrap_or(0.0),
-                base.workers,
-                top.wall_s,
-                base.wall_s,
-                speedup,
-                efficiency
-            ),
-        };
-        if let Some(f) = fit.serial_fraction {
-            let law = match comparison.scaling {
-                Scaling::Strong => "Amdahl",
-                Scaling::Weak => "Gustafson",
-            };
-            let logical = comparison.machine.topology.logical_count();
-            let _ = write!(
-                line,
-                " {law} fit (up to {logical} workers, one per logical CPU): serial fraction {:.1}%.",
-                f * 100.0
-            );
-        }
-        let kernel: f64 = series.iter().map(|s| s.sys_s).sum::<f64>();
-        let cpu: f64 = series.iter().map(|s| s.user_s + s.sys_s).sum::<f64>();
-        if cpu > 0.0 && kernel / cpu > 0.1 {
-            let _ = write!(
-                line,
-                " {:.0}% of its CPU time was in the kernel.",
-                100.0 * kernel / cpu
-            );
-        }
-        lines.push(line);
-    }
-    // Same worker count, different series: who is faster?
-    let mut counts: Vec<usize> = stats.iter().map(|s| s.workers).collect();
-    counts.sort_unstable();
-    counts.dedup();
-    for workers in counts {
-        let same: Vec<&ConfigStats> = stats.iter().filter(|s| s.workers == workers).collect();
-        if same.len() < 2 {
-            continue;
-        }
-        let fastest = same
-            .iter()
-            .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
-            .expect("two or more");
-        let others: Vec<String> = same
-            .iter()
-            .filter(|s| s.label != fastest.label)
-            .map(|s| format!("{} {:.2}×", s.series, s.wall_s / fastest.wall_s.max(1e-9)))
-            .collect();
-        lines.push(format!(
-            "At {workers} worker{}: {} was fastest ({:.3}s); the others took {} its time.",
-            if workers == 1 { "" } else { "s" },
-            fastest.series,
-            fastest.wall_s,
-            others.join(", ")
-        ));
-    }
-    let topology = &comparison.machine.topology;
-    if let Some(top) = stats.iter().map(|s| s.workers).max()
-        && top > topology.physical_count()
-    {
-        lines.push(format!(
-            "This machine has {} physical cores and {} logical CPUs: beyond {} workers, workers share cores{}.",
-            topology.physical_count(),
-            topology.logical_count(),
-            topology.physical_count(),
-            if topology.has_smt() { " as SMT siblings" } else { " by time-slicing" }
-        ));
-    }
-    if comparison.interrupted {
-        lines.push("The sweep was interrupted; only the runs that finished are compared.".into());
-    }
-    lines
-}
-
-/// writeup.md: in the style of the seed writeups, ready to paste.
-pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
-    let machine = comparison.machine;
-    let topology = &machine.topology;
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", markdown_text(&comparison.title));
-    let _ = writeln!(
-        md,
-        "Measured with coreheat {} on {} ({}, {} logical CPUs on {} physical cores{}, {} {}).\n",
-        env!("CARGO_PKG_VERSION"),
-        markdown_text(&machine.host),
-        markdown_text(&machine.cpu_model),
-        topology.logical_count(),
-        topology.physical_count(),
-        if topology.has_smt() { ", SMT on" } else { "" },
-        markdown_text(&machine.os),
-        markdown_text(&machine.kernel)
-    );
-    let _ = writeln!(
-        md,
-        "Each heat map shows one row per logical CPU and one column per sample; the darker, the busier.\n"
-    );
-    for stats in comparison.stats {
-        let Some(run) = comparison.runs.iter().find(|r| r.dir == stats.dir) else {
-            continue;
-        };
-        let _ = writeln!(md, "## {}\n", markdown_text(&stats.description));
-        let _ = writeln!(md, "{}", markdown_code_block("console", &console_text(run)));
-        if comparison.repeat > 1 {
-            let _ = writeln!(
-                md,
-                "(median of {} runs: {:.3}s)\n",
-                stats.runs, stats.wall_s
-            );
-        }
-        let _ = writeln!(
-            md,
-            "![{}]({}/heatmap.png)\n",
-            markdown_text(&stats.description),
-            run.dir
-        );
-    }
-    let _ = writeln!(md, "## Speedup\n");
-    let _ = writeln!(md, "{}.\n", capitalize(comparison.scaling.describe()));
-    let _ = writeln!(md, "![speedup against workers](speedup.png)\n");
-    let _ = writeln!(
-        md,
-        "| configuration | wall | user | sys | speedup | efficiency |"
-    );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
-    for s in comparison.stats {
-        let _ = writeln!(
-            md,
-            "| {} | {:.3}s | {:.3}s | {:.3}s | {} | {} |",
-            markdown_text(&s.description),
-            s.wall_s,
-            s.user_s,
-            s.sys_s,
-            s.speedup.map_or("—".into(), |v| format!("{v:.2}×")),
-            s.efficiency
-                .map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
-        );
-    }
-    let _ = writeln!(md, "\n## What it shows\n");
-    for line in findings(comparison) {
-        let _ = writeln!(md, "- {}", markdown_text(&line));
-    }
-    md
-}
-
-/// A run as the seed writeups show it: the command, its result and the `time`
-/// block. The command is made printable; the code block keeps the rest as it is.
-fn console_text(run: &RunRecord) -> String {
-    let mut text = format!("$ {}\n", printable(&run.command));
-    if let Some(result) = &run.result {
-        let _ = writeln!(text, "{}", printable(result));
-    }
-    let _ = write!(
-        text,
-        "\nreal\t{}\nuser\t{}\nsys\t{}\n",
-        format_time_block_seconds(run.wall_s),
-        format_time_block_seconds(run.user_s),
-        format_time_block_seconds(run.sys_s)
-    );
-    text
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// `coreheat sweep` from its parsed command line; returns the exit code.
@@ -885,6 +536,7 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
         title: flags.title.clone(),
         live: !flags.quiet && !flags.json,
         progress: !flags.quiet && !flags.json,
+        command: Some(typed_command(std::env::args().skip(1))),
     };
     let outcome = sweep(&options, interrupts.stop.clone())?;
     if flags.json {
@@ -895,6 +547,7 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
             "scaling": outcome.scaling,
             "configurations": outcome.stats,
             "fits": outcome.fits,
+            "findings": outcome.findings,
             "runs": outcome.runs,
             "interrupted": outcome.interrupted,
         });
@@ -909,6 +562,23 @@ pub fn run_sweep_command(command: &SweepCommand, interrupts: &Interrupts) -> Res
     } else {
         0
     })
+}
+
+/// `coreheat` and its arguments as typed, shell-quoted, without `--title`.
+fn typed_command(args: impl Iterator<Item = String>) -> String {
+    let mut words = vec!["coreheat".to_string()];
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if arg == "--title" {
+            skip_value = true;
+        } else if !arg.starts_with("--title=") {
+            words.push(run::shell_quote(&arg));
+        }
+    }
+    words.join(" ")
 }
 
 /// What the user should hear when serial mode is asked for with worker counts
@@ -941,26 +611,25 @@ fn summary_table(outcome: &SweepOutcome) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<34} {:>9} {:>9} {:>9} {:>8} {:>6}",
-        "configuration", "wall", "user", "sys", "speedup", "eff"
+        "{:<34} {:>10} {:>4} {:>20} {:>15} {:>13} {:>9}",
+        "configuration", "CPUs", "runs", "wall s (mean ± sd)", "min–max s", "speedup", "eff %"
     );
     for s in &outcome.stats {
         let _ = writeln!(
             out,
-            "{:<34} {:>8.3}s {:>8.3}s {:>8.3}s {:>8} {:>6}",
+            "{:<34} {:>10} {:>4} {:>20} {:>15} {:>13} {:>9}",
             s.description,
-            s.wall_s,
-            s.user_s,
-            s.sys_s,
-            s.speedup.map_or("—".into(), |v| format!("{v:.2}×")),
+            crate::topology::format_cpulist(&s.cpus),
+            s.runs,
+            s.wall_s.plus_minus(3),
+            format!("{:.3}–{:.3}", s.wall_s.min, s.wall_s.max),
+            s.speedup.map_or("—".into(), |v| v.plus_minus(2)),
             s.efficiency
-                .map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
+                .map_or("—".into(), |v| v.times(100.0).plus_minus(0))
         );
     }
-    for fit in &outcome.fits {
-        if let Some(f) = fit.serial_fraction {
-            let _ = writeln!(out, "{}: serial fraction {:.1}%", fit.series, f * 100.0);
-        }
+    for finding in &outcome.findings {
+        let _ = writeln!(out, "- {}", finding.message);
     }
     let _ = writeln!(out, "\nsaved\t{}/", outcome.dir.display());
     let _ = writeln!(out, "report\t{}", outcome.report.display());
@@ -973,93 +642,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn medians() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&[]), None);
-    }
-
-    #[test]
-    fn amdahl_recovers_a_known_fraction() {
-        let points: Vec<(usize, f64)> = [1usize, 2, 4, 8]
-            .iter()
-            .map(|&w| (w, amdahl_speedup(0.1, w as f64)))
-            .collect();
-        assert!((amdahl_fraction(&points).unwrap() - 0.1).abs() < 1e-9);
-        assert_eq!(amdahl_fraction(&[(1, 1.0)]), None);
-        let perfect = [(2, 2.0), (4, 4.0)];
-        assert!(amdahl_fraction(&perfect).unwrap().abs() < 1e-12);
-    }
-
-    #[test]
-    fn gustafson_recovers_a_known_fraction() {
-        let points: Vec<(usize, f64)> = [1usize, 2, 4]
-            .iter()
-            .map(|&w| (w, gustafson_speedup(0.25, w as f64)))
-            .collect();
-        assert!((gustafson_fraction(&points).unwrap() - 0.25).abs() < 1e-9);
-    }
-
-    #[test]
-    fn speedups_for_both_scalings() {
-        assert_eq!(speedup(Scaling::Strong, 1, 10.0, 4, 2.5), Some(4.0));
-        assert_eq!(speedup(Scaling::Strong, 2, 5.0, 4, 2.5), Some(4.0));
-        // Weak: 4 workers doing 4× the work in the same time is a scaled speedup of 4.
-        assert_eq!(speedup(Scaling::Weak, 1, 3.0, 4, 3.0), Some(4.0));
-        assert_eq!(speedup(Scaling::Weak, 1, 3.0, 4, 6.0), Some(2.0));
-        assert_eq!(speedup(Scaling::Strong, 1, 0.0, 4, 2.5), None);
-    }
-
-    fn record(configuration: &str, dir: &str, wall: f64) -> RunRecord {
-        RunRecord {
-            configuration: configuration.into(),
-            repeat: 1,
-            dir: dir.into(),
-            status: "ok".into(),
-            wall_s: wall,
-            user_s: wall,
-            sys_s: 0.0,
-            result: None,
-            command: String::new(),
-        }
-    }
-
-    #[test]
-    fn comparison_uses_medians_per_series() {
-        let configurations = vec![
-            Configuration {
-                mode: Mode::Threads,
-                pin: PinSpec::None,
-                workers: 1,
-            },
-            Configuration {
-                mode: Mode::Threads,
-                pin: PinSpec::None,
-                workers: 2,
-            },
-            Configuration {
-                mode: Mode::Processes,
-                pin: PinSpec::None,
-                workers: 2,
-            },
+    fn the_typed_command_leaves_out_the_title() {
+        let args = [
+            "sweep",
+            "--title",
+            "my run",
+            "--workers",
+            "1,2",
+            "--title=x",
+            "count",
+            "--n",
+            "2^33",
         ];
-        let runs = vec![
-            (0, record("t1", "01-a", 4.0)),
-            (0, record("t1", "01-b", 4.2)),
-            (0, record("t1", "01-c", 9.0)),
-            (1, record("t2", "02", 2.1)),
-            (2, record("p2", "03", 2.0)),
-        ];
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
-        assert_eq!(stats.len(), 3);
-        assert_eq!(stats[0].wall_s, 4.2);
-        assert_eq!(stats[0].dir, "01-b", "the median run's folder");
-        assert!((stats[1].speedup.unwrap() - 2.0).abs() < 1e-9);
-        assert!((stats[1].efficiency.unwrap() - 1.0).abs() < 1e-9);
-        // The processes series has no 1-worker run: its base is its 2-worker run.
-        assert_eq!(stats[2].speedup, Some(2.0));
-        let threads = fits.iter().find(|f| f.series == "threads").unwrap();
-        assert!(threads.serial_fraction.unwrap() < 0.01);
+        assert_eq!(
+            typed_command(args.iter().map(|a| a.to_string())),
+            "coreheat sweep --workers 1,2 count --n 2^33"
+        );
     }
 
     #[test]
@@ -1080,6 +678,7 @@ mod tests {
             title: None,
             live: false,
             progress: false,
+            command: None,
         };
         let list = configurations(&options);
         assert_eq!(list.len(), 2 + 4);

@@ -45,6 +45,11 @@ pub fn markdown_code_block(info: &str, body: &str) -> String {
     format!("{fence}{info}\n{body}{newline}{fence}\n")
 }
 
+/// `1 worker`, `2 workers`: a count with its noun.
+pub fn plural(count: usize, noun: &str) -> String {
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

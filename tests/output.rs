@@ -85,6 +85,8 @@ fn a_closed_stdout_and_stderr_never_stop_a_sweep() {
         "sweep",
         "--workers",
         "1,2",
+        "--repeat",
+        "1",
         "--interval",
         "100ms",
         "hash",

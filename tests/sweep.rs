@@ -22,6 +22,8 @@ fn threads_against_processes() {
         "100ms",
         "--workers",
         "1,2",
+        "--repeat",
+        "1",
         "--modes",
         "threads,processes",
         "hash",
@@ -45,11 +47,11 @@ fn threads_against_processes() {
     let configurations = json["configurations"].as_array().unwrap();
     assert_eq!(configurations.len(), 4);
     for c in configurations {
-        assert!(c["speedup"].as_f64().unwrap() > 0.0);
-        assert!(c["efficiency"].as_f64().unwrap() > 0.0);
+        assert!(c["speedup"]["value"].as_f64().unwrap() > 0.0);
+        assert!(c["efficiency"]["value"].as_f64().unwrap() > 0.0);
     }
     assert_eq!(
-        configurations[0]["speedup"], 1.0,
+        configurations[0]["speedup"]["value"], 1.0,
         "a 1-worker run is its own base"
     );
     assert_eq!(json["scaling"], "strong");
@@ -72,7 +74,7 @@ fn threads_against_processes() {
         "real\t0m",
         "![threads, 2 workers](02-threads-2w/heatmap.png)",
         "![speedup against workers](speedup.png)",
-        "| configuration | wall | user | sys | speedup | efficiency |",
+        "| configuration | CPUs | runs | wall | median | min–max | user | sys | CPUs in use | speedup | efficiency |",
         "## What it shows",
         "Strong scaling",
     ] {
@@ -123,13 +125,13 @@ fn repeats_take_the_median_and_count_is_weak_scaling() {
     let mut sorted = walls.clone();
     sorted.sort_by(f64::total_cmp);
     assert_eq!(
-        configurations[1]["wall_s"].as_f64().unwrap(),
+        configurations[1]["wall_s"]["median"].as_f64().unwrap(),
         sorted[1],
         "median of {walls:?}"
     );
     let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
     assert!(
-        writeup.contains("Weak scaling") && writeup.contains("median of 3 runs"),
+        writeup.contains("Weak scaling") && writeup.contains("3 runs: wall"),
         "{writeup}"
     );
 
@@ -147,32 +149,194 @@ fn repeats_take_the_median_and_count_is_weak_scaling() {
     assert_eq!(json["scaling"], "strong");
 }
 
+/// A fake /sys/devices/system/cpu tree of `cpus` CPUs, each its own core (no
+/// SMT siblings), numbered like this machine's first CPUs.
+fn fake_cpus_without_smt(scratch: &Scratch, cpus: u32) -> PathBuf {
+    let root = scratch.path().join("fake-cpu");
+    let list = format!("0-{}", cpus - 1);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("online"), format!("{list}\n")).unwrap();
+    std::fs::write(root.join("present"), format!("{list}\n")).unwrap();
+    for cpu in 0..cpus {
+        let dir = root.join(format!("cpu{cpu}/topology"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("physical_package_id"), "0\n").unwrap();
+        std::fs::write(dir.join("thread_siblings_list"), format!("{cpu}\n")).unwrap();
+        std::fs::write(dir.join("core_cpus_list"), format!("{cpu}\n")).unwrap();
+    }
+    root
+}
+
+fn json_with_fake_cpus(
+    scratch: &Scratch,
+    root: &std::path::Path,
+    args: &[&str],
+) -> serde_json::Value {
+    let output = scratch
+        .command(args)
+        .arg("--json")
+        .env("COREHEAT_SYSFS_CPU", root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 #[test]
-fn pinnings_are_compared() {
+fn equal_pinnings_run_once_and_the_writeup_says_why() {
+    let scratch = Scratch::new();
+    let root = fake_cpus_without_smt(&scratch, 2);
+    let json = json_with_fake_cpus(
+        &scratch,
+        &root,
+        &[
+            "sweep",
+            "--interval",
+            "100ms",
+            "--baseline",
+            "0",
+            "--workers",
+            "1",
+            "--repeat",
+            "1",
+            "--pins",
+            "none,spread,compact",
+            "hash",
+            "--zeros",
+            "3",
+        ],
+    );
+    let configurations = json["configurations"].as_array().unwrap();
+    let labels: Vec<&str> = configurations
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, vec!["threads-1w", "threads-1w-spread"]);
+    assert_eq!(configurations[1]["cpus"], serde_json::json!([0]));
+    assert_eq!(configurations[1]["pinned"], true);
+    assert_eq!(configurations[1]["same_as"], serde_json::json!(["compact"]));
+    assert!(
+        !configurations[0]["cpus"].as_array().unwrap().is_empty(),
+        "unpinned: the allowed CPUs"
+    );
+    assert_eq!(
+        json["runs"].as_array().unwrap().len(),
+        2,
+        "compact did not run"
+    );
+    let dir = sweep_dir(&scratch, &json);
+    let trace = common::read_trace(&dir.join("02-threads-1w-spread/trace.jsonl"));
+    assert_eq!(trace.header.meta.pin.as_deref(), Some("spread"));
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    assert!(
+        writeup.contains("compact and spread are the same on this machine with 1 worker (no SMT siblings): run once"),
+        "{writeup}"
+    );
+    assert!(
+        writeup.contains("CPU 0 (pinned); also pin compact: the same CPUs, not run again"),
+        "{writeup}"
+    );
+    assert!(!writeup.contains("was fastest"), "{writeup}");
+}
+
+#[test]
+fn sweep_json_carries_the_statistics_and_findings() {
     let scratch = Scratch::new();
     let json = scratch.json(&[
         "sweep",
         "--interval",
         "100ms",
+        "--baseline",
+        "0",
         "--workers",
-        "2",
-        "--pins",
-        "spread,compact",
-        "hash",
-        "--zeros",
-        "4",
+        "1,2",
+        "--out",
+        "sw",
+        "count",
+        "--n",
+        "2^22",
     ]);
-    let labels: Vec<&str> = json["configurations"]
-        .as_array()
-        .unwrap()
+    let dir = scratch.path().join("sw");
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["runs"].as_array().unwrap().len(),
+        6,
+        "--repeat defaults to 3"
+    );
+    for c in sweep["configurations"].as_array().unwrap() {
+        let wall = &c["wall_s"];
+        for key in ["mean", "stddev", "median", "min", "max"] {
+            assert!(wall[key].is_f64(), "wall_s.{key} in {c}");
+        }
+        assert_eq!(wall["runs"], 3);
+        assert!(wall["min"].as_f64() <= wall["median"].as_f64());
+        assert!(wall["median"].as_f64() <= wall["max"].as_f64());
+        assert!(
+            c["speedup"]["value"].is_f64() && c["speedup"]["stddev"].is_f64(),
+            "{c}"
+        );
+        assert!(c["efficiency"]["value"].is_f64(), "{c}");
+        assert!(c["cpus"].as_array().is_some_and(|l| !l.is_empty()), "{c}");
+        assert!(c["warnings"].is_array(), "{c}");
+    }
+    let findings = sweep["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert!(f["code"].is_string() && f["message"].is_string(), "{f}");
+    }
+    // Runs of 2^22 at 100 ms have too few samples: marked and kept out of the fit.
+    let codes: Vec<&str> = findings
         .iter()
-        .map(|c| c["label"].as_str().unwrap())
+        .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, vec!["threads-2w-spread", "threads-2w-compact"]);
-    let dir = sweep_dir(&scratch, &json);
-    let trace = common::read_trace(&dir.join("01-threads-2w-spread/trace.jsonl"));
-    assert_eq!(trace.header.meta.pin.as_deref(), Some("spread"));
-    assert_eq!(trace.header.meta.worker_cpus.len(), 2);
+    assert!(
+        codes.contains(&"too-short") && codes.contains(&"no-fit"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn the_writeup_reads_as_typed() {
+    let scratch = Scratch::new();
+    let root = fake_cpus_without_smt(&scratch, 1);
+    let json = json_with_fake_cpus(
+        &scratch,
+        &root,
+        &[
+            "sweep",
+            "--interval",
+            "100ms",
+            "--baseline",
+            "0",
+            "--workers",
+            "1",
+            "--title",
+            "mine",
+            "count",
+            "--n",
+            "2^22",
+        ],
+    );
+    let writeup = std::fs::read_to_string(sweep_dir(&scratch, &json).join("writeup.md")).unwrap();
+    assert!(
+        writeup.contains("1 logical CPU on 1 physical core,"),
+        "plurals: {writeup}"
+    );
+    assert!(writeup.contains("count --n 2^22"), "{writeup}");
+    assert!(!writeup.contains("4194304"), "{writeup}");
+    assert!(!writeup.contains("--title"), "{writeup}");
+    assert!(!writeup.contains("nothing to compare"), "{writeup}");
+    let result = json["runs"][0]["result"].as_str().unwrap();
+    assert_eq!(
+        writeup.matches(result).count(),
+        1,
+        "the result once: {writeup}"
+    );
 }
 
 #[test]

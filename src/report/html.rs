@@ -15,7 +15,7 @@ use super::model::{Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
-use crate::text::printable;
+use crate::text::{plural, printable};
 use crate::trace::{CpuLoad, EventKind, Status};
 use crate::units::{format_duration_short, format_rate, format_time_block_seconds};
 use crate::workload::WorkloadResult;
@@ -347,7 +347,7 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
         if summary.topology_known() {
             format!(
                 "{logical} logical, {}",
-                count(meta.physical_cores, "physical core")
+                plural(meta.physical_cores, "physical core")
             )
         } else {
             format!("{logical} logical, {}", super::model::UNKNOWN_TOPOLOGY)
@@ -364,7 +364,7 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
         "sampled",
         format!(
             "{} every {} over {}",
-            count(summary.sample_count, "sample"),
+            plural(summary.sample_count, "sample"),
             format_duration_short(meta.interval_s),
             format_duration_short(summary.duration())
         ),
@@ -650,7 +650,7 @@ fn dstat_view(summary: &TraceSummary) -> DstatView {
     } else {
         format!(
             "One row per sample, as dstat prints them ({}).",
-            count(rows.len(), "row")
+            plural(rows.len(), "row")
         )
     };
     let note = format!(
@@ -668,15 +668,6 @@ fn dstat_view(summary: &TraceSummary) -> DstatView {
 /// decimals (`   12.50`).
 fn dstat_time(t: f64) -> String {
     format!("{t:>8.2}")
-}
-
-/// `1 sample`, `4 samples`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// A per-CPU summary table: its heading and rows.

@@ -175,7 +175,7 @@ fn workload_name(summary: &TraceSummary) -> String {
                 "processes" => "process",
                 other => other,
             };
-            format!("{kind}, {}", html::count(meta.workers, worker))
+            format!("{kind}, {}", crate::text::plural(meta.workers, worker))
         }
         Some(kind) => kind.to_string(),
         None => meta.tool.clone(),

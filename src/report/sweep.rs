@@ -10,11 +10,13 @@ use base64::Engine as _;
 use plotters::prelude::*;
 
 use super::charts::{FONT_FAMILY, render_png};
-use super::html::{HeatMapView, count, heat_map, stylesheet};
+use super::html::{HeatMapView, heat_map, stylesheet};
 use super::summarize_trace_columns;
 use super::timeaxis::columns_span;
 use crate::outdir::{self, REPORT_FILE};
-use crate::sweep::{Comparison, Scaling, amdahl_speedup, findings, gustafson_speedup};
+use crate::summary::stats::Ratio;
+use crate::sweep::{Comparison, Scaling, SeriesFit, amdahl_speedup, findings, gustafson_speedup};
+use crate::sweep::{cpus_text, plural};
 
 /// Line colors of the series, readable on white and in print.
 const PALETTE: [RGBColor; 6] = [
@@ -30,15 +32,26 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e}")
 }
 
-/// Speedup against workers, with the ideal line and each series' fitted curve.
+/// Light blue of the SMT region, light grey of the time-sliced one.
+const SHARED_REGION: RGBColor = RGBColor(0xe4, 0xee, 0xfa);
+const SLICED_REGION: RGBColor = RGBColor(0xee, 0xee, 0xee);
+const PHYSICAL_LINE: RGBColor = RGBColor(0x44, 0x44, 0x44);
+
+/// Speedup against workers: the ideal line, each series with error bars (±1
+/// standard deviation) and its fitted curve, the physical core count as a
+/// vertical line, the SMT region up to the logical CPUs and any time-sliced
+/// region beyond shaded.
 pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
     let stats = comparison.stats;
+    let topology = &comparison.machine.topology;
+    let physical = topology.physical_count() as f64;
     let max_workers = stats.iter().map(|s| s.workers).max().unwrap_or(1).max(2) as f64;
+    let x_end = max_workers.max(physical) + 0.5;
     let max_speedup = stats
         .iter()
-        .filter_map(|s| s.speedup)
+        .filter_map(|s| s.speedup.map(|r| r.value + r.stddev))
         .fold(0.0f64, f64::max);
-    let y_top = (max_workers.max(max_speedup) * 1.1).ceil();
+    let y_top = (x_end.max(max_speedup) * 1.1).ceil();
     let caption = match comparison.scaling {
         Scaling::Strong => "strong scaling: speedup = T(1 worker) / T(workers)",
         Scaling::Weak => "weak scaling: scaled speedup = workers × T(1) / T(workers)",
@@ -52,11 +65,13 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             )
             .x_label_area_size(50)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..max_workers + 0.5, 0f64..y_top)
+            .build_cartesian_2d(0f64..x_end, 0f64..y_top)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc("workers")
+            .x_labels((x_end as usize + 1).min(17))
+            .x_label_formatter(&|x| whole_number(*x))
             .y_desc(match comparison.scaling {
                 Scaling::Strong => "speedup",
                 Scaling::Weak => "scaled speedup",
@@ -66,8 +81,46 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
             .draw()
             .map_err(err)?;
+        let logical = topology.logical_count() as f64;
+        if topology.has_smt() && x_end > physical + 0.5 {
+            let end = logical.min(x_end);
+            shade(
+                &mut chart,
+                physical,
+                end,
+                y_top,
+                SHARED_REGION,
+                "SMT siblings share the cores",
+            )?;
+        }
+        let sliced_from = if topology.has_smt() {
+            logical
+        } else {
+            physical
+        };
+        if x_end > sliced_from + 0.5 {
+            let label = "more workers than CPUs: time-sliced";
+            shade(&mut chart, sliced_from, x_end, y_top, SLICED_REGION, label)?;
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                [(physical, 0.0), (physical, y_top)],
+                PHYSICAL_LINE.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label(format!(
+                "{} physical core{}",
+                physical,
+                if physical == 1.0 { "" } else { "s" }
+            ))
+            .legend(|(x, y)| {
+                PathElement::new(
+                    [(x + 12, y - 8), (x + 12, y + 8)],
+                    PHYSICAL_LINE.stroke_width(2),
+                )
+            });
         let ideal = DashedLineSeries::new(
-            [(0.0, 0.0), (max_workers + 0.5, max_workers + 0.5)],
+            [(0.0, 0.0), (x_end, x_end)],
             8,
             6,
             RGBColor(0x88, 0x88, 0x88).stroke_width(2),
@@ -84,46 +137,34 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             });
         for (index, fit) in comparison.fits.iter().enumerate() {
             let color = PALETTE[index % PALETTE.len()];
-            let mut points: Vec<(f64, f64)> = stats
+            let mut points: Vec<(f64, Ratio)> = stats
                 .iter()
                 .filter(|s| s.series == fit.series)
                 .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some(f) = fit.serial_fraction {
-                let curve: Vec<(f64, f64)> = (10..=((max_workers + 0.5) * 10.0) as u32)
-                    .map(|i| {
-                        let w = i as f64 / 10.0;
-                        let s = match comparison.scaling {
-                            Scaling::Strong => amdahl_speedup(f, w),
-                            Scaling::Weak => gustafson_speedup(f, w),
-                        };
-                        (w, s)
-                    })
-                    .collect();
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        curve,
-                        3,
-                        5,
-                        color.mix(0.6).stroke_width(1),
-                    ))
-                    .map_err(err)?;
-            }
-            let label = match fit.serial_fraction {
-                Some(f) => format!("{} (serial fraction {:.1}%)", fit.series, f * 100.0),
-                None => fit.series.clone(),
-            };
+            let centers: Vec<(f64, f64)> = points.iter().map(|(w, r)| (*w, r.value)).collect();
             chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))
+                .draw_series(LineSeries::new(centers.clone(), color.stroke_width(3)))
                 .map_err(err)?
-                .label(label)
+                .label(fit.series.clone())
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3))
                 });
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 6, color.filled())))
+                .draw_series(centers.iter().map(|&p| Circle::new(p, 6, color.filled())))
                 .map_err(err)?;
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .filter(|(_, r)| r.stddev > 0.0)
+                        .flat_map(|(w, r)| error_bar(*w, *r, x_end / 150.0, color)),
+                )
+                .map_err(err)?;
+            if let Some(f) = fit.serial_fraction {
+                draw_fit(&mut chart, comparison, fit, f, color, x_end)?;
+            }
         }
         chart
             .configure_series_labels()
@@ -135,6 +176,107 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             .map_err(err)?;
         Ok(())
     })
+}
+
+/// ±1 standard deviation around a point: a vertical stroke with caps.
+fn error_bar(x: f64, r: Ratio, cap: f64, color: RGBColor) -> [PathElement<(f64, f64)>; 3] {
+    let (low, high) = ((r.value - r.stddev).max(0.0), r.value + r.stddev);
+    let style = color.stroke_width(2);
+    [
+        PathElement::new([(x, low), (x, high)], style),
+        PathElement::new([(x - cap, low), (x + cap, low)], style),
+        PathElement::new([(x - cap, high), (x + cap, high)], style),
+    ]
+}
+
+/// A shaded band of worker counts, with its legend entry.
+fn shade(
+    chart: &mut Chart<'_, '_>,
+    from: f64,
+    to: f64,
+    y_top: f64,
+    color: RGBColor,
+    label: &str,
+) -> Result<()> {
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(from, 0.0), (to, y_top)],
+            color.filled(),
+        )))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], color.filled()));
+    Ok(())
+}
+
+/// Worker ticks: whole numbers only.
+fn whole_number(x: f64) -> String {
+    if x >= 0.0 && (x - x.round()).abs() < 1e-6 {
+        format!("{}", x.round() as u64)
+    } else {
+        String::new()
+    }
+}
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A series' fitted Amdahl or Gustafson curve, with its legend entry.
+fn draw_fit(
+    chart: &mut Chart<'_, '_>,
+    comparison: &Comparison<'_>,
+    fit: &SeriesFit,
+    fraction: f64,
+    color: RGBColor,
+    x_end: f64,
+) -> Result<()> {
+    let (law, model): (&str, fn(f64, f64) -> f64) = match comparison.scaling {
+        Scaling::Strong => ("Amdahl", amdahl_speedup),
+        Scaling::Weak => ("Gustafson", gustafson_speedup),
+    };
+    let curve: Vec<(f64, f64)> = (10..=(x_end * 10.0) as u32)
+        .map(|i| {
+            let w = i as f64 / 10.0;
+            (w, model(fraction, w))
+        })
+        .collect();
+    let over = match (fit.fit_workers.first(), fit.fit_workers.last()) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => String::new(),
+    };
+    let label = if fit.beyond_noise {
+        format!(
+            "{} {law} fit over {over} workers: serial fraction {:.1}%",
+            fit.series,
+            fraction * 100.0
+        )
+    } else {
+        format!(
+            "{} {law} fit over {over} workers: within the noise of ideal",
+            fit.series
+        )
+    };
+    chart
+        .draw_series(DashedLineSeries::new(
+            curve,
+            3,
+            5,
+            color.mix(0.6).stroke_width(2),
+        ))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| {
+            plotters::element::DashedPathElement::new(
+                [(x, y), (x + 24, y)],
+                3,
+                3,
+                color.mix(0.6).stroke_width(2),
+            )
+        });
+    Ok(())
 }
 
 #[derive(Template)]
@@ -156,9 +298,13 @@ struct SweepPage {
 struct SweepRow {
     configuration: String,
     href: String,
+    cpus: String,
     wall: String,
+    median: String,
+    range: String,
     user: String,
     sys: String,
+    in_use: String,
     speedup: String,
     efficiency: String,
     time_ratio: String,
@@ -193,14 +339,20 @@ pub fn write_sweep_report(
         .map(|s| SweepRow {
             configuration: s.description.clone(),
             href: format!("{}/{REPORT_FILE}", s.dir),
-            wall: format!("{:.3}", s.wall_s),
-            user: format!("{:.3}", s.user_s),
-            sys: format!("{:.3}", s.sys_s),
-            speedup: s.speedup.map_or("—".into(), |v| format!("{v:.2}×")),
-            efficiency: s
-                .efficiency
-                .map_or("—".into(), |v| format!("{:.0}%", v * 100.0)),
-            time_ratio: s.time_ratio.map_or("—".into(), |v| format!("{v:.2}")),
+            cpus: cpus_text(s),
+            wall: s.wall_s.plus_minus(3),
+            median: format!("{:.3}", s.wall_s.median),
+            range: format!("{:.3}–{:.3}", s.wall_s.min, s.wall_s.max),
+            user: s.user_s.plus_minus(3),
+            sys: s.sys_s.plus_minus(3),
+            in_use: s.cpus_in_use.map_or("—".into(), |c| c.plus_minus(2)),
+            speedup: s
+                .speedup
+                .map_or("—".into(), |v| format!("{}×", v.plus_minus(2))),
+            efficiency: s.efficiency.map_or("—".into(), |v| {
+                format!("{}%", v.times(100.0).plus_minus(0))
+            }),
+            time_ratio: s.time_ratio.map_or("—".into(), |v| v.plus_minus(2)),
             runs: s.runs,
         })
         .collect();
@@ -243,8 +395,8 @@ pub fn write_sweep_report(
             machine.cpu_model.clone(),
             format!(
                 "{} on {}",
-                count(machine.topology.logical_count(), "logical CPU"),
-                count(machine.topology.physical_count(), "physical core")
+                plural(machine.topology.logical_count(), "logical CPU"),
+                plural(machine.topology.physical_count(), "physical core")
             ),
             machine.kernel.clone(),
         ]
@@ -261,7 +413,10 @@ pub fn write_sweep_report(
             base64::engine::general_purpose::STANDARD.encode(speedup_png)
         ),
         rows,
-        findings: findings(comparison),
+        findings: findings(comparison)
+            .into_iter()
+            .map(|f| f.message)
+            .collect(),
         minis,
         runs,
     };

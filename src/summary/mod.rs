@@ -2,5 +2,6 @@
 //! time-weighted per-CPU load, how many CPUs the workload kept busy, its own CPU
 //! time against the machine's, and warnings about the measurement itself.
 
+pub mod stats;
 pub mod warnings;
 pub mod window;
