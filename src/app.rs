@@ -114,6 +114,13 @@ pub fn exit_code(summary: &RunSummary, interrupts: &Interrupts) -> i32 {
 fn print_summary(summary: &RunSummary, flags: &RunFlags) {
     let traces_a_command = matches!(summary.spec, WorkloadSpec::Exec { .. });
     let show: fn(&str) = if traces_a_command { print_err } else { print };
+    // Before the result, where they are not missed below the paths.
+    for warning in &summary.warnings {
+        print_err_line(&format!(
+            "coreheat: warning [{}]: {}",
+            warning.code, warning.message
+        ));
+    }
     if flags.json {
         print_line(&summary.to_json().to_string());
     } else if !flags.quiet {
@@ -122,12 +129,6 @@ fn print_summary(summary: &RunSummary, flags: &RunFlags) {
         }
         show("\n");
         show(&summary.time_block());
-    }
-    for warning in &summary.warnings {
-        print_err_line(&format!(
-            "coreheat: warning [{}]: {}",
-            warning.code, warning.message
-        ));
     }
     if let Some(message) = &summary.outcome.message
         && !said_by_the_result_line(summary, flags)

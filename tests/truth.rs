@@ -189,6 +189,19 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
         "no baseline: the workload starts at once ({start})"
     );
     assert!(trace.header.meta.command.contains("--baseline 0ms"));
+    // Even a job too short for the counters to move leaves one sample.
+    let json = scratch.json(&[
+        "run",
+        "--baseline",
+        "0",
+        "--interval",
+        "5s",
+        "idle",
+        "--duration",
+        "1ms",
+    ]);
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    assert_eq!(trace.samples.len(), 1, "{:?}", trace.samples);
 }
 
 /// Real Chromium lays the page out: in the hand-made trace the workload's

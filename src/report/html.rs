@@ -685,7 +685,7 @@ fn summary_tables(summary: &TraceSummary) -> Vec<SummaryTable> {
                 "During the workload ({:.2} to {:.2} s, each interval weighted by its overlap)",
                 window.start, window.end
             ),
-            rows: summary_rows(summary, &window.per_cpu, None),
+            rows: summary_rows(summary, &window.per_cpu),
         });
     }
     tables.push(SummaryTable {
@@ -694,18 +694,14 @@ fn summary_tables(summary: &TraceSummary) -> Vec<SummaryTable> {
         } else {
             "Whole trace (time-weighted)".into()
         },
-        rows: summary_rows(summary, &summary.whole, Some(&summary.totals)),
+        rows: summary_rows(summary, &summary.whole),
     });
     tables
 }
 
 /// One row per CPU (past [`MAX_HEAT_ROWS`] CPUs, per run of neighbouring CPUs)
 /// and one for all of them.
-fn summary_rows(
-    summary: &TraceSummary,
-    weighted: &[Weighted],
-    totals: Option<&[LoadSums]>,
-) -> Vec<SummaryRow> {
+fn summary_rows(summary: &TraceSummary, weighted: &[Weighted]) -> Vec<SummaryRow> {
     let mut all = Weighted::default();
     let mut rows: Vec<SummaryRow> = summary
         .cpu_rows(MAX_HEAT_ROWS)
@@ -716,7 +712,7 @@ fn summary_rows(
                 sums.merge(&weighted[member]);
             }
             all.merge(&sums);
-            let max_busy = totals.map(|t| row.sums(t).max_busy);
+            let max_busy = Some(sums.max_busy);
             let core = match row.is_merged() || !summary.topology_known() {
                 false => summary.meta.cpus[row.members[0]].core.to_string(),
                 true => "—".to_string(),

@@ -395,7 +395,8 @@ impl SamplerThread {
     /// taken so recently that the kernel's counters (100 ticks a second) cannot
     /// have moved: such an interval holds no information.
     fn take_unless_just_taken(&mut self, sample: &mut Sample) {
-        if self.last_sample.elapsed() >= SHORTEST_SAMPLE {
+        // A trace needs one sample even of a tiny job (`--baseline 0`).
+        if self.last_sample.elapsed() >= SHORTEST_SAMPLE || self.report.samples == 0 {
             self.take(sample);
         }
     }

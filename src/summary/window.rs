@@ -12,6 +12,8 @@ use crate::trace::CpuLoad;
 pub struct Weighted {
     pub seconds: f64,
     sums: CpuLoad,
+    /// The busiest sample's busy percent.
+    pub max_busy: f64,
 }
 
 impl Weighted {
@@ -21,6 +23,7 @@ impl Weighted {
             return;
         }
         self.seconds += seconds;
+        self.max_busy = self.max_busy.max(load.busy());
         let s = &mut self.sums;
         s.usr += load.usr * seconds;
         s.nice += load.nice * seconds;
@@ -35,6 +38,7 @@ impl Weighted {
     /// Adds another CPU's (or another span's) sums.
     pub fn merge(&mut self, other: &Weighted) {
         self.seconds += other.seconds;
+        self.max_busy = self.max_busy.max(other.max_busy);
         let (s, o) = (&mut self.sums, &other.sums);
         s.usr += o.usr;
         s.nice += o.nice;
