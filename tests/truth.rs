@@ -47,7 +47,7 @@ fn every_weighted_figure_of_a_hand_made_trace_matches_the_hand_computation() {
         "{window_table}"
     );
     assert!(
-        window_table.contains("80.0</td><td>—</td><td>60.0</td><td>20.0</td>"),
+        window_table.contains("80.0</td><td>80.0</td><td>60.0</td><td>20.0</td>"),
         "{window_table}"
     );
     assert!(window_table.contains("90.0</td>"), "{window_table}");
