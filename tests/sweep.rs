@@ -528,3 +528,43 @@ fn each_runs_page_is_titled_by_its_configuration() {
         "the commands to repeat a run stay as typed:\n{writeup}"
     );
 }
+
+/// Without a 1-worker run there is no speedup to state: the base is not
+/// "2.00× at 100 %" by assumption.
+#[test]
+fn no_speedup_is_made_up_without_a_one_worker_run() {
+    let scratch = Scratch::new();
+    let sweep = |workers: &str, out: &str| -> serde_json::Value {
+        scratch.ok(&[
+            "sweep",
+            "--workers",
+            workers,
+            "--modes",
+            "threads",
+            "--repeat",
+            "2",
+            "--interval",
+            "100ms",
+            "--baseline",
+            "0",
+            "--out",
+            out,
+            "-q",
+            "hash",
+            "--zeros",
+            "5",
+        ]);
+        let text = std::fs::read_to_string(scratch.path().join(out).join("sweep.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let with_base = sweep("1,2", "with");
+    let last = &with_base["configurations"][1];
+    assert_eq!(last["workers"], 2);
+    assert!(last["speedup"]["value"].is_number(), "{last}");
+    let without = sweep("2", "without");
+    let only = &without["configurations"][0];
+    assert_eq!(only["workers"], 2);
+    assert!(only["wall_s"]["mean"].as_f64().unwrap() > 0.0, "{only}");
+    assert!(only["speedup"].is_null(), "{only}");
+    assert!(only["efficiency"].is_null(), "{only}");
+}

@@ -285,7 +285,11 @@ fn fit_series(
     let mut points = Vec::new();
     let mut beyond_noise = false;
     for s in stats.iter_mut().filter(|s| s.series == series) {
-        s.speedup = speedup(scaling, base_workers, &base, s.workers, &s.wall_s);
+        // Speedup and efficiency are against one worker: without a 1-worker
+        // run they would be made up, so only the time ratio is stated.
+        s.speedup = (base_workers == 1)
+            .then(|| speedup(scaling, base_workers, &base, s.workers, &s.wall_s))
+            .flatten();
         s.time_ratio = stats::ratio(&s.wall_s, &base);
         if s.workers == base_workers {
             // The base against itself: exact by definition, no uncertainty.
