@@ -196,7 +196,7 @@ fn draw_heat_panel(
                 ))
                 .map_err(err)?;
             }
-            let outside = row_outside(summary, row);
+            let outside = summary.row_outside(row);
             if outside {
                 // Not the run's CPU: its load is other programs'; dimmed.
                 area.draw(&Rectangle::new(
@@ -245,15 +245,6 @@ fn draw_heat_panel(
         .map_err(err)?;
     }
     draw_markers(area, summary, layout, top)
-}
-
-/// Whether every CPU of the row is outside the CPUs the run was allowed to use.
-fn row_outside(summary: &TraceSummary, row: &CpuRow) -> bool {
-    summary.meta.allowed_cpus.as_ref().is_some_and(|allowed| {
-        row.members
-            .iter()
-            .all(|&slot| !allowed.contains(&summary.meta.cpus[slot].cpu))
-    })
 }
 
 /// Workload start and end, as dashed-looking vertical lines.

@@ -447,14 +447,6 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
             .iter()
             .any(|&slot| pinned.contains(&summary.meta.cpus[slot].cpu))
     };
-    // Every CPU of the row outside the allowed set: other programs' load.
-    let is_outside = |row: &CpuRow| {
-        summary.meta.allowed_cpus.as_ref().is_some_and(|allowed| {
-            row.members
-                .iter()
-                .all(|&slot| !allowed.contains(&summary.meta.cpus[slot].cpu))
-        })
-    };
     let heat_rows = summary.heat_rows();
     let row_count: usize = heat_rows.iter().map(|(_, rows)| rows.len()).sum();
     let groups = heat_rows
@@ -473,7 +465,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 .map(|row| RowView {
                     label: row.label(),
                     pinned: is_pinned(row),
-                    outside: is_outside(row),
+                    outside: summary.row_outside(row),
                     cells: row_cells(&summary.columns, row, kernel, &axis),
                 })
                 .collect(),

@@ -370,6 +370,16 @@ impl TraceSummary {
             .collect()
     }
 
+    /// Whether every CPU of `row` is outside the CPUs the run was allowed to
+    /// use: its load is other programs'.
+    pub fn row_outside(&self, row: &CpuRow) -> bool {
+        self.meta.allowed_cpus.as_ref().is_some_and(|allowed| {
+            row.members
+                .iter()
+                .all(|&slot| !allowed.contains(&self.meta.cpus[slot].cpu))
+        })
+    }
+
     /// Whether the trace knows which CPUs share a physical core: imports of
     /// files without a topology (dstat, mpstat without -T) do not, and say so
     /// with 0 physical cores.
