@@ -3,11 +3,12 @@
 
 use std::sync::atomic::AtomicU64;
 
+use coreheat::kernels::digest::HashTarget;
+use coreheat::kernels::hash::{Engine, search_range};
+use coreheat::kernels::simd::{Lanes, search_piece_with};
+use coreheat::model::CpuLoad;
 use coreheat::sampler::LoadSource;
 use coreheat::sampler::procstat::ProcStatSource;
-use coreheat::trace::CpuLoad;
-use coreheat::workload::hash::{Engine, HashTarget, search_range};
-use coreheat::workload::simd::{Lanes, search_piece_with};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const NONCES: u64 = 1 << 16;
@@ -46,7 +47,7 @@ fn hash_engines(c: &mut Criterion) {
 }
 
 fn proc_stat_read(c: &mut Criterion) {
-    let cpus: Vec<u32> = coreheat::topology::Topology::detect()
+    let cpus: Vec<u32> = coreheat::machine::topology::Topology::detect()
         .cpus
         .iter()
         .map(|c| c.cpu)

@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn render_day(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let trace = dir.path().join("trace.jsonl");
-    coreheat::synthetic::write_trace(&trace, 64, 86_400, 1.0).expect("synthetic trace");
+    coreheat::trace::synthetic::write_trace(&trace, 64, 86_400, 1.0).expect("synthetic trace");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let report = coreheat::report::render_run_folder(&trace, &out).expect("render");

@@ -9,7 +9,7 @@ fn main() -> anyhow::Result<()> {
     let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
         anyhow::bail!("usage: summarize_trace TRACE.jsonl");
     };
-    let summary = coreheat::report::summarize_trace(&path)?;
+    let summary = coreheat::summary::load::summarize_trace(&path)?;
     let meta = &summary.meta;
     println!(
         "{} on {} ({}), {} samples over {:.1}s",

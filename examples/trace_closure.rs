@@ -13,7 +13,7 @@ fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("reports/example-closure"));
 
-    let traced = coreheat::tracer::trace_closure(
+    let traced = coreheat::trace_closure(
         &out,
         "two threads summing squares",
         Duration::from_millis(100),

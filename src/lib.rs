@@ -1,41 +1,66 @@
 //! coreheat: run a CPU-bound workload, sample every logical CPU's load while it
 //! runs, and turn the samples into per-core heat maps.
 //!
-//! The data flows one way: options → (workload ‖ sampler thread) → trace on disk
-//! → report. Each stage has one module:
+//! The data flows one way — options → plan → (workload ‖ sampler thread) →
+//! trace on disk → summary → report — and the modules are layered the same way:
+//! each imports only the layers listed before it (tests/layers.rs keeps it so).
 //!
-//! - [`workload`]: the hash and count kernels, the serial/threads/processes modes,
-//!   idle and exec;
-//! - [`sampler`]: the sampling thread and its load sources;
-//! - [`trace`]: the data model and its JSON Lines file;
-//! - [`report`]: HTML and PNG drawn from a saved trace;
-//! - [`import`]: dstat and mpstat files read into the same data model;
-//! - [`input`]: the checks and caps every reader of user files goes through;
-//! - [`tracer`]: sample the CPUs around any code of your own;
-//! - [`run`] and [`sweep`]: the `run` and `sweep` commands end to end;
-//! - [`topology`], [`machine`]: what the machine is.
+//! - [`util`]: units, cpulists, OS calls, checked input, output folders, interrupts;
+//! - [`kernels`]: the hash (scalar and SIMD) and count kernels and their chunk schedule;
+//! - [`model`]: the data model every layer shares: samples, events, results, limits;
+//! - [`machine`]: topology, CPU limits and pinning, the machine's facts;
+//! - [`trace`]: the trace file's reader and writer;
+//! - [`import`], [`sampler`]: the other sources of samples (dstat/mpstat files, /proc/stat);
+//! - [`modes`]: running a workload serially, on threads, processes or as a command;
+//! - [`summary`]: what a trace and a set of runs mean: windows, warnings, statistics;
+//! - [`capture`]: plan a run, sample around it, run a sweep; returns data, never draws;
+//! - [`report`]: HTML, PNG charts, the Markdown writeup and JSON outputs;
+//! - [`commands`]: one entry point per subcommand, with its exit codes;
+//! - [`cli`]: the command line and its conversion into options.
 
-pub mod app;
+pub mod capture;
 pub mod cli;
+pub mod commands;
 pub mod import;
-pub mod info;
-pub mod input;
-pub mod interrupt;
-pub mod limits;
-pub mod live;
+pub mod kernels;
 pub mod machine;
-pub mod os;
-pub mod outdir;
-pub mod output;
+pub mod model;
+pub mod modes;
 pub mod report;
-pub mod run;
 pub mod sampler;
 pub mod summary;
-pub mod sweep;
-pub mod synthetic;
-pub mod text;
-pub mod topology;
 pub mod trace;
-pub mod tracer;
-pub mod units;
-pub mod workload;
+pub mod util;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What [`trace_closure`] gives back.
+pub struct TracedClosure<T> {
+    /// The closure's own value.
+    pub value: T,
+    pub trace: PathBuf,
+    pub report: PathBuf,
+    pub samples: usize,
+    pub wall_s: f64,
+}
+
+/// Runs `work` on the calling thread while sampling every CPU, saves the trace
+/// in `dir` (created; it must not hold a trace already) and draws the report
+/// there.
+pub fn trace_closure<T>(
+    dir: &Path,
+    title: &str,
+    interval: Duration,
+    work: impl FnOnce() -> T,
+) -> anyhow::Result<TracedClosure<T>> {
+    let traced = capture::tracer::trace_closure(dir, title, interval, work)?;
+    let report = report::render_run_folder(&traced.trace, &traced.dir)?;
+    Ok(TracedClosure {
+        value: traced.value,
+        trace: traced.trace,
+        report,
+        samples: traced.samples,
+        wall_s: traced.wall_s,
+    })
+}

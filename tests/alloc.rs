@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use coreheat::model::{End, Meta, Sample, Status};
 use coreheat::sampler::{SampleObserver, Sampler, default_source};
-use coreheat::trace::{End, Meta, Sample, Status, TraceWriter};
+use coreheat::trace::TraceWriter;
 
 struct Counting;
 
@@ -49,7 +50,7 @@ impl SampleObserver for Recorder {
 
 #[test]
 fn sampling_allocates_nothing_per_sample() {
-    let topology = coreheat::topology::Topology::detect();
+    let topology = coreheat::machine::topology::Topology::detect();
     let cpus: Vec<u32> = topology.cpus.iter().map(|c| c.cpu).collect();
     let meta = Meta {
         cpus: coreheat::machine::Machine::with_topology(topology).trace_cpus(),

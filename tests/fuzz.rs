@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use coreheat::import::{dstat, mpstat};
-use coreheat::report::model::TraceSummary;
+use coreheat::summary::trace_summary::TraceSummary;
 use coreheat::trace::TraceReader;
 use proptest::prelude::*;
 
@@ -25,7 +25,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn real_trace() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.jsonl");
-    coreheat::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
+    coreheat::trace::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
     std::fs::read(path).unwrap()
 }
 
@@ -133,17 +133,17 @@ proptest! {
 
     #[test]
     fn option_parsers_survive_any_text(text in ".{0,40}") {
-        let _ = coreheat::units::parse_duration(&text);
-        let _ = coreheat::units::parse_count(&text);
-        let _ = coreheat::topology::parse_cpulist(&text);
-        let _ = coreheat::workload::pin::PinSpec::parse(&text);
-        let _ = coreheat::workload::Mode::parse(&text);
+        let _ = coreheat::util::units::parse_duration(&text);
+        let _ = coreheat::util::units::parse_count(&text);
+        let _ = coreheat::util::cpulist::parse_cpulist(&text);
+        let _ = coreheat::machine::pin::PinSpec::parse(&text);
+        let _ = coreheat::model::workload::Mode::parse(&text);
     }
 
     #[test]
     fn worker_protocol_survives_any_line(text in ".{0,80}") {
-        let _ = coreheat::workload::protocol::ToWorker::decode(&text);
-        let _ = coreheat::workload::protocol::FromWorker::decode(&text);
+        let _ = coreheat::modes::protocol::ToWorker::decode(&text);
+        let _ = coreheat::modes::protocol::FromWorker::decode(&text);
     }
 }
 

@@ -4,12 +4,12 @@
 mod common;
 
 use common::Scratch;
-use coreheat::trace::EventKind;
+use coreheat::model::EventKind;
 
 #[test]
 fn a_pinned_thread_loads_its_cpu() {
     // The last online CPU: CPU 1 on two cores, CPU 0 on one.
-    let target = coreheat::topology::Topology::detect()
+    let target = coreheat::machine::topology::Topology::detect()
         .cpus
         .last()
         .unwrap()
@@ -113,5 +113,5 @@ fn pinned_processes_are_recorded_and_marked() {
 }
 
 fn common_logical() -> usize {
-    coreheat::topology::Topology::detect().logical_count()
+    coreheat::machine::topology::Topology::detect().logical_count()
 }

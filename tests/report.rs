@@ -349,8 +349,8 @@ fn render_memory_does_not_grow_with_the_trace() {
     let scratch = Scratch::new();
     let small = scratch.path().join("small.jsonl");
     let large = scratch.path().join("large.jsonl");
-    coreheat::synthetic::write_trace(&small, 8, 10_000, 1.0).unwrap();
-    coreheat::synthetic::write_trace(&large, 8, 40_000, 1.0).unwrap();
+    coreheat::trace::synthetic::write_trace(&small, 8, 10_000, 1.0).unwrap();
+    coreheat::trace::synthetic::write_trace(&large, 8, 40_000, 1.0).unwrap();
     let small_kb = render_peak_rss_kb(&scratch, &small, "small");
     let large_kb = render_peak_rss_kb(&scratch, &large, "large");
     let large_file_kb = std::fs::metadata(&large).unwrap().len() as i64 / 1024;
@@ -364,10 +364,9 @@ fn render_memory_does_not_grow_with_the_trace() {
 /// one sample only, in which cpu0 spent 10 % in sys and 35 % in the kernel
 /// (sys + irq + softirq), workers pinned with spread, and a hash result.
 fn write_one_sample_trace(dir: &Path) -> PathBuf {
-    use coreheat::trace::{
-        CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu, TraceWriter,
-    };
-    use coreheat::workload::{HashResult, WorkloadResult};
+    use coreheat::model::workload::{HashResult, WorkloadResult};
+    use coreheat::model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
+    use coreheat::trace::TraceWriter;
     let meta = Meta {
         tool: "coreheat 0.1.0".into(),
         host: "vm".into(),
@@ -524,7 +523,7 @@ fn a_run_report_shows_its_rate_engine_and_pinned_cpus() {
     let rate = json["result"]["hashes_per_s"].as_f64().unwrap();
     let figure = format!(
         "<dt>hash rate</dt><dd>{}hashes/s</dd>",
-        coreheat::units::format_rate(rate)
+        coreheat::util::units::format_rate(rate)
     );
     assert!(html.contains(&figure), "{figure}");
     let engine = json["result"]["engine"].as_str().unwrap();

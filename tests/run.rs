@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{KNOWN, Scratch, read_trace};
-use coreheat::trace::{EventKind, Status};
+use coreheat::model::{EventKind, Status};
 
 const FAST: &[&str] = &["--interval", "100ms"];
 
@@ -252,7 +252,7 @@ fn the_trace_holds_header_samples_events_and_end() {
         .fold(0.0, f64::max);
     // Two busy workers fill two CPUs, or the one CPU of a single-core machine
     // (or of a run restricted to one CPU, as under `taskset -c 0`).
-    let usable = coreheat::os::current_affinity()
+    let usable = coreheat::util::os::current_affinity()
         .map_or(1, |c| c.len())
         .min(meta.cpus.len());
     let expected = if usable >= 2 { 100.0 } else { 50.0 };

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::Path;
 
 use common::Scratch;
-use coreheat::topology::Topology;
-use coreheat::workload::pin::PinSpec;
+use coreheat::machine::pin::PinSpec;
+use coreheat::machine::topology::Topology;
 
 /// Writes a fake sysfs CPU tree: `cpus` is (cpu, package, siblings list) for the
 /// online CPUs; `offline` CPUs get a directory without topology.

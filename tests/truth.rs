@@ -159,7 +159,7 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
     let end = trace
         .events
         .iter()
-        .find(|e| e.event == coreheat::trace::EventKind::WorkloadEnd)
+        .find(|e| e.event == coreheat::model::EventKind::WorkloadEnd)
         .unwrap()
         .t;
     assert!(
@@ -181,7 +181,7 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
     let start = trace
         .events
         .iter()
-        .find(|e| e.event == coreheat::trace::EventKind::WorkloadStart)
+        .find(|e| e.event == coreheat::model::EventKind::WorkloadStart)
         .unwrap()
         .t;
     assert!(

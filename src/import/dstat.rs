@@ -16,8 +16,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 
 use super::{ImportError, ImportedTrace, flat_cpus, median_interval};
-use crate::input::{LineReader, excerpt};
-use crate::trace::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
+use crate::model::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
+use crate::util::input::{LineReader, excerpt};
 
 /// Latest `-T` epoch time accepted (the year 9999).
 const MAX_EPOCH: f64 = 253_402_300_799.0;
@@ -280,7 +280,7 @@ fn column_layout(
         );
     }
     check_cpu_count(cpus.len()).map_err(|m| format!("the header {m}"))?;
-    if cpus.last().copied().unwrap_or(0) > crate::topology::MAX_CPU_NUMBER {
+    if cpus.last().copied().unwrap_or(0) > crate::util::cpulist::MAX_CPU_NUMBER {
         return Err("CPU numbers out of range".into());
     }
     Ok(Layout {

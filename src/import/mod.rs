@@ -2,7 +2,7 @@
 //! `dstat` (CSV from dstat 0.7.2 to 0.8) and `mpstat` (sysstat's `mpstat -P ALL
 //! -o JSON`). The format is told from the content, or given with `--format`.
 //! Every error names the file and, where there is one, the line. Files are opened
-//! and capped by [`crate::input`], and their values checked as a trace's are.
+//! and capped by [`crate::util::input`], and their values checked as a trace's are.
 
 pub mod dstat;
 pub mod mpstat;
@@ -10,8 +10,8 @@ pub mod mpstat;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::input::{self, InputError, LineReader};
-use crate::trace::{Meta, Sample, TraceCpu};
+use crate::model::{Meta, Sample, TraceCpu};
+use crate::util::input::{self, InputError, LineReader};
 
 /// What an input file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use super::{ImportError, ImportedTrace, median_interval};
-use crate::input::{clip_message, excerpt, strip_bom};
-use crate::trace::{CpuLoad, Meta, Sample, TraceCpu, check_cpu_count, show_number};
+use crate::model::{CpuLoad, Meta, Sample, TraceCpu, check_cpu_count, show_number};
+use crate::util::input::{clip_message, excerpt, strip_bom};
 
 /// Seconds in a day.
 const DAY: f64 = 86_400.0;
@@ -276,7 +276,7 @@ fn cpu_number(text: &str) -> Result<Option<u32>, String> {
         return Ok(None);
     }
     match text.parse::<u32>() {
-        Ok(cpu) if cpu <= crate::topology::MAX_CPU_NUMBER => Ok(Some(cpu)),
+        Ok(cpu) if cpu <= crate::util::cpulist::MAX_CPU_NUMBER => Ok(Some(cpu)),
         _ => Err(format!("'{}' is not a CPU number", excerpt(text))),
     }
 }

@@ -10,9 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
-use super::model::{CpuRow, MAX_HEAT_ROWS, TraceSummary};
 use super::timeaxis::{TimeAxis, nice_ticks};
-use crate::trace::{CpuLoad, EventKind};
+use crate::model::{CpuLoad, EventKind};
+use crate::summary::trace_summary::{CpuRow, MAX_HEAT_ROWS, TraceSummary};
 
 /// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -399,7 +399,7 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
                 .label_style(font(if small { 9.0 } else { 11.0 }))
                 .draw()
                 .map_err(err)?;
-            let line = |pick: fn(&crate::trace::CpuLoad) -> f64| {
+            let line = |pick: fn(&crate::model::CpuLoad) -> f64| {
                 summary
                     .columns
                     .iter()

@@ -11,32 +11,24 @@ use askama::Template;
 use base64::Engine as _;
 
 use super::color::{BUSY, Band, KERNEL, level};
-use super::model::{Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns};
 use super::timeaxis::{TimeAxis, nice_ticks};
+use crate::model::workload::WorkloadResult;
+use crate::model::{CpuLoad, EventKind, Status};
+use crate::summary::trace_summary::{
+    Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
+};
 use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
-use crate::text::{plural, printable};
-use crate::trace::{CpuLoad, EventKind, Status};
-use crate::units::{format_duration_short, format_rate, format_time_block_seconds};
-use crate::workload::WorkloadResult;
+use crate::util::text::{plural, printable};
+use crate::util::units::{format_duration_short, format_rate, format_time_block_seconds};
 
 /// The stylesheet, compiled in.
 pub const CSS: &str = include_str!("../../assets/report.css");
 
-/// Heat-map cells per page section: keeps a 24-hour, 64-CPU report small.
-pub const CELL_BUDGET: usize = 10_000;
-/// Widest heat map, in columns.
-pub const MAX_COLUMNS: usize = 600;
 /// Numbers in the dstat view per section.
 pub const DSTAT_BUDGET: usize = 4_000;
 /// Longest dstat view shown unfolded, in rows.
 pub const DSTAT_OPEN_ROWS: usize = 60;
-
-/// Columns to bin a trace of `cpus` CPUs into (drawn in at most
-/// [`MAX_HEAT_ROWS`] rows).
-pub fn columns_for(cpus: usize) -> usize {
-    (CELL_BUDGET / cpus.clamp(1, MAX_HEAT_ROWS)).clamp(24, MAX_COLUMNS)
-}
 
 #[derive(Template)]
 #[template(path = "report.html")]
@@ -190,7 +182,7 @@ pub fn section(
         notes.push(format!(
             "{} events beyond the first {} are not shown.",
             summary.events_dropped,
-            super::model::MAX_EVENTS
+            crate::summary::trace_summary::MAX_EVENTS
         ));
     }
     SectionView {
@@ -230,7 +222,7 @@ fn figures(summary: &TraceSummary) -> Vec<Fact> {
         value: format!(
             "{:.2} of {}",
             measures.cpus_in_use,
-            crate::limits::format_cpus(capacity(meta))
+            crate::util::units::format_cpus(capacity(meta))
         ),
     });
     if let Some(own) = measures.workload_cpu_s {
@@ -350,7 +342,10 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
                 plural(meta.physical_cores, "physical core")
             )
         } else {
-            format!("{logical} logical, {}", super::model::UNKNOWN_TOPOLOGY)
+            format!(
+                "{logical} logical, {}",
+                crate::summary::trace_summary::UNKNOWN_TOPOLOGY
+            )
         },
     );
     add("kernel", meta.kernel.clone());
@@ -377,7 +372,7 @@ fn facts(summary: &TraceSummary, source: &str) -> Vec<Fact> {
 /// The pinning and where it put the workers: `spread: worker 0 on cpu0,
 /// worker 1 on cpu2`, or for a command `0-1: the command on CPUs 0-1`; empty
 /// when nothing was pinned.
-fn pinned_fact(meta: &crate::trace::Meta) -> String {
+fn pinned_fact(meta: &crate::model::Meta) -> String {
     let Some(pin) = &meta.pin else {
         return String::new();
     };
@@ -393,7 +388,7 @@ fn pinned_fact(meta: &crate::trace::Meta) -> String {
         return format!(
             "{pin}: the command on CPU{} {}",
             if sorted.len() == 1 { "" } else { "s" },
-            crate::topology::format_cpulist(&sorted)
+            crate::util::cpulist::format_cpulist(&sorted)
         );
     }
     let placed: Vec<String> = cpus
@@ -417,14 +412,14 @@ pub fn human_date(start: &str) -> String {
 }
 
 /// "CPUs 0-3 (4 of 8), quota 1.5 CPUs"; empty when the trace does not say.
-fn allowed_fact(meta: &crate::trace::Meta) -> String {
+fn allowed_fact(meta: &crate::model::Meta) -> String {
     let Some(allowed) = &meta.allowed_cpus else {
         return String::new();
     };
     let mut text = format!(
         "CPU{} {} ({} of {})",
         if allowed.len() == 1 { "" } else { "s" },
-        crate::topology::format_cpulist(allowed),
+        crate::util::cpulist::format_cpulist(allowed),
         allowed.len(),
         meta.logical_cpus.max(meta.cpus.len())
     );

@@ -6,80 +6,36 @@
 pub mod charts;
 pub mod color;
 pub mod html;
-pub mod model;
+pub mod info;
+pub mod json;
 pub mod sweep;
+pub mod text;
 pub mod timeaxis;
 pub mod topology_file;
+pub mod writeup;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use askama::Template;
 
-use crate::import::{self, InputFormat};
-use crate::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
-use crate::trace::{Record, TraceError, TraceReader};
-use html::{ReportPage, columns_for, section, stylesheet};
-use model::TraceSummary;
+use crate::capture::run::RunSummary;
+use crate::import::InputFormat;
+use crate::summary::load::{LoadedTrace, load};
+use crate::summary::trace_summary::TraceSummary;
+use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
+use html::{ReportPage, section, stylesheet};
 
-/// A trace read for drawing, with a name for its source.
-pub struct LoadedTrace {
-    pub summary: TraceSummary,
-    /// The file it came from and its format (`trace.jsonl (coreheat)`).
-    pub source: String,
-}
-
-/// Reads a coreheat trace into a binned summary without holding it in memory.
-pub fn summarize_trace(path: &Path) -> Result<TraceSummary, TraceError> {
-    summarize_trace_columns(path, 0)
-}
-
-/// [`summarize_trace`] into at most `max_columns` columns (0: as many as the
-/// report's cell budget allows).
-pub fn summarize_trace_columns(
-    path: &Path,
-    max_columns: usize,
-) -> Result<TraceSummary, TraceError> {
-    let mut reader = TraceReader::open(path)?;
-    let meta = reader.header().meta.clone();
-    let budget = columns_for(meta.cpus.len());
-    let columns = if max_columns == 0 {
-        budget
-    } else {
-        budget.min(max_columns)
+/// Draws a finished run's report into its folder from the trace it read back;
+/// sets `report`, or `report_error` when it cannot be drawn.
+pub fn draw_run(summary: &mut RunSummary) {
+    let Some(loaded) = summary.loaded.take() else {
+        return;
     };
-    let mut summary = TraceSummary::build(
-        meta,
-        std::iter::from_fn(|| reader.next_record().transpose()),
-        columns,
-    )?;
-    summary.truncated = reader.truncated;
-    Ok(summary)
-}
-
-/// Reads any supported file (coreheat trace, dstat CSV, mpstat JSON).
-pub fn load(path: &Path, format: InputFormat) -> Result<LoadedTrace> {
-    let format = match format {
-        InputFormat::Auto => import::detect(path)?,
-        other => other,
-    };
-    let name = path.display().to_string();
-    let summary = match format {
-        InputFormat::Coreheat | InputFormat::Auto => summarize_trace(path)?,
-        InputFormat::Dstat | InputFormat::Mpstat => {
-            let imported = import::read(path, format)?;
-            let columns = columns_for(imported.meta.cpus.len());
-            let records = imported
-                .samples
-                .into_iter()
-                .map(|s| Ok::<_, TraceError>(Record::Sample(s)));
-            TraceSummary::build(imported.meta, records, columns)?
-        }
-    };
-    Ok(LoadedTrace {
-        summary,
-        source: format!("{name} ({})", format.name()),
-    })
+    match redraw(&[loaded], &summary.trace, &summary.dir, None) {
+        Ok(path) => summary.report = Some(path),
+        Err(e) => summary.report_error = Some(format!("{e:#}")),
+    }
 }
 
 /// Draws the report of a run folder from its trace: report.html, heatmap.png and
@@ -147,7 +103,7 @@ fn draw_into_new(
 
 /// Title of a page with these traces.
 fn page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
-    crate::text::printable(&any_page_title(traces, title))
+    crate::util::text::printable(&any_page_title(traces, title))
 }
 
 fn any_page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
@@ -175,7 +131,10 @@ fn workload_name(summary: &TraceSummary) -> String {
                 "processes" => "process",
                 other => other,
             };
-            format!("{kind}, {}", crate::text::plural(meta.workers, worker))
+            format!(
+                "{kind}, {}",
+                crate::util::text::plural(meta.workers, worker)
+            )
         }
         Some(kind) => kind.to_string(),
         None => meta.tool.clone(),
@@ -204,7 +163,7 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
                 .meta
                 .title
                 .as_deref()
-                .map_or_else(|| trace.source.clone(), crate::text::printable),
+                .map_or_else(|| trace.source.clone(), crate::util::text::printable),
         };
         let heatmap = charts::heatmap_png(&trace.summary, &chart_title)
             .context("cannot draw the heat map chart")?;
@@ -225,7 +184,7 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
         [only] => [&only.summary.meta.host, &only.summary.meta.cpu_model]
             .into_iter()
             .filter(|part| !part.is_empty())
-            .map(|part| crate::text::printable(part))
+            .map(|part| crate::util::text::printable(part))
             .collect::<Vec<_>>()
             .join(" · "),
         _ => "One section per trace; all share one color scale.".to_string(),
@@ -353,6 +312,6 @@ fn draw_rendered(
         ),
         _ => "render".to_string(),
     };
-    let folder = outdir::create_unique(&crate::app::reports_root(), &label)?;
+    let folder = outdir::create_unique(&outdir::reports_root(), &label)?;
     draw_into_new(traces, &folder, title)
 }

@@ -11,12 +11,18 @@ use plotters::prelude::*;
 
 use super::charts::{FONT_FAMILY, render_png};
 use super::html::{HeatMapView, heat_map, stylesheet};
-use super::summarize_trace_columns;
+use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
-use crate::outdir::{self, REPORT_FILE};
+use super::writeup::{as_typed, cpus_text, writeup_markdown};
+use crate::capture::sweep::SweepOptions;
+use crate::machine::Machine;
+use crate::summary::compare::{Comparison, SeriesFit, amdahl_speedup, gustafson_speedup};
+use crate::summary::findings::{Finding, findings, plural};
+use crate::summary::load::summarize_trace_columns;
 use crate::summary::stats::Ratio;
-use crate::sweep::{Comparison, Scaling, SeriesFit, amdahl_speedup, findings, gustafson_speedup};
-use crate::sweep::{cpus_text, plural};
+use crate::summary::sweep_runs::Scaling;
+use crate::util::outdir::{self, REPORT_FILE};
+use crate::util::outdir::{SPEEDUP_FILE, SWEEP_JSON_FILE, WRITEUP_FILE};
 
 /// Line colors of the series, readable on white and in print.
 const PALETTE: [RGBColor; 6] = [
@@ -358,7 +364,7 @@ pub fn write_sweep_report(
         .collect();
     let mut summaries = Vec::new();
     for s in comparison.stats {
-        let trace = dir.join(&s.dir).join(crate::outdir::TRACE_FILE);
+        let trace = dir.join(&s.dir).join(crate::util::outdir::TRACE_FILE);
         let summary = summarize_trace_columns(&trace, 120)
             .with_context(|| format!("cannot read {}", trace.display()))?;
         summaries.push((s, summary));
@@ -424,4 +430,43 @@ pub fn write_sweep_report(
     let path = dir.join(REPORT_FILE);
     outdir::write_atomically(&path, html.as_bytes())?;
     Ok(path)
+}
+/// Writes the comparison into the sweep folder: speedup.png, report.html,
+/// writeup.md and sweep.json.
+pub fn write_comparison(
+    comparison: &Comparison<'_>,
+    findings: &[Finding],
+    dir: &Path,
+) -> Result<Written> {
+    let png = speedup_png(comparison).context("cannot draw speedup.png")?;
+    outdir::write_atomically(&dir.join(SPEEDUP_FILE), &png)?;
+    let report = write_sweep_report(comparison, dir, &png)?;
+    let writeup = dir.join(WRITEUP_FILE);
+    outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
+    let json = sweep_file_json(comparison, findings);
+    outdir::write_atomically(
+        &dir.join(SWEEP_JSON_FILE),
+        serde_json::to_string_pretty(&json)?.as_bytes(),
+    )?;
+    Ok(Written {
+        dir: dir.to_path_buf(),
+        report,
+        writeup,
+    })
+}
+
+/// The title of a sweep without `--title`: its workload as typed, the modes
+/// compared and the machine's logical CPUs.
+pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
+    let words = as_typed(&options.spec.command_words().join(" "), None);
+    format!(
+        "{words}: {} on {} logical CPUs",
+        options
+            .modes
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs "),
+        machine.topology.logical_count()
+    )
 }

@@ -4,7 +4,7 @@
 //! interval), and maps drawn on one page can share one scale, so a 3.8 s run is
 //! half as long as a 7.6 s one.
 
-use super::model::Column;
+use crate::summary::trace_summary::Column;
 
 /// Maps seconds to a 0..=1 position across a drawing `span` seconds wide.
 #[derive(Debug, Clone, Copy, PartialEq)]

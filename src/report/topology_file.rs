@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::topology::LogicalCpu;
-use crate::trace::Meta;
+use crate::machine::topology::LogicalCpu;
+use crate::model::Meta;
 
 /// The part of `coreheat info --json` that tells the topology.
 #[derive(Debug, Deserialize)]
@@ -96,7 +96,9 @@ impl TopologyFile {
                      give the `coreheat info --json` of the machine the trace was recorded on",
                     cpu.cpu,
                     self.path.display(),
-                    crate::topology::format_cpulist(&self.cpus.keys().copied().collect::<Vec<_>>())
+                    crate::util::cpulist::format_cpulist(
+                        &self.cpus.keys().copied().collect::<Vec<_>>()
+                    )
                 );
             }
         }
@@ -135,7 +137,7 @@ impl TopologyFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::TraceCpu;
+    use crate::model::TraceCpu;
 
     fn file(json: serde_json::Value) -> Result<TopologyFile> {
         TopologyFile::check(

@@ -21,10 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::interrupt::STOP_POLL;
-use crate::os;
-use crate::trace::{CpuLoad, End, Event, EventKind, Sample, TraceWriter};
-use crate::workload::runner::EventSink;
+use crate::model::EventSink;
+use crate::model::{CpuLoad, End, Event, EventKind, Sample};
+use crate::trace::TraceWriter;
+use crate::util::interrupt::STOP_POLL;
+use crate::util::os;
 
 /// Shortest and longest sampling interval accepted.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -443,7 +444,8 @@ impl SamplerThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Meta, Status, Trace, TraceCpu};
+    use crate::model::{Meta, Status, TraceCpu};
+    use crate::trace::Trace;
 
     fn busy(usr: f64) -> CpuLoad {
         CpuLoad {

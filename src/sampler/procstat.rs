@@ -12,7 +12,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::LoadSource;
-use crate::trace::CpuLoad;
+use crate::model::CpuLoad;
 
 /// Cumulative ticks of one CPU since boot, as /proc/stat lists them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

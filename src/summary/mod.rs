@@ -1,7 +1,13 @@
 //! What a trace means, beyond drawing it: the workload window with its
 //! time-weighted per-CPU load, how many CPUs the workload kept busy, its own CPU
-//! time against the machine's, and warnings about the measurement itself.
+//! time against the machine's, warnings about the measurement itself, and
+//! what a sweep's runs say when compared.
 
+pub mod compare;
+pub mod findings;
+pub mod load;
 pub mod stats;
+pub mod sweep_runs;
+pub mod trace_summary;
 pub mod warnings;
 pub mod window;

@@ -15,8 +15,8 @@
 use serde::Serialize;
 
 use super::window::WorkloadWindow;
-use crate::limits::format_cpus;
-use crate::trace::{End, Meta};
+use crate::model::{End, Meta};
+use crate::util::units::format_cpus;
 
 pub const OTHER_LOAD_SHARE: f64 = 0.10;
 pub const BUSY_BEFORE_PERCENT: f64 = 10.0;
@@ -149,7 +149,7 @@ fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
 fn underused(meta: &Meta, end: Option<&End>, measures: &Measures) -> Option<Warning> {
     let kind = meta.workload.get("kind").and_then(|k| k.as_str())?;
     let end = end?;
-    if !matches!(kind, "hash" | "count") || end.status != crate::trace::Status::Ok {
+    if !matches!(kind, "hash" | "count") || end.status != crate::model::Status::Ok {
         return None;
     }
     let demand = capacity(meta).min(meta.workers.max(1) as f64);
@@ -211,8 +211,8 @@ fn steal(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{CpuLoad, Status, TraceCpu};
     use crate::summary::window::WindowBuilder;
-    use crate::trace::{CpuLoad, Status, TraceCpu};
 
     fn meta(cpus: u32, workers: usize, kind: &str) -> Meta {
         Meta {
@@ -349,7 +349,7 @@ mod tests {
         );
         assert!(idle.is_empty(), "{idle:?}");
         let mut quota = meta(2, 2, "count");
-        quota.cpu_quota = Some(crate::limits::CpuQuota::Limit {
+        quota.cpu_quota = Some(crate::model::CpuQuota::Limit {
             cpus: 1.0,
             quota_us: 100_000,
             period_us: 100_000,

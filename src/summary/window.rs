@@ -5,7 +5,7 @@
 //! weigh nothing. The baseline (before the start) is kept apart, for the
 //! `busy-before` warning.
 
-use crate::trace::CpuLoad;
+use crate::model::CpuLoad;
 
 /// Sums of load × seconds for one CPU, over the seconds that had data.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

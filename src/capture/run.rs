@@ -1,0 +1,537 @@
+//! `coreheat run` from start to end: check the options, make the run folder,
+//! write the trace header, start the sampler, run the workload between a
+//! "before" and an "after" sample, write the end line, then draw the report from
+//! the saved trace. Returns a [`RunSummary`] that prints as the seed writeups'
+//! result line and `time` block, or as one JSON object.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use crate::capture::live::LiveLine;
+use crate::capture::tracer::Tracer;
+use crate::import::InputFormat;
+use crate::kernels::count;
+use crate::kernels::hash::{MAX_PREFIX_BYTES, MAX_ZEROS};
+use crate::machine::Machine;
+use crate::machine::pin::{PinSpec, shared_cpus};
+use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
+use crate::model::{End, Meta, Status};
+use crate::modes::control::{Control, Plan};
+use crate::modes::exec;
+use crate::modes::outcome::WorkloadOutcome;
+use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Schedule};
+use crate::summary::load::{LoadedTrace, load};
+use crate::summary::warnings::{Measures, Warning};
+use crate::util::outdir;
+use crate::util::output::print_err_line;
+use crate::util::text::shell_quote;
+
+/// Most workers a run accepts.
+pub const MAX_WORKERS: usize = 4096;
+
+/// Everything `coreheat run` is asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub spec: WorkloadSpec,
+    /// `None`: threads (and for idle and exec, which have no workers, none given).
+    pub mode: Option<Mode>,
+    /// `None`: one per logical CPU (serial: 1).
+    pub workers: Option<usize>,
+    pub pin: PinSpec,
+    pub interval: Duration,
+    /// Idle time sampled before and after the workload (`None`: the default,
+    /// min(interval, 500 ms)).
+    pub baseline: Option<Duration>,
+    /// The exact run folder (`--out`); otherwise a new one under `reports_root`.
+    pub out: Option<PathBuf>,
+    pub reports_root: PathBuf,
+    pub title: Option<String>,
+    /// The report's title in place of `title`, left out of the equivalent
+    /// command (a sweep titles each run's page by its configuration).
+    pub page_title: Option<String>,
+    /// Draw the live line on stderr when it is a terminal.
+    pub live: bool,
+    /// What the live line says is running (a sweep's configuration and repeat).
+    pub live_label: Option<String>,
+    /// The binary to start worker processes from (default: this executable).
+    pub worker_exe: Option<PathBuf>,
+}
+
+impl RunOptions {
+    pub fn new(spec: WorkloadSpec) -> RunOptions {
+        RunOptions {
+            spec,
+            mode: None,
+            workers: None,
+            pin: PinSpec::None,
+            interval: Duration::from_secs(1),
+            baseline: None,
+            out: None,
+            reports_root: PathBuf::from("reports"),
+            title: None,
+            page_title: None,
+            live: false,
+            live_label: None,
+            worker_exe: None,
+        }
+    }
+}
+
+/// What a finished (or failed, or interrupted) run leaves.
+#[derive(Debug)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub trace: PathBuf,
+    /// The trace read back and binned, ready to draw (`None` when it could
+    /// not be read: `report_error` says why).
+    pub loaded: Option<LoadedTrace>,
+    /// `report.html`, once the caller drew it.
+    pub report: Option<PathBuf>,
+    /// Why the report could not be drawn (the trace is still there).
+    pub report_error: Option<String>,
+    pub spec: WorkloadSpec,
+    /// The equivalent command line, as in the trace header.
+    pub command: String,
+    /// `None` for idle and exec.
+    pub mode: Option<Mode>,
+    pub workers: usize,
+    pub cpus: Vec<u32>,
+    /// Remarks for the reader, as in the trace header (CPU limits, for example).
+    pub notes: Vec<String>,
+    /// What the run could use at most, in CPUs: the allowed CPUs, capped by
+    /// the CPU quota.
+    pub capacity: f64,
+    /// The workload's figures of record, read back from the trace.
+    pub measures: Option<Measures>,
+    /// Warnings about the measurement.
+    pub warnings: Vec<Warning>,
+    pub outcome: WorkloadOutcome,
+    pub samples: usize,
+    pub sampler_cpu_s: f64,
+    pub sampler_max_lateness_s: f64,
+    /// Trouble writing the trace (a full disk, for example).
+    pub trace_error: Option<String>,
+}
+
+/// An error that asks for a particular exit code (127 for a command that is not
+/// found, as the shell does).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ExitCodeError {
+    pub code: i32,
+    pub message: String,
+}
+
+/// Checks the options against the machine before anything runs, and works out
+/// the worker count and each worker's CPU.
+pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
+    if options.interval < MIN_INTERVAL || options.interval > MAX_INTERVAL {
+        bail!(
+            "--interval {:?} is out of range; use 100ms to 1h (for example --interval 500ms)",
+            options.interval
+        );
+    }
+    let allowed = &machine.limits.allowed;
+    if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = &options.spec {
+        let kind = options.spec.kind();
+        if options.mode.is_some() {
+            bail!("--mode makes no sense for {kind}: it has no workers to spread (leave it out)");
+        }
+        if options.workers.is_some() {
+            bail!("--workers makes no sense for {kind}: it has no workers (leave it out)");
+        }
+        if kind == "idle" && !options.pin.is_none() {
+            bail!("--pin makes no sense for idle: nothing runs to pin (leave it out)");
+        }
+    }
+    let mode = options.mode.unwrap_or(Mode::Threads);
+    let workers = match (&options.spec, mode, options.workers) {
+        (_, _, Some(0)) => bail!("--workers 0: a run needs at least 1 worker (1 to {MAX_WORKERS})"),
+        (_, _, Some(n)) if n > MAX_WORKERS => {
+            bail!("--workers {n} is too many; use 1 to {MAX_WORKERS}")
+        }
+        (WorkloadSpec::Idle { .. }, _, _) => 0,
+        (WorkloadSpec::Exec { .. }, _, _) => 1,
+        (_, Mode::Serial, Some(n)) if n != 1 => {
+            bail!(
+                "--workers {n} with --mode serial: serial runs one worker; use --mode threads or processes"
+            )
+        }
+        (_, Mode::Serial, _) => 1,
+        (_, _, Some(n)) => n,
+        (_, _, None) => allowed.len().max(1),
+    };
+    match &options.spec {
+        WorkloadSpec::Hash { zeros, prefix, .. } => {
+            if *zeros > MAX_ZEROS {
+                bail!(
+                    "--zeros {zeros} is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits (use 0 to {MAX_ZEROS})"
+                );
+            }
+            if prefix.len() > MAX_PREFIX_BYTES {
+                bail!(
+                    "--prefix is {} bytes long; use at most {MAX_PREFIX_BYTES}",
+                    prefix.len()
+                );
+            }
+        }
+        WorkloadSpec::Count { n, .. } => {
+            if *n == 0 || *n > count::MAX_N {
+                bail!("--n {n} is out of range; use 1 to 2^64 (for example --n 2^32)");
+            }
+        }
+        WorkloadSpec::Exec { argv } => {
+            if argv.is_empty() {
+                bail!("exec needs a command: coreheat run exec -- CMD [ARGS...]");
+            }
+            if let Err((code, message)) = exec::resolve_program(&argv[0]) {
+                return Err(ExitCodeError { code, message }.into());
+            }
+        }
+        WorkloadSpec::Idle { duration } => {
+            if duration.is_zero() {
+                bail!("--duration must be longer than 0s (for example --duration 10s)");
+            }
+        }
+    }
+    let cpus = options
+        .pin
+        .worker_cpus_within(&machine.topology, allowed, workers.max(1))
+        .map_err(anyhow::Error::msg)?;
+    let cpus = match &options.spec {
+        // exec is pinned to the whole list, not one CPU per worker.
+        WorkloadSpec::Exec { .. } => match &options.pin {
+            PinSpec::None => Vec::new(),
+            pin => pin
+                .cpu_order(&machine.topology, allowed)
+                .map_err(anyhow::Error::msg)?,
+        },
+        WorkloadSpec::Idle { .. } => Vec::new(),
+        _ => cpus,
+    };
+    Ok(Plan {
+        spec: options.spec.clone(),
+        mode,
+        workers,
+        cpus,
+        worker_exe: options.worker_exe.clone(),
+    })
+}
+
+/// What a plan does that the user may not mean: workers pinned to one CPU take
+/// turns on it instead of running in parallel.
+pub fn plan_warnings(options: &RunOptions, plan: &Plan) -> Vec<String> {
+    if options.pin.is_none() || plan_mode(plan).is_none() {
+        return Vec::new();
+    }
+    let shared = shared_cpus(&plan.cpus);
+    if shared.is_empty() {
+        return Vec::new();
+    }
+    let mut distinct = plan.cpus.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut pairs = shared
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if shared.len() > 3 {
+        pairs.push_str("; ...");
+    }
+    vec![format!(
+        "--pin {} puts {} workers on {} CPU{}, so workers share a CPU and take turns on it \
+         instead of running in parallel ({pairs})",
+        options.pin.as_text(),
+        plan.workers,
+        distinct.len(),
+        if distinct.len() == 1 { "" } else { "s" }
+    )]
+}
+
+/// The command line that repeats this run.
+pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
+    let mut words: Vec<String> = vec!["coreheat".into(), "run".into()];
+    if !matches!(
+        plan.spec,
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. }
+    ) {
+        words.extend(["--mode".into(), plan.mode.as_str().into()]);
+        if plan.mode != Mode::Serial {
+            words.extend(["--workers".into(), plan.workers.to_string()]);
+        }
+    }
+    if !options.pin.is_none() {
+        words.extend(["--pin".into(), options.pin.as_text()]);
+    }
+    if options.interval != Duration::from_secs(1) {
+        words.extend([
+            "--interval".into(),
+            format!("{}ms", options.interval.as_millis()),
+        ]);
+    }
+    if let Some(baseline) = options.baseline {
+        words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
+    }
+    if let Some(title) = &options.title {
+        words.extend(["--title".into(), title.clone()]);
+    }
+    words.extend(plan.spec.command_words());
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
+    Meta {
+        title: options.page_title.clone().or_else(|| options.title.clone()),
+        command: equivalent_command(options, plan),
+        workload: plan.spec.to_json(),
+        mode: plan_mode(plan).map(Mode::as_str).unwrap_or_default().into(),
+        workers: plan.workers,
+        pin: (!options.pin.is_none()).then(|| options.pin.as_text()),
+        worker_cpus: plan.cpus.clone(),
+        notes: limit_notes(plan, machine),
+        ..machine.meta(options.interval)
+    }
+}
+
+/// What the CPUs this process may use mean for the plan, for the reader: a
+/// CPU quota below the workers' demand caps the workload (that is not poor
+/// scaling), and more workers than allowed CPUs take turns.
+pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
+    let mut notes = Vec::new();
+    let limits = &machine.limits;
+    if !limits.allows_all(&machine.topology) {
+        notes.push(format!(
+            "This run {}; CPUs outside that set run other programs only.",
+            limits.describe(&machine.topology)
+        ));
+    }
+    if plan_mode(plan).is_none() {
+        return notes;
+    }
+    let workers = plan.workers;
+    let allowed = limits.allowed.len();
+    if let Some(quota) = limits.quota.cpus()
+        && quota < workers.min(allowed) as f64
+    {
+        notes.push(format!(
+            "CPU quota of {} CPUs: the {workers} worker{} can use at most {} CPUs between them, \
+             so a speedup below {workers}× here is the quota, not poor scaling.",
+            crate::util::units::format_cpus(quota),
+            if workers == 1 { "" } else { "s" },
+            crate::util::units::format_cpus(quota),
+        ));
+    }
+    if workers > allowed && plan.cpus.is_empty() {
+        notes.push(format!(
+            "{workers} workers on {allowed} allowed CPU{}: they take turns.",
+            if allowed == 1 { "" } else { "s" }
+        ));
+    }
+    notes
+}
+
+/// The mode of a plan, or `None` for idle and exec (they have no workers).
+fn plan_mode(plan: &Plan) -> Option<Mode> {
+    match plan.spec {
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => None,
+        _ => Some(plan.mode),
+    }
+}
+
+/// The folder label: workload, mode and workers (`hash-z7-threads-2w`).
+pub fn run_label(plan: &Plan) -> String {
+    match plan.spec {
+        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => plan.spec.label(),
+        _ => format!("{}-{}-{}w", plan.spec.label(), plan.mode, plan.workers),
+    }
+}
+
+/// Runs a workload under the sampler. `stop` is the interrupt flag (signal
+/// handlers set it). Errors are returned only for what prevents the run from
+/// starting; a failed or interrupted workload is a summary with that status.
+pub fn run(options: &RunOptions, stop: Arc<AtomicBool>) -> Result<RunSummary> {
+    let machine = Machine::collect();
+    run_on(options, &machine, stop)
+}
+
+/// [`run`] on a machine already described (sweeps collect it once).
+pub fn run_on(
+    options: &RunOptions,
+    machine: &Machine,
+    stop: Arc<AtomicBool>,
+) -> Result<RunSummary> {
+    let plan = plan(options, machine)?;
+    let mut meta = build_meta(options, &plan, machine);
+    for note in &meta.notes {
+        print_err_line(&format!("coreheat: note: {note}"));
+    }
+    for warning in plan_warnings(options, &plan) {
+        print_err_line(&format!("coreheat: warning: {warning}"));
+        meta.notes.push(warning);
+    }
+    let folder = match &options.out {
+        Some(dir) => outdir::prepare_out_folder(dir, &outdir::RUN_FILES)?,
+        None => outdir::create_unique(&options.reports_root, &run_label(&plan))?,
+    };
+    let control = Control {
+        stop,
+        progress: Default::default(),
+    };
+    let live = options
+        .live
+        .then(|| {
+            LiveLine::for_terminal(
+                control.progress.clone(),
+                progress_unit(&plan.spec),
+                options.live_label.clone(),
+            )
+        })
+        .flatten();
+    let observer = live.as_ref().map(LiveLine::observer);
+    let schedule = Schedule {
+        interval: options.interval,
+        baseline: options
+            .baseline
+            .unwrap_or(Schedule::every(options.interval).baseline),
+    };
+    let stop_flag = Some(control.stop.clone());
+    let tracer = match start_tracing(&folder.path, &meta, schedule, observer, stop_flag) {
+        Ok(tracer) => tracer,
+        Err(e) => {
+            // Nothing ran: no header-only trace, no empty folder is left.
+            folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
+            return Err(e);
+        }
+    };
+    let dir = folder.path;
+    let trace_path = tracer.trace_path().to_path_buf();
+
+    let outcome = if control.stopped() {
+        interrupted_before_start()
+    } else {
+        tracer.workload_started();
+        if let Some(live) = &live {
+            live.workload_started();
+        }
+        let outcome = crate::modes::run(&plan, &control, tracer.events());
+        if let Some(live) = &live {
+            live.workload_ended(outcome.wall_s, rate_of_record(&outcome, &control));
+        }
+        outcome
+    };
+    let report = tracer.finish(End {
+        status: outcome.status,
+        result: outcome.result.clone(),
+        wall_s: round_ms(outcome.wall_s),
+        user_s: round_ms(outcome.cpu.user_s),
+        sys_s: round_ms(outcome.cpu.sys_s),
+        message: outcome.message.clone(),
+    });
+    drop(live); // erased before anything else is printed
+
+    let mut summary = RunSummary {
+        dir: dir.clone(),
+        trace: trace_path,
+        loaded: None,
+        report: None,
+        report_error: None,
+        spec: plan.spec.clone(),
+        command: meta.command.clone(),
+        mode: plan_mode(&plan),
+        workers: plan.workers,
+        cpus: plan.cpus.clone(),
+        notes: meta.notes.clone(),
+        capacity: crate::summary::warnings::capacity(&meta),
+        measures: None,
+        warnings: Vec::new(),
+        outcome,
+        samples: report.samples,
+        sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
+        sampler_max_lateness_s: report.max_lateness_s,
+        trace_error: report
+            .write_error
+            .map(|e| format!("writing the trace stopped early: {e}"))
+            .or(report
+                .read_error
+                .map(|e| format!("reading CPU load failed: {e}"))),
+    };
+    read_back(&mut summary);
+    Ok(summary)
+}
+
+/// Reads the saved trace back for the workload's figures and warnings, and
+/// keeps it for drawing.
+fn read_back(summary: &mut RunSummary) {
+    match load(&summary.trace, InputFormat::Coreheat) {
+        Ok(loaded) => {
+            summary.measures = loaded.summary.measures();
+            summary.warnings = loaded.summary.warnings();
+            summary.loaded = Some(loaded);
+        }
+        Err(e) => summary.report_error = Some(format!("{e:#}")),
+    }
+}
+
+/// Marks `dir` as a coreheat run folder, then starts the trace in it.
+fn start_tracing(
+    dir: &Path,
+    meta: &Meta,
+    schedule: Schedule,
+    observer: Option<Box<dyn SampleObserver>>,
+    stop: Option<Arc<AtomicBool>>,
+) -> Result<Tracer> {
+    outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
+    Tracer::start(dir, meta, schedule, observer, stop)
+}
+
+/// What the live line counts for a workload.
+fn progress_unit(spec: &WorkloadSpec) -> &'static str {
+    match spec {
+        WorkloadSpec::Hash { .. } => "hashes",
+        WorkloadSpec::Count { .. } => "adds",
+        _ => "",
+    }
+}
+
+/// The workload's rate over its whole wall time: the result's own for hash.
+fn rate_of_record(outcome: &WorkloadOutcome, control: &Control) -> Option<f64> {
+    match &outcome.result {
+        Some(WorkloadResult::Hash(hash)) => Some(hash.hashes_per_s),
+        _ if outcome.wall_s > 0.0 => Some(
+            control.progress.load(std::sync::atomic::Ordering::Relaxed) as f64 / outcome.wall_s,
+        ),
+        _ => None,
+    }
+}
+
+fn interrupted_before_start() -> WorkloadOutcome {
+    WorkloadOutcome {
+        status: Status::Interrupted,
+        result: None,
+        message: Some("interrupted before the workload started".into()),
+        wall_s: 0.0,
+        cpu: Default::default(),
+        workers: Vec::new(),
+    }
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+impl RunSummary {
+    /// The seed's result line (`(5, 1839773, '00000a6e...')`), if there is a result.
+    pub fn result_line(&self) -> Option<String> {
+        self.outcome.result.as_ref().map(|r| r.seed_line())
+    }
+}

@@ -1,0 +1,220 @@
+//! From the parsed command line to the library: each subcommand's arguments
+//! become options, the command runs, and the exit code comes back. The
+//! internal worker and guard subcommands and the generated completions and
+//! man page are answered here too.
+
+use clap::CommandFactory;
+
+use super::{Cli, Command, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
+use crate::capture::run::RunOptions;
+use crate::capture::sweep::{SweepOptions, default_workers};
+use crate::commands::{self, Output};
+use crate::machine::pin::PinSpec;
+use crate::machine::topology::Topology;
+use crate::model::workload::Mode;
+use crate::modes::{guard, worker};
+use crate::util::cpulist::parse_cpulist;
+use crate::util::outdir::reports_root;
+use crate::util::output::{exit_code_after_printing, print, print_err_line};
+use crate::util::text::shell_quote;
+
+/// Runs the parsed command line; returns the exit code.
+pub fn execute(cli: Cli) -> anyhow::Result<i32> {
+    // `run exec` ends with the traced command's own exit code.
+    let passes_a_code_on = matches!(
+        &cli.command,
+        Command::Run(RunCommand {
+            workload: WorkloadCommand::Exec(_),
+            ..
+        })
+    );
+    let code = dispatch(cli)?;
+    Ok(exit_code_after_printing(code, passes_a_code_on))
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Run(command) => commands::run::run(&run_options(&command), output(&command.flags)),
+        Command::Sweep(command) => {
+            commands::sweep::sweep(&sweep_options(&command), output(&command.flags))
+        }
+        Command::Render(c) => commands::render::render(
+            &c.files,
+            c.out.as_deref(),
+            &c.format,
+            c.title.as_deref(),
+            c.topology.as_deref(),
+        ),
+        Command::Info(command) => commands::info::info(command.json),
+        Command::Completions(command) => {
+            print(&completions(command.shell));
+            Ok(0)
+        }
+        Command::Man => {
+            print(&man_page()?);
+            Ok(0)
+        }
+        Command::Worker(command) => Ok(worker::worker_main(command.index, command.cpu)),
+        Command::Guard(command) => {
+            let cpus = match command.cpus.as_deref() {
+                Some(list) => parse_cpulist(list).map_err(anyhow::Error::msg)?,
+                None => Vec::new(),
+            };
+            Ok(guard::guard_main(cpus, command.argv))
+        }
+    }
+}
+
+fn output(flags: &RunFlags) -> Output {
+    Output {
+        json: flags.json,
+        quiet: flags.quiet,
+    }
+}
+
+fn run_options(command: &RunCommand) -> RunOptions {
+    let flags = &command.flags;
+    RunOptions {
+        mode: flags.mode,
+        workers: command.workers,
+        pin: flags.pin.clone(),
+        interval: flags.interval,
+        baseline: flags.baseline,
+        out: flags.out.clone(),
+        reports_root: reports_root(),
+        title: flags.title.clone(),
+        live: !flags.quiet && !flags.json,
+        ..RunOptions::new(command.workload.to_spec())
+    }
+}
+
+/// The sweep's options: worker counts default to 1, 2, 4, ... up to the
+/// logical CPUs, modes to `--mode`, pinnings to `--pin`. Says so when serial
+/// mode cannot have some of the worker counts asked for.
+fn sweep_options(command: &SweepCommand) -> SweepOptions {
+    let flags = &command.flags;
+    let mut workers = if command.workers.is_empty() {
+        default_workers(Topology::detect().logical_count())
+    } else {
+        command.workers.clone()
+    };
+    workers.sort_unstable();
+    workers.dedup();
+    let modes = if command.modes.is_empty() {
+        vec![flags.mode.unwrap_or(Mode::Threads)]
+    } else {
+        command.modes.clone()
+    };
+    let pins: Vec<PinSpec> = if command.pins.is_empty() {
+        vec![flags.pin.clone()]
+    } else {
+        command.pins.iter().flatten().cloned().collect()
+    };
+    if !command.workers.is_empty()
+        && let Some(note) = serial_note(&modes, &workers)
+    {
+        print_err_line(&format!("coreheat: note: {note}"));
+    }
+    SweepOptions {
+        spec: command.workload.to_spec(),
+        workers,
+        modes,
+        pins,
+        repeat: command.repeat,
+        interval: flags.interval,
+        baseline: flags.baseline,
+        out: flags.out.clone(),
+        reports_root: reports_root(),
+        title: flags.title.clone(),
+        live: !flags.quiet && !flags.json,
+        progress: !flags.quiet && !flags.json,
+        command: Some(typed_command(std::env::args().skip(1))),
+    }
+}
+
+/// `coreheat` and its arguments as typed, shell-quoted, without `--title`.
+fn typed_command(args: impl Iterator<Item = String>) -> String {
+    let mut words = vec!["coreheat".to_string()];
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if arg == "--title" {
+            skip_value = true;
+        } else if !arg.starts_with("--title=") {
+            words.push(shell_quote(&arg));
+        }
+    }
+    words.join(" ")
+}
+
+/// What the user should hear when serial mode is asked for with worker counts
+/// it cannot have: serial runs one worker only.
+pub fn serial_note(modes: &[Mode], workers: &[usize]) -> Option<String> {
+    if !modes.contains(&Mode::Serial) {
+        return None;
+    }
+    let more: Vec<String> = workers
+        .iter()
+        .filter(|&&w| w != 1)
+        .map(usize::to_string)
+        .collect();
+    if more.is_empty() || (modes.len() == 1 && !workers.contains(&1)) {
+        // Nothing to skip, or nothing left at all (that is an error of its own).
+        return None;
+    }
+    let measured = if workers.contains(&1) {
+        "it is measured with 1 worker only"
+    } else {
+        "it is not measured (add 1 to --workers)"
+    };
+    Some(format!(
+        "serial runs one worker only: --modes serial is skipped for --workers {}; {measured}",
+        more.join(",")
+    ))
+}
+
+/// The completion script of `shell`.
+fn completions(shell: clap_complete::Shell) -> String {
+    // Without the internal subcommands (some generators list hidden ones).
+    let full = Cli::command();
+    let mut visible = clap::Command::new("coreheat");
+    for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+        visible = visible.subcommand(sub.clone());
+    }
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut visible, "coreheat", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The man page, from the same definitions as `--help`.
+fn man_page() -> anyhow::Result<String> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_command_leaves_out_the_title() {
+        let args = [
+            "sweep",
+            "--title",
+            "my run",
+            "--workers",
+            "1,2",
+            "--title=x",
+            "count",
+            "--n",
+            "2^33",
+        ];
+        assert_eq!(
+            typed_command(args.iter().map(|a| a.to_string())),
+            "coreheat sweep --workers 1,2 count --n 2^33"
+        );
+    }
+}

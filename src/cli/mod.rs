@@ -1,0 +1,541 @@
+//! The command line: clap definitions for `run`, `sweep`, `render`, `info` and the
+//! hidden worker, and their conversion into the library's option types. Values
+//! are checked here with messages that name the flag and the allowed range.
+
+pub mod dispatch;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::kernels::hash::{Engine, MAX_ZEROS};
+use crate::machine::pin::PinSpec;
+use crate::model::workload::{Mode, WorkloadSpec};
+use crate::util::units::{parse_count, parse_duration};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "coreheat",
+    version,
+    about = "Run a CPU-bound workload, sample every logical CPU, and draw per-core heat maps",
+    long_about = "coreheat runs a workload (a SHA-512 leading-zero search, an integer count, \
+                  any command, or nothing) serially, on threads or on processes, samples every \
+                  logical CPU's usr/sys/idle/... load while it runs, and leaves a folder with \
+                  report.html, PNG charts and the raw trace."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a workload while sampling every CPU; leaves reports/STAMP-LABEL/.
+    Run(RunCommand),
+    /// Compare configurations (workers, modes, pinnings) of one workload.
+    Sweep(SweepCommand),
+    /// Draw report.html and the PNGs from saved traces, dstat CSV or mpstat JSON.
+    Render(RenderCommand),
+    /// Show the CPU model, logical CPUs, physical cores and SMT siblings.
+    Info(InfoCommand),
+    /// Print a shell completion script: coreheat completions bash > ~/.local/share/bash-completion/completions/coreheat
+    Completions(CompletionsCommand),
+    /// Print the man page (roff): coreheat man > ~/.local/share/man/man1/coreheat.1
+    Man,
+    /// Internal: a worker process of processes mode.
+    #[command(name = "__worker", hide = true)]
+    Worker(WorkerCommand),
+    /// Internal: the guardian of a command traced by `run exec`.
+    #[command(name = "__guard", hide = true)]
+    Guard(GuardCommand),
+}
+
+/// Options every run takes; accepted before or after the workload name.
+#[derive(Debug, Clone, Args)]
+pub struct RunFlags {
+    /// How workers are made: serial (the calling thread), threads or processes
+    /// [default: threads].
+    #[arg(long, global = true, value_parser = parse_mode)]
+    pub mode: Option<Mode>,
+    /// Pin workers: none, spread (physical cores first), compact (SMT siblings
+    /// first) or a CPU list like 0-3,8.
+    #[arg(long, global = true, value_parser = parse_pin, default_value = "none", allow_hyphen_values = true)]
+    pub pin: PinSpec,
+    /// Time between samples, 100ms to 1h.
+    #[arg(long, global = true, value_parser = parse_interval, default_value = "1s", allow_hyphen_values = true)]
+    pub interval: Duration,
+    /// Idle time sampled before and after the workload, 0 to 1h (0: none)
+    /// [default: min(interval, 500ms)].
+    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
+    pub baseline: Option<Duration>,
+    /// Folder for this run's files [default: reports/STAMP-LABEL/].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Title shown on the report.
+    #[arg(long, global = true)]
+    pub title: Option<String>,
+    /// No live line, no result block: only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Print one JSON object instead of the result and time block.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunCommand {
+    #[command(flatten)]
+    pub flags: RunFlags,
+    /// Number of workers [default: logical CPUs; serial: 1].
+    #[arg(long, global = true, value_parser = parse_workers, allow_negative_numbers = true)]
+    pub workers: Option<usize>,
+    #[command(subcommand)]
+    pub workload: WorkloadCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum WorkloadCommand {
+    /// SHA-512 search: the smallest n whose hex digest of PREFIX+n starts with Z zeros.
+    Hash(HashArgs),
+    /// Sum 0..N-1 with a real loop on every worker (or split among them).
+    Count(CountArgs),
+    /// Trace any command: coreheat run exec -- CMD [ARGS...].
+    Exec(ExecArgs),
+    /// Nothing running: the baseline.
+    Idle(IdleArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HashArgs {
+    /// Leading hex zeros wanted (0 to 128).
+    #[arg(long, short = 'z', default_value_t = 7, value_parser = parse_zeros, allow_negative_numbers = true)]
+    pub zeros: u32,
+    /// Text hashed before the digits of n.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// SHA-512 implementation: auto, scalar or simd.
+    #[arg(long, default_value = "auto", value_parser = parse_engine)]
+    pub engine: Engine,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CountArgs {
+    /// How many numbers each worker sums (1 to 2^64; 268435456 or 2^28).
+    #[arg(long, short = 'n', default_value = "2^33", value_parser = parse_n, allow_negative_numbers = true)]
+    pub n: u128,
+    /// Divide 0..N among the workers instead of each summing all of it.
+    #[arg(long)]
+    pub split: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// The command and its arguments (after --).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IdleArgs {
+    /// How long to record the idle machine.
+    #[arg(long, default_value = "10s", value_parser = parse_positive_duration, allow_hyphen_values = true)]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepCommand {
+    #[command(flatten)]
+    pub flags: RunFlags,
+    /// Worker counts to compare, like 1,2,4,8 [default: 1, 2, 4, ... up to the
+    /// logical CPUs].
+    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_workers, allow_hyphen_values = true)]
+    pub workers: Vec<usize>,
+    /// Modes to compare, like threads,processes [default: --mode].
+    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_mode)]
+    pub modes: Vec<Mode>,
+    /// Pinnings to compare, like spread,compact; repeat the flag for CPU lists
+    /// (--pins 0-1 --pins 0,2) [default: --pin].
+    #[arg(long, global = true, value_parser = parse_pins, allow_hyphen_values = true)]
+    pub pins: Vec<Vec<PinSpec>>,
+    /// Runs per configuration: their mean, spread and outliers are compared,
+    /// and differences within the noise are called indistinguishable.
+    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
+    pub repeat: u32,
+    #[command(subcommand)]
+    pub workload: WorkloadCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderCommand {
+    /// Traces to draw: coreheat trace.jsonl, dstat CSV or mpstat JSON.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Folder for the report [default: next to the trace; for several files or
+    /// foreign formats, reports/STAMP-render/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Input format, when detection from the content is not wanted.
+    #[arg(long, value_parser = ["auto", "coreheat", "dstat", "mpstat"], default_value = "auto")]
+    pub format: String,
+    /// Title shown on the report.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Which CPUs share a core, for files that do not say (dstat, mpstat
+    /// without -T): the output of `coreheat info --json` on the machine the
+    /// trace was recorded on.
+    #[arg(long, value_name = "INFO.json")]
+    pub topology: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoCommand {
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerCommand {
+    #[arg(long)]
+    pub index: usize,
+    #[arg(long)]
+    pub cpu: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsCommand {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GuardCommand {
+    /// CPUs to pin the command to, like 0,2-3.
+    #[arg(long)]
+    pub cpus: Option<String>,
+    #[arg(last = true, required = true)]
+    pub argv: Vec<String>,
+}
+
+/// What `--version` prints: the version and the hash engine this machine
+/// would use, with why.
+pub fn version_line() -> String {
+    let (_, engine) = Engine::Auto.resolve();
+    format!("{} (hash engine: {engine})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Parses the command line with the version line of this machine.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    // clap keeps the version for the whole run; leaking one short string is fine.
+    let version: &'static str = Box::leak(version_line().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+impl WorkloadCommand {
+    pub fn to_spec(&self) -> WorkloadSpec {
+        match self {
+            WorkloadCommand::Hash(a) => WorkloadSpec::Hash {
+                zeros: a.zeros,
+                prefix: a.prefix.clone(),
+                engine: a.engine,
+            },
+            WorkloadCommand::Count(a) => WorkloadSpec::Count {
+                n: a.n,
+                split: a.split,
+            },
+            WorkloadCommand::Exec(a) => WorkloadSpec::Exec {
+                argv: a.argv.clone(),
+            },
+            WorkloadCommand::Idle(a) => WorkloadSpec::Idle {
+                duration: a.duration,
+            },
+        }
+    }
+}
+
+fn parse_mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text)
+}
+
+fn parse_pin(text: &str) -> Result<PinSpec, String> {
+    PinSpec::parse(text)
+}
+
+/// `spread,compact` is two pinnings; `0-3,8` is one CPU list.
+fn parse_pins(text: &str) -> Result<Vec<PinSpec>, String> {
+    let words: Vec<&str> = text.split(',').map(str::trim).collect();
+    if words
+        .iter()
+        .all(|w| ["none", "spread", "compact"].contains(w))
+    {
+        words.into_iter().map(PinSpec::parse).collect()
+    } else {
+        Ok(vec![PinSpec::parse(text)?])
+    }
+}
+
+fn parse_engine(text: &str) -> Result<Engine, String> {
+    Engine::parse(text)
+}
+
+/// Parses a whole number of type `T`; `range` says what is allowed (`use 1 to
+/// 4096`), `sign_rule` what a negative number breaks (`must be positive`). A
+/// negative number or one too large for any run gets its own message.
+fn parse_whole<T>(text: &str, range: &str, sign_rule: &str) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = std::num::ParseIntError>,
+{
+    let trimmed = text.trim();
+    match trimmed.parse::<T>() {
+        Ok(value) => Ok(value),
+        Err(_) if is_negative_number(trimmed) => Err(format!(
+            "'{text}' is negative; the value {sign_rule} ({range})"
+        )),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("'{text}' is out of range; {range}"))
+        }
+        Err(_) => Err(format!("'{text}' is not a whole number; {range}")),
+    }
+}
+
+/// `-1`, `-2.5s`: a minus sign before a digit.
+fn is_negative_number(text: &str) -> bool {
+    text.strip_prefix('-')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    let range = format!("use 1 to {} workers", crate::capture::run::MAX_WORKERS);
+    let n: usize = parse_whole(text, &range, "must be positive")?;
+    if n == 0 {
+        return Err(format!("a run needs at least 1 worker; {range}"));
+    }
+    if n > crate::capture::run::MAX_WORKERS {
+        return Err(format!("'{text}' is out of range; {range}"));
+    }
+    Ok(n)
+}
+
+fn parse_zeros(text: &str) -> Result<u32, String> {
+    let range = format!("use 0 to {MAX_ZEROS}");
+    let zeros: u32 = parse_whole(text, &range, "cannot be negative")?;
+    if zeros > MAX_ZEROS {
+        return Err(format!(
+            "'{text}' is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits ({range})"
+        ));
+    }
+    Ok(zeros)
+}
+
+fn parse_n(text: &str) -> Result<u128, String> {
+    const RANGE: &str = "use 1 to 2^64 (for example 2^32 or 268435456)";
+    if is_negative_number(text.trim()) {
+        return Err(format!(
+            "'{text}' is negative; the value must be positive ({RANGE})"
+        ));
+    }
+    let n = parse_count(text).map_err(|e| format!("{e}; {RANGE}"))?;
+    if n == 0 {
+        return Err(format!("the value must be positive; {RANGE}"));
+    }
+    if n > crate::kernels::count::MAX_N {
+        return Err(format!("'{text}' is out of range; {RANGE}"));
+    }
+    Ok(n)
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = parse_duration(text)?;
+    if interval < crate::sampler::MIN_INTERVAL || interval > crate::sampler::MAX_INTERVAL {
+        return Err(format!(
+            "'{text}' is out of range; use 100ms to 1h (for example 500ms, 1s or 10s)"
+        ));
+    }
+    Ok(interval)
+}
+
+fn parse_baseline(text: &str) -> Result<Duration, String> {
+    let baseline = parse_duration(text)?;
+    if baseline > crate::sampler::MAX_INTERVAL {
+        return Err("use 0 to 1h (for example 0, 500ms or 2s)".into());
+    }
+    Ok(baseline)
+}
+
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err("must be longer than 0s (for example 10s)".into());
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_error(args: &[&str]) -> String {
+        let mut argv = vec!["coreheat"];
+        argv.extend(args);
+        Cli::try_parse_from(&argv).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn negative_values_name_the_flag_and_say_positive() {
+        for (args, flag) in [
+            (vec!["run", "--workers", "-1", "hash"], "--workers"),
+            (vec!["run", "hash", "--workers", "-1"], "--workers"),
+            (vec!["sweep", "--workers", "-1,2", "hash"], "--workers"),
+            (vec!["run", "--interval", "-1s", "idle"], "--interval"),
+            (vec!["run", "idle", "--duration", "-1s"], "--duration"),
+            (vec!["run", "count", "--n", "-3"], "--n"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("must be positive"),
+                "{args:?}: {err}"
+            );
+        }
+        for (args, flag) in [
+            (vec!["run", "--pin", "-1", "hash"], "--pin"),
+            (vec!["sweep", "--pins", "-1", "hash"], "--pins"),
+            (vec!["run", "hash", "--zeros", "-1"], "--zeros"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("cannot be negative"),
+                "{args:?}: {err}"
+            );
+        }
+        let err = parse_error(&["sweep", "--repeat", "-1", "hash"]);
+        assert!(err.contains("--repeat") && err.contains("-1"), "{err}");
+    }
+
+    #[test]
+    fn huge_values_are_out_of_range() {
+        for (args, flag) in [
+            (
+                vec!["run", "--workers", "99999999999999999999999", "hash"],
+                "--workers",
+            ),
+            (vec!["run", "--workers", "5000", "hash"], "--workers"),
+            (vec!["run", "hash", "--zeros", "99999999999"], "--zeros"),
+            (
+                vec![
+                    "run",
+                    "count",
+                    "--n",
+                    "999999999999999999999999999999999999999999",
+                ],
+                "--n",
+            ),
+            (vec!["run", "count", "--n", "2^65"], "--n"),
+            (
+                vec!["run", "--interval", "99999999999999999999h", "idle"],
+                "--interval",
+            ),
+            (vec!["run", "idle", "--duration", "1e400"], "--duration"),
+        ] {
+            let err = parse_error(&args);
+            assert!(
+                err.contains(flag) && err.contains("out of range"),
+                "{args:?}: {err}"
+            );
+            assert!(!err.contains("not a whole number"), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_flags_after_the_workload() {
+        let cli = Cli::try_parse_from([
+            "coreheat",
+            "run",
+            "hash",
+            "--zeros",
+            "5",
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        assert_eq!(run.flags.mode, Some(Mode::Processes));
+        assert_eq!(run.workers, Some(2));
+        assert_eq!(
+            run.workload.to_spec(),
+            WorkloadSpec::Hash {
+                zeros: 5,
+                prefix: String::new(),
+                engine: Engine::Auto
+            }
+        );
+    }
+
+    #[test]
+    fn count_accepts_powers() {
+        let cli =
+            Cli::try_parse_from(["coreheat", "run", "count", "--n", "2^28", "--split"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            run.workload.to_spec(),
+            WorkloadSpec::Count {
+                n: 1 << 28,
+                split: true
+            }
+        );
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_separator() {
+        let cli =
+            Cli::try_parse_from(["coreheat", "run", "exec", "--", "sh", "-c", "exit 3"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            run.workload.to_spec(),
+            WorkloadSpec::Exec {
+                argv: vec!["sh".into(), "-c".into(), "exit 3".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        for (args, flag) in [
+            (vec!["run", "--workers", "0", "hash"], "--workers"),
+            (vec!["run", "hash", "--zeros", "129"], "--zeros"),
+            (vec!["run", "count", "--n", "0"], "--n"),
+            (vec!["run", "count", "--n", "2^65"], "--n"),
+            (vec!["run", "--interval", "10ms", "idle"], "--interval"),
+            (vec!["run", "--interval", "soon", "idle"], "--interval"),
+            (vec!["run", "--mode", "fibers", "hash"], "--mode"),
+            (vec!["run", "idle", "--duration", "x"], "--duration"),
+            (vec!["run", "--pin", "", "hash"], "--pin"),
+        ] {
+            let mut argv = vec!["coreheat"];
+            argv.extend(args);
+            let err = Cli::try_parse_from(&argv).unwrap_err().to_string();
+            assert!(err.contains(flag), "{argv:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The data model every layer shares: what a trace holds (CPU loads, samples,
+//! events, how a run ended) and the facts about the run in its header.
+//!
+//! Plain serde types with their range checks; the trace file's reader and writer
+//! live in `trace`, the workloads' kinds and results in [`workload`].
+
+pub mod workload;
+
+use serde::{Deserialize, Serialize};
+
+use crate::util::units::format_cpus;
+use workload::WorkloadResult;
+
+/// Percent of one interval that one logical CPU spent in each state, as in
+/// /proc/stat (`nice` is user time at low priority; guest time is inside usr/nice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuLoad {
+    pub usr: f64,
+    pub nice: f64,
+    pub sys: f64,
+    pub idle: f64,
+    pub iowait: f64,
+    pub irq: f64,
+    pub softirq: f64,
+    pub steal: f64,
+}
+
+impl CpuLoad {
+    /// Busy percent: everything but idle and iowait.
+    pub fn busy(&self) -> f64 {
+        self.usr + self.nice + self.sys + self.irq + self.softirq + self.steal
+    }
+
+    /// User-space percent (usr + nice).
+    pub fn user(&self) -> f64 {
+        self.usr + self.nice
+    }
+
+    /// Kernel percent (sys + irq + softirq).
+    pub fn kernel(&self) -> f64 {
+        self.sys + self.irq + self.softirq
+    }
+
+    /// The load with every field checked by [`checked_percent`].
+    pub fn checked(&self) -> Result<CpuLoad, String> {
+        let field = |name: &str, value: f64| {
+            checked_percent(value).map_err(|message| format!("{name}: {message}"))
+        };
+        Ok(CpuLoad {
+            usr: field("usr", self.usr)?,
+            nice: field("nice", self.nice)?,
+            sys: field("sys", self.sys)?,
+            idle: field("idle", self.idle)?,
+            iowait: field("iowait", self.iowait)?,
+            irq: field("irq", self.irq)?,
+            softirq: field("softirq", self.softirq)?,
+            steal: field("steal", self.steal)?,
+        })
+    }
+}
+
+/// Rounding a percentage may have, beyond 0 and 100, in a file that is read.
+pub const PERCENT_TOLERANCE: f64 = 0.5;
+
+/// Longest time a trace may cover, in seconds (about 31 years).
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// Longest sampling interval a file may name: a day.
+pub const MAX_INTERVAL_S: f64 = 86_400.0;
+
+/// A percentage read from a file: finite and within 0..=100 give or take
+/// [`PERCENT_TOLERANCE`], then clamped to 0..=100.
+pub fn checked_percent(value: f64) -> Result<f64, String> {
+    let range = -PERCENT_TOLERANCE..=100.0 + PERCENT_TOLERANCE;
+    if !value.is_finite() || !range.contains(&value) {
+        return Err(format!("{} is not a percentage", show_number(value)));
+    }
+    Ok(value.clamp(0.0, 100.0))
+}
+
+/// A time or duration in seconds read from a file: finite, 0 to [`MAX_SECONDS`].
+pub fn check_seconds(name: &str, value: f64) -> Result<(), String> {
+    if value.is_finite() && (0.0..=MAX_SECONDS).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} {} is not a number of seconds from 0 to {MAX_SECONDS:e}",
+            show_number(value)
+        ))
+    }
+}
+
+/// A number for a message: `1e308`, not 309 digits.
+pub fn show_number(value: f64) -> String {
+    if value.is_finite() && value.abs() >= 1e12 {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
+/// Checks that sample times never go backwards.
+#[derive(Debug, Default)]
+pub struct TimeOrder {
+    previous: Option<f64>,
+}
+
+impl TimeOrder {
+    pub fn check(&mut self, t: f64) -> Result<(), String> {
+        if let Some(previous) = self.previous
+            && t < previous
+        {
+            return Err(format!(
+                "time {} is before the previous sample's {}; samples must go forward in time",
+                show_number(t),
+                show_number(previous)
+            ));
+        }
+        self.previous = Some(t);
+        Ok(())
+    }
+}
+
+/// One logical CPU as the header lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceCpu {
+    pub cpu: u32,
+    pub core: u32,
+    pub package: u32,
+}
+
+/// Everything known about a run before it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Meta {
+    /// `coreheat 0.1.0`, or the foreign tool a trace was imported from.
+    pub tool: String,
+    pub host: String,
+    pub os: String,
+    pub kernel: String,
+    pub cpu_model: String,
+    pub logical_cpus: usize,
+    pub physical_cores: usize,
+    /// The CPUs sampled, in the order of each sample's `cpus`.
+    pub cpus: Vec<TraceCpu>,
+    /// The CPUs the run was allowed to use (its affinity mask); absent when
+    /// not known (imports, older traces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_cpus: Option<Vec<u32>>,
+    /// The CPU quota of the run's cgroup; absent when not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<CpuQuota>,
+    pub interval_s: f64,
+    /// RFC 3339 start time.
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The equivalent command line, ready to copy.
+    #[serde(default)]
+    pub command: String,
+    /// What ran: kind and options.
+    #[serde(default)]
+    pub workload: serde_json::Value,
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub workers: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// The CPU each worker was pinned to, when pinned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub worker_cpus: Vec<u32>,
+    /// Remarks for the reader (import notes, for example).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Meta {
+    /// What every reader requires of a trace's description: 1 to
+    /// [`MAX_CPUS`](crate::util::cpulist::MAX_CPUS) CPUs, each listed once, and a
+    /// sampling interval of more than 0 and at most [`MAX_INTERVAL_S`].
+    pub fn check(&self) -> Result<(), String> {
+        check_cpu_count(self.cpus.len())?;
+        let mut seen = std::collections::BTreeSet::new();
+        for cpu in &self.cpus {
+            if cpu.cpu > crate::util::cpulist::MAX_CPU_NUMBER {
+                return Err(format!("lists cpu{}, beyond any CPU number", cpu.cpu));
+            }
+            if !seen.insert(cpu.cpu) {
+                return Err(format!("lists cpu{} twice", cpu.cpu));
+            }
+        }
+        let interval = self.interval_s;
+        if !(interval.is_finite() && interval > 0.0 && interval <= MAX_INTERVAL_S) {
+            return Err(format!(
+                "has interval_s {}, not a sampling interval (more than 0 s, at most a day)",
+                show_number(interval)
+            ));
+        }
+        self.check_counts(&seen)
+    }
+
+    /// The machine's counts and the run's CPU limits agree with the CPU list.
+    fn check_counts(&self, listed: &std::collections::BTreeSet<u32>) -> Result<(), String> {
+        use crate::util::cpulist::MAX_CPUS;
+        if self.logical_cpus > MAX_CPUS || self.physical_cores > MAX_CPUS {
+            return Err(format!(
+                "claims {} logical CPUs and {} physical cores; Linux supports at most {MAX_CPUS}",
+                self.logical_cpus, self.physical_cores
+            ));
+        }
+        if let Some(allowed) = &self.allowed_cpus
+            && let Some(stray) = allowed.iter().find(|cpu| !listed.contains(cpu))
+        {
+            return Err(format!(
+                "says the run may use cpu{stray}, which its CPU list does not have"
+            ));
+        }
+        if let Some(quota) = self.cpu_quota.as_ref().and_then(|q| q.cpus())
+            && !(quota.is_finite() && quota > 0.0 && quota <= MAX_CPUS as f64)
+        {
+            return Err(format!("has a CPU quota of {} CPUs", show_number(quota)));
+        }
+        Ok(())
+    }
+}
+
+/// A count of CPUs a trace can have: 1 to [`MAX_CPUS`](crate::util::cpulist::MAX_CPUS).
+pub fn check_cpu_count(count: usize) -> Result<(), String> {
+    use crate::util::cpulist::MAX_CPUS;
+    match count {
+        0 => Err("lists no CPUs".into()),
+        n if n > MAX_CPUS => Err(format!(
+            "lists {n} CPUs; Linux supports at most {MAX_CPUS}, so this is not a real recording"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The first line of a trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub version: u32,
+    pub meta: Meta,
+}
+
+/// One sampling interval ending at `t` seconds after the start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub t: f64,
+    pub cpus: Vec<CpuLoad>,
+}
+
+/// Something that happened during a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub t: f64,
+    pub event: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    WorkloadStart,
+    WorkloadEnd,
+    WorkerExit,
+    Interrupt,
+    Note,
+}
+
+/// Receives events the workload wants in the trace (worker exits, for example).
+pub trait EventSink: Sync {
+    fn record(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>);
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The last line of a complete trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct End {
+    pub status: Status,
+    /// The workload's result, tagged with its kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<WorkloadResult>,
+    /// Wall-clock seconds of the workload itself.
+    pub wall_s: f64,
+    /// CPU seconds of the workload in user and kernel mode.
+    pub user_s: f64,
+    pub sys_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The CPU time a cgroup lets the process use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CpuQuota {
+    /// The cgroup (and every parent) sets no limit.
+    None { source: String },
+    /// At most `cpus` CPUs' worth of time: `quota_us` per `period_us`.
+    Limit {
+        cpus: f64,
+        quota_us: u64,
+        period_us: u64,
+        source: String,
+    },
+    /// The quota could not be read; why.
+    Unknown { reason: String },
+}
+
+impl CpuQuota {
+    /// The limit in CPUs, when there is one.
+    pub fn cpus(&self) -> Option<f64> {
+        match self {
+            CpuQuota::Limit { cpus, .. } => Some(*cpus),
+            _ => None,
+        }
+    }
+
+    /// For a person: "quota 1.5 CPUs", "no CPU quota", "CPU quota unknown (...)".
+    pub fn describe(&self) -> String {
+        match self {
+            CpuQuota::None { .. } => "no CPU quota".into(),
+            CpuQuota::Limit { cpus, .. } => format!("quota {} CPUs", format_cpus(*cpus)),
+            CpuQuota::Unknown { reason } => format!("CPU quota unknown ({reason})"),
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! `coreheat run exec -- CMD ARGS...`: runs a user's command directly (no shell),
+//! stdin, stdout and stderr passed through, under a guardian process that owns
+//! its whole process tree (see `guard`), and reports its exit status, the CPU
+//! time of the tree, and how many of its processes were still running when it
+//! ended.
+
+use std::io::{BufRead, BufReader, PipeWriter, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Instant;
+
+use super::control::{Control, Plan};
+use super::guard::{GUARD_SUBCOMMAND, GuardMessage};
+use super::outcome::{WorkerReport, WorkloadOutcome};
+use crate::model::EventSink;
+use crate::model::workload::{ExecResult, WorkloadResult};
+use crate::model::{EventKind, Status};
+use crate::util::interrupt::STOP_POLL;
+use crate::util::os::{self, CpuTimes, ExitStatus};
+
+pub use super::guard::{EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
+
+/// Finds the program as the shell would: a path with a slash as is, otherwise
+/// the first executable of that name on PATH.
+pub fn resolve_program(program: &str) -> Result<PathBuf, (i32, String)> {
+    if program.is_empty() {
+        return Err((EXIT_NOT_FOUND, "exec: the command is empty".into()));
+    }
+    if program.contains('/') && Path::new(program).is_dir() {
+        return Err((
+            EXIT_NOT_EXECUTABLE,
+            format!("exec: {program} is a directory, not a program"),
+        ));
+    }
+    let candidates: Vec<PathBuf> = if program.contains('/') {
+        vec![PathBuf::from(program)]
+    } else {
+        std::env::var_os("PATH")
+            .map(|path| {
+                std::env::split_paths(&path)
+                    .map(|d| d.join(program))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found_unexecutable = None;
+    for candidate in candidates {
+        if candidate.is_file() {
+            if is_executable(&candidate) {
+                return Ok(candidate);
+            }
+            found_unexecutable.get_or_insert(candidate);
+        }
+    }
+    match found_unexecutable {
+        Some(path) => Err((
+            EXIT_NOT_EXECUTABLE,
+            format!("exec: {} is not executable (chmod +x it)", path.display()),
+        )),
+        None => Err((
+            EXIT_NOT_FOUND,
+            format!("exec: command not found: '{program}' (is it installed and on PATH?)"),
+        )),
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .map(|m| m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Runs the command (under its guardian, see [`super::guard`]) to its end or until
+/// `control.stop`, which stops its whole process tree: SIGTERM, then SIGKILL
+/// after [`crate::util::interrupt::STOP_GRACE`].
+pub fn run(
+    plan: &Plan,
+    argv: &[String],
+    control: &Control,
+    events: &dyn EventSink,
+) -> WorkloadOutcome {
+    let start = Instant::now();
+    let guardian = match Guardian::start(plan, argv) {
+        Ok(guardian) => guardian,
+        Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
+    };
+    let ended = guardian.wait_for_command(control);
+    guardian.finish(control.stopped());
+    let (status, times, wall_s, left_running) = match ended {
+        Ok(GuardMessage::Exited {
+            status,
+            cpu,
+            wall_s,
+            left_running,
+        }) => (status, cpu, wall_s, left_running),
+        Ok(GuardMessage::Failed { code, message }) => {
+            return failed_to_start(start, code, message);
+        }
+        Ok(GuardMessage::Started(_)) => {
+            let message = "the command's guardian sent no end".to_string();
+            return failed_to_start(start, EXIT_NOT_EXECUTABLE, message);
+        }
+        Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
+    };
+    events.record(EventKind::WorkerExit, Some(0), Some(status.describe()));
+    outcome(status, times, wall_s, left_running, control.stopped())
+}
+
+/// The run's outcome once the command has ended.
+fn outcome(
+    status: ExitStatus,
+    times: CpuTimes,
+    wall_s: f64,
+    left_running: u32,
+    stopped: bool,
+) -> WorkloadOutcome {
+    let signal = match status {
+        ExitStatus::Signal(signal) => Some(signal),
+        ExitStatus::Code(_) => None,
+    };
+    let (status_kind, message) = if stopped {
+        (
+            Status::Interrupted,
+            Some(format!(
+                "interrupted; the command ended with {}",
+                status.describe()
+            )),
+        )
+    } else if status.success() {
+        (Status::Ok, None)
+    } else {
+        (
+            Status::Failed,
+            Some(format!("the command ended with {}", status.describe())),
+        )
+    };
+    WorkloadOutcome {
+        status: status_kind,
+        result: Some(WorkloadResult::Exec(ExecResult {
+            exit_code: status.shell_code(),
+            signal,
+            // After an interrupt the guardian stopped them with the command.
+            left_running: if stopped { 0 } else { left_running },
+        })),
+        message,
+        wall_s,
+        cpu: times,
+        workers: vec![WorkerReport {
+            index: 0,
+            cpu: None,
+            user_s: times.user_s,
+            sys_s: times.sys_s,
+        }],
+    }
+}
+
+/// coreheat's side of the guardian process: its pid, the pipe to give it
+/// orders, and the messages it sends.
+struct Guardian {
+    pid: u32,
+    orders: Option<PipeWriter>,
+    messages: Receiver<GuardMessage>,
+}
+
+impl Guardian {
+    fn start(plan: &Plan, argv: &[String]) -> Result<Guardian, String> {
+        let exe = plan.worker_exe()?;
+        let pipes = std::io::pipe().and_then(|a| std::io::pipe().map(|b| (a, b)));
+        let ((order_reader, order_writer), (message_reader, message_writer)) =
+            pipes.map_err(|e| format!("cannot start the command: no pipe: {e}"))?;
+        let mut command = Command::new(&exe);
+        command.arg(GUARD_SUBCOMMAND);
+        if !plan.cpus.is_empty() {
+            let cpus: Vec<String> = plan.cpus.iter().map(u32::to_string).collect();
+            command.arg("--cpus").arg(cpus.join(","));
+        }
+        command.arg("--").args(argv);
+        os::pass_fds(
+            &mut command,
+            vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],
+        );
+        os::ignore_interrupts(&mut command);
+        let child = command.spawn().map_err(|e| {
+            format!(
+                "cannot start the command's guardian ({}): {e}",
+                exe.display()
+            )
+        })?;
+        drop((order_reader, message_writer));
+        let (sender, messages) = mpsc::channel();
+        let reader = std::thread::Builder::new()
+            .name("coreheat-guardian".into())
+            .spawn(move || {
+                for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
+                    if let Some(message) = GuardMessage::decode(&line)
+                        && sender.send(message).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = reader {
+            // Without orders the guardian stops the command's tree and ends.
+            drop(order_writer);
+            let _ = os::wait_with_rusage(child.id());
+            return Err(format!("cannot start a thread: {e} (see ulimit -u)"));
+        }
+        Ok(Guardian {
+            pid: child.id(),
+            orders: Some(order_writer),
+            messages,
+        })
+    }
+
+    /// Waits for the command's end (or its failure to start), passing an
+    /// interrupt on as a `stop` order.
+    fn wait_for_command(&self, control: &Control) -> Result<GuardMessage, String> {
+        let mut stop_sent = false;
+        loop {
+            match self.messages.recv_timeout(STOP_POLL) {
+                Ok(GuardMessage::Started(_)) => {}
+                Ok(message) => return Ok(message),
+                Err(RecvTimeoutError::Timeout) => {
+                    if control.stopped() && !stop_sent {
+                        self.order("stop");
+                        stop_sent = true;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("the command's guardian process ended unexpectedly".into());
+                }
+            }
+        }
+    }
+
+    /// Releases what the command left running, or stops it after an interrupt,
+    /// and waits for the guardian to end.
+    fn finish(mut self, stopped: bool) {
+        self.order(if stopped { "stop" } else { "release" });
+        self.orders = None;
+        let _ = os::wait_with_rusage(self.pid);
+    }
+
+    fn order(&self, order: &str) {
+        if let Some(mut pipe) = self.orders.as_ref() {
+            let _ = pipe.write_all(format!("{order}\n").as_bytes());
+        }
+    }
+}
+
+fn failed_to_start(start: Instant, code: i32, message: String) -> WorkloadOutcome {
+    WorkloadOutcome {
+        status: Status::Failed,
+        result: Some(WorkloadResult::Exec(ExecResult {
+            exit_code: code,
+            signal: None,
+            left_running: 0,
+        })),
+        message: Some(message),
+        wall_s: start.elapsed().as_secs_f64(),
+        cpu: CpuTimes::default(),
+        workers: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_resolve_like_the_shell() {
+        assert!(resolve_program("sh").is_ok());
+        assert_eq!(
+            resolve_program("no-such-program-xyz").unwrap_err().0,
+            EXIT_NOT_FOUND
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, "not a program").unwrap();
+        assert_eq!(
+            resolve_program(plain.to_str().unwrap()).unwrap_err().0,
+            EXIT_NOT_EXECUTABLE
+        );
+        assert_eq!(resolve_program("").unwrap_err().0, EXIT_NOT_FOUND);
+    }
+}

@@ -1,0 +1,364 @@
+//! The guardian of a traced command: `coreheat __guard -- CMD ARGS` is what
+//! `run exec` starts. It starts the command, waits for it, and owns the
+//! command's whole process tree: as a child subreaper it inherits every orphaned
+//! descendant (`sh -c 'yes > /dev/null'`'s `yes`, a daemon that double-forked),
+//! so it can count what is still running when the command ends and stop all of
+//! it. coreheat talks to it over two pipes the guardian gets as descriptors:
+//!
+//! - descriptor 3, coreheat → guardian: `stop` (SIGTERM to the tree, SIGKILL to
+//!   what is left after [`STOP_GRACE`]) or `release` (leave what still runs, as
+//!   `time` does); end of input means coreheat is gone (even by `kill -9`): the
+//!   tree gets SIGKILL at once.
+//! - descriptor 4, guardian → coreheat: `started PID`, then `exited STATUS
+//!   USER_S SYS_S WALL_S LEFT_RUNNING`, or `failed CODE MESSAGE` when the
+//!   command cannot start. STATUS is `code:N` or `signal:N`.
+//!
+//! The guardian ignores SIGINT and SIGTERM (coreheat decides); the command gets
+//! the default dispositions back and is killed if the guardian dies.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::FromRawFd;
+use std::process::Command;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::util::interrupt::STOP_GRACE;
+use crate::util::os::{self, CpuTimes, ExitStatus};
+
+/// The hidden subcommand the guardian runs.
+pub const GUARD_SUBCOMMAND: &str = "__guard";
+/// Descriptor of the pipe from coreheat.
+pub const CONTROL_FD: i32 = 3;
+/// Descriptor of the pipe to coreheat.
+pub const REPORT_FD: i32 = 4;
+/// Exit code of a command that cannot be found, as in the shell.
+pub const EXIT_NOT_FOUND: i32 = 127;
+/// Exit code of a command that cannot be executed, as in the shell.
+pub const EXIT_NOT_EXECUTABLE: i32 = 126;
+
+/// What the guardian tells coreheat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuardMessage {
+    Started(u32),
+    Exited {
+        status: ExitStatus,
+        cpu: CpuTimes,
+        wall_s: f64,
+        left_running: u32,
+    },
+    Failed {
+        code: i32,
+        message: String,
+    },
+}
+
+impl GuardMessage {
+    pub fn encode(&self) -> String {
+        match self {
+            GuardMessage::Started(pid) => format!("started {pid}\n"),
+            GuardMessage::Exited {
+                status,
+                cpu,
+                wall_s,
+                left_running,
+            } => {
+                let status = match status {
+                    ExitStatus::Code(code) => format!("code:{code}"),
+                    ExitStatus::Signal(signal) => format!("signal:{signal}"),
+                };
+                format!(
+                    "exited {status} {} {} {wall_s} {left_running}\n",
+                    cpu.user_s, cpu.sys_s
+                )
+            }
+            GuardMessage::Failed { code, message } => {
+                format!("failed {code} {}\n", message.replace('\n', " "))
+            }
+        }
+    }
+
+    pub fn decode(line: &str) -> Option<GuardMessage> {
+        let mut words = line.trim_end().splitn(2, ' ');
+        let (kind, rest) = (words.next()?, words.next().unwrap_or(""));
+        match kind {
+            "started" => rest.parse().ok().map(GuardMessage::Started),
+            "failed" => {
+                let (code, message) = rest.split_once(' ')?;
+                Some(GuardMessage::Failed {
+                    code: code.parse().ok()?,
+                    message: message.to_string(),
+                })
+            }
+            "exited" => decode_exited(rest),
+            _ => None,
+        }
+    }
+}
+
+fn decode_exited(rest: &str) -> Option<GuardMessage> {
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let [status, user_s, sys_s, wall_s, left_running] = fields[..] else {
+        return None;
+    };
+    let status = match status.split_once(':')? {
+        ("code", n) => ExitStatus::Code(n.parse().ok()?),
+        ("signal", n) => ExitStatus::Signal(n.parse().ok()?),
+        _ => return None,
+    };
+    Some(GuardMessage::Exited {
+        status,
+        cpu: CpuTimes {
+            user_s: user_s.parse().ok()?,
+            sys_s: sys_s.parse().ok()?,
+        },
+        wall_s: wall_s.parse().ok()?,
+        left_running: left_running.parse().ok()?,
+    })
+}
+
+/// What coreheat asks of the guardian.
+enum Order {
+    Stop,
+    Release,
+    Gone,
+}
+
+/// Runs the guardian to its end; returns the process exit code.
+pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
+    if argv.is_empty()
+        || os::set_cloexec(CONTROL_FD).is_err()
+        || os::set_cloexec(REPORT_FD).is_err()
+    {
+        crate::util::output::print_err_line(&format!(
+            "coreheat: {GUARD_SUBCOMMAND} is started by `coreheat run exec`, not by hand"
+        ));
+        return 2;
+    }
+    // SAFETY: coreheat passed these two pipe ends as descriptors 3 and 4, and
+    // nothing else in this process owns them.
+    let (control, mut report) =
+        unsafe { (File::from_raw_fd(CONTROL_FD), File::from_raw_fd(REPORT_FD)) };
+    let _ = os::become_child_subreaper();
+    let mut command = Command::new(&argv[0]);
+    command.args(&argv[1..]);
+    os::default_interrupts_and_die_with_parent(&mut command);
+    if !cpus.is_empty() {
+        os::pin_command(&mut command, cpus);
+    }
+    let reported = Arc::new((Mutex::new(false), Condvar::new()));
+    let obeyed = reported.clone();
+    let listener = std::thread::Builder::new().spawn(move || obey(control, &obeyed));
+    if let Err(e) = listener {
+        let message = format!("exec: cannot start a thread: {e} (see ulimit -u)");
+        let code = EXIT_NOT_EXECUTABLE;
+        send(&mut report, &GuardMessage::Failed { code, message });
+        return 0;
+    }
+    let start = Instant::now();
+    let child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let code = match e.kind() {
+                std::io::ErrorKind::NotFound => EXIT_NOT_FOUND,
+                _ => EXIT_NOT_EXECUTABLE,
+            };
+            let message = format!("exec: cannot run '{}': {e}", argv[0]);
+            send(&mut report, &GuardMessage::Failed { code, message });
+            return 0;
+        }
+    };
+    let pid = child.id();
+    send(&mut report, &GuardMessage::Started(pid));
+    let (status, cpu) = wait_for_command(pid);
+    let wall_s = start.elapsed().as_secs_f64();
+    let left_running = descendants(std::process::id()).len() as u32;
+    send(
+        &mut report,
+        &GuardMessage::Exited {
+            status,
+            cpu,
+            wall_s,
+            left_running,
+        },
+    );
+    *reported.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    reported.1.notify_all();
+    // What is left runs on until coreheat releases or stops it; reap what ends.
+    while os::wait_any_with_rusage().is_ok() {}
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Waits for the command, reaping orphans of its tree on the way; their CPU
+/// time counts as the command's (`time` would miss it).
+fn wait_for_command(pid: u32) -> (ExitStatus, CpuTimes) {
+    let mut orphans = CpuTimes::default();
+    loop {
+        match os::wait_any_with_rusage() {
+            Ok((ended, status, cpu)) if ended == pid => return (status, cpu.plus(orphans)),
+            Ok((_, _, cpu)) => orphans = orphans.plus(cpu),
+            Err(_) => return (ExitStatus::Code(-1), orphans),
+        }
+    }
+}
+
+/// Reads coreheat's orders and carries them out; ends the process, once the
+/// command's end is reported (unless coreheat is gone).
+fn obey(control: File, reported: &(Mutex<bool>, Condvar)) {
+    let order = match BufReader::new(control).lines().next() {
+        Some(Ok(line)) if line == "stop" => Order::Stop,
+        Some(Ok(line)) if line == "release" => Order::Release,
+        _ => Order::Gone,
+    };
+    let me = std::process::id();
+    match order {
+        Order::Release => {}
+        Order::Stop => {
+            signal_tree(me, libc::SIGTERM);
+            let deadline = Instant::now() + STOP_GRACE;
+            while !descendants(me).is_empty() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            kill_tree(me);
+            let (done, changed) = reported;
+            let done = done.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = changed.wait_timeout_while(done, STOP_GRACE, |done| !*done);
+        }
+        Order::Gone => kill_tree(me),
+    }
+    std::process::exit(0);
+}
+
+/// SIGKILL to every descendant until none is left (new ones may be forked
+/// while the first are killed).
+fn kill_tree(root: u32) {
+    for _ in 0..100 {
+        if signal_tree(root, libc::SIGKILL) == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Sends `signal` to every live descendant of `root`; returns how many.
+fn signal_tree(root: u32, signal: i32) -> usize {
+    let tree = descendants(root);
+    for &pid in &tree {
+        let _ = os::send_signal(pid, signal);
+    }
+    tree.len()
+}
+
+fn send(report: &mut File, message: &GuardMessage) {
+    let _ = report.write_all(message.encode().as_bytes());
+}
+
+/// Every live (not zombie) process below `root`, from /proc.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let processes = process_table();
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for &(pid, ppid, zombie) in &processes {
+            if ppid == parent && pid != root {
+                frontier.push(pid);
+                if !zombie {
+                    found.push(pid);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// (pid, parent pid, is a zombie) of every process in /proc.
+fn process_table() -> Vec<(u32, u32, bool)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let (state, ppid) = parse_state_and_parent(&stat)?;
+            Some((pid, ppid, state == 'Z'))
+        })
+        .collect()
+}
+
+/// The state letter and parent pid of a /proc/PID/stat line (the command name
+/// in parentheses may hold spaces and parentheses of its own).
+fn parse_state_and_parent(stat: &str) -> Option<(char, u32)> {
+    let (_, after) = stat.rsplit_once(')')?;
+    let mut fields = after.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip() {
+        let messages = [
+            GuardMessage::Started(4242),
+            GuardMessage::Exited {
+                status: ExitStatus::Code(3),
+                cpu: CpuTimes {
+                    user_s: 1.25,
+                    sys_s: 0.5,
+                },
+                wall_s: 2.0,
+                left_running: 1,
+            },
+            GuardMessage::Exited {
+                status: ExitStatus::Signal(15),
+                cpu: CpuTimes::default(),
+                wall_s: 0.001,
+                left_running: 0,
+            },
+            GuardMessage::Failed {
+                code: 126,
+                message: "exec: cannot run '/tmp': Permission denied".into(),
+            },
+        ];
+        for message in messages {
+            assert_eq!(GuardMessage::decode(&message.encode()), Some(message));
+        }
+        assert_eq!(GuardMessage::decode("exited code:x 1 2 3 4"), None);
+        assert_eq!(GuardMessage::decode("hello"), None);
+    }
+
+    #[test]
+    fn stat_lines_with_odd_names_parse() {
+        assert_eq!(
+            parse_state_and_parent("12 (a) b (c)) S 7 12 12 0"),
+            Some(('S', 7))
+        );
+        assert_eq!(parse_state_and_parent("12 (x) Z 1"), Some(('Z', 1)));
+        assert_eq!(parse_state_and_parent("garbage"), None);
+    }
+
+    #[test]
+    fn descendants_of_a_shell_include_its_children() {
+        let mut shell = Command::new("sh")
+            .args(["-c", "sleep 5 & sleep 5 & wait"])
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while descendants(shell.id()).len() < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let found = descendants(std::process::id());
+        assert!(found.contains(&shell.id()));
+        assert!(descendants(shell.id()).len() >= 2);
+        signal_tree(shell.id(), libc::SIGKILL);
+        shell.kill().unwrap();
+        shell.wait().unwrap();
+    }
+}

@@ -1,0 +1,411 @@
+//! Processes mode, coreheat's side: starts one worker process per worker (the
+//! binary re-executed as `coreheat __worker`), feeds them work over their stdin
+//! in the line protocol of `protocol`, collects their answers from stdout, and
+//! reaps each with its rusage. A worker that dies is named with how it died; on
+//! an interrupt or a failure every worker's stdin is closed, which ends it.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Instant;
+
+use super::control::{Control, Plan};
+use super::outcome::{WorkerReport, WorkloadOutcome};
+use super::outcome::{count_result, hash_result};
+use super::protocol::{FromWorker, ToWorker};
+use crate::kernels::count::split_range;
+use crate::kernels::digest::HashTarget;
+use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
+use crate::model::EventSink;
+use crate::model::workload::WorkloadSpec;
+use crate::model::{EventKind, Status};
+use crate::util::interrupt::{STOP_GRACE, STOP_POLL};
+use crate::util::os::{self, CpuTimes};
+
+/// The hidden subcommand a worker process runs.
+pub const WORKER_SUBCOMMAND: &str = "__worker";
+
+/// Chunks each worker holds at once, so it never waits for the next one.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// A line from a worker, or the end of its output.
+enum Incoming {
+    Message(FromWorker),
+    Garbled(String),
+    Closed,
+}
+
+struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Chunk starts sent and not yet answered.
+    in_flight: VecDeque<u64>,
+    /// The count's answer, once received.
+    sum: Option<u128>,
+    /// How the process ended, once waited for.
+    reaped: Option<(os::ExitStatus, CpuTimes)>,
+}
+
+impl Worker {
+    fn send(&mut self, message: &ToWorker) -> bool {
+        match self.stdin.as_mut() {
+            Some(stdin) => stdin
+                .write_all(message.encode().as_bytes())
+                .and_then(|_| stdin.flush())
+                .is_ok(),
+            None => false,
+        }
+    }
+}
+
+/// Runs the plan's hash or count on worker processes.
+pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
+    let start = Instant::now();
+    let (sender, receiver) = mpsc::channel();
+    let mut workers = Vec::with_capacity(plan.workers);
+    let mut failure = None;
+    for index in 0..plan.workers.max(1) {
+        match spawn_worker(plan, index, sender.clone()) {
+            Ok(worker) => workers.push(worker),
+            Err(message) => {
+                failure = Some(message);
+                break;
+            }
+        }
+    }
+    drop(sender);
+
+    let mut coordinator = Coordinator {
+        workers,
+        receiver,
+        control,
+        failure,
+    };
+    let answer = if coordinator.failure.is_some() {
+        None
+    } else {
+        match &plan.spec {
+            WorkloadSpec::Hash {
+                zeros,
+                prefix,
+                engine,
+            } => {
+                let target = HashTarget::new(prefix.as_bytes(), *zeros);
+                coordinator
+                    .hash(&target, *engine)
+                    .map(|nonce| Answer::Hash { target, nonce })
+            }
+            WorkloadSpec::Count { n, split } => {
+                coordinator.count(*n, *split).map(|sums| Answer::Count {
+                    n: *n,
+                    split: *split,
+                    sums,
+                })
+            }
+            _ => unreachable!("only hash and count run on worker processes"),
+        }
+    };
+    let Coordinator {
+        mut workers,
+        failure,
+        ..
+    } = coordinator;
+
+    let reports = reap(plan, &mut workers, events);
+    let wall_s = start.elapsed().as_secs_f64();
+    let deaths: Vec<String> = reports.iter().filter_map(|r| r.1.clone()).collect();
+    let workers_done: Vec<WorkerReport> = reports.into_iter().map(|r| r.0).collect();
+    let cpu = WorkerReport::total(&workers_done);
+    let mut outcome = WorkloadOutcome {
+        status: Status::Ok,
+        result: None,
+        message: None,
+        wall_s,
+        cpu,
+        workers: workers_done,
+    };
+    if let Some(message) = failure {
+        outcome.status = Status::Failed;
+        outcome.message = Some(message);
+    } else if control.stopped() || (answer.is_none() && deaths.is_empty()) {
+        outcome.status = Status::Interrupted;
+        let mut message = String::from("interrupted before the workload finished");
+        for death in &deaths {
+            message.push_str("; ");
+            message.push_str(death);
+        }
+        outcome.message = Some(message);
+    } else if answer.is_none() {
+        outcome.status = Status::Failed;
+        outcome.message = Some(deaths.join("; "));
+    } else if let Some(answer) = answer {
+        outcome.result = Some(match answer {
+            Answer::Hash { target, nonce } => {
+                hash_result(&plan.spec, &target, nonce, control, wall_s)
+            }
+            Answer::Count { n, split, sums } => count_result(n, split, sums),
+        });
+    }
+    outcome
+}
+
+/// What the workers worked out, before it becomes a result.
+enum Answer {
+    Hash {
+        target: HashTarget,
+        nonce: u64,
+    },
+    Count {
+        n: u128,
+        split: bool,
+        sums: Vec<u128>,
+    },
+}
+
+fn spawn_worker(
+    plan: &Plan,
+    index: usize,
+    sender: Sender<(usize, Incoming)>,
+) -> Result<Worker, String> {
+    let exe = plan.worker_exe()?;
+    let mut command = Command::new(&exe);
+    command
+        .arg(WORKER_SUBCOMMAND)
+        .arg("--index")
+        .arg(index.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    // The terminal's Ctrl-C reaches the whole process group: workers leave it
+    // to coreheat, which stops them by closing their input.
+    os::ignore_interrupts(&mut command);
+    if let Some(cpu) = plan.cpu_of(index) {
+        command.arg("--cpu").arg(cpu.to_string());
+    }
+    let mut child = command.spawn().map_err(|e| {
+        format!(
+            "cannot start worker process {index} ({}): {e}",
+            exe.display()
+        )
+    })?;
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    std::thread::Builder::new()
+        .name(format!("coreheat-reader-{index}"))
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let incoming = match line {
+                    Ok(line) => match FromWorker::decode(&line) {
+                        Ok(message) => Incoming::Message(message),
+                        Err(_) => Incoming::Garbled(line),
+                    },
+                    Err(_) => break,
+                };
+                if sender.send((index, incoming)).is_err() {
+                    return;
+                }
+            }
+            let _ = sender.send((index, Incoming::Closed));
+        })
+        .map_err(|e| format!("cannot start a reader thread: {e}"))?;
+    Ok(Worker {
+        child,
+        stdin,
+        in_flight: VecDeque::new(),
+        sum: None,
+        reaped: None,
+    })
+}
+
+struct Coordinator<'a> {
+    workers: Vec<Worker>,
+    receiver: Receiver<(usize, Incoming)>,
+    control: &'a Control,
+    failure: Option<String>,
+}
+
+impl Coordinator<'_> {
+    /// The next message, or `None` when the run must stop (interrupt or failure).
+    fn next(&mut self) -> Option<(usize, FromWorker)> {
+        loop {
+            if self.control.stopped() || self.failure.is_some() {
+                return None;
+            }
+            match self.receiver.recv_timeout(STOP_POLL) {
+                Ok((index, Incoming::Message(FromWorker::Error(text)))) => {
+                    self.failure = Some(format!("worker {index}: {text}"));
+                }
+                Ok((index, Incoming::Message(message))) => return Some((index, message)),
+                Ok((index, Incoming::Garbled(line))) => {
+                    self.failure =
+                        Some(format!("worker {index} sent an unknown message: '{line}'"));
+                }
+                Ok((index, Incoming::Closed)) => {
+                    // The worker closed its output before its work was done: it is
+                    // ending, so waiting for it tells how.
+                    let worker = &mut self.workers[index];
+                    let pid = worker.child.id();
+                    let reaped = os::wait_with_rusage(pid)
+                        .unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default()));
+                    worker.reaped = Some(reaped);
+                    if worker.sum.is_some() && reaped.0.success() {
+                        continue; // a count worker that delivered its sum and left
+                    }
+                    self.failure = Some(format!(
+                        "worker process {index} (pid {pid}) died: {}",
+                        reaped.0.describe()
+                    ));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.failure = Some("all workers are gone".into());
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, index: usize, message: &ToWorker) {
+        if !self.workers[index].send(message) && self.failure.is_none() {
+            self.failure = Some(format!("worker {index} stopped reading its input"));
+        }
+    }
+
+    /// Hands out chunks until the smallest answer is certain; returns it.
+    fn hash(&mut self, target: &HashTarget, engine: crate::kernels::hash::Engine) -> Option<u64> {
+        let scheduler = ChunkScheduler::new(DEFAULT_CHUNK);
+        let job = ToWorker::Hash {
+            zeros: target.zeros,
+            engine,
+            prefix: target.prefix.clone(),
+        };
+        for index in 0..self.workers.len() {
+            self.send(index, &job);
+            for _ in 0..CHUNKS_IN_FLIGHT {
+                self.hand_out(index, &scheduler);
+            }
+        }
+        while self.workers.iter().any(|w| !w.in_flight.is_empty()) {
+            let (index, message) = self.next()?;
+            if let FromWorker::Done {
+                start,
+                hashes,
+                nonce,
+            } = message
+            {
+                self.workers[index].in_flight.retain(|&s| s != start);
+                self.control.progress.fetch_add(hashes, Ordering::Relaxed);
+                if let Some(nonce) = nonce {
+                    let before = scheduler.best();
+                    scheduler.offer(nonce);
+                    if scheduler.best() != before {
+                        for other in 0..self.workers.len() {
+                            self.send(other, &ToWorker::Best(nonce));
+                        }
+                    }
+                }
+                self.hand_out(index, &scheduler);
+            }
+        }
+        scheduler.best()
+    }
+
+    fn hand_out(&mut self, index: usize, scheduler: &ChunkScheduler) {
+        if let Some(chunk) = scheduler.claim() {
+            self.workers[index].in_flight.push_back(chunk.start);
+            self.send(
+                index,
+                &ToWorker::Chunk {
+                    start: chunk.start,
+                    end: chunk.end,
+                },
+            );
+        }
+    }
+
+    /// Gives every worker its range and waits for every sum (in worker order).
+    fn count(&mut self, n: u128, split: bool) -> Option<Vec<u128>> {
+        let workers = self.workers.len();
+        for index in 0..workers {
+            let range = if split {
+                split_range(n, workers, index)
+            } else {
+                0..n
+            };
+            self.send(
+                index,
+                &ToWorker::Count {
+                    start: range.start,
+                    end: range.end,
+                },
+            );
+        }
+        while self.workers.iter().any(|w| w.sum.is_none()) {
+            let (index, message) = self.next()?;
+            if let FromWorker::Sum(value) = message {
+                self.workers[index].sum = Some(value);
+            }
+        }
+        Some(self.workers.iter().filter_map(|w| w.sum).collect())
+    }
+}
+
+/// Closes every worker's input (which ends it) and waits for each, returning its
+/// CPU time and, for a worker that died badly, what happened. A worker that has
+/// not ended [`STOP_GRACE`] after its input closed (stopped, stuck) is killed.
+fn reap(
+    plan: &Plan,
+    workers: &mut [Worker],
+    events: &dyn EventSink,
+) -> Vec<(WorkerReport, Option<String>)> {
+    for worker in workers.iter_mut() {
+        worker.stdin = None;
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    workers
+        .iter_mut()
+        .enumerate()
+        .map(|(index, worker)| {
+            let pid = worker.child.id();
+            let (status, times, killed) = match worker.reaped {
+                Some((status, times)) => (status, times, false),
+                None => wait_or_kill(pid, deadline),
+            };
+            let death = if killed {
+                Some(format!(
+                    "worker process {index} (pid {pid}) did not stop within {} s and was killed",
+                    STOP_GRACE.as_secs()
+                ))
+            } else {
+                (!status.success()).then(|| {
+                    format!(
+                        "worker process {index} (pid {pid}) died: {}",
+                        status.describe()
+                    )
+                })
+            };
+            events.record(EventKind::WorkerExit, Some(index), Some(status.describe()));
+            let report = WorkerReport {
+                index,
+                cpu: plan.cpu_of(index),
+                user_s: times.user_s,
+                sys_s: times.sys_s,
+            };
+            (report, death)
+        })
+        .collect()
+}
+
+/// Waits for worker `pid` until `deadline`, then kills it; says whether it had
+/// to be killed.
+fn wait_or_kill(pid: u32, deadline: Instant) -> (os::ExitStatus, CpuTimes, bool) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if let Ok(Some((status, times))) = os::wait_with_rusage_timeout(pid, left) {
+        return (status, times, false);
+    }
+    let _ = os::send_signal(pid, libc::SIGKILL);
+    let (status, times) =
+        os::wait_with_rusage(pid).unwrap_or((os::ExitStatus::Code(-1), CpuTimes::default()));
+    (status, times, true)
+}

@@ -1,0 +1,333 @@
+//! Serial and threads modes: the kernels on the calling thread or on OS
+//! threads, each worker's CPU time from its own thread's rusage.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Instant;
+
+use super::control::{Control, Plan};
+use super::outcome::{WorkerReport, WorkloadOutcome, count_result, hash_result};
+use crate::kernels::count::{self, CountOutcome};
+use crate::kernels::digest::HashTarget;
+use crate::kernels::hash::{self, Engine};
+use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
+use crate::model::workload::{Mode, WorkloadSpec};
+use crate::model::{EventKind, EventSink, Status};
+use crate::util::interrupt::STOP_POLL;
+use crate::util::os::{self, CpuTimes};
+
+/// What one worker thread hands back.
+enum WorkerPart {
+    Hash,
+    Count(CountOutcome),
+}
+
+/// State the worker threads share.
+struct Shared {
+    /// Workers stop when this is set (interrupt or another worker failed).
+    halt: AtomicBool,
+    failure: Mutex<Option<String>>,
+    /// Workers that have ended, and the condition the run waits on.
+    finished: Mutex<usize>,
+    done: Condvar,
+}
+
+impl Shared {
+    /// Whether workers must stop: another worker failed, or the run was
+    /// interrupted (checked directly too, for serial mode has no monitor thread).
+    fn halted(&self, control: &Control) -> bool {
+        self.halt.load(Ordering::Relaxed) || control.stopped()
+    }
+
+    fn worker_finished(&self) {
+        *self.finished.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.done.notify_all();
+    }
+
+    /// Blocks until `count` workers have ended, passing an interrupt on to them.
+    fn wait_for_workers(&self, count: usize, control: &Control) {
+        let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+        while *finished < count {
+            if control.stopped() {
+                self.halt.store(true, Ordering::Relaxed);
+            }
+            finished = self
+                .done
+                .wait_timeout(finished, STOP_POLL)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    fn fail(&self, message: String) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure.get_or_insert(message);
+        self.halt.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Serial runs the one worker on the calling thread; threads mode one OS thread
+/// per worker. Both share the same worker body.
+pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
+    let workers = if plan.mode == Mode::Serial {
+        1
+    } else {
+        plan.workers.max(1)
+    };
+    let shared = Shared {
+        halt: AtomicBool::new(false),
+        failure: Mutex::new(None),
+        finished: Mutex::new(0),
+        done: Condvar::new(),
+    };
+    let job = Job::new(&plan.spec);
+    let start = Instant::now();
+    let mut reports: Vec<Option<(WorkerPart, CpuTimes)>> = Vec::new();
+    if plan.mode == Mode::Serial {
+        let affinity = os::current_affinity().ok();
+        reports.push(run_worker(
+            &job,
+            0,
+            workers,
+            plan.cpu_of(0),
+            &shared,
+            control,
+        ));
+        if let (Some(cpus), Some(_)) = (affinity, plan.cpu_of(0)) {
+            let _ = os::set_affinity(&cpus);
+        }
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|index| {
+                    let (job, shared, control) = (&job, &shared, control);
+                    std::thread::Builder::new()
+                        .name(format!("coreheat-worker-{index}"))
+                        .spawn_scoped(scope, move || {
+                            run_worker(job, index, workers, plan.cpu_of(index), shared, control)
+                        })
+                })
+                .collect();
+            if let Some(Err(e)) = handles.iter().find(|h| h.is_err()) {
+                shared.fail(format!(
+                    "could not start a worker thread: {e} (is ulimit -u too low?)"
+                ));
+            }
+            let started = handles.iter().filter(|h| h.is_ok()).count();
+            shared.wait_for_workers(started, control);
+            for (index, handle) in handles.into_iter().enumerate() {
+                let joined = handle.map(|h| h.join());
+                match joined {
+                    Ok(Ok(report)) => reports.push(report),
+                    Ok(Err(_)) | Err(_) => {
+                        shared.fail(format!("worker thread {index} ended abnormally"));
+                        reports.push(None);
+                    }
+                }
+                events.record(EventKind::WorkerExit, Some(index), None);
+            }
+        });
+    }
+    let wall_s = start.elapsed().as_secs_f64();
+    finish(plan, &job, reports, shared, control, wall_s)
+}
+
+/// The per-run, per-workload data every worker reads.
+enum Job {
+    Hash {
+        target: HashTarget,
+        engine: Engine,
+        scheduler: ChunkScheduler,
+    },
+    Count {
+        n: u128,
+        split: bool,
+    },
+}
+
+impl Job {
+    fn new(spec: &WorkloadSpec) -> Job {
+        match spec {
+            WorkloadSpec::Hash {
+                zeros,
+                prefix,
+                engine,
+            } => Job::Hash {
+                target: HashTarget::new(prefix.as_bytes(), *zeros),
+                engine: engine.resolve().0,
+                scheduler: ChunkScheduler::new(DEFAULT_CHUNK),
+            },
+            WorkloadSpec::Count { n, split } => Job::Count {
+                n: *n,
+                split: *split,
+            },
+            WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => {
+                unreachable!("idle and exec do not run on workers")
+            }
+        }
+    }
+}
+
+/// One worker's whole life: pin, work until done or halted, report its CPU time.
+/// A panic is caught and turned into a failure of the run.
+fn run_worker(
+    job: &Job,
+    index: usize,
+    workers: usize,
+    cpu: Option<u32>,
+    shared: &Shared,
+    control: &Control,
+) -> Option<(WorkerPart, CpuTimes)> {
+    let before = os::thread_cpu_times();
+    let body = || -> Result<WorkerPart, String> {
+        if let Some(cpu) = cpu {
+            os::set_affinity(&[cpu])
+                .map_err(|e| format!("cannot pin worker {index} to CPU {cpu}: {e}"))?;
+        }
+        Ok(match job {
+            Job::Hash {
+                target,
+                engine,
+                scheduler,
+            } => {
+                hash_worker(target, *engine, scheduler, shared, control);
+                WorkerPart::Hash
+            }
+            Job::Count { n, split } => {
+                let range = if *split {
+                    count::split_range(*n, workers, index)
+                } else {
+                    0..*n
+                };
+                WorkerPart::Count(count::sum_range(
+                    range,
+                    || shared.halted(control),
+                    &control.progress,
+                ))
+            }
+        })
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    let spent = os::thread_cpu_times().minus(before);
+    shared.worker_finished();
+    match outcome {
+        Ok(Ok(part)) => Some((part, spent)),
+        Ok(Err(message)) => {
+            shared.fail(message);
+            None
+        }
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            shared.fail(format!("worker thread {index} panicked: {text}"));
+            None
+        }
+    }
+}
+
+fn hash_worker(
+    target: &HashTarget,
+    engine: Engine,
+    scheduler: &ChunkScheduler,
+    shared: &Shared,
+    control: &Control,
+) {
+    if std::env::var_os("COREHEAT_TEST_PANIC_WORKER").is_some() {
+        panic!("COREHEAT_TEST_PANIC_WORKER is set");
+    }
+    while !shared.halted(control) {
+        let Some(chunk) = scheduler.claim() else {
+            break;
+        };
+        let outcome = hash::search_range(
+            target,
+            engine,
+            chunk.start,
+            chunk.end,
+            scheduler.best_atomic(),
+        );
+        control
+            .progress
+            .fetch_add(outcome.hashes, Ordering::Relaxed);
+        if let Some(hit) = outcome.hit {
+            scheduler.offer(hit.nonce);
+        }
+    }
+}
+
+/// Turns the workers' parts into the run's outcome.
+fn finish(
+    plan: &Plan,
+    job: &Job,
+    reports: Vec<Option<(WorkerPart, CpuTimes)>>,
+    shared: Shared,
+    control: &Control,
+    wall_s: f64,
+) -> WorkloadOutcome {
+    let worker_reports: Vec<WorkerReport> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| {
+            r.as_ref().map(|(_, t)| WorkerReport {
+                index,
+                cpu: plan.cpu_of(index),
+                user_s: t.user_s,
+                sys_s: t.sys_s,
+            })
+        })
+        .collect();
+    let cpu = WorkerReport::total(&worker_reports);
+    let failure = shared
+        .failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let mut outcome = WorkloadOutcome {
+        status: Status::Ok,
+        result: None,
+        message: None,
+        wall_s,
+        cpu,
+        workers: worker_reports,
+    };
+    if let Some(message) = failure {
+        outcome.status = Status::Failed;
+        outcome.message = Some(message);
+        return outcome;
+    }
+    let complete = match job {
+        Job::Hash { scheduler, .. } => scheduler.best().is_some(),
+        Job::Count { .. } => reports
+            .iter()
+            .all(|r| matches!(r, Some((WorkerPart::Count(c), _)) if c.complete)),
+    };
+    if !complete || control.stopped() {
+        outcome.status = Status::Interrupted;
+        outcome.message = Some("interrupted before the workload finished".into());
+        return outcome;
+    }
+    outcome.result = Some(match job {
+        Job::Hash {
+            target, scheduler, ..
+        } => hash_result(
+            &plan.spec,
+            target,
+            scheduler.best().unwrap_or(0),
+            control,
+            wall_s,
+        ),
+        Job::Count { n, split } => {
+            let sums = reports
+                .iter()
+                .filter_map(|r| match r {
+                    Some((WorkerPart::Count(c), _)) => Some(c.sum),
+                    _ => None,
+                })
+                .collect();
+            count_result(*n, *split, sums)
+        }
+    });
+    outcome
+}

@@ -1,0 +1,124 @@
+//! `coreheat info`: the machine as coreheat sees it — CPU model, logical CPUs,
+//! physical cores, packages and SMT siblings, the pinning orders, and the CPUs
+//! and CPU quota this process may use — as a table or as JSON.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use crate::machine::Machine;
+use crate::machine::pin::PinSpec;
+use crate::model::CpuQuota;
+use crate::util::cpulist::format_cpulist;
+
+/// The human-readable table.
+pub fn info_table(machine: &Machine) -> String {
+    let topology = &machine.topology;
+    let mut out = String::new();
+    let _ = writeln!(out, "host        {}", machine.host);
+    let _ = writeln!(
+        out,
+        "os          {} (kernel {})",
+        machine.os, machine.kernel
+    );
+    let _ = writeln!(out, "cpu model   {}", machine.cpu_model);
+    let _ = writeln!(
+        out,
+        "cpus        {} logical on {} physical cores in {} package{}{}",
+        topology.logical_count(),
+        topology.physical_count(),
+        topology.package_count(),
+        if topology.package_count() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if topology.has_smt() {
+            ", SMT on"
+        } else {
+            ", no SMT"
+        },
+    );
+    if !topology.offline.is_empty() {
+        let _ = writeln!(out, "offline     {}", format_cpulist(&topology.offline));
+    }
+    let _ = writeln!(out, "source      {}", topology.source);
+    let limits = &machine.limits;
+    let _ = writeln!(
+        out,
+        "allowed     CPU{} {} ({} of {}: this process's affinity mask)",
+        if limits.allowed.len() == 1 { "" } else { "s" },
+        format_cpulist(&limits.allowed),
+        limits.allowed.len(),
+        topology.logical_count()
+    );
+    let quota_source = match &limits.quota {
+        CpuQuota::None { source } | CpuQuota::Limit { source, .. } => format!(" ({source})"),
+        CpuQuota::Unknown { .. } => String::new(),
+    };
+    let _ = writeln!(out, "cpu quota   {}{quota_source}", limits.quota.describe());
+    let _ = writeln!(
+        out,
+        "spread      {}  (--pin spread: one per physical core first)",
+        order(&pin_order(machine, PinSpec::Spread))
+    );
+    let _ = writeln!(
+        out,
+        "compact     {}  (--pin compact: SMT siblings first)",
+        order(&pin_order(machine, PinSpec::Compact))
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:>4}  {:>7}  {:>4}  siblings",
+        "cpu", "package", "core"
+    );
+    for cpu in &topology.cpus {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:>7}  {:>4}  {}",
+            cpu.cpu,
+            cpu.package,
+            cpu.core,
+            format_cpulist(&cpu.siblings)
+        );
+    }
+    out
+}
+
+/// The CPUs a pinning gives workers, in order, within the allowed CPUs (as a
+/// run would use them).
+fn pin_order(machine: &Machine, pin: PinSpec) -> Vec<u32> {
+    pin.cpu_order(&machine.topology, &machine.limits.allowed)
+        .unwrap_or_default()
+}
+
+/// A CPU order as workers take it: `0,2,1,3`.
+fn order(cpus: &[u32]) -> String {
+    cpus.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The same facts as JSON.
+pub fn info_json(machine: &Machine) -> serde_json::Value {
+    let topology = &machine.topology;
+    json!({
+        "host": machine.host,
+        "os": machine.os,
+        "kernel": machine.kernel,
+        "cpu_model": machine.cpu_model,
+        "logical_cpus": topology.logical_count(),
+        "physical_cores": topology.physical_count(),
+        "packages": topology.package_count(),
+        "smt": topology.has_smt(),
+        "offline": topology.offline,
+        "source": topology.source,
+        "cpus": topology.cpus,
+        "spread_order": pin_order(machine, PinSpec::Spread),
+        "compact_order": pin_order(machine, PinSpec::Compact),
+        "allowed_cpus": machine.limits.allowed,
+        "cpu_quota": machine.limits.quota,
+    })
+}

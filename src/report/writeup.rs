@@ -1,0 +1,247 @@
+//! writeup.md: the sweep in the style of the seed writeups, ready to paste —
+//! the command as typed, the result once, one section per configuration with
+//! its CPUs and the spread of its runs, the table and the noise-gated findings.
+
+use std::fmt::Write as _;
+
+use crate::summary::compare::{Comparison, ConfigStats};
+use crate::summary::findings::{findings, plural};
+use crate::summary::stats::{Ratio, Spread};
+use crate::summary::sweep_runs::RunRecord;
+use crate::util::cpulist::format_cpulist;
+use crate::util::text::shell_quote;
+use crate::util::text::{markdown_code_block, markdown_text, printable};
+use crate::util::units::format_time_block_seconds;
+
+/// writeup.md of a comparison.
+pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# {}\n", markdown_text(&comparison.title));
+    let _ = writeln!(md, "{}\n", machine_line(comparison));
+    if let Some(command) = &comparison.command {
+        let _ = writeln!(
+            md,
+            "{}",
+            markdown_code_block("console", &format!("$ {}\n", printable(command)))
+        );
+    }
+    let shared_result = shared_result(comparison.runs);
+    if let Some(result) = &shared_result {
+        let _ = writeln!(md, "Every run gave the same result:\n");
+        let _ = writeln!(
+            md,
+            "{}",
+            markdown_code_block("text", &format!("{}\n", printable(result)))
+        );
+    }
+    let _ = writeln!(
+        md,
+        "Each heat map shows one row per logical CPU and one column per sample; the darker, the busier.\n"
+    );
+    for stats in comparison.stats {
+        configuration_section(&mut md, comparison, stats, shared_result.is_none());
+    }
+    let _ = writeln!(md, "## Speedup\n");
+    let _ = writeln!(md, "{}.\n", capitalize(comparison.scaling.describe()));
+    let _ = writeln!(md, "![speedup against workers](speedup.png)\n");
+    table(&mut md, comparison.stats);
+    let _ = writeln!(md, "\n## What it shows\n");
+    for finding in findings(comparison) {
+        let _ = writeln!(md, "- {}", markdown_text(&finding.message));
+    }
+    md
+}
+
+fn machine_line(comparison: &Comparison<'_>) -> String {
+    let machine = comparison.machine;
+    let topology = &machine.topology;
+    format!(
+        "Measured with coreheat {} on {} ({}, {} on {}{}, {} {}).",
+        env!("CARGO_PKG_VERSION"),
+        markdown_text(&machine.host),
+        markdown_text(&machine.cpu_model),
+        plural(topology.logical_count(), "logical CPU"),
+        plural(topology.physical_count(), "physical core"),
+        if topology.has_smt() { ", SMT on" } else { "" },
+        markdown_text(&machine.os),
+        markdown_text(&machine.kernel)
+    )
+}
+
+/// The result line when every run that has one gave the same.
+fn shared_result(runs: &[RunRecord]) -> Option<String> {
+    let mut results = runs.iter().filter_map(|r| r.result.as_ref());
+    let first = results.next()?;
+    results.all(|r| r == first).then(|| first.clone())
+}
+
+fn configuration_section(
+    md: &mut String,
+    comparison: &Comparison<'_>,
+    stats: &ConfigStats,
+    with_result: bool,
+) {
+    let Some(run) = comparison.runs.iter().find(|r| r.dir == stats.dir) else {
+        return;
+    };
+    let _ = writeln!(md, "## {}\n", markdown_text(&stats.description));
+    let _ = writeln!(md, "{}\n", markdown_text(&cpus_text(stats)));
+    let command = as_typed(&run.command, comparison.user_title.as_deref());
+    let _ = writeln!(
+        md,
+        "{}",
+        markdown_code_block("console", &console_text(run, &command, with_result))
+    );
+    let _ = writeln!(md, "{}\n", markdown_text(&spread_text(stats)));
+    let _ = writeln!(
+        md,
+        "![{}]({}/heatmap.png)\n",
+        markdown_text(&stats.description),
+        run.dir
+    );
+}
+
+/// `CPUs 0-3 (pinned)`, or the allowed CPUs of an unpinned configuration.
+pub fn cpus_text(stats: &ConfigStats) -> String {
+    let noun = if stats.cpus.len() == 1 { "CPU" } else { "CPUs" };
+    let list = format_cpulist(&stats.cpus);
+    let mut text = if stats.pinned {
+        format!("{noun} {list} (pinned)")
+    } else {
+        format!("{noun} {list} (not pinned: the scheduler chose among them)")
+    };
+    if !stats.same_as.is_empty() {
+        let _ = write!(
+            text,
+            "; also pin {}: the same CPUs, not run again",
+            stats.same_as.join(", ")
+        );
+    }
+    text
+}
+
+/// `wall 1.234 ± 0.010 s (median 1.230 s, 1.220–1.250 s, 3 runs)`.
+fn spread_text(stats: &ConfigStats) -> String {
+    if stats.runs == 1 {
+        return format!("1 run: wall {:.3}s.", stats.wall_s.mean);
+    }
+    let mut text = format!(
+        "{} runs: wall {} (median {:.3}s, {}); user {}s; sys {}s",
+        stats.runs,
+        seconds(&stats.wall_s),
+        stats.wall_s.median,
+        range(&stats.wall_s),
+        stats.user_s.plus_minus(3),
+        stats.sys_s.plus_minus(3)
+    );
+    if let Some(in_use) = &stats.cpus_in_use {
+        let _ = write!(text, "; CPUs in use {}", in_use.plus_minus(2));
+    }
+    text.push('.');
+    text
+}
+
+fn seconds(spread: &Spread) -> String {
+    format!("{}s", spread.plus_minus(3))
+}
+
+fn range(spread: &Spread) -> String {
+    format!("{:.3}–{:.3}s", spread.min, spread.max)
+}
+
+fn ratio_text(ratio: Option<Ratio>, suffix: &str, scale: f64, digits: usize) -> String {
+    ratio.map_or("—".into(), |r| {
+        format!("{}{suffix}", r.times(scale).plus_minus(digits))
+    })
+}
+
+fn table(md: &mut String, stats: &[ConfigStats]) {
+    let _ = writeln!(
+        md,
+        "| configuration | CPUs | runs | wall | median | min–max | user | sys | CPUs in use | speedup | efficiency |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in stats {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.3}s | {} | {} | {} | {} | {} | {} |",
+            markdown_text(&s.description),
+            format_cpulist(&s.cpus),
+            s.runs,
+            seconds(&s.wall_s),
+            s.wall_s.median,
+            range(&s.wall_s),
+            seconds(&s.user_s),
+            seconds(&s.sys_s),
+            s.cpus_in_use.map_or("—".into(), |c| c.plus_minus(2)),
+            ratio_text(s.speedup, "×", 1.0, 2),
+            ratio_text(s.efficiency, "%", 100.0, 0),
+        );
+    }
+}
+
+/// A run's command as the user would type it: powers of two as `2^k`, no
+/// `--title`.
+pub fn as_typed(command: &str, title: Option<&str>) -> String {
+    let mut text = command.to_string();
+    if let Some(title) = title {
+        text = text.replace(&format!(" --title {}", shell_quote(title)), "");
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let after_n = i > 0 && words[i - 1] == "--n";
+        match word.parse::<u64>() {
+            Ok(n) if after_n && n >= 1024 && n.is_power_of_two() => {
+                out.push(format!("2^{}", n.trailing_zeros()))
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out.join(" ")
+}
+
+/// A run as the seed writeups show it: the command, its result and the `time`
+/// block. The command is made printable; the code block keeps the rest as it is.
+fn console_text(run: &RunRecord, command: &str, with_result: bool) -> String {
+    let mut text = format!("$ {}\n", printable(command));
+    if with_result && let Some(result) = &run.result {
+        let _ = writeln!(text, "{}", printable(result));
+    }
+    let _ = write!(
+        text,
+        "\nreal\t{}\nuser\t{}\nsys\t{}\n",
+        format_time_block_seconds(run.wall_s),
+        format_time_block_seconds(run.user_s),
+        format_time_block_seconds(run.sys_s)
+    );
+    text
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_read_as_typed() {
+        assert_eq!(
+            as_typed(
+                "coreheat run --mode threads --workers 2 --title 'a b' count --n 8589934592",
+                Some("a b")
+            ),
+            "coreheat run --mode threads --workers 2 count --n 2^33"
+        );
+        assert_eq!(
+            as_typed("coreheat run count --n 1000", None),
+            "coreheat run count --n 1000"
+        );
+    }
+}

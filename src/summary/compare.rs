@@ -1,0 +1,491 @@
+//! The numbers of a sweep: each configuration's runs boiled down (mean, standard
+//! deviation, median, min, max), speedup and efficiency with their uncertainty,
+//! outliers and runs too poor to fit, and the Amdahl or Gustafson serial
+//! fraction over the worker counts up to the physical core count.
+
+use serde::Serialize;
+
+use crate::machine::Machine;
+use crate::model::workload::WorkloadSpec;
+use crate::summary::stats::{self, Ratio, Spread};
+use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, Scaling};
+use crate::summary::warnings::Warning;
+
+/// Clock resolution of the recorded times (they are rounded to milliseconds).
+const RESOLUTION_S: f64 = 0.001;
+/// Run warnings that keep a configuration out of the fits: code, what it
+/// means, what to do.
+const UNFIT_WARNINGS: [(&str, &str, &str); 3] = [
+    (
+        "too-short",
+        "had fewer than 3 samples inside the workload",
+        "use a longer workload or a shorter --interval",
+    ),
+    (
+        "underused",
+        "got less CPU than the workers asked for",
+        "measure on a quieter machine or with fewer workers",
+    ),
+    (
+        "other-load",
+        "shared the machine with other busy programs",
+        "measure on a quieter machine",
+    ),
+];
+
+/// A configuration's runs boiled down.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigStats {
+    pub series: String,
+    pub label: String,
+    pub description: String,
+    pub workers: usize,
+    /// The CPUs the workers were pinned to, or the CPUs allowed when unpinned.
+    pub cpus: Vec<u32>,
+    pub pinned: bool,
+    /// Pinnings that resolved to the same CPUs and were not run again.
+    pub same_as: Vec<String>,
+    pub runs: usize,
+    pub wall_s: Spread,
+    pub user_s: Spread,
+    pub sys_s: Spread,
+    pub cpus_in_use: Option<Spread>,
+    /// Strong: T(base)/T; weak: workers × T(base)/T (scaled speedup).
+    pub speedup: Option<Ratio>,
+    pub efficiency: Option<Ratio>,
+    /// T / T(base).
+    pub time_ratio: Option<Ratio>,
+    /// Outliers and runs too poor to fit; each says what to do.
+    pub warnings: Vec<Warning>,
+    /// Used in the serial-fraction fit.
+    pub in_fit: bool,
+    /// Folder of the median run.
+    pub dir: String,
+}
+
+/// The fitted serial fraction of one series.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesFit {
+    pub series: String,
+    pub base_workers: usize,
+    /// The worker counts the fit used.
+    pub fit_workers: Vec<usize>,
+    /// Amdahl (strong) or Gustafson (weak) serial fraction, 0..=1.
+    pub serial_fraction: Option<f64>,
+    /// Some fitted point's time differs from perfect scaling beyond its noise.
+    pub beyond_noise: bool,
+}
+
+/// Speedup of `t` workers' time against the base: strong scaling assumes the
+/// base (with `base_workers`) scaled perfectly from one worker.
+pub fn speedup(
+    scaling: Scaling,
+    base_workers: usize,
+    base: &Spread,
+    workers: usize,
+    t: &Spread,
+) -> Option<Ratio> {
+    if base.mean <= 0.0 {
+        return None;
+    }
+    let ratio = stats::ratio(base, t)?;
+    Some(match scaling {
+        Scaling::Strong => ratio.times(base_workers as f64),
+        Scaling::Weak => ratio.times(workers as f64),
+    })
+}
+
+/// T(workers) / T(base) under perfect scaling.
+pub fn ideal_factor(scaling: Scaling, base_workers: usize, workers: usize) -> f64 {
+    match scaling {
+        Scaling::Strong => base_workers as f64 / workers as f64,
+        Scaling::Weak => 1.0,
+    }
+}
+
+/// Amdahl's serial fraction f from (workers, speedup) points, by least squares
+/// on 1/S − 1/w = f (1 − 1/w). Points at one worker carry no information.
+pub fn amdahl_fraction(points: &[(usize, f64)]) -> Option<f64> {
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for &(w, s) in points {
+        if w < 2 || s <= 0.0 {
+            continue;
+        }
+        let x = 1.0 - 1.0 / w as f64;
+        let y = 1.0 / s - 1.0 / w as f64;
+        xy += x * y;
+        xx += x * x;
+    }
+    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
+}
+
+/// Gustafson's serial fraction f from (workers, scaled speedup) points, by least
+/// squares on w − S = f (w − 1).
+pub fn gustafson_fraction(points: &[(usize, f64)]) -> Option<f64> {
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for &(w, s) in points {
+        if w < 2 {
+            continue;
+        }
+        let x = w as f64 - 1.0;
+        xy += x * (w as f64 - s);
+        xx += x * x;
+    }
+    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
+}
+
+/// Amdahl's speedup for a serial fraction.
+pub fn amdahl_speedup(fraction: f64, workers: f64) -> f64 {
+    1.0 / (fraction + (1.0 - fraction) / workers)
+}
+
+/// Gustafson's scaled speedup for a serial fraction.
+pub fn gustafson_speedup(fraction: f64, workers: f64) -> f64 {
+    workers - fraction * (workers - 1.0)
+}
+
+/// Everything the comparison pages are drawn from.
+pub struct Comparison<'a> {
+    pub title: String,
+    pub machine: &'a Machine,
+    pub spec: &'a WorkloadSpec,
+    pub scaling: Scaling,
+    pub stats: &'a [ConfigStats],
+    pub fits: &'a [SeriesFit],
+    pub runs: &'a [RunRecord],
+    pub interrupted: bool,
+    pub repeat: u32,
+    /// The sweep command as typed (without `--title`), when known.
+    pub command: Option<String>,
+    /// `--title`, to leave out of the run commands shown.
+    pub user_title: Option<String>,
+}
+
+/// Groups runs by configuration, then computes speedup and efficiency per
+/// series against its smallest worker count and fits the serial fraction on
+/// the unmarked points with at most `physical_cores` workers: SMT siblings and
+/// time-sliced workers are not the parallelism the scaling laws describe.
+pub fn compare(
+    scaling: Scaling,
+    configurations: &[(Configuration, Placement)],
+    runs: &[(usize, RunRecord)],
+    physical_cores: usize,
+) -> (Vec<ConfigStats>, Vec<SeriesFit>) {
+    let mut stats: Vec<ConfigStats> = configurations
+        .iter()
+        .enumerate()
+        .filter_map(|(index, (configuration, placement))| {
+            let mine: Vec<&RunRecord> = runs
+                .iter()
+                .filter(|(i, r)| *i == index && r.status == "ok")
+                .map(|(_, r)| r)
+                .collect();
+            config_stats(configuration, placement, &mine)
+        })
+        .collect();
+    let mut series_names: Vec<String> = stats.iter().map(|s| s.series.clone()).collect();
+    series_names.sort();
+    series_names.dedup();
+    let fits = series_names
+        .into_iter()
+        .filter_map(|series| fit_series(scaling, &series, &mut stats, physical_cores))
+        .collect();
+    (stats, fits)
+}
+
+fn config_stats(
+    configuration: &Configuration,
+    placement: &Placement,
+    runs: &[&RunRecord],
+) -> Option<ConfigStats> {
+    let wall_s = Spread::of(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>())?;
+    let median_run = runs.iter().min_by(|a, b| {
+        (a.wall_s - wall_s.median)
+            .abs()
+            .total_cmp(&(b.wall_s - wall_s.median).abs())
+    })?;
+    let of = |f: fn(&RunRecord) -> f64| Spread::of(&runs.iter().map(|r| f(r)).collect::<Vec<_>>());
+    let in_use: Vec<f64> = runs.iter().filter_map(|r| r.cpus_in_use).collect();
+    let mut warnings = outlier_warnings(configuration, runs, &wall_s);
+    let unfit = unfit_warnings(runs);
+    let in_fit = unfit.is_empty();
+    warnings.extend(unfit);
+    Some(ConfigStats {
+        series: configuration.series(),
+        label: configuration.label(),
+        description: configuration.describe(),
+        workers: configuration.workers,
+        cpus: placement.cpus.clone(),
+        pinned: placement.pinned,
+        same_as: placement.same_as.clone(),
+        runs: runs.len(),
+        wall_s,
+        user_s: of(|r| r.user_s)?,
+        sys_s: of(|r| r.sys_s)?,
+        cpus_in_use: Spread::of(&in_use),
+        speedup: None,
+        efficiency: None,
+        time_ratio: None,
+        warnings,
+        in_fit,
+        dir: median_run.dir.clone(),
+    })
+}
+
+/// A warning per run far from its configuration's median, saying what to do.
+fn outlier_warnings(
+    configuration: &Configuration,
+    runs: &[&RunRecord],
+    wall: &Spread,
+) -> Vec<Warning> {
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
+    let scores = stats::modified_z_scores(&walls, RESOLUTION_S);
+    stats::outliers(&walls, RESOLUTION_S)
+        .into_iter()
+        .map(|i| Warning {
+            code: "outlier",
+            message: format!(
+                "{}: run {} took {:.3}s, far from the median {:.3}s (modified z-score {:.1}): \
+                 the machine was not equally quiet for every run; measure on a quieter machine \
+                 or with more --repeat",
+                configuration.describe(),
+                runs[i].repeat,
+                runs[i].wall_s,
+                wall.median,
+                scores[i]
+            ),
+        })
+        .collect()
+}
+
+/// Why a configuration's runs are kept out of the fits: too few samples inside
+/// the workload, or a run that could not use its CPUs. Each says what to do.
+fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
+    UNFIT_WARNINGS
+        .iter()
+        .filter_map(|&(code, what, remedy)| {
+            let hit: Vec<String> = runs
+                .iter()
+                .filter(|r| r.warnings.iter().any(|w| w == code))
+                .map(|r| r.repeat.to_string())
+                .collect();
+            (!hit.is_empty()).then(|| Warning {
+                code,
+                message: format!(
+                    "run{} {} {what} (the {code} warning of {} report): kept out of the fit; {remedy}",
+                    if hit.len() == 1 { "" } else { "s" },
+                    hit.join(", "),
+                    if hit.len() == 1 { "its" } else { "their" }
+                ),
+            })
+        })
+        .collect()
+}
+
+fn fit_series(
+    scaling: Scaling,
+    series: &str,
+    stats: &mut [ConfigStats],
+    physical_cores: usize,
+) -> Option<SeriesFit> {
+    let (base_workers, base) = stats
+        .iter()
+        .filter(|s| s.series == series)
+        .min_by_key(|s| s.workers)
+        .map(|s| (s.workers, s.wall_s))?;
+    let mut points = Vec::new();
+    let mut beyond_noise = false;
+    for s in stats.iter_mut().filter(|s| s.series == series) {
+        // Speedup and efficiency are against one worker: without a 1-worker
+        // run they would be made up, so only the time ratio is stated.
+        s.speedup = (base_workers == 1)
+            .then(|| speedup(scaling, base_workers, &base, s.workers, &s.wall_s))
+            .flatten();
+        s.time_ratio = stats::ratio(&s.wall_s, &base);
+        if s.workers == base_workers {
+            // The base against itself: exact by definition, no uncertainty.
+            s.speedup = s.speedup.map(|r| Ratio { stddev: 0.0, ..r });
+            s.time_ratio = s.time_ratio.map(|r| Ratio { stddev: 0.0, ..r });
+        }
+        s.efficiency = s.speedup.map(|sp| sp.times(1.0 / s.workers as f64));
+        if let Some(sp) = s.speedup
+            && s.in_fit
+            && s.workers <= physical_cores
+        {
+            points.push((s.workers, sp.value));
+            let ideal = base.scaled(ideal_factor(scaling, base_workers, s.workers));
+            beyond_noise |= s.workers != base_workers && stats::distinguishable(&s.wall_s, &ideal);
+        }
+    }
+    let serial_fraction = match scaling {
+        Scaling::Strong => amdahl_fraction(&points),
+        Scaling::Weak => gustafson_fraction(&points),
+    };
+    Some(SeriesFit {
+        series: series.to_string(),
+        base_workers,
+        fit_workers: points.iter().map(|p| p.0).collect(),
+        serial_fraction,
+        beyond_noise,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::machine::pin::PinSpec;
+    use crate::model::workload::Mode;
+
+    fn spread(values: &[f64]) -> Spread {
+        Spread::of(values).unwrap()
+    }
+
+    #[test]
+    fn amdahl_recovers_a_known_fraction() {
+        let points: Vec<(usize, f64)> = [1usize, 2, 4, 8]
+            .iter()
+            .map(|&w| (w, amdahl_speedup(0.1, w as f64)))
+            .collect();
+        assert!((amdahl_fraction(&points).unwrap() - 0.1).abs() < 1e-9);
+        assert_eq!(amdahl_fraction(&[(1, 1.0)]), None);
+        let perfect = [(2, 2.0), (4, 4.0)];
+        assert!(amdahl_fraction(&perfect).unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn gustafson_recovers_a_known_fraction() {
+        let points: Vec<(usize, f64)> = [1usize, 2, 4]
+            .iter()
+            .map(|&w| (w, gustafson_speedup(0.25, w as f64)))
+            .collect();
+        assert!((gustafson_fraction(&points).unwrap() - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn speedups_for_both_scalings() {
+        let value = |scaling, bw, base: &[f64], w, t: &[f64]| {
+            speedup(scaling, bw, &spread(base), w, &spread(t)).map(|r| r.value)
+        };
+        assert_eq!(value(Scaling::Strong, 1, &[10.0], 4, &[2.5]), Some(4.0));
+        assert_eq!(value(Scaling::Strong, 2, &[5.0], 4, &[2.5]), Some(4.0));
+        // Weak: 4 workers doing 4× the work in the same time is a scaled speedup of 4.
+        assert_eq!(value(Scaling::Weak, 1, &[3.0], 4, &[3.0]), Some(4.0));
+        assert_eq!(value(Scaling::Weak, 1, &[3.0], 4, &[6.0]), Some(2.0));
+        assert_eq!(value(Scaling::Strong, 1, &[0.0], 4, &[2.5]), None);
+        // 10 ± 1 against 5 ± 0.5: 2 × √(0.01 + 0.01).
+        let r = speedup(
+            Scaling::Strong,
+            1,
+            &spread(&[9.0, 10.0, 11.0]),
+            2,
+            &spread(&[4.5, 5.0, 5.5]),
+        )
+        .unwrap();
+        assert!((r.value - 2.0).abs() < 1e-9 && (r.stddev - 2.0 * 0.02f64.sqrt()).abs() < 1e-9);
+    }
+
+    /// A hand-made run record: fit-worthy unless its `warnings` say not.
+    pub(crate) fn record(configuration: &str, repeat: u32, wall: f64) -> RunRecord {
+        RunRecord {
+            configuration: configuration.into(),
+            repeat,
+            dir: format!("{configuration}-r{repeat}"),
+            status: "ok".into(),
+            wall_s: wall,
+            user_s: wall,
+            sys_s: 0.0,
+            result: None,
+            command: String::new(),
+            samples: 10,
+            cpus_in_use: Some(1.0),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn threads(workers: usize) -> (Configuration, Placement) {
+        let configuration = Configuration {
+            mode: Mode::Threads,
+            pin: PinSpec::None,
+            workers,
+        };
+        (configuration, Placement::default())
+    }
+
+    #[test]
+    fn statistics_of_hand_made_runs() {
+        let configurations = vec![threads(1), threads(2), threads(4)];
+        let mut runs = vec![
+            (0, record("t1", 1, 4.0)),
+            (0, record("t1", 2, 4.2)),
+            (0, record("t1", 3, 4.4)),
+            (1, record("t2", 1, 2.0)),
+            (1, record("t2", 2, 2.1)),
+            (1, record("t2", 3, 2.2)),
+            (1, record("t2", 4, 9.0)),
+        ];
+        let mut marked = record("t4", 1, 1.2);
+        marked.warnings = vec!["other-load".into()];
+        runs.push((2, marked));
+        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let one = &stats[0];
+        assert!((one.wall_s.mean - 4.2).abs() < 1e-9);
+        assert!((one.wall_s.stddev - 0.2).abs() < 1e-9);
+        assert_eq!(
+            (
+                one.wall_s.median,
+                one.wall_s.min,
+                one.wall_s.max,
+                one.wall_s.runs
+            ),
+            (4.2, 4.0, 4.4, 3)
+        );
+        assert_eq!(one.dir, "t1-r2", "the median run's folder");
+        assert!(one.warnings.is_empty());
+        // The 9 s run is an outlier, and the warning says what to do.
+        let two = &stats[1];
+        assert_eq!(two.warnings.len(), 1, "{:?}", two.warnings);
+        assert_eq!(two.warnings[0].code, "outlier");
+        assert!(
+            two.warnings[0].message.contains("run 4")
+                && two.warnings[0].message.contains("--repeat")
+        );
+        let speedup = two.speedup.unwrap();
+        assert!((speedup.value - 4.2 / two.wall_s.mean).abs() < 1e-9);
+        assert!(speedup.stddev > 0.0);
+        assert!((two.efficiency.unwrap().value - speedup.value / 2.0).abs() < 1e-9);
+        // The run with another load is marked and kept out of the fit.
+        assert!(!stats[2].in_fit);
+        assert_eq!(stats[2].warnings[0].code, "other-load");
+        assert_eq!(fits[0].fit_workers, vec![1, 2]);
+    }
+
+    #[test]
+    fn fits_stop_at_the_physical_core_count() {
+        let configurations = vec![threads(1), threads(2), threads(4), threads(8)];
+        let runs: Vec<(usize, RunRecord)> = [(0, 8.0), (1, 4.0), (2, 2.0), (3, 2.0)]
+            .iter()
+            .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
+            .collect();
+        let (_, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        assert_eq!(fits[0].fit_workers, vec![1, 2, 4]);
+        assert!(fits[0].serial_fraction.unwrap() < 0.01, "{:?}", fits[0]);
+        let (_, all) = compare(Scaling::Strong, &configurations, &runs, 8);
+        assert!(
+            all[0].serial_fraction.unwrap() > 0.05,
+            "8 workers on siblings look serial"
+        );
+    }
+
+    #[test]
+    fn short_runs_are_kept_out_of_fits() {
+        let configurations = vec![threads(1), threads(2)];
+        let mut short = record("t2", 1, 0.001);
+        short.warnings = vec!["too-short".into()];
+        let runs = vec![(0, record("t1", 1, 0.002)), (1, short)];
+        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
+        assert!(!stats[1].in_fit);
+        assert_eq!(stats[1].warnings[0].code, "too-short");
+        assert!(stats[1].warnings[0].message.contains("--interval"));
+        assert_eq!(fits[0].fit_workers, vec![1]);
+    }
+}
