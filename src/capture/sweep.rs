@@ -134,75 +134,125 @@ pub fn sweep(
     let placed = place(options, configurations, &machine)?;
     let configurations: Vec<Configuration> = placed.iter().map(|(c, _)| c.clone()).collect();
     let folder = sweep_folder(options, &configurations)?;
-    let dir = folder.path.clone();
-
-    let total = configurations.len() * options.repeat as usize;
-    let mut runs: Vec<(usize, RunRecord)> = Vec::new();
-    let mut interrupted = false;
-    let mut failed = 0;
-    'all: for (index, configuration) in configurations.iter().enumerate() {
-        for repeat in 1..=options.repeat {
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                interrupted = true; // during the tail of the run before
-                break 'all;
-            }
-            let name = run_folder_name(index, configuration, repeat, options.repeat);
-            let running = format!(
-                "[{}/{total}] {}",
-                runs.len() + 1,
-                run_description(configuration, repeat, options.repeat)
-            );
-            let run_options = RunOptions {
-                page_title: Some(run_title(options, configuration, repeat)),
-                live_label: Some(running.clone()),
-                ..run_options(options, configuration, dir.join(&name))
-            };
-            let started = run_on(&run_options, &machine, stop.clone())
-                .with_context(|| format!("run {}", configuration.describe()));
-            let mut summary = match started {
-                Ok(summary) => summary,
-                Err(e) => {
-                    if runs.is_empty() {
-                        folder.discard(&[outdir::MANIFEST_FILE]);
-                    }
-                    return Err(e);
-                }
-            };
-            after_run(&mut summary);
-            if let Some(problem) = &summary.report_error {
-                failed += 1;
-                print_err_line(&format!(
-                    "coreheat: error: run {name}: the report could not be drawn: {problem}"
-                ));
-            }
-            let record = record(&summary, configuration, repeat, &name);
-            if options.progress {
-                print_err_line(&format!(
-                    "{running}: {} {:.3}s",
-                    record.status, record.wall_s
-                ));
-            }
-            match summary.outcome.status {
-                Status::Interrupted => {
-                    interrupted = true;
-                    runs.push((index, record));
-                    break 'all;
-                }
-                Status::Failed => failed += 1,
-                Status::Ok => {}
-            }
-            runs.push((index, record));
-        }
-    }
-
+    let runner = Runner {
+        options,
+        machine: &machine,
+        dir: folder.path.clone(),
+        stop,
+        total: configurations.len() * options.repeat as usize,
+    };
+    let tally = runner.run_all(&configurations, &folder, after_run)?;
     Ok(SweepRuns {
-        dir,
+        dir: runner.dir,
         machine,
         placed,
-        runs,
-        interrupted,
-        failed,
+        runs: tally.runs,
+        interrupted: tally.interrupted,
+        failed: tally.failed,
     })
+}
+
+/// What every run of a sweep shares.
+struct Runner<'a> {
+    options: &'a SweepOptions,
+    machine: &'a Machine,
+    /// The sweep folder.
+    dir: PathBuf,
+    stop: Arc<AtomicBool>,
+    /// Runs in all, for the `[3/4]` of each run's label.
+    total: usize,
+}
+
+/// The runs of a sweep so far.
+#[derive(Default)]
+struct Tally {
+    runs: Vec<(usize, RunRecord)>,
+    interrupted: bool,
+    failed: usize,
+}
+
+impl Runner<'_> {
+    /// Runs every configuration `repeat` times, in order, until all have run
+    /// or the sweep is interrupted. A run that cannot start ends the sweep
+    /// with its error; if it was the first, the sweep folder goes too.
+    fn run_all(
+        &self,
+        configurations: &[Configuration],
+        folder: &outdir::NewFolder,
+        after_run: &mut dyn FnMut(&mut RunSummary),
+    ) -> Result<Tally> {
+        let repeats = self.options.repeat;
+        let each_run = configurations
+            .iter()
+            .enumerate()
+            .flat_map(|(index, c)| (1..=repeats).map(move |repeat| (index, c, repeat)));
+        let mut tally = Tally::default();
+        for (index, configuration, repeat) in each_run {
+            if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+                tally.interrupted = true; // during the tail of the run before
+                break;
+            }
+            if let Err(e) = self.run_one(index, configuration, repeat, &mut tally, after_run) {
+                if tally.runs.is_empty() {
+                    folder.discard(&[outdir::MANIFEST_FILE]);
+                }
+                return Err(e);
+            }
+            if tally.interrupted {
+                break;
+            }
+        }
+        Ok(tally)
+    }
+
+    /// One run into its own folder: its report drawn by `after_run`, its
+    /// record kept, a progress line printed if asked; a failed run or report
+    /// is counted, an interrupted run marks the sweep interrupted.
+    fn run_one(
+        &self,
+        index: usize,
+        configuration: &Configuration,
+        repeat: u32,
+        tally: &mut Tally,
+        after_run: &mut dyn FnMut(&mut RunSummary),
+    ) -> Result<()> {
+        let repeats = self.options.repeat;
+        let name = run_folder_name(index, configuration, repeat, repeats);
+        let running = format!(
+            "[{}/{}] {}",
+            tally.runs.len() + 1,
+            self.total,
+            run_description(configuration, repeat, repeats)
+        );
+        let run_options = RunOptions {
+            page_title: Some(run_title(self.options, configuration, repeat)),
+            live_label: Some(running.clone()),
+            ..run_options(self.options, configuration, self.dir.join(&name))
+        };
+        let mut summary = run_on(&run_options, self.machine, self.stop.clone())
+            .with_context(|| format!("run {}", configuration.describe()))?;
+        after_run(&mut summary);
+        if let Some(problem) = &summary.report_error {
+            tally.failed += 1;
+            print_err_line(&format!(
+                "coreheat: error: run {name}: the report could not be drawn: {problem}"
+            ));
+        }
+        let record = record(&summary, configuration, repeat, &name);
+        if self.options.progress {
+            print_err_line(&format!(
+                "{running}: {} {:.3}s",
+                record.status, record.wall_s
+            ));
+        }
+        match summary.outcome.status {
+            Status::Interrupted => tally.interrupted = true,
+            Status::Failed => tally.failed += 1,
+            Status::Ok => {}
+        }
+        tally.runs.push((index, record));
+        Ok(())
+    }
 }
 
 /// Checks every configuration against the machine (before anything runs) and

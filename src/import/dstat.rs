@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, NaiveDateTime, TimeZone};
 
-use super::{ImportError, ImportedTrace, flat_cpus, median_interval};
-use crate::model::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
+use super::{ImportError, ImportedTrace, TimedSamples, flat_cpus, timed_samples};
+use crate::model::{CpuLoad, Meta, TimeOrder, check_cpu_count, checked_percent};
 use crate::util::input::{LineReader, excerpt};
 
 /// Latest `-T` epoch time accepted (the year 9999).
@@ -404,6 +404,7 @@ fn parse_header_date(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(&joined, "%d %b %Y %H:%M:%S").ok()
 }
 
+/// The trace of the rows read: times, samples, and the header's facts.
 fn build_trace(
     header: Header,
     layout: Layout,
@@ -415,17 +416,38 @@ fn build_trace(
         // No time column: the rows are one interval apart, as dstat prints them.
         times = (0..rows.len()).map(|i| i as f64).collect();
     }
-    let interval = median_interval(&times, 1.0);
-    let origin = times[0] - interval;
-    let samples: Vec<Sample> = rows
-        .into_iter()
-        .zip(&times)
-        .map(|((_, cpus), t)| Sample {
-            t: ((t - origin) * 1000.0).round() / 1000.0,
-            cpus,
-        })
-        .collect();
-    let start = match layout.time {
+    let rows = rows.into_iter().map(|(_, cpus)| cpus).collect();
+    let TimedSamples {
+        interval,
+        origin,
+        samples,
+    } = timed_samples(rows, &times);
+    let notes = notes(&header, &layout, dropped);
+    ImportedTrace {
+        meta: Meta {
+            tool: if header.version.is_empty() {
+                "dstat".into()
+            } else {
+                header.version.to_lowercase()
+            },
+            host: header.host,
+            logical_cpus: layout.cpus.len(),
+            physical_cores: 0, // dstat does not record the topology
+            cpus: flat_cpus(&layout.cpus),
+            interval_s: interval,
+            start: start_time(layout.time, origin),
+            command: header.command,
+            notes,
+            ..Meta::default()
+        },
+        samples,
+    }
+}
+
+/// Time 0 of the trace: RFC 3339 from `-T`'s epoch seconds; a local clock
+/// time (no zone) from `-t`, or the epoch when there is no time column.
+fn start_time(column: Option<TimeColumn>, origin: f64) -> String {
+    match column {
         Some(TimeColumn::Epoch(_)) => chrono::Utc
             .timestamp_opt(origin as i64, 0)
             .single()
@@ -433,7 +455,12 @@ fn build_trace(
         _ => chrono::DateTime::from_timestamp(origin as i64, 0)
             .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
     }
-    .unwrap_or_default();
+    .unwrap_or_default()
+}
+
+/// What the report says about the import: the dstat version and command,
+/// the since-boot rows dropped, and busy-only data.
+fn notes(header: &Header, layout: &Layout, dropped: usize) -> Vec<String> {
     let mut notes = vec![format!(
         "Imported from {} output ({}).",
         if header.version.is_empty() {
@@ -458,26 +485,7 @@ fn build_trace(
             "--cpu-use records busy percent only: all of it is shown as usr, none as sys.".into(),
         );
     }
-    let _ = NaiveDate::MIN;
-    ImportedTrace {
-        meta: Meta {
-            tool: if header.version.is_empty() {
-                "dstat".into()
-            } else {
-                header.version.to_lowercase()
-            },
-            host: header.host,
-            logical_cpus: layout.cpus.len(),
-            physical_cores: 0, // dstat does not record the topology
-            cpus: flat_cpus(&layout.cpus),
-            interval_s: interval,
-            start,
-            command: header.command,
-            notes,
-            ..Meta::default()
-        },
-        samples,
-    }
+    notes
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub mod mpstat;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Meta, Sample, TraceCpu};
+use crate::model::{CpuLoad, Meta, Sample, TraceCpu};
 use crate::util::input::{self, InputError, LineReader};
 
 /// What an input file holds.
@@ -143,8 +143,37 @@ pub(crate) fn flat_cpus(cpus: &[u32]) -> Vec<TraceCpu> {
         .collect()
 }
 
+/// Rows of loads placed on a trace's time scale.
+pub(crate) struct TimedSamples {
+    /// The sampling interval: the median gap between rows (1 s without one).
+    pub interval: f64,
+    /// Time 0 on the file's own clock: one interval before the first row, for
+    /// each sample covers the interval before it.
+    pub origin: f64,
+    pub samples: Vec<Sample>,
+}
+
+/// Each row at its time since the origin, to the millisecond.
+pub(crate) fn timed_samples(rows: Vec<Vec<CpuLoad>>, times: &[f64]) -> TimedSamples {
+    let interval = median_interval(times, 1.0);
+    let origin = times[0] - interval;
+    let samples = rows
+        .into_iter()
+        .zip(times)
+        .map(|(cpus, t)| Sample {
+            t: ((t - origin) * 1000.0).round() / 1000.0,
+            cpus,
+        })
+        .collect();
+    TimedSamples {
+        interval,
+        origin,
+        samples,
+    }
+}
+
 /// The median gap between sample times (the sampling interval), or `fallback`.
-pub(crate) fn median_interval(times: &[f64], fallback: f64) -> f64 {
+fn median_interval(times: &[f64], fallback: f64) -> f64 {
     let mut gaps: Vec<f64> = times
         .windows(2)
         .map(|w| w[1] - w[0])

@@ -12,8 +12,8 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
-use super::{ImportError, ImportedTrace, median_interval};
-use crate::model::{CpuLoad, Meta, Sample, TraceCpu, check_cpu_count, show_number};
+use super::{ImportError, ImportedTrace, timed_samples};
+use crate::model::{CpuLoad, Meta, TraceCpu, check_cpu_count, show_number};
 use crate::util::input::{clip_message, excerpt, strip_bom};
 
 /// Seconds in a day.
@@ -92,8 +92,36 @@ impl Load {
     }
 }
 
+/// CPU number → (core, socket), for every CPU some statistic lists.
+type Topology = BTreeMap<u32, (u32, u32)>;
+
+/// Reads an mpstat JSON file of one host: its per-CPU statistics become the
+/// samples, `-T`'s cores and sockets the topology.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
-    let root: Root = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+    let root = read_json(bytes, path)?;
+    let file_error = |message: String| ImportError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let host = only_host(&root.sysstat.hosts).map_err(file_error)?;
+    let date = parse_date(&host.date)
+        .ok_or_else(|| file_error(format!("'{}' is not an mpstat date", excerpt(&host.date))))?;
+    let topology = cpu_topology(&host.statistics).map_err(file_error)?;
+    let (times, rows) = timed_rows(&host.statistics, &topology).map_err(file_error)?;
+    let timed = timed_samples(rows, &times);
+    Ok(ImportedTrace {
+        meta: Meta {
+            interval_s: timed.interval,
+            start: start_time(date, timed.origin),
+            ..host_meta(host, &topology)
+        },
+        samples: timed.samples,
+    })
+}
+
+/// The JSON document; an error says whether it is cut off or not mpstat's.
+fn read_json(bytes: &[u8], path: &Path) -> Result<Root, ImportError> {
+    serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
         let kind = if e.is_eof() {
             "the file is cut off"
         } else {
@@ -104,78 +132,71 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
             line: e.line() as u64,
             message: format!("{kind} ({})", clip_message(&e.to_string())),
         }
-    })?;
-    let file_error = |message: String| ImportError::File {
-        path: path.to_path_buf(),
-        message,
-    };
-    let host = match root.sysstat.hosts.as_slice() {
-        [host] => host,
-        [] => return Err(file_error("no host in the file".into())),
-        _ => {
-            return Err(file_error(
-                "several hosts in one file are not supported; split it".into(),
-            ));
-        }
-    };
-    let date = parse_date(&host.date)
-        .ok_or_else(|| file_error(format!("'{}' is not an mpstat date", excerpt(&host.date))))?;
+    })
+}
 
-    // The CPUs and their topology, from every statistic.
-    let mut topology: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
-    for statistic in &host.statistics {
-        for load in &statistic.cpu_load {
-            if let Some(cpu) = cpu_number(&load.cpu).map_err(&file_error)? {
-                let core = load
-                    .core
-                    .as_deref()
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(cpu);
-                let socket = load
-                    .socket
-                    .as_deref()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-                topology.insert(cpu, (core, socket));
-            }
+fn only_host(hosts: &[Host]) -> Result<&Host, String> {
+    match hosts {
+        [host] => Ok(host),
+        [] => Err("no host in the file".into()),
+        _ => Err("several hosts in one file are not supported; split it".into()),
+    }
+}
+
+/// The CPUs and their topology, from every statistic (a CPU without `-T`'s
+/// core is its own core, on socket 0).
+fn cpu_topology(statistics: &[Statistic]) -> Result<Topology, String> {
+    let mut topology = Topology::new();
+    for load in statistics.iter().flat_map(|s| &s.cpu_load) {
+        if let Some(cpu) = cpu_number(&load.cpu)? {
+            let number = |field: &Option<String>| field.as_deref().and_then(|c| c.parse().ok());
+            let core = number(&load.core).unwrap_or(cpu);
+            let socket = number(&load.socket).unwrap_or(0);
+            topology.insert(cpu, (core, socket));
         }
     }
     if topology.is_empty() {
-        return Err(file_error(
+        return Err(
             "no per-CPU data: record with mpstat -P ALL (the 'all' row alone is not per CPU)"
                 .into(),
-        ));
+        );
     }
-    check_cpu_count(topology.len()).map_err(|m| file_error(format!("the file {m}")))?;
-    let cpus: Vec<u32> = topology.keys().copied().collect();
-    let slot: BTreeMap<u32, usize> = cpus.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    check_cpu_count(topology.len()).map_err(|m| format!("the file {m}"))?;
+    Ok(topology)
+}
 
-    let mut times = Vec::with_capacity(host.statistics.len());
-    let mut rows = Vec::with_capacity(host.statistics.len());
+/// Each statistic's time (seconds since midnight of the host's date) and its
+/// loads in CPU order; an error names the statistic.
+fn timed_rows(
+    statistics: &[Statistic],
+    topology: &Topology,
+) -> Result<(Vec<f64>, Vec<Vec<CpuLoad>>), String> {
+    let slot: BTreeMap<u32, usize> = topology.keys().enumerate().map(|(i, &c)| (c, i)).collect();
+    let mut times = Vec::with_capacity(statistics.len());
+    let mut rows = Vec::with_capacity(statistics.len());
     let mut clock = DayClock::default();
-    for (index, statistic) in host.statistics.iter().enumerate() {
-        let at = |message: String| file_error(format!("statistic {}: {message}", index + 1));
+    for (index, statistic) in statistics.iter().enumerate() {
+        let at = |message: String| format!("statistic {}: {message}", index + 1);
         times.push(clock.time(&statistic.timestamp).map_err(at)?);
         rows.push(statistic_row(statistic, &slot).map_err(at)?);
     }
     if rows.is_empty() {
-        return Err(file_error("no statistics in the file".into()));
+        return Err("no statistics in the file".into());
     }
-    let interval = median_interval(&times, 1.0);
-    let origin = times[0] - interval;
-    let samples = rows
-        .into_iter()
-        .zip(&times)
-        .map(|(cpus, t)| Sample {
-            t: ((t - origin) * 1000.0).round() / 1000.0,
-            cpus,
-        })
-        .collect();
-    let start = date
-        .and_time(NaiveTime::MIN)
+    Ok((times, rows))
+}
+
+/// `origin` seconds after midnight of `date`, as the trace's start.
+fn start_time(date: NaiveDate, origin: f64) -> String {
+    date.and_time(NaiveTime::MIN)
         .checked_add_signed(chrono::Duration::milliseconds((origin * 1000.0) as i64))
         .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The trace header of the host, its CPUs and their topology (unknown, 0
+/// physical cores, without `-T`); the caller adds the interval and start.
+fn host_meta(host: &Host, topology: &Topology) -> Meta {
     let has_topology = host
         .statistics
         .iter()
@@ -188,33 +209,21 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
     if !has_topology {
         notes.push("mpstat -T records the CPU topology too.".into());
     }
-    let mut cores: Vec<(u32, u32)> = topology.values().copied().collect();
-    cores.sort_unstable();
-    cores.dedup();
-    Ok(ImportedTrace {
-        meta: Meta {
-            tool: "mpstat (sysstat)".into(),
-            host: host.nodename.clone(),
-            os: host.sysname.clone(),
-            kernel: host.release.clone(),
-            logical_cpus: cpus.len(),
-            // 0: unknown (recorded without -T)
-            physical_cores: if has_topology { cores.len() } else { 0 },
-            cpus: cpus
-                .iter()
-                .map(|&cpu| TraceCpu {
-                    cpu,
-                    core: topology[&cpu].0,
-                    package: topology[&cpu].1,
-                })
-                .collect(),
-            interval_s: interval,
-            start,
-            notes,
-            ..Meta::default()
-        },
-        samples,
-    })
+    let cores: BTreeSet<(u32, u32)> = topology.values().copied().collect();
+    Meta {
+        tool: "mpstat (sysstat)".into(),
+        host: host.nodename.clone(),
+        os: host.sysname.clone(),
+        kernel: host.release.clone(),
+        logical_cpus: topology.len(),
+        physical_cores: if has_topology { cores.len() } else { 0 },
+        cpus: topology
+            .iter()
+            .map(|(&cpu, &(core, package))| TraceCpu { cpu, core, package })
+            .collect(),
+        notes,
+        ..Meta::default()
+    }
 }
 
 /// One statistic's loads, in the order of `slot` (CPU number → index).

@@ -12,15 +12,14 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Instant;
 
 use super::control::{Control, Plan};
-use super::outcome::{WorkerReport, WorkloadOutcome};
+use super::outcome::{WorkerReport, WorkersEnded, WorkloadOutcome};
 use super::outcome::{count_result, hash_result};
 use super::protocol::{FromWorker, ToWorker};
 use crate::kernels::count::split_range;
 use crate::kernels::digest::HashTarget;
 use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
-use crate::model::EventSink;
-use crate::model::workload::WorkloadSpec;
-use crate::model::{EventKind, Status};
+use crate::model::workload::{WorkloadResult, WorkloadSpec};
+use crate::model::{EventKind, EventSink};
 use crate::util::interrupt::{STOP_GRACE, STOP_POLL};
 use crate::util::os::{self, CpuTimes};
 
@@ -63,92 +62,24 @@ impl Worker {
 /// Runs the plan's hash or count on worker processes.
 pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOutcome {
     let start = Instant::now();
-    let (sender, receiver) = mpsc::channel();
-    let mut workers = Vec::with_capacity(plan.workers);
-    let mut failure = None;
-    for index in 0..plan.workers.max(1) {
-        match spawn_worker(plan, index, sender.clone()) {
-            Ok(worker) => workers.push(worker),
-            Err(message) => {
-                failure = Some(message);
-                break;
-            }
-        }
-    }
-    drop(sender);
-
-    let mut coordinator = Coordinator {
-        workers,
-        receiver,
-        control,
-        failure,
-    };
-    let answer = if coordinator.failure.is_some() {
-        None
-    } else {
-        match &plan.spec {
-            WorkloadSpec::Hash {
-                zeros,
-                prefix,
-                engine,
-            } => {
-                let target = HashTarget::new(prefix.as_bytes(), *zeros);
-                coordinator
-                    .hash(&target, *engine)
-                    .map(|nonce| Answer::Hash { target, nonce })
-            }
-            WorkloadSpec::Count { n, split } => {
-                coordinator.count(*n, *split).map(|sums| Answer::Count {
-                    n: *n,
-                    split: *split,
-                    sums,
-                })
-            }
-            _ => unreachable!("only hash and count run on worker processes"),
-        }
-    };
+    let mut coordinator = Coordinator::start(plan, control);
+    let answer = coordinator.work(&plan.spec);
     let Coordinator {
         mut workers,
         failure,
         ..
     } = coordinator;
-
-    let reports = reap(plan, &mut workers, events);
+    let (workers, deaths): (Vec<WorkerReport>, Vec<Option<String>>) =
+        reap(plan, &mut workers, events).into_iter().unzip();
     let wall_s = start.elapsed().as_secs_f64();
-    let deaths: Vec<String> = reports.iter().filter_map(|r| r.1.clone()).collect();
-    let workers_done: Vec<WorkerReport> = reports.into_iter().map(|r| r.0).collect();
-    let cpu = WorkerReport::total(&workers_done);
-    let mut outcome = WorkloadOutcome {
-        status: Status::Ok,
-        result: None,
-        message: None,
+    let ended = WorkersEnded {
+        result: answer.map(|answer| answer.into_result(plan, control, wall_s)),
+        failure,
+        deaths: deaths.into_iter().flatten().collect(),
+        workers,
         wall_s,
-        cpu,
-        workers: workers_done,
     };
-    if let Some(message) = failure {
-        outcome.status = Status::Failed;
-        outcome.message = Some(message);
-    } else if control.stopped() || (answer.is_none() && deaths.is_empty()) {
-        outcome.status = Status::Interrupted;
-        let mut message = String::from("interrupted before the workload finished");
-        for death in &deaths {
-            message.push_str("; ");
-            message.push_str(death);
-        }
-        outcome.message = Some(message);
-    } else if answer.is_none() {
-        outcome.status = Status::Failed;
-        outcome.message = Some(deaths.join("; "));
-    } else if let Some(answer) = answer {
-        outcome.result = Some(match answer {
-            Answer::Hash { target, nonce } => {
-                hash_result(&plan.spec, &target, nonce, control, wall_s)
-            }
-            Answer::Count { n, split, sums } => count_result(n, split, sums),
-        });
-    }
-    outcome
+    WorkloadOutcome::of_workers(ended, control.stopped())
 }
 
 /// What the workers worked out, before it becomes a result.
@@ -162,6 +93,17 @@ enum Answer {
         split: bool,
         sums: Vec<u128>,
     },
+}
+
+impl Answer {
+    fn into_result(self, plan: &Plan, control: &Control, wall_s: f64) -> WorkloadResult {
+        match self {
+            Answer::Hash { target, nonce } => {
+                hash_result(&plan.spec, &target, nonce, control, wall_s)
+            }
+            Answer::Count { n, split, sums } => count_result(n, split, sums),
+        }
+    }
 }
 
 fn spawn_worker(
@@ -226,7 +168,55 @@ struct Coordinator<'a> {
     failure: Option<String>,
 }
 
-impl Coordinator<'_> {
+impl<'a> Coordinator<'a> {
+    /// Starts one worker process per worker; the first that cannot start is
+    /// the run's failure, and no more are started.
+    fn start(plan: &Plan, control: &'a Control) -> Coordinator<'a> {
+        let (sender, receiver) = mpsc::channel();
+        let mut workers = Vec::with_capacity(plan.workers);
+        let mut failure = None;
+        for index in 0..plan.workers.max(1) {
+            match spawn_worker(plan, index, sender.clone()) {
+                Ok(worker) => workers.push(worker),
+                Err(message) => {
+                    failure = Some(message);
+                    break;
+                }
+            }
+        }
+        Coordinator {
+            workers,
+            receiver,
+            control,
+            failure,
+        }
+    }
+
+    /// Has the workers do the workload; `None` when they could not start, or
+    /// the run failed or was stopped before the answer.
+    fn work(&mut self, spec: &WorkloadSpec) -> Option<Answer> {
+        if self.failure.is_some() {
+            return None;
+        }
+        match spec {
+            WorkloadSpec::Hash {
+                zeros,
+                prefix,
+                engine,
+            } => {
+                let target = HashTarget::new(prefix.as_bytes(), *zeros);
+                self.hash(&target, *engine)
+                    .map(|nonce| Answer::Hash { target, nonce })
+            }
+            WorkloadSpec::Count { n, split } => self.count(*n, *split).map(|sums| Answer::Count {
+                n: *n,
+                split: *split,
+                sums,
+            }),
+            _ => unreachable!("only hash and count run on worker processes"),
+        }
+    }
+
     /// The next message, or `None` when the run must stop (interrupt or failure).
     fn next(&mut self) -> Option<(usize, FromWorker)> {
         loop {

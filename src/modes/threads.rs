@@ -6,13 +6,13 @@ use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use super::control::{Control, Plan};
-use super::outcome::{WorkerReport, WorkloadOutcome, count_result, hash_result};
+use super::outcome::{WorkerReport, WorkersEnded, WorkloadOutcome, count_result, hash_result};
 use crate::kernels::count::{self, CountOutcome};
 use crate::kernels::digest::HashTarget;
 use crate::kernels::hash::{self, Engine};
 use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
-use crate::model::workload::{Mode, WorkloadSpec};
-use crate::model::{EventKind, EventSink, Status};
+use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
+use crate::model::{EventKind, EventSink};
 use crate::util::interrupt::STOP_POLL;
 use crate::util::os::{self, CpuTimes};
 
@@ -166,6 +166,34 @@ impl Job {
             }
         }
     }
+
+    /// The run's result, when the workers did all the work: a hash search
+    /// found its nonce, or every count worker counted its whole range.
+    fn result(
+        &self,
+        plan: &Plan,
+        reports: &[Option<(WorkerPart, CpuTimes)>],
+        control: &Control,
+        wall_s: f64,
+    ) -> Option<WorkloadResult> {
+        match self {
+            Job::Hash {
+                target, scheduler, ..
+            } => scheduler
+                .best()
+                .map(|nonce| hash_result(&plan.spec, target, nonce, control, wall_s)),
+            Job::Count { n, split } => {
+                let sums = reports
+                    .iter()
+                    .map(|r| match r {
+                        Some((WorkerPart::Count(c), _)) if c.complete => Some(c.sum),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<u128>>>()?;
+                Some(count_result(*n, *split, sums))
+            }
+        }
+    }
 }
 
 /// One worker's whole life: pin, work until done or halted, report its CPU time.
@@ -267,7 +295,23 @@ fn finish(
     control: &Control,
     wall_s: f64,
 ) -> WorkloadOutcome {
-    let worker_reports: Vec<WorkerReport> = reports
+    let ended = WorkersEnded {
+        result: job.result(plan, &reports, control, wall_s),
+        failure: shared
+            .failure
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+        // A thread that ends badly fails the run itself (see `run_worker`).
+        deaths: Vec::new(),
+        workers: worker_reports(plan, &reports),
+        wall_s,
+    };
+    WorkloadOutcome::of_workers(ended, control.stopped())
+}
+
+/// The CPU time of each worker that handed its part back.
+fn worker_reports(plan: &Plan, reports: &[Option<(WorkerPart, CpuTimes)>]) -> Vec<WorkerReport> {
+    reports
         .iter()
         .enumerate()
         .filter_map(|(index, r)| {
@@ -278,56 +322,5 @@ fn finish(
                 sys_s: t.sys_s,
             })
         })
-        .collect();
-    let cpu = WorkerReport::total(&worker_reports);
-    let failure = shared
-        .failure
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let mut outcome = WorkloadOutcome {
-        status: Status::Ok,
-        result: None,
-        message: None,
-        wall_s,
-        cpu,
-        workers: worker_reports,
-    };
-    if let Some(message) = failure {
-        outcome.status = Status::Failed;
-        outcome.message = Some(message);
-        return outcome;
-    }
-    let complete = match job {
-        Job::Hash { scheduler, .. } => scheduler.best().is_some(),
-        Job::Count { .. } => reports
-            .iter()
-            .all(|r| matches!(r, Some((WorkerPart::Count(c), _)) if c.complete)),
-    };
-    if !complete || control.stopped() {
-        outcome.status = Status::Interrupted;
-        outcome.message = Some("interrupted before the workload finished".into());
-        return outcome;
-    }
-    outcome.result = Some(match job {
-        Job::Hash {
-            target, scheduler, ..
-        } => hash_result(
-            &plan.spec,
-            target,
-            scheduler.best().unwrap_or(0),
-            control,
-            wall_s,
-        ),
-        Job::Count { n, split } => {
-            let sums = reports
-                .iter()
-                .filter_map(|r| match r {
-                    Some((WorkerPart::Count(c), _)) => Some(c.sum),
-                    _ => None,
-                })
-                .collect();
-            count_result(*n, *split, sums)
-        }
-    });
-    outcome
+        .collect()
 }
