@@ -29,6 +29,7 @@ use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
 use crate::util::output::print_err_line;
 use crate::util::text::shell_quote;
+use crate::util::units::round_ms;
 
 /// Most workers a run accepts.
 pub const MAX_WORKERS: usize = 4096;
@@ -136,7 +137,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         );
     }
     let allowed = &machine.limits.allowed;
-    if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = &options.spec {
+    if !options.spec.has_workers() {
         let kind = options.spec.kind();
         if options.mode.is_some() {
             bail!("--mode makes no sense for {kind}: it has no workers to spread (leave it out)");
@@ -257,10 +258,7 @@ pub fn plan_warnings(options: &RunOptions, plan: &Plan) -> Vec<String> {
 /// The command line that repeats this run.
 pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     let mut words: Vec<String> = vec!["coreheat".into(), "run".into()];
-    if !matches!(
-        plan.spec,
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. }
-    ) {
+    if plan.spec.has_workers() {
         words.extend(["--mode".into(), plan.mode.as_str().into()]);
         if plan.mode != Mode::Serial {
             words.extend(["--workers".into(), plan.workers.to_string()]);
@@ -342,17 +340,14 @@ pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
 
 /// The mode of a plan, or `None` for idle and exec (they have no workers).
 fn plan_mode(plan: &Plan) -> Option<Mode> {
-    match plan.spec {
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => None,
-        _ => Some(plan.mode),
-    }
+    plan.spec.has_workers().then_some(plan.mode)
 }
 
 /// The folder label: workload, mode and workers (`hash-z7-threads-2w`).
 pub fn run_label(plan: &Plan) -> String {
-    match plan.spec {
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => plan.spec.label(),
-        _ => format!("{}-{}-{}w", plan.spec.label(), plan.mode, plan.workers),
+    match plan_mode(plan) {
+        Some(mode) => format!("{}-{}-{}w", plan.spec.label(), mode, plan.workers),
+        None => plan.spec.label(),
     }
 }
 
@@ -523,10 +518,6 @@ fn interrupted_before_start() -> WorkloadOutcome {
         cpu: Default::default(),
         workers: Vec::new(),
     }
-}
-
-fn round_ms(seconds: f64) -> f64 {
-    (seconds * 1000.0).round() / 1000.0
 }
 
 impl RunSummary {

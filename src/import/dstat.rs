@@ -18,6 +18,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use super::{ImportError, ImportedTrace, flat_cpus, median_interval};
 use crate::model::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
 use crate::util::input::{LineReader, excerpt};
+use crate::util::units::round_ms;
 
 /// Latest `-T` epoch time accepted (the year 9999).
 const MAX_EPOCH: f64 = 253_402_300_799.0;
@@ -421,7 +422,7 @@ fn build_trace(
         .into_iter()
         .zip(&times)
         .map(|((_, cpus), t)| Sample {
-            t: ((t - origin) * 1000.0).round() / 1000.0,
+            t: round_ms(t - origin),
             cpus,
         })
         .collect();

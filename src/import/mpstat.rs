@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{ImportError, ImportedTrace, median_interval};
 use crate::model::{CpuLoad, Meta, Sample, TraceCpu, check_cpu_count, show_number};
 use crate::util::input::{clip_message, excerpt, strip_bom};
+use crate::util::units::round_ms;
 
 /// Seconds in a day.
 const DAY: f64 = 86_400.0;
@@ -167,7 +168,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ImportedTrace, ImportError> {
         .into_iter()
         .zip(&times)
         .map(|(cpus, t)| Sample {
-            t: ((t - origin) * 1000.0).round() / 1000.0,
+            t: round_ms(t - origin),
             cpus,
         })
         .collect();
