@@ -2,6 +2,7 @@
 //! write the trace, and run the configurations of a sweep. Returns data; drawing
 //! it is the caller's job.
 
+pub mod checks;
 pub mod live;
 pub mod run;
 pub mod sweep;

@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+use crate::capture::checks::{
+    check_baseline, check_count, check_duration, check_interval, check_prefix, check_workers,
+    check_zeros,
+};
 use crate::capture::live::LiveLine;
 use crate::capture::tracer::Tracer;
 use crate::import::InputFormat;
-use crate::kernels::count;
-use crate::kernels::hash::{MAX_PREFIX_BYTES, MAX_ZEROS};
 use crate::machine::Machine;
 use crate::machine::pin::{PinSpec, shared_cpus};
 use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
@@ -23,15 +25,13 @@ use crate::model::{End, Meta, Status};
 use crate::modes::control::{Control, Plan};
 use crate::modes::exec;
 use crate::modes::outcome::WorkloadOutcome;
-use crate::sampler::{MAX_INTERVAL, MIN_INTERVAL, SampleObserver, Schedule};
+use crate::sampler::{SampleObserver, Schedule};
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
 use crate::util::output::print_err_line;
 use crate::util::text::shell_quote;
-
-/// Most workers a run accepts.
-pub const MAX_WORKERS: usize = 4096;
+use crate::util::units::round_ms;
 
 /// Everything `coreheat run` is asked to do.
 #[derive(Debug, Clone)]
@@ -129,31 +129,58 @@ pub struct ExitCodeError {
 /// Checks the options against the machine before anything runs, and works out
 /// the worker count and each worker's CPU.
 pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
-    if options.interval < MIN_INTERVAL || options.interval > MAX_INTERVAL {
-        bail!(
-            "--interval {:?} is out of range; use 100ms to 1h (for example --interval 500ms)",
-            options.interval
-        );
-    }
-    let allowed = &machine.limits.allowed;
-    if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = &options.spec {
-        let kind = options.spec.kind();
-        if options.mode.is_some() {
-            bail!("--mode makes no sense for {kind}: it has no workers to spread (leave it out)");
-        }
-        if options.workers.is_some() {
-            bail!("--workers makes no sense for {kind}: it has no workers (leave it out)");
-        }
-        if kind == "idle" && !options.pin.is_none() {
-            bail!("--pin makes no sense for idle: nothing runs to pin (leave it out)");
-        }
-    }
+    check_sampling(options)?;
+    check_no_worker_flags(options)?;
     let mode = options.mode.unwrap_or(Mode::Threads);
-    let workers = match (&options.spec, mode, options.workers) {
-        (_, _, Some(0)) => bail!("--workers 0: a run needs at least 1 worker (1 to {MAX_WORKERS})"),
-        (_, _, Some(n)) if n > MAX_WORKERS => {
-            bail!("--workers {n} is too many; use 1 to {MAX_WORKERS}")
-        }
+    let workers = worker_count(options, mode, machine.limits.allowed.len())?;
+    check_workload(&options.spec)?;
+    let cpus = worker_cpus(options, machine, workers)?;
+    Ok(Plan {
+        spec: options.spec.clone(),
+        mode,
+        workers,
+        cpus,
+        worker_exe: options.worker_exe.clone(),
+    })
+}
+
+/// The interval between samples and the idle baseline around the workload.
+fn check_sampling(options: &RunOptions) -> Result<()> {
+    let interval = options.interval;
+    check_interval(interval).map_err(|r| r.for_option("--interval", format!("{interval:?}")))?;
+    if let Some(baseline) = options.baseline {
+        check_baseline(baseline)
+            .map_err(|r| r.for_option("--baseline", format!("{baseline:?}")))?;
+    }
+    Ok(())
+}
+
+/// Idle and exec have no workers: `--mode` and `--workers` make no sense for
+/// them, nor `--pin` for idle (nothing runs).
+fn check_no_worker_flags(options: &RunOptions) -> Result<()> {
+    if options.spec.has_workers() {
+        return Ok(());
+    }
+    let kind = options.spec.kind();
+    if options.mode.is_some() {
+        bail!("--mode makes no sense for {kind}: it has no workers to spread (leave it out)");
+    }
+    if options.workers.is_some() {
+        bail!("--workers makes no sense for {kind}: it has no workers (leave it out)");
+    }
+    if matches!(options.spec, WorkloadSpec::Idle { .. }) && !options.pin.is_none() {
+        bail!("--pin makes no sense for idle: nothing runs to pin (leave it out)");
+    }
+    Ok(())
+}
+
+/// The workers asked for (serial runs one), or one per allowed CPU; idle has
+/// none and exec is one command.
+fn worker_count(options: &RunOptions, mode: Mode, allowed_cpus: usize) -> Result<usize> {
+    if let Some(n) = options.workers {
+        check_workers(n).map_err(|r| r.for_option("--workers", n))?;
+    }
+    Ok(match (&options.spec, mode, options.workers) {
         (WorkloadSpec::Idle { .. }, _, _) => 0,
         (WorkloadSpec::Exec { .. }, _, _) => 1,
         (_, Mode::Serial, Some(n)) if n != 1 => {
@@ -163,63 +190,48 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         }
         (_, Mode::Serial, _) => 1,
         (_, _, Some(n)) => n,
-        (_, _, None) => allowed.len().max(1),
-    };
-    match &options.spec {
-        WorkloadSpec::Hash { zeros, prefix, .. } => {
-            if *zeros > MAX_ZEROS {
-                bail!(
-                    "--zeros {zeros} is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits (use 0 to {MAX_ZEROS})"
-                );
-            }
-            if prefix.len() > MAX_PREFIX_BYTES {
-                bail!(
-                    "--prefix is {} bytes long; use at most {MAX_PREFIX_BYTES}",
-                    prefix.len()
-                );
-            }
-        }
-        WorkloadSpec::Count { n, .. } => {
-            if *n == 0 || *n > count::MAX_N {
-                bail!("--n {n} is out of range; use 1 to 2^64 (for example --n 2^32)");
-            }
-        }
-        WorkloadSpec::Exec { argv } => {
-            if argv.is_empty() {
-                bail!("exec needs a command: coreheat run exec -- CMD [ARGS...]");
-            }
-            if let Err((code, message)) = exec::resolve_program(&argv[0]) {
-                return Err(ExitCodeError { code, message }.into());
-            }
-        }
-        WorkloadSpec::Idle { duration } => {
-            if duration.is_zero() {
-                bail!("--duration must be longer than 0s (for example --duration 10s)");
-            }
-        }
-    }
-    let cpus = options
-        .pin
-        .worker_cpus_within(&machine.topology, allowed, workers.max(1))
-        .map_err(anyhow::Error::msg)?;
-    let cpus = match &options.spec {
-        // exec is pinned to the whole list, not one CPU per worker.
-        WorkloadSpec::Exec { .. } => match &options.pin {
-            PinSpec::None => Vec::new(),
-            pin => pin
-                .cpu_order(&machine.topology, allowed)
-                .map_err(anyhow::Error::msg)?,
-        },
-        WorkloadSpec::Idle { .. } => Vec::new(),
-        _ => cpus,
-    };
-    Ok(Plan {
-        spec: options.spec.clone(),
-        mode,
-        workers,
-        cpus,
-        worker_exe: options.worker_exe.clone(),
+        (_, _, None) => allowed_cpus.max(1),
     })
+}
+
+/// The workload's own options; for exec, that its program can be started.
+fn check_workload(spec: &WorkloadSpec) -> Result<()> {
+    match spec {
+        WorkloadSpec::Hash { zeros, prefix, .. } => {
+            check_zeros(*zeros).map_err(|r| r.for_option("--zeros", zeros))?;
+            check_prefix(prefix)
+        }
+        WorkloadSpec::Count { n, .. } => check_count(*n).map_err(|r| r.for_option("--n", n)),
+        WorkloadSpec::Exec { argv } => check_command(argv),
+        WorkloadSpec::Idle { duration } => check_duration(*duration)
+            .map_err(|r| r.for_option("--duration", format!("{duration:?}"))),
+    }
+}
+
+/// An exec needs a command that can be found (127 when it cannot, as the shell
+/// says).
+fn check_command(argv: &[String]) -> Result<()> {
+    let Some(program) = argv.first() else {
+        bail!("exec needs a command: coreheat run exec -- CMD [ARGS...]");
+    };
+    match exec::resolve_program(program) {
+        Ok(_) => Ok(()),
+        Err((code, message)) => Err(ExitCodeError { code, message }.into()),
+    }
+}
+
+/// Each worker's CPU (none when not pinned). Exec is pinned to the whole list,
+/// not one CPU per worker; idle runs nothing to pin.
+fn worker_cpus(options: &RunOptions, machine: &Machine, workers: usize) -> Result<Vec<u32>> {
+    let (pin, topology, allowed) = (&options.pin, &machine.topology, &machine.limits.allowed);
+    let cpus = match &options.spec {
+        WorkloadSpec::Idle { .. } => Ok(Vec::new()),
+        WorkloadSpec::Exec { .. } => pin
+            .worker_cpus_within(topology, allowed, 1)
+            .and_then(|_| pin.cpu_order(topology, allowed)),
+        _ => pin.worker_cpus_within(topology, allowed, workers),
+    };
+    cpus.map_err(anyhow::Error::msg)
 }
 
 /// What a plan does that the user may not mean: workers pinned to one CPU take
@@ -257,10 +269,7 @@ pub fn plan_warnings(options: &RunOptions, plan: &Plan) -> Vec<String> {
 /// The command line that repeats this run.
 pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     let mut words: Vec<String> = vec!["coreheat".into(), "run".into()];
-    if !matches!(
-        plan.spec,
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. }
-    ) {
+    if plan.spec.has_workers() {
         words.extend(["--mode".into(), plan.mode.as_str().into()]);
         if plan.mode != Mode::Serial {
             words.extend(["--workers".into(), plan.workers.to_string()]);
@@ -342,17 +351,14 @@ pub fn limit_notes(plan: &Plan, machine: &Machine) -> Vec<String> {
 
 /// The mode of a plan, or `None` for idle and exec (they have no workers).
 fn plan_mode(plan: &Plan) -> Option<Mode> {
-    match plan.spec {
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => None,
-        _ => Some(plan.mode),
-    }
+    plan.spec.has_workers().then_some(plan.mode)
 }
 
 /// The folder label: workload, mode and workers (`hash-z7-threads-2w`).
 pub fn run_label(plan: &Plan) -> String {
-    match plan.spec {
-        WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => plan.spec.label(),
-        _ => format!("{}-{}-{}w", plan.spec.label(), plan.mode, plan.workers),
+    match plan_mode(plan) {
+        Some(mode) => format!("{}-{}-{}w", plan.spec.label(), mode, plan.workers),
+        None => plan.spec.label(),
     }
 }
 
@@ -525,13 +531,63 @@ fn interrupted_before_start() -> WorkloadOutcome {
     }
 }
 
-fn round_ms(seconds: f64) -> f64 {
-    (seconds * 1000.0).round() / 1000.0
-}
-
 impl RunSummary {
     /// The seed's result line (`(5, 1839773, '00000a6e...')`), if there is a result.
     pub fn result_line(&self) -> Option<String> {
         self.outcome.result.as_ref().map(|r| r.seed_line())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::topology::Topology;
+
+    fn plan_error(options: &RunOptions) -> String {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        plan(options, &machine).unwrap_err().to_string()
+    }
+
+    fn count() -> RunOptions {
+        RunOptions::new(WorkloadSpec::Count {
+            n: 1 << 20,
+            split: false,
+        })
+    }
+
+    /// The library refuses what the command line refuses, for the same reason.
+    #[test]
+    fn the_library_checks_every_option_the_command_line_checks() {
+        let too_long = RunOptions {
+            baseline: Some(Duration::from_secs(7200)),
+            ..count()
+        };
+        assert_eq!(
+            plan_error(&too_long),
+            "--baseline 7200s: use 0 to 1h (for example 0, 500ms or 2s)"
+        );
+        let too_short = RunOptions {
+            interval: Duration::from_millis(10),
+            ..count()
+        };
+        assert_eq!(
+            plan_error(&too_short),
+            "--interval 10ms is out of range; use 100ms to 1h (for example 500ms, 1s or 10s)"
+        );
+        let none = RunOptions {
+            workers: Some(0),
+            ..count()
+        };
+        assert_eq!(
+            plan_error(&none),
+            "--workers 0: a run needs at least 1 worker; use 1 to 4096 workers"
+        );
+        let nothing = RunOptions::new(WorkloadSpec::Idle {
+            duration: Duration::ZERO,
+        });
+        assert_eq!(
+            plan_error(&nothing),
+            "--duration 0ns: must be longer than 0s (for example 10s)"
+        );
     }
 }

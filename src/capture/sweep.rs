@@ -19,6 +19,7 @@ use crate::model::workload::{Mode, WorkloadSpec};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, merge_equal};
 use crate::util::outdir::{self, SWEEP_FILES};
 use crate::util::output::print_err_line;
+use crate::util::units::round_ms;
 
 /// Everything a sweep is asked to do.
 #[derive(Debug, Clone)]
@@ -116,7 +117,7 @@ pub fn sweep(
     stop: Arc<AtomicBool>,
     after_run: &mut dyn FnMut(&mut RunSummary),
 ) -> Result<SweepRuns> {
-    if let WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } = options.spec {
+    if !options.spec.has_workers() {
         bail!(
             "sweep compares worker counts, modes and pinnings; {} has no workers (use hash or count)",
             options.spec.kind()
@@ -367,10 +368,6 @@ fn record(
             .map(|w| w.code.to_string())
             .collect(),
     }
-}
-
-fn round_ms(seconds: f64) -> f64 {
-    (seconds * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]

@@ -9,7 +9,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::kernels::hash::{Engine, MAX_ZEROS};
+use crate::capture::checks::{
+    COUNT_RANGE, check_baseline, check_count, check_duration, check_interval, check_workers,
+    check_zeros, workers_range, zeros_range,
+};
+use crate::kernels::hash::Engine;
 use crate::machine::pin::PinSpec;
 use crate::model::workload::{Mode, WorkloadSpec};
 use crate::util::units::{parse_count, parse_duration};
@@ -313,68 +317,43 @@ fn is_negative_number(text: &str) -> bool {
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
-    let range = format!("use 1 to {} workers", crate::capture::run::MAX_WORKERS);
-    let n: usize = parse_whole(text, &range, "must be positive")?;
-    if n == 0 {
-        return Err(format!("a run needs at least 1 worker; {range}"));
-    }
-    if n > crate::capture::run::MAX_WORKERS {
-        return Err(format!("'{text}' is out of range; {range}"));
-    }
+    let n: usize = parse_whole(text, &workers_range(), "must be positive")?;
+    check_workers(n).map_err(|r| r.for_typed(text))?;
     Ok(n)
 }
 
 fn parse_zeros(text: &str) -> Result<u32, String> {
-    let range = format!("use 0 to {MAX_ZEROS}");
-    let zeros: u32 = parse_whole(text, &range, "cannot be negative")?;
-    if zeros > MAX_ZEROS {
-        return Err(format!(
-            "'{text}' is out of range; a SHA-512 digest has {MAX_ZEROS} hex digits ({range})"
-        ));
-    }
+    let zeros: u32 = parse_whole(text, &zeros_range(), "cannot be negative")?;
+    check_zeros(zeros).map_err(|r| r.for_typed(text))?;
     Ok(zeros)
 }
 
 fn parse_n(text: &str) -> Result<u128, String> {
-    const RANGE: &str = "use 1 to 2^64 (for example 2^32 or 268435456)";
     if is_negative_number(text.trim()) {
         return Err(format!(
-            "'{text}' is negative; the value must be positive ({RANGE})"
+            "'{text}' is negative; the value must be positive ({COUNT_RANGE})"
         ));
     }
-    let n = parse_count(text).map_err(|e| format!("{e}; {RANGE}"))?;
-    if n == 0 {
-        return Err(format!("the value must be positive; {RANGE}"));
-    }
-    if n > crate::kernels::count::MAX_N {
-        return Err(format!("'{text}' is out of range; {RANGE}"));
-    }
+    let n = parse_count(text).map_err(|e| format!("{e}; {COUNT_RANGE}"))?;
+    check_count(n).map_err(|r| r.for_typed(text))?;
     Ok(n)
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_duration(text)?;
-    if interval < crate::sampler::MIN_INTERVAL || interval > crate::sampler::MAX_INTERVAL {
-        return Err(format!(
-            "'{text}' is out of range; use 100ms to 1h (for example 500ms, 1s or 10s)"
-        ));
-    }
+    check_interval(interval).map_err(|r| r.for_typed(text))?;
     Ok(interval)
 }
 
 fn parse_baseline(text: &str) -> Result<Duration, String> {
     let baseline = parse_duration(text)?;
-    if baseline > crate::sampler::MAX_INTERVAL {
-        return Err("use 0 to 1h (for example 0, 500ms or 2s)".into());
-    }
+    check_baseline(baseline).map_err(|r| r.for_typed(text))?;
     Ok(baseline)
 }
 
 fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     let duration = parse_duration(text)?;
-    if duration.is_zero() {
-        return Err("must be longer than 0s (for example 10s)".into());
-    }
+    check_duration(duration).map_err(|r| r.for_typed(text))?;
     Ok(duration)
 }
 

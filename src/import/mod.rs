@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::{CpuLoad, Meta, Sample, TraceCpu};
 use crate::util::input::{self, InputError, LineReader};
+use crate::util::units::round_ms;
 
 /// What an input file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +162,7 @@ pub(crate) fn timed_samples(rows: Vec<Vec<CpuLoad>>, times: &[f64]) -> TimedSamp
         .into_iter()
         .zip(times)
         .map(|(cpus, t)| Sample {
-            t: ((t - origin) * 1000.0).round() / 1000.0,
+            t: round_ms(t - origin),
             cpus,
         })
         .collect();

@@ -7,6 +7,7 @@
 //! `spread`/`compact` placement orders used for pinning.
 
 use crate::util::cpulist::{format_cpulist, parse_cpulist};
+use crate::util::text::plural;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -173,6 +174,15 @@ impl Topology {
         packages.len()
     }
 
+    /// The counts as the reports state them: `8 logical CPUs on 4 physical cores`.
+    pub fn describe_counts(&self) -> String {
+        format!(
+            "{} on {}",
+            plural(self.logical_count(), "logical CPU"),
+            plural(self.physical_count(), "physical core")
+        )
+    }
+
     /// True when at least one core has more than one logical CPU.
     pub fn has_smt(&self) -> bool {
         self.cpus.iter().any(|c| c.siblings.len() > 1)
@@ -269,5 +279,17 @@ mod tests {
         assert_eq!(topo.get(5).unwrap().siblings, vec![1, 5]);
         assert_eq!(topo.spread_order(), vec![0, 1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(topo.compact_order(), vec![0, 4, 1, 5, 2, 6, 3, 7]);
+    }
+
+    #[test]
+    fn counts_read_as_the_reports_state_them() {
+        assert_eq!(
+            Topology::synthetic(4, 2).describe_counts(),
+            "8 logical CPUs on 4 physical cores"
+        );
+        assert_eq!(
+            Topology::synthetic(1, 1).describe_counts(),
+            "1 logical CPU on 1 physical core"
+        );
     }
 }

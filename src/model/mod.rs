@@ -41,6 +41,21 @@ impl CpuLoad {
         self.sys + self.irq + self.softirq
     }
 
+    /// `f(mine, theirs)` field by field: the one place the eight fields meet
+    /// in arithmetic (sums, weights and means build on it).
+    fn zip_with(&self, other: &CpuLoad, f: impl Fn(f64, f64) -> f64) -> CpuLoad {
+        CpuLoad {
+            usr: f(self.usr, other.usr),
+            nice: f(self.nice, other.nice),
+            sys: f(self.sys, other.sys),
+            idle: f(self.idle, other.idle),
+            iowait: f(self.iowait, other.iowait),
+            irq: f(self.irq, other.irq),
+            softirq: f(self.softirq, other.softirq),
+            steal: f(self.steal, other.steal),
+        }
+    }
+
     /// The load with every field checked by [`checked_percent`].
     pub fn checked(&self) -> Result<CpuLoad, String> {
         let field = |name: &str, value: f64| {
@@ -56,6 +71,31 @@ impl CpuLoad {
             softirq: field("softirq", self.softirq)?,
             steal: field("steal", self.steal)?,
         })
+    }
+}
+
+/// Field by field: sums of loads over samples.
+impl std::ops::AddAssign<&CpuLoad> for CpuLoad {
+    fn add_assign(&mut self, other: &CpuLoad) {
+        *self = self.zip_with(other, |mine, theirs| mine + theirs);
+    }
+}
+
+/// Every field times a weight: a load held for some seconds.
+impl std::ops::Mul<f64> for CpuLoad {
+    type Output = CpuLoad;
+
+    fn mul(self, weight: f64) -> CpuLoad {
+        self.zip_with(&self, |field, _| field * weight)
+    }
+}
+
+/// Every field divided: the mean of sums.
+impl std::ops::Div<f64> for CpuLoad {
+    type Output = CpuLoad;
+
+    fn div(self, divisor: f64) -> CpuLoad {
+        self.zip_with(&self, |field, _| field / divisor)
     }
 }
 

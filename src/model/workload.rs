@@ -37,6 +37,12 @@ impl WorkloadSpec {
         }
     }
 
+    /// Whether the workload runs on workers (hash and count); idle and exec
+    /// have none to count, spread or pin one by one.
+    pub fn has_workers(&self) -> bool {
+        kind_has_workers(self.kind())
+    }
+
     /// Kind and options as JSON, for the trace header.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
@@ -117,6 +123,12 @@ impl WorkloadSpec {
             }
         }
     }
+}
+
+/// Whether a workload of `kind` (as a trace header names it) runs on workers:
+/// idle and exec do not.
+pub fn kind_has_workers(kind: &str) -> bool {
+    !matches!(kind, "idle" | "exec")
 }
 
 /// How the workers of a run are made.

@@ -24,6 +24,7 @@ use crate::model::workload::{IdleResult, Mode, WorkloadResult, WorkloadSpec};
 use crate::model::{EventSink, Status};
 use crate::util::interrupt::STOP_POLL;
 use crate::util::os::CpuTimes;
+use crate::util::units::round_ms;
 use control::{Control, Plan};
 use outcome::WorkloadOutcome;
 
@@ -53,7 +54,7 @@ fn run_idle(duration: Duration, control: &Control) -> WorkloadOutcome {
             Status::Ok
         },
         result: Some(WorkloadResult::Idle(IdleResult {
-            duration_s: (wall_s * 1000.0).round() / 1000.0,
+            duration_s: round_ms(wall_s),
         })),
         message: interrupted.then(|| "interrupted".to_string()),
         wall_s,

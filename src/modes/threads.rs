@@ -161,9 +161,7 @@ impl Job {
                 n: *n,
                 split: *split,
             },
-            WorkloadSpec::Idle { .. } | WorkloadSpec::Exec { .. } => {
-                unreachable!("idle and exec do not run on workers")
-            }
+            other => unreachable!("{} does not run on workers", other.kind()),
         }
     }
 

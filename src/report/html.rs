@@ -20,7 +20,7 @@ use crate::summary::trace_summary::{
 use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
 use crate::util::text::{plural, printable};
-use crate::util::units::{format_duration_short, format_rate, format_time_block_seconds};
+use crate::util::units::{format_duration_short, format_rate, format_time_block};
 
 /// The stylesheet, compiled in.
 pub const CSS: &str = include_str!("../../assets/report.css");
@@ -166,14 +166,7 @@ pub fn section(
     let result_line = end
         .and_then(|e| e.result.as_ref())
         .map(WorkloadResult::seed_line);
-    let time_block = end.map(|e| {
-        format!(
-            "real\t{}\nuser\t{}\nsys\t{}",
-            format_time_block_seconds(e.wall_s),
-            format_time_block_seconds(e.user_s),
-            format_time_block_seconds(e.sys_s)
-        )
-    });
+    let time_block = end.map(|e| format_time_block(e.wall_s, e.user_s, e.sys_s));
     let mut notes = meta.notes.clone();
     if !summary.topology_known() {
         notes.push(UNKNOWN_TOPOLOGY_NOTE.to_string());

@@ -17,7 +17,7 @@ use super::writeup::{as_typed, cpus_text, writeup_markdown};
 use crate::capture::sweep::SweepOptions;
 use crate::machine::Machine;
 use crate::summary::compare::{Comparison, SeriesFit, amdahl_speedup, gustafson_speedup};
-use crate::summary::findings::{Finding, findings, plural};
+use crate::summary::findings::{Finding, findings};
 use crate::summary::load::summarize_trace_columns;
 use crate::summary::stats::Ratio;
 use crate::summary::sweep_runs::Scaling;
@@ -399,11 +399,7 @@ pub fn write_sweep_report(
         subtitle: [
             machine.host.clone(),
             machine.cpu_model.clone(),
-            format!(
-                "{} on {}",
-                plural(machine.topology.logical_count(), "logical CPU"),
-                plural(machine.topology.physical_count(), "physical core")
-            ),
+            machine.topology.describe_counts(),
             machine.kernel.clone(),
         ]
         .into_iter()

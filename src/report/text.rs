@@ -9,17 +9,12 @@ use crate::summary::compare::Comparison;
 use crate::summary::findings::Finding;
 use crate::util::cpulist::format_cpulist;
 use crate::util::text::display_path;
-use crate::util::units::{format_cpus, format_time_block_seconds};
+use crate::util::units::{format_cpus, format_time_block};
 
 /// The `time`-like block and where the run folder is.
 pub fn time_block(summary: &RunSummary) -> String {
     let cpu = summary.outcome.cpu;
-    let mut text = format!(
-        "real\t{}\nuser\t{}\nsys\t{}\n",
-        format_time_block_seconds(summary.outcome.wall_s),
-        format_time_block_seconds(cpu.user_s),
-        format_time_block_seconds(cpu.sys_s),
-    );
+    let mut text = format_time_block(summary.outcome.wall_s, cpu.user_s, cpu.sys_s) + "\n";
     if let Some(measures) = &summary.measures {
         text.push_str(&format!(
             "cpus\t{:.2} of {}\n",

@@ -5,13 +5,13 @@
 use std::fmt::Write as _;
 
 use crate::summary::compare::{Comparison, ConfigStats};
-use crate::summary::findings::{findings, plural};
+use crate::summary::findings::findings;
 use crate::summary::stats::{Ratio, Spread};
 use crate::summary::sweep_runs::RunRecord;
 use crate::util::cpulist::format_cpulist;
 use crate::util::text::shell_quote;
 use crate::util::text::{markdown_code_block, markdown_text, printable};
-use crate::util::units::format_time_block_seconds;
+use crate::util::units::format_time_block;
 
 /// writeup.md of a comparison.
 pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
@@ -56,12 +56,11 @@ fn machine_line(comparison: &Comparison<'_>) -> String {
     let machine = comparison.machine;
     let topology = &machine.topology;
     format!(
-        "Measured with coreheat {} on {} ({}, {} on {}{}, {} {}).",
+        "Measured with coreheat {} on {} ({}, {}{}, {} {}).",
         env!("CARGO_PKG_VERSION"),
         markdown_text(&machine.host),
         markdown_text(&machine.cpu_model),
-        plural(topology.logical_count(), "logical CPU"),
-        plural(topology.physical_count(), "physical core"),
+        topology.describe_counts(),
         if topology.has_smt() { ", SMT on" } else { "" },
         markdown_text(&machine.os),
         markdown_text(&machine.kernel)
@@ -208,12 +207,10 @@ fn console_text(run: &RunRecord, command: &str, with_result: bool) -> String {
     if with_result && let Some(result) = &run.result {
         let _ = writeln!(text, "{}", printable(result));
     }
-    let _ = write!(
+    let _ = writeln!(
         text,
-        "\nreal\t{}\nuser\t{}\nsys\t{}\n",
-        format_time_block_seconds(run.wall_s),
-        format_time_block_seconds(run.user_s),
-        format_time_block_seconds(run.sys_s)
+        "\n{}",
+        format_time_block(run.wall_s, run.user_s, run.sys_s)
     );
     text
 }

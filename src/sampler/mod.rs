@@ -26,6 +26,7 @@ use crate::model::{CpuLoad, End, Event, EventKind, Sample};
 use crate::trace::TraceWriter;
 use crate::util::interrupt::STOP_POLL;
 use crate::util::os;
+use crate::util::units::round_ms;
 
 /// Shortest and longest sampling interval accepted.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -212,7 +213,7 @@ impl Sampler {
 
     /// Seconds since the sampler started.
     pub fn elapsed(&self) -> f64 {
-        seconds(self.start.elapsed())
+        round_ms(self.start.elapsed().as_secs_f64())
     }
 
     /// Blocks until the first sample (the "before" sample) is taken.
@@ -258,10 +259,6 @@ impl EventSink for Sampler {
     fn record(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>) {
         self.event(kind, worker, detail);
     }
-}
-
-fn seconds(duration: Duration) -> f64 {
-    (duration.as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 struct SamplerThread {
@@ -371,7 +368,7 @@ impl SamplerThread {
     }
 
     fn elapsed(&self) -> f64 {
-        seconds(self.start.elapsed())
+        round_ms(self.start.elapsed().as_secs_f64())
     }
 
     fn stop_requested(&self) -> bool {

@@ -17,14 +17,7 @@ pub const MAX_EVENTS: usize = 10_000;
 /// Sums of the eight fields of [`CpuLoad`] over some samples, and the busiest one.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoadSums {
-    pub usr: f64,
-    pub nice: f64,
-    pub sys: f64,
-    pub idle: f64,
-    pub iowait: f64,
-    pub irq: f64,
-    pub softirq: f64,
-    pub steal: f64,
+    sums: CpuLoad,
     pub max_busy: f64,
     /// Samples that had data for this CPU.
     pub n: u32,
@@ -35,48 +28,21 @@ impl LoadSums {
         if *load == CpuLoad::default() {
             return; // no data for this CPU in this sample (offline, or no ticks)
         }
-        self.usr += load.usr;
-        self.nice += load.nice;
-        self.sys += load.sys;
-        self.idle += load.idle;
-        self.iowait += load.iowait;
-        self.irq += load.irq;
-        self.softirq += load.softirq;
-        self.steal += load.steal;
+        self.sums += load;
         self.max_busy = self.max_busy.max(load.busy());
         self.n += 1;
     }
 
     /// Adds another set of sums (of other samples, or of another CPU).
     pub fn merge(&mut self, other: &LoadSums) {
-        self.usr += other.usr;
-        self.nice += other.nice;
-        self.sys += other.sys;
-        self.idle += other.idle;
-        self.iowait += other.iowait;
-        self.irq += other.irq;
-        self.softirq += other.softirq;
-        self.steal += other.steal;
+        self.sums += &other.sums;
         self.max_busy = self.max_busy.max(other.max_busy);
         self.n += other.n;
     }
 
     /// The mean load, or `None` when no sample had data.
     pub fn mean(&self) -> Option<CpuLoad> {
-        if self.n == 0 {
-            return None;
-        }
-        let n = self.n as f64;
-        Some(CpuLoad {
-            usr: self.usr / n,
-            nice: self.nice / n,
-            sys: self.sys / n,
-            idle: self.idle / n,
-            iowait: self.iowait / n,
-            irq: self.irq / n,
-            softirq: self.softirq / n,
-            steal: self.steal / n,
-        })
+        (self.n > 0).then(|| self.sums / self.n as f64)
     }
 }
 

@@ -24,49 +24,19 @@ impl Weighted {
         }
         self.seconds += seconds;
         self.max_busy = self.max_busy.max(load.busy());
-        let s = &mut self.sums;
-        s.usr += load.usr * seconds;
-        s.nice += load.nice * seconds;
-        s.sys += load.sys * seconds;
-        s.idle += load.idle * seconds;
-        s.iowait += load.iowait * seconds;
-        s.irq += load.irq * seconds;
-        s.softirq += load.softirq * seconds;
-        s.steal += load.steal * seconds;
+        self.sums += &(*load * seconds);
     }
 
     /// Adds another CPU's (or another span's) sums.
     pub fn merge(&mut self, other: &Weighted) {
         self.seconds += other.seconds;
         self.max_busy = self.max_busy.max(other.max_busy);
-        let (s, o) = (&mut self.sums, &other.sums);
-        s.usr += o.usr;
-        s.nice += o.nice;
-        s.sys += o.sys;
-        s.idle += o.idle;
-        s.iowait += o.iowait;
-        s.irq += o.irq;
-        s.softirq += o.softirq;
-        s.steal += o.steal;
+        self.sums += &other.sums;
     }
 
     /// The time-weighted mean load, or `None` without data.
     pub fn mean(&self) -> Option<CpuLoad> {
-        if self.seconds <= 0.0 {
-            return None;
-        }
-        let s = &self.sums;
-        let t = self.seconds;
-        Some(CpuLoad {
-            usr: s.usr / t,
-            nice: s.nice / t,
-            sys: s.sys / t,
-            idle: s.idle / t,
-            iowait: s.iowait / t,
-            irq: s.irq / t,
-            softirq: s.softirq / t,
-            steal: s.steal / t,
-        })
+        (self.seconds > 0.0).then(|| self.sums / self.seconds)
     }
 
     /// CPU-seconds this CPU ran programs or the kernel. Steal is left out: it

@@ -99,6 +99,17 @@ pub fn format_time_block_seconds(seconds: f64) -> String {
     format!("{}m{:.3}s", minutes as u64, seconds - minutes * 60.0)
 }
 
+/// The block `time` prints: `real\t0m4.477s`, then `user` and `sys`, one a
+/// line, with no newline after the last.
+pub fn format_time_block(wall_s: f64, user_s: f64, sys_s: f64) -> String {
+    format!(
+        "real\t{}\nuser\t{}\nsys\t{}",
+        format_time_block_seconds(wall_s),
+        format_time_block_seconds(user_s),
+        format_time_block_seconds(sys_s)
+    )
+}
+
 /// Formats a duration for people: `850ms`, `12.3s`, `4m05s`, `2h03m`.
 pub fn format_duration_short(seconds: f64) -> String {
     let seconds = seconds.max(0.0);
@@ -186,6 +197,10 @@ mod tests {
     fn time_block_format_matches_time() {
         assert_eq!(format_time_block_seconds(4.477), "0m4.477s");
         assert_eq!(format_time_block_seconds(93.904), "1m33.904s");
+        assert_eq!(
+            format_time_block(93.904, 4.477, 0.02),
+            "real\t1m33.904s\nuser\t0m4.477s\nsys\t0m0.020s"
+        );
     }
 
     #[test]
