@@ -296,6 +296,12 @@ impl Status {
     }
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The last line of a complete trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct End {

@@ -389,7 +389,7 @@ pub fn write_sweep_report(
             configuration: r.configuration.clone(),
             repeat: r.repeat,
             href: format!("{}/{REPORT_FILE}", r.dir),
-            status: r.status.clone(),
+            status: r.status.to_string(),
             wall: format!("{:.3}", r.wall_s),
             result: r.result.clone().unwrap_or_default(),
         })
