@@ -23,6 +23,7 @@ use crate::summary::stats::Ratio;
 use crate::summary::sweep_runs::Scaling;
 use crate::util::outdir::{self, REPORT_FILE};
 use crate::util::outdir::{SPEEDUP_FILE, SWEEP_JSON_FILE, WRITEUP_FILE};
+use crate::util::sorted_json;
 
 /// Line colors of the series, readable on white and in print.
 const PALETTE: [RGBColor; 6] = [
@@ -446,7 +447,7 @@ pub fn write_comparison(
     let json = sweep_file_json(comparison, findings);
     outdir::write_atomically(
         &dir.join(SWEEP_JSON_FILE),
-        serde_json::to_string_pretty(&json)?.as_bytes(),
+        sorted_json::to_string_pretty(&json)?.as_bytes(),
     )?;
     Ok(Written {
         dir: dir.to_path_buf(),
