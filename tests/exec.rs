@@ -94,7 +94,8 @@ fn cpu_time_covers_the_whole_process_tree() {
     assert_eq!(json["workload"], "exec");
     assert!(json["mode"].is_null());
     let trace = common::read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
-    assert_eq!(trace.header.meta.workload["argv"][0], "sh");
+    let workload = serde_json::to_value(&trace.header.meta.workload).unwrap();
+    assert_eq!(workload["argv"][0], "sh");
     assert!(
         trace.header.meta.command.contains("exec -- sh -c"),
         "{}",

@@ -268,7 +268,8 @@ fn the_library_example_traces_a_closure() {
     assert!(stdout.contains("report"), "{stdout}");
     let trace = common::read_trace(&out.join("trace.jsonl"));
     assert!(trace.samples.len() >= 3);
-    assert_eq!(trace.header.meta.workload["kind"], "closure");
+    let workload = serde_json::to_value(&trace.header.meta.workload).unwrap();
+    assert_eq!(workload["kind"], "closure");
     assert!(out.join("report.html").is_file());
 }
 
@@ -364,7 +365,7 @@ fn render_memory_does_not_grow_with_the_trace() {
 /// one sample only, in which cpu0 spent 10 % in sys and 35 % in the kernel
 /// (sys + irq + softirq), workers pinned with spread, and a hash result.
 fn write_one_sample_trace(dir: &Path) -> PathBuf {
-    use coreheat::model::workload::{HashResult, WorkloadResult};
+    use coreheat::model::workload::{HashResult, WorkloadMeta, WorkloadResult};
     use coreheat::model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
     use coreheat::trace::TraceWriter;
     let meta = Meta {
@@ -382,7 +383,12 @@ fn write_one_sample_trace(dir: &Path) -> PathBuf {
         interval_s: 1.0,
         start: "2026-11-22T03:30:29.749+00:00".into(),
         command: "coreheat run --mode threads --workers 2 --pin spread hash --zeros 5".into(),
-        workload: serde_json::json!({"kind": "hash", "zeros": 5}),
+        workload: Some(WorkloadMeta::Hash {
+            zeros: 5,
+            prefix: String::new(),
+            engine: "auto".into(),
+            engine_used: "scalar".into(),
+        }),
         mode: "threads".into(),
         workers: 2,
         pin: Some("spread".into()),

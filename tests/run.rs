@@ -198,7 +198,8 @@ fn the_trace_holds_header_samples_events_and_end() {
     assert_eq!(meta.cpus.len(), meta.logical_cpus);
     assert_eq!(meta.interval_s, 0.1);
     assert_eq!(meta.title.as_deref(), Some("my run"));
-    assert_eq!(meta.workload["kind"], "count");
+    let workload = serde_json::to_value(&meta.workload).unwrap();
+    assert_eq!(workload["kind"], "count");
     assert!(
         meta.command
             .starts_with("coreheat run --mode threads --workers 2")

@@ -302,7 +302,7 @@ fn build_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     Meta {
         title: options.page_title.clone().or_else(|| options.title.clone()),
         command: equivalent_command(options, plan),
-        workload: plan.spec.to_json(),
+        workload: Some(plan.spec.to_meta()),
         mode: plan_mode(plan).map(Mode::as_str).unwrap_or_default().into(),
         workers: plan.workers,
         pin: (!options.pin.is_none()).then(|| options.pin.as_text()),

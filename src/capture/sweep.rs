@@ -354,7 +354,7 @@ fn record(
         configuration: configuration.describe(),
         repeat,
         dir: name.to_string(),
-        status: summary.outcome.status.as_str().to_string(),
+        status: summary.outcome.status,
         wall_s: round_ms(summary.outcome.wall_s),
         user_s: round_ms(summary.outcome.cpu.user_s),
         sys_s: round_ms(summary.outcome.cpu.sys_s),

@@ -22,6 +22,7 @@ use anyhow::{Context, Result};
 
 use crate::machine::Machine;
 use crate::model::EventSink;
+use crate::model::workload::WorkloadMeta;
 use crate::model::{End, EventKind, Meta, Status};
 use crate::sampler::{self, SampleObserver, Sampler, SamplerReport, Schedule};
 use crate::trace::TraceWriter;
@@ -98,7 +99,7 @@ pub fn closure_meta(machine: &Machine, title: &str, interval: Duration) -> Meta 
     Meta {
         title: Some(title.to_string()),
         command: std::env::args().collect::<Vec<_>>().join(" "),
-        workload: serde_json::json!({"kind": "closure"}),
+        workload: Some(WorkloadMeta::Closure {}),
         ..machine.meta(interval)
     }
 }

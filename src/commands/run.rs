@@ -12,6 +12,7 @@ use crate::model::workload::{WorkloadResult, WorkloadSpec};
 use crate::report;
 use crate::util::interrupt::Interrupts;
 use crate::util::output::{print, print_err, print_err_line, print_line};
+use crate::util::sorted_json;
 use crate::util::text::shell_quote;
 
 /// `coreheat run`: captures the run, draws its report, prints the result;
@@ -20,7 +21,7 @@ pub fn run(options: &RunOptions, output: Output) -> Result<i32> {
     let interrupts = Interrupts::install().context("cannot install the Ctrl-C handler")?;
     let mut summary = capture::run::run(options, interrupts.stop.clone())?;
     report::draw_run(&mut summary);
-    print_summary(&summary, output);
+    print_summary(&summary, output)?;
     if summary.outcome.status == Status::Ok && interrupts.stop.load(Ordering::Relaxed) {
         print_err_line("coreheat: interrupted after the workload ended: its result stands");
     }
@@ -47,7 +48,7 @@ pub fn exit_code(summary: &RunSummary, interrupts: &Interrupts) -> i32 {
 /// exec, whose stdout is the command's own: there, as `time` does, coreheat's
 /// lines go to stderr (`coreheat run exec -- make > log` captures only make's
 /// output). `--json` is always on stdout.
-fn print_summary(summary: &RunSummary, output: Output) {
+fn print_summary(summary: &RunSummary, output: Output) -> Result<()> {
     let traces_a_command = matches!(summary.spec, WorkloadSpec::Exec { .. });
     let show: fn(&str) = if traces_a_command { print_err } else { print };
     // Before the result, where they are not missed below the paths.
@@ -58,7 +59,7 @@ fn print_summary(summary: &RunSummary, output: Output) {
         ));
     }
     if output.json {
-        print_line(&report::json::run_json(summary).to_string());
+        print_line(&sorted_json::to_string(&report::json::run_json(summary))?);
     } else if !output.quiet {
         if let Some(line) = summary.result_line() {
             show(&format!("{line}\n"));
@@ -82,6 +83,7 @@ fn print_summary(summary: &RunSummary, output: Output) {
             shell_quote(&summary.trace.display().to_string())
         ));
     }
+    Ok(())
 }
 
 /// A command that failed is said once: its result line ("command exited with

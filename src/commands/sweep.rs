@@ -13,6 +13,7 @@ use crate::summary::findings::findings;
 use crate::summary::sweep_runs::{RunRecord, Scaling};
 use crate::util::interrupt::Interrupts;
 use crate::util::output::{print, print_line};
+use crate::util::sorted_json;
 use crate::util::text::printable;
 
 /// Runs the sweep and writes its comparison; returns the exit code.
@@ -50,7 +51,8 @@ pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
     let findings = findings(&comparison);
     let written = report::sweep::write_comparison(&comparison, &findings, &dir)?;
     if output.json {
-        print_line(&report::json::sweep_json(&comparison, &findings, &written).to_string());
+        let json = report::json::sweep_json(&comparison, &findings, &written);
+        print_line(&sorted_json::to_string(&json)?);
     } else if !output.quiet {
         print(&report::text::sweep_table(&comparison, &findings, &written));
     }

@@ -9,7 +9,7 @@ pub mod workload;
 use serde::{Deserialize, Serialize};
 
 use crate::util::units::format_cpus;
-use workload::WorkloadResult;
+use workload::{WorkloadMeta, WorkloadResult};
 
 /// Percent of one interval that one logical CPU spent in each state, as in
 /// /proc/stat (`nice` is user time at low priority; guest time is inside usr/nice).
@@ -197,9 +197,14 @@ pub struct Meta {
     /// The equivalent command line, ready to copy.
     #[serde(default)]
     pub command: String,
-    /// What ran: kind and options.
-    #[serde(default)]
-    pub workload: serde_json::Value,
+    /// What ran: kind and options; `None` (written `null`) when not known, as
+    /// for imported traces. Written with its keys sorted, as it always was.
+    #[serde(
+        default,
+        deserialize_with = "WorkloadMeta::read_lenient",
+        serialize_with = "crate::util::sorted_json::serialize"
+    )]
+    pub workload: Option<WorkloadMeta>,
     #[serde(default)]
     pub mode: String,
     #[serde(default)]
@@ -333,6 +338,12 @@ impl Status {
             Status::Failed => "failed",
             Status::Interrupted => "interrupted",
         }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -43,24 +43,27 @@ impl WorkloadSpec {
         kind_has_workers(self.kind())
     }
 
-    /// Kind and options as JSON, for the trace header.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// Kind and options as the trace header and the JSON outputs record them.
+    pub fn to_meta(&self) -> WorkloadMeta {
         match self {
             WorkloadSpec::Hash {
                 zeros,
                 prefix,
                 engine,
-            } => serde_json::json!({
-                "kind": "hash", "zeros": zeros, "prefix": prefix, "engine": engine.as_str(),
-                "engine_used": engine.resolve().1,
-            }),
-            WorkloadSpec::Count { n, split } => {
-                serde_json::json!({"kind": "count", "n": n, "split": split})
-            }
-            WorkloadSpec::Idle { duration } => {
-                serde_json::json!({"kind": "idle", "duration_s": duration.as_secs_f64()})
-            }
-            WorkloadSpec::Exec { argv } => serde_json::json!({"kind": "exec", "argv": argv}),
+            } => WorkloadMeta::Hash {
+                zeros: *zeros,
+                prefix: prefix.clone(),
+                engine: engine.as_str().to_string(),
+                engine_used: engine.resolve().1,
+            },
+            WorkloadSpec::Count { n, split } => WorkloadMeta::Count {
+                n: *n,
+                split: *split,
+            },
+            WorkloadSpec::Idle { duration } => WorkloadMeta::Idle {
+                duration_s: duration.as_secs_f64(),
+            },
+            WorkloadSpec::Exec { argv } => WorkloadMeta::Exec { argv: argv.clone() },
         }
     }
 
@@ -129,6 +132,88 @@ impl WorkloadSpec {
 /// idle and exec do not.
 pub fn kind_has_workers(kind: &str) -> bool {
     !matches!(kind, "idle" | "exec")
+}
+
+/// What ran, as a trace header's `workload`, `run --json`'s `options` and
+/// `sweep.json`'s `workload` record it: `{"kind": "hash", "zeros": 5, ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum WorkloadMeta {
+    Hash {
+        zeros: u32,
+        prefix: String,
+        /// As asked for: `auto`, `scalar` or `simd`.
+        engine: String,
+        /// The engine that ran and why: `simd (AVX2, 4 lanes: ...)`.
+        engine_used: String,
+    },
+    Count {
+        #[serde(deserialize_with = "read_count_n")]
+        n: u128,
+        split: bool,
+    },
+    Idle {
+        duration_s: f64,
+    },
+    Exec {
+        argv: Vec<String>,
+    },
+    /// A closure traced through the library (`coreheat::trace_closure`).
+    Closure {},
+    /// A made-up trace (`trace::synthetic`).
+    Synthetic {},
+}
+
+impl WorkloadMeta {
+    /// The kind as written: `hash`, `count`, `idle`, `exec`, `closure`, `synthetic`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WorkloadMeta::Hash { .. } => "hash",
+            WorkloadMeta::Count { .. } => "count",
+            WorkloadMeta::Idle { .. } => "idle",
+            WorkloadMeta::Exec { .. } => "exec",
+            WorkloadMeta::Closure {} => "closure",
+            WorkloadMeta::Synthetic {} => "synthetic",
+        }
+    }
+
+    /// Reads a trace header's `workload` leniently: absent, `null` (imported
+    /// traces), an unknown kind or malformed options give `None` (workload
+    /// unknown) rather than an unreadable trace.
+    pub fn read_lenient<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<WorkloadMeta>, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(serde_json::from_value(value).ok())
+    }
+}
+
+/// Reads a count's `n` (at most 2^64) back. The lenient reader buffers
+/// numbers, which turns 2^64, one above `u64`, into a float; a float holds it
+/// exactly.
+fn read_count_n<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+    struct WholeNumber;
+    impl serde::de::Visitor<'_> for WholeNumber {
+        type Value = u128;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number up to 2^64")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u128, E> {
+            Ok(n.into())
+        }
+        fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<u128, E> {
+            Ok(n)
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<u128, E> {
+            const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+            if n.fract() == 0.0 && (0.0..=TWO_TO_64).contains(&n) {
+                Ok(n as u128)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(n), &self))
+            }
+        }
+    }
+    deserializer.deserialize_any(WholeNumber)
 }
 
 /// How the workers of a run are made.
@@ -211,7 +296,7 @@ pub struct IdleResult {
 
 /// What a workload produced. In the trace it is tagged with its kind
 /// (`{"hash":{...}}`), which reads back without buffering, so 128-bit sums stay
-/// exact; `--json` prints the untagged object ([`WorkloadResult::to_json`]).
+/// exact; `run --json` prints the object without its tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadResult {
@@ -222,17 +307,6 @@ pub enum WorkloadResult {
 }
 
 impl WorkloadResult {
-    /// The result object without its kind tag, as `--json` prints it.
-    pub fn to_json(&self) -> serde_json::Value {
-        let value = match self {
-            WorkloadResult::Hash(r) => serde_json::to_value(r),
-            WorkloadResult::Count(r) => serde_json::to_value(r),
-            WorkloadResult::Exec(r) => serde_json::to_value(r),
-            WorkloadResult::Idle(r) => serde_json::to_value(r),
-        };
-        value.unwrap_or_default()
-    }
-
     /// The result line as the seed writeups print it: `(5, 1839773, '00000a6e...')`
     /// for hash, `[36028796884746240, 36028796884746240]` for count.
     pub fn seed_line(&self) -> String {
@@ -265,5 +339,92 @@ fn left_running_note(count: u32) -> String {
         0 => String::new(),
         1 => "; 1 of its processes was still running (not waited for)".into(),
         n => format!("; {n} of its processes were still running (not waited for)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Meta;
+
+    /// The `workload` of a trace header as coreheat has always written it.
+    fn header_workload(workload: WorkloadMeta) -> String {
+        let meta = Meta {
+            workload: Some(workload),
+            ..Meta::default()
+        };
+        let text = serde_json::to_string(&meta).unwrap();
+        let start = text.find(r#""workload":"#).unwrap();
+        let end = text[start..].find('}').unwrap();
+        text[start..=start + end].to_string()
+    }
+
+    #[test]
+    fn each_kind_is_written_with_the_keys_and_order_of_before_and_reads_back() {
+        let kinds = [
+            (
+                WorkloadSpec::Hash {
+                    zeros: 5,
+                    prefix: "p".into(),
+                    engine: Engine::Scalar,
+                }
+                .to_meta(),
+                r#""workload":{"engine":"scalar","engine_used":"scalar (chosen with --engine scalar)","kind":"hash","prefix":"p","zeros":5}"#,
+            ),
+            (
+                WorkloadSpec::Count {
+                    n: 1 << 64,
+                    split: true,
+                }
+                .to_meta(),
+                r#""workload":{"kind":"count","n":18446744073709551616,"split":true}"#,
+            ),
+            (
+                WorkloadSpec::Idle {
+                    duration: Duration::from_millis(1500),
+                }
+                .to_meta(),
+                r#""workload":{"duration_s":1.5,"kind":"idle"}"#,
+            ),
+            (
+                WorkloadSpec::Exec {
+                    argv: vec!["make".into(), "-j".into()],
+                }
+                .to_meta(),
+                r#""workload":{"argv":["make","-j"],"kind":"exec"}"#,
+            ),
+            (WorkloadMeta::Closure {}, r#""workload":{"kind":"closure"}"#),
+        ];
+        for (workload, written) in kinds {
+            assert_eq!(header_workload(workload.clone()), written);
+            let meta = Meta {
+                workload: Some(workload.clone()),
+                ..Meta::default()
+            };
+            let read: Meta = serde_json::from_str(&serde_json::to_string(&meta).unwrap()).unwrap();
+            assert_eq!(read.workload, Some(workload));
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_workload_reads_as_unknown() {
+        let meta = serde_json::to_value(Meta::default()).unwrap();
+        assert_eq!(
+            meta["workload"],
+            serde_json::Value::Null,
+            "imports write null"
+        );
+        for workload in [
+            serde_json::json!({"kind": "quantum"}),
+            serde_json::json!({"kind": "count", "n": -1, "split": false}),
+            serde_json::json!({"kind": "count", "n": 1.5e20, "split": false}),
+            serde_json::json!([1, 2]),
+            serde_json::Value::Null,
+        ] {
+            let mut header = meta.clone();
+            header["workload"] = workload.clone();
+            let read: Meta = serde_json::from_value(header).unwrap();
+            assert_eq!(read.workload, None, "{workload}");
+        }
     }
 }

@@ -12,7 +12,7 @@ use base64::Engine as _;
 
 use super::color::{BUSY, Band, KERNEL, level};
 use super::timeaxis::{TimeAxis, nice_ticks};
-use crate::model::workload::WorkloadResult;
+use crate::model::workload::{WorkloadMeta, WorkloadResult};
 use crate::model::{CpuLoad, EventKind, Status};
 use crate::summary::trace_summary::{
     Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
@@ -374,7 +374,7 @@ fn pinned_fact(meta: &crate::model::Meta) -> String {
     if cpus.is_empty() {
         return pin;
     }
-    if meta.workload.get("kind").and_then(|k| k.as_str()) == Some("exec") {
+    if matches!(meta.workload, Some(WorkloadMeta::Exec { .. })) {
         let mut sorted = cpus.clone();
         sorted.sort_unstable();
         sorted.dedup();

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
+use crate::machine::topology::LogicalCpu;
 use crate::model::CpuQuota;
 use crate::util::cpulist::format_cpulist;
 
@@ -101,24 +102,50 @@ fn order(cpus: &[u32]) -> String {
         .join(",")
 }
 
+/// The one JSON object of `info --json`: the same facts as the table.
+#[derive(Debug, Serialize)]
+pub struct InfoJson<'a> {
+    pub host: &'a str,
+    pub os: &'a str,
+    pub kernel: &'a str,
+    pub cpu_model: &'a str,
+    pub logical_cpus: usize,
+    pub physical_cores: usize,
+    pub packages: usize,
+    pub smt: bool,
+    /// CPUs the kernel knows but which are offline now.
+    pub offline: &'a [u32],
+    /// Where the topology came from: `sysfs` or `sysinfo`.
+    pub source: &'a str,
+    /// One entry per online logical CPU: `cpu`, `core`, `package`, `siblings`.
+    pub cpus: &'a [LogicalCpu],
+    /// The CPUs `--pin spread` gives workers, in order.
+    pub spread_order: Vec<u32>,
+    /// The CPUs `--pin compact` gives workers, in order.
+    pub compact_order: Vec<u32>,
+    /// This process's affinity mask.
+    pub allowed_cpus: &'a [u32],
+    pub cpu_quota: &'a CpuQuota,
+}
+
 /// The same facts as JSON.
-pub fn info_json(machine: &Machine) -> serde_json::Value {
+pub fn info_json(machine: &Machine) -> InfoJson<'_> {
     let topology = &machine.topology;
-    json!({
-        "host": machine.host,
-        "os": machine.os,
-        "kernel": machine.kernel,
-        "cpu_model": machine.cpu_model,
-        "logical_cpus": topology.logical_count(),
-        "physical_cores": topology.physical_count(),
-        "packages": topology.package_count(),
-        "smt": topology.has_smt(),
-        "offline": topology.offline,
-        "source": topology.source,
-        "cpus": topology.cpus,
-        "spread_order": pin_order(machine, PinSpec::Spread),
-        "compact_order": pin_order(machine, PinSpec::Compact),
-        "allowed_cpus": machine.limits.allowed,
-        "cpu_quota": machine.limits.quota,
-    })
+    InfoJson {
+        host: &machine.host,
+        os: &machine.os,
+        kernel: &machine.kernel,
+        cpu_model: &machine.cpu_model,
+        logical_cpus: topology.logical_count(),
+        physical_cores: topology.physical_count(),
+        packages: topology.package_count(),
+        smt: topology.has_smt(),
+        offline: &topology.offline,
+        source: &topology.source,
+        cpus: &topology.cpus,
+        spread_order: pin_order(machine, PinSpec::Spread),
+        compact_order: pin_order(machine, PinSpec::Compact),
+        allowed_cpus: &machine.limits.allowed,
+        cpu_quota: &machine.limits.quota,
+    }
 }

@@ -1,14 +1,26 @@
-//! The JSON outputs: `run --json`, `sweep --json`, `sweep.json` and
-//! `info --json`.
+//! The JSON outputs: `run --json` ([`RunJson`]), `sweep --json` ([`SweepJson`]),
+//! `sweep.json` ([`SweepFileJson`]) and `info --json` (`info::InfoJson`).
+//!
+//! These structs are the one contract between measuring and exporting, and
+//! docs/json-output.md lists their fields: a field renamed here is a field
+//! renamed for every script that reads the output. They are printed with
+//! [`crate::util::sorted_json`], so every object's keys come in alphabetical
+//! order, as they always have.
 
 use std::path::PathBuf;
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::capture::run::RunSummary;
-use crate::model::workload::{Mode, WorkloadResult};
-use crate::summary::compare::Comparison;
+use crate::model::Status;
+use crate::model::workload::{
+    CountResult, ExecResult, HashResult, IdleResult, Mode, WorkloadMeta, WorkloadResult,
+};
+use crate::modes::outcome::WorkerReport;
+use crate::summary::compare::{Comparison, ConfigStats, SeriesFit};
 use crate::summary::findings::Finding;
+use crate::summary::sweep_runs::{RunRecord, Scaling};
+use crate::summary::warnings::Warning;
 use crate::util::text::display_path;
 use crate::util::units::round_ms;
 
@@ -20,68 +32,179 @@ pub struct Written {
     pub writeup: PathBuf,
 }
 
+/// The one JSON object of `run --json`. Times are rounded to the millisecond.
+#[derive(Debug, Serialize)]
+pub struct RunJson<'a> {
+    /// `hash`, `count`, `idle` or `exec`.
+    pub workload: &'static str,
+    /// The workload's kind and options, as in the trace header.
+    pub options: WorkloadMeta,
+    /// `null` for idle and exec.
+    pub mode: Option<Mode>,
+    pub workers: usize,
+    /// The CPUs the workers were pinned to (empty when unpinned).
+    pub cpus: &'a [u32],
+    pub status: Status,
+    pub message: Option<&'a str>,
+    pub result: Option<ResultJson<'a>>,
+    pub wall_s: f64,
+    pub user_s: f64,
+    pub sys_s: f64,
+    pub per_worker: &'a [WorkerReport],
+    pub cpus_in_use: Option<f64>,
+    pub workload_cpu_s: Option<f64>,
+    pub machine_busy_cpu_s: Option<f64>,
+    pub other_cpu_s: Option<f64>,
+    pub warnings: &'a [Warning],
+    pub samples: usize,
+    pub sampler: SamplerJson,
+    pub dir: String,
+    pub trace: String,
+    pub report: Option<String>,
+    pub report_error: Option<&'a str>,
+    pub trace_error: Option<&'a str>,
+}
+
+/// What the sampler cost: `run --json`'s `sampler`.
+#[derive(Debug, Serialize)]
+pub struct SamplerJson {
+    /// CPU seconds the sampler thread used.
+    pub cpu_s: f64,
+    /// How late the latest sample was taken, in milliseconds.
+    pub max_lateness_ms: f64,
+}
+
+/// A workload's result without its kind tag (the trace tags it:
+/// `{"hash":{...}}`); `run --json`'s `result`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ResultJson<'a> {
+    Hash(&'a HashResult),
+    Count(&'a CountResult),
+    Exec(&'a ExecResult),
+    Idle(&'a IdleResult),
+}
+
+impl<'a> From<&'a WorkloadResult> for ResultJson<'a> {
+    fn from(result: &'a WorkloadResult) -> ResultJson<'a> {
+        match result {
+            WorkloadResult::Hash(r) => ResultJson::Hash(r),
+            WorkloadResult::Count(r) => ResultJson::Count(r),
+            WorkloadResult::Exec(r) => ResultJson::Exec(r),
+            WorkloadResult::Idle(r) => ResultJson::Idle(r),
+        }
+    }
+}
+
 /// The one JSON object of `--json`.
-pub fn run_json(summary: &RunSummary) -> serde_json::Value {
-    json!({
-        "workload": summary.spec.kind(),
-        "options": summary.spec.to_json(),
-        "mode": summary.mode.map(Mode::as_str),
-        "workers": summary.workers,
-        "cpus": summary.cpus,
-        "status": summary.outcome.status.as_str(),
-        "message": summary.outcome.message,
-        "result": summary.outcome.result.as_ref().map(WorkloadResult::to_json),
-        "wall_s": round_ms(summary.outcome.wall_s),
-        "user_s": round_ms(summary.outcome.cpu.user_s),
-        "sys_s": round_ms(summary.outcome.cpu.sys_s),
-        "per_worker": summary.outcome.workers,
-        "cpus_in_use": summary.measures.map(|m| round_ms(m.cpus_in_use)),
-        "workload_cpu_s": summary.measures.and_then(|m| m.workload_cpu_s).map(round_ms),
-        "machine_busy_cpu_s": summary.measures.map(|m| round_ms(m.machine_busy_cpu_s)),
-        "other_cpu_s": summary.measures.and_then(|m| m.other_cpu_s).map(round_ms),
-        "warnings": summary.warnings,
-        "samples": summary.samples,
-        "sampler": {
-            "cpu_s": summary.sampler_cpu_s,
-            "max_lateness_ms": round_ms(summary.sampler_max_lateness_s * 1000.0),
+pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
+    let outcome = &summary.outcome;
+    let measures = summary.measures.as_ref();
+    let options = summary.spec.to_meta();
+    RunJson {
+        workload: options.kind(),
+        options,
+        mode: summary.mode,
+        workers: summary.workers,
+        cpus: &summary.cpus,
+        status: outcome.status,
+        message: outcome.message.as_deref(),
+        result: outcome.result.as_ref().map(ResultJson::from),
+        wall_s: round_ms(outcome.wall_s),
+        user_s: round_ms(outcome.cpu.user_s),
+        sys_s: round_ms(outcome.cpu.sys_s),
+        per_worker: &outcome.workers,
+        cpus_in_use: measures.map(|m| round_ms(m.cpus_in_use)),
+        workload_cpu_s: measures.and_then(|m| m.workload_cpu_s).map(round_ms),
+        machine_busy_cpu_s: measures.map(|m| round_ms(m.machine_busy_cpu_s)),
+        other_cpu_s: measures.and_then(|m| m.other_cpu_s).map(round_ms),
+        warnings: &summary.warnings,
+        samples: summary.samples,
+        sampler: SamplerJson {
+            cpu_s: summary.sampler_cpu_s,
+            max_lateness_ms: round_ms(summary.sampler_max_lateness_s * 1000.0),
         },
-        "dir": display_path(&summary.dir),
-        "trace": display_path(&summary.trace),
-        "report": summary.report.as_deref().map(display_path),
-        "report_error": summary.report_error,
-        "trace_error": summary.trace_error,
-    })
+        dir: display_path(&summary.dir),
+        trace: display_path(&summary.trace),
+        report: summary.report.as_deref().map(display_path),
+        report_error: summary.report_error.as_deref(),
+        trace_error: summary.trace_error.as_deref(),
+    }
+}
+
+/// What `sweep --json` and `sweep.json` both carry: the comparison.
+#[derive(Debug, Serialize)]
+pub struct ComparisonJson<'a> {
+    pub scaling: Scaling,
+    /// One entry per configuration (mode, pinning, workers).
+    pub configurations: &'a [ConfigStats],
+    /// One serial-fraction fit per series.
+    pub fits: &'a [SeriesFit],
+    pub findings: &'a [Finding],
+    /// One record per run, in the order they ran.
+    pub runs: &'a [RunRecord],
+    /// The sweep was stopped before its last run.
+    pub interrupted: bool,
+}
+
+impl<'a> ComparisonJson<'a> {
+    fn of(comparison: &Comparison<'a>, findings: &'a [Finding]) -> ComparisonJson<'a> {
+        ComparisonJson {
+            scaling: comparison.scaling,
+            configurations: comparison.stats,
+            fits: comparison.fits,
+            findings,
+            runs: comparison.runs,
+            interrupted: comparison.interrupted,
+        }
+    }
+}
+
+/// What `sweep.json` holds: the comparison with its title and workload.
+#[derive(Debug, Serialize)]
+pub struct SweepFileJson<'a> {
+    pub title: &'a str,
+    /// The workload's kind and options, as in a trace header.
+    pub workload: WorkloadMeta,
+    #[serde(flatten)]
+    pub comparison: ComparisonJson<'a>,
 }
 
 /// What `sweep.json` holds.
-pub fn sweep_file_json(comparison: &Comparison<'_>, findings: &[Finding]) -> serde_json::Value {
-    json!({
-        "title": comparison.title,
-        "workload": comparison.spec.to_json(),
-        "scaling": comparison.scaling,
-        "configurations": comparison.stats,
-        "fits": comparison.fits,
-        "findings": findings,
-        "runs": comparison.runs,
-        "interrupted": comparison.interrupted,
-    })
+pub fn sweep_file_json<'a>(
+    comparison: &'a Comparison<'a>,
+    findings: &'a [Finding],
+) -> SweepFileJson<'a> {
+    SweepFileJson {
+        title: &comparison.title,
+        workload: comparison.spec.to_meta(),
+        comparison: ComparisonJson::of(comparison, findings),
+    }
+}
+
+/// The one JSON object of `sweep --json`: the comparison and where it was written.
+#[derive(Debug, Serialize)]
+pub struct SweepJson<'a> {
+    /// The sweep's folder.
+    pub dir: String,
+    /// Its `report.html`.
+    pub report: String,
+    /// Its `writeup.md`.
+    pub writeup: String,
+    #[serde(flatten)]
+    pub comparison: ComparisonJson<'a>,
 }
 
 /// The one JSON object of `sweep --json`.
-pub fn sweep_json(
-    comparison: &Comparison<'_>,
-    findings: &[Finding],
+pub fn sweep_json<'a>(
+    comparison: &Comparison<'a>,
+    findings: &'a [Finding],
     written: &Written,
-) -> serde_json::Value {
-    json!({
-        "dir": written.dir.display().to_string(),
-        "report": written.report.display().to_string(),
-        "writeup": written.writeup.display().to_string(),
-        "scaling": comparison.scaling,
-        "configurations": comparison.stats,
-        "fits": comparison.fits,
-        "findings": findings,
-        "runs": comparison.runs,
-        "interrupted": comparison.interrupted,
-    })
+) -> SweepJson<'a> {
+    SweepJson {
+        dir: written.dir.display().to_string(),
+        report: written.report.display().to_string(),
+        writeup: written.writeup.display().to_string(),
+        comparison: ComparisonJson::of(comparison, findings),
+    }
 }

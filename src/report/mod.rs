@@ -22,6 +22,7 @@ use askama::Template;
 use crate::capture::run::RunSummary;
 use crate::import::InputFormat;
 use crate::model::workload::kind_has_workers;
+use crate::model::workload::WorkloadMeta;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::trace_summary::TraceSummary;
 use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
@@ -124,7 +125,7 @@ fn any_page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
 
 fn workload_name(summary: &TraceSummary) -> String {
     let meta = &summary.meta;
-    match meta.workload.get("kind").and_then(|k| k.as_str()) {
+    match meta.workload.as_ref().map(WorkloadMeta::kind) {
         Some(kind) if meta.mode == "serial" => format!("{kind}, serial"),
         Some(kind) if !meta.mode.is_empty() && kind_has_workers(kind) => {
             let worker = match meta.mode.as_str() {

@@ -23,6 +23,7 @@ use crate::summary::stats::Ratio;
 use crate::summary::sweep_runs::Scaling;
 use crate::util::outdir::{self, REPORT_FILE};
 use crate::util::outdir::{SPEEDUP_FILE, SWEEP_JSON_FILE, WRITEUP_FILE};
+use crate::util::sorted_json;
 
 /// Line colors of the series, readable on white and in print.
 const PALETTE: [RGBColor; 6] = [
@@ -389,7 +390,7 @@ pub fn write_sweep_report(
             configuration: r.configuration.clone(),
             repeat: r.repeat,
             href: format!("{}/{REPORT_FILE}", r.dir),
-            status: r.status.clone(),
+            status: r.status.to_string(),
             wall: format!("{:.3}", r.wall_s),
             result: r.result.clone().unwrap_or_default(),
         })
@@ -442,7 +443,7 @@ pub fn write_comparison(
     let json = sweep_file_json(comparison, findings);
     outdir::write_atomically(
         &dir.join(SWEEP_JSON_FILE),
-        serde_json::to_string_pretty(&json)?.as_bytes(),
+        sorted_json::to_string_pretty(&json)?.as_bytes(),
     )?;
     Ok(Written {
         dir: dir.to_path_buf(),

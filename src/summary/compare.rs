@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::machine::Machine;
+use crate::model::Status;
 use crate::model::workload::WorkloadSpec;
 use crate::summary::stats::{self, Ratio, Spread};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, Scaling};
@@ -177,7 +178,7 @@ pub fn compare(
         .filter_map(|(index, (configuration, placement))| {
             let mine: Vec<&RunRecord> = runs
                 .iter()
-                .filter(|(i, r)| *i == index && r.status == "ok")
+                .filter(|(i, r)| *i == index && r.status == Status::Ok)
                 .map(|(_, r)| r)
                 .collect();
             config_stats(configuration, placement, &mine)
@@ -390,7 +391,7 @@ pub(crate) mod tests {
             configuration: configuration.into(),
             repeat,
             dir: format!("{configuration}-r{repeat}"),
-            status: "ok".into(),
+            status: Status::Ok,
             wall_s: wall,
             user_s: wall,
             sys_s: 0.0,

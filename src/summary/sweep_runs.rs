@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::machine::pin::PinSpec;
+use crate::model::Status;
 use crate::model::workload::{Mode, WorkloadSpec};
 
 /// One point of the comparison.
@@ -88,7 +89,7 @@ pub struct RunRecord {
     pub repeat: u32,
     /// Folder relative to the sweep folder.
     pub dir: String,
-    pub status: String,
+    pub status: Status,
     pub wall_s: f64,
     pub user_s: f64,
     pub sys_s: f64,

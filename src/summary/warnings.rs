@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use super::window::WorkloadWindow;
+use crate::model::workload::WorkloadMeta;
 use crate::model::{End, Meta};
 use crate::util::units::format_cpus;
 
@@ -147,9 +148,10 @@ fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
 }
 
 fn underused(meta: &Meta, end: Option<&End>, measures: &Measures) -> Option<Warning> {
-    let kind = meta.workload.get("kind").and_then(|k| k.as_str())?;
+    let kind = meta.workload.as_ref()?;
     let end = end?;
-    if !matches!(kind, "hash" | "count") || end.status != crate::model::Status::Ok {
+    let computes = matches!(kind, WorkloadMeta::Hash { .. } | WorkloadMeta::Count { .. });
+    if !computes || end.status != crate::model::Status::Ok {
         return None;
     }
     let demand = capacity(meta).min(meta.workers.max(1) as f64);
@@ -225,8 +227,24 @@ mod tests {
                 .collect(),
             workers,
             interval_s: 1.0,
-            workload: serde_json::json!({ "kind": kind }),
+            workload: Some(workload(kind)),
             ..Meta::default()
+        }
+    }
+
+    fn workload(kind: &str) -> WorkloadMeta {
+        match kind {
+            "hash" => WorkloadMeta::Hash {
+                zeros: 5,
+                prefix: String::new(),
+                engine: "auto".into(),
+                engine_used: "scalar".into(),
+            },
+            "count" => WorkloadMeta::Count {
+                n: 1 << 20,
+                split: false,
+            },
+            _ => WorkloadMeta::Idle { duration_s: 1.0 },
         }
     }
 

@@ -6,6 +6,7 @@
 use std::io;
 use std::path::Path;
 
+use crate::model::workload::WorkloadMeta;
 use crate::model::{CpuLoad, End, Meta, Sample, Status, TraceCpu};
 use crate::trace::TraceWriter;
 
@@ -30,7 +31,7 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
         start: "2026-11-22T00:00:00+00:00".into(),
         title: Some(format!("synthetic: {cpus} CPUs, {samples} samples")),
         command: "synthetic".into(),
-        workload: serde_json::json!({"kind": "synthetic"}),
+        workload: Some(WorkloadMeta::Synthetic {}),
         ..Meta::default()
     };
     let mut writer = TraceWriter::create(path, &meta)?;

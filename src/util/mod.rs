@@ -7,5 +7,6 @@ pub mod interrupt;
 pub mod os;
 pub mod outdir;
 pub mod output;
+pub mod sorted_json;
 pub mod text;
 pub mod units;
