@@ -75,6 +75,8 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
 /// Layout of the heat map picture.
 struct HeatLayout {
     left: i32,
@@ -83,6 +85,14 @@ struct HeatLayout {
     row_h: i32,
     gap: i32,
     panel_h: i32,
+}
+
+impl HeatLayout {
+    /// The x of time `t` on the maps.
+    fn x_of(&self, axis: &TimeAxis, t: f64) -> i32 {
+        let width = (self.right - self.left) as f64;
+        self.left + (axis.fraction(t) * width).round() as i32
+    }
 }
 
 /// One heat-map panel: its title, color ramp and the percentage it shows.
@@ -157,8 +167,10 @@ fn merged_note(summary: &TraceSummary, groups: &[(String, Vec<CpuRow>)]) -> Stri
     }
 }
 
+/// One heat-map panel at `top`: its title, a row of cells per CPU (or run of
+/// merged CPUs) grouped by core, with labels, and the workload's start and end.
 fn draw_heat_panel(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    area: &Area<'_>,
     summary: &TraceSummary,
     groups: &[(String, Vec<CpuRow>)],
     layout: &HeatLayout,
@@ -171,97 +183,139 @@ fn draw_heat_panel(
         font(15.0),
     ))
     .map_err(err)?;
-    let axis = TimeAxis::new(&summary.columns);
-    let width = (layout.right - layout.left) as f64;
-    let x_of = |t: f64| layout.left + (axis.fraction(t) * width).round() as i32;
-    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
+    let drawing = PanelDrawing {
+        area,
+        summary,
+        layout,
+        panel,
+        axis: TimeAxis::new(&summary.columns),
+    };
     let mut y = top;
     let mut row_index = 0usize;
-    let mut merged = false;
     for (label, rows) in groups {
         let group_top = y;
         for row in rows {
-            merged |= row.is_merged();
-            for column in &summary.columns {
-                // As wide as the time the column covers (at least a pixel).
-                let x0 = x_of(column.t_start);
-                let x1 = x_of(column.t_end).max(x0 + 1);
-                let color = match row.sums(&column.cpus).mean() {
-                    Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
-                    None => RGBColor(0xd8, 0xd8, 0xd8),
-                };
-                area.draw(&Rectangle::new(
-                    [(x0, y), (x1, y + layout.row_h)],
-                    color.filled(),
-                ))
-                .map_err(err)?;
-            }
             let outside = summary.row_outside(row);
-            if outside {
-                // Not the run's CPU: its load is other programs'; dimmed.
-                area.draw(&Rectangle::new(
-                    [(layout.left, y), (layout.right, y + layout.row_h)],
-                    WHITE.mix(0.6).filled(),
-                ))
-                .map_err(err)?;
-            }
-            let labelled = if row.is_merged() {
-                row_index.is_multiple_of(MERGED_LABEL_EVERY)
-            } else {
-                layout.row_h >= 9 && row_index.is_multiple_of(label_every)
-            };
-            if labelled {
-                let text = match outside {
-                    true => format!("cpu{} (not allowed)", row.first_cpu),
-                    false => format!("cpu{}", row.first_cpu),
-                };
-                let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
-                area.draw(&Text::new(
-                    text,
-                    (layout.left - 6, y + layout.row_h / 2),
-                    style,
-                ))
-                .map_err(err)?;
+            drawing.row(row, outside, y)?;
+            if row_labelled(layout, row, row_index) {
+                drawing.row_label(row, outside, y)?;
             }
             y += layout.row_h;
             row_index += 1;
         }
         if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
-            let core = label.split(" · ").next().unwrap_or(label).to_string();
-            let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
-            let mid = (group_top + y) / 2;
-            area.draw(&Text::new(core, (12, mid), style)).map_err(err)?;
+            drawing.core_label(label, (group_top + y) / 2)?;
         }
         y += layout.gap;
     }
+    let merged = groups
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .any(CpuRow::is_merged);
     if layout.row_h < 9 && !merged {
-        let text = format!("{} CPUs", summary.meta.cpus.len());
-        let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
-        area.draw(&Text::new(
-            text,
-            (layout.left - 6, top + layout.panel_h / 2),
-            style,
-        ))
-        .map_err(err)?;
+        drawing.cpu_count_label(top)?;
     }
     draw_markers(area, summary, layout, top)
 }
 
+/// Whether a row is labelled with its CPU: rows that merge CPUs one in
+/// [`MERGED_LABEL_EVERY`]; others when rows are tall enough to read, every
+/// row or as many as fit without overlapping.
+fn row_labelled(layout: &HeatLayout, row: &CpuRow, row_index: usize) -> bool {
+    if row.is_merged() {
+        return row_index.is_multiple_of(MERGED_LABEL_EVERY);
+    }
+    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
+    layout.row_h >= 9 && row_index.is_multiple_of(label_every)
+}
+
+/// A heat-map panel being drawn.
+struct PanelDrawing<'a, 'b> {
+    area: &'a Area<'b>,
+    summary: &'a TraceSummary,
+    layout: &'a HeatLayout,
+    panel: &'a Panel<'a>,
+    axis: TimeAxis,
+}
+
+impl PanelDrawing<'_, '_> {
+    /// A row's cells, each as wide as the time its column covers (at least a
+    /// pixel), grey where the row has no data; a row `outside` the run's CPUs
+    /// is dimmed, for its load is other programs'.
+    fn row(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
+        let (layout, panel) = (self.layout, self.panel);
+        for column in &self.summary.columns {
+            let x0 = layout.x_of(&self.axis, column.t_start);
+            let x1 = layout.x_of(&self.axis, column.t_end).max(x0 + 1);
+            let color = match row.sums(&column.cpus).mean() {
+                Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
+                None => RGBColor(0xd8, 0xd8, 0xd8),
+            };
+            self.area
+                .draw(&Rectangle::new(
+                    [(x0, y), (x1, y + layout.row_h)],
+                    color.filled(),
+                ))
+                .map_err(err)?;
+        }
+        if outside {
+            self.area
+                .draw(&Rectangle::new(
+                    [(layout.left, y), (layout.right, y + layout.row_h)],
+                    WHITE.mix(0.6).filled(),
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// `cpu3` left of its row, or `cpu3 (not allowed)`.
+    fn row_label(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
+        let text = match outside {
+            true => format!("cpu{} (not allowed)", row.first_cpu),
+            false => format!("cpu{}", row.first_cpu),
+        };
+        self.left_label(text, y + self.layout.row_h / 2)
+    }
+
+    /// The core of a group of rows (`core 0` of `core 0 · package 0`), at the
+    /// left edge.
+    fn core_label(&self, label: &str, mid: i32) -> Result<()> {
+        let core = label.split(" · ").next().unwrap_or(label).to_string();
+        let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
+        self.area
+            .draw(&Text::new(core, (12, mid), style))
+            .map_err(err)
+    }
+
+    /// `64 CPUs` beside a panel whose rows are too thin to label one by one.
+    fn cpu_count_label(&self, top: i32) -> Result<()> {
+        let text = format!("{} CPUs", self.summary.meta.cpus.len());
+        self.left_label(text, top + self.layout.panel_h / 2)
+    }
+
+    fn left_label(&self, text: String, y: i32) -> Result<()> {
+        let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
+        self.area
+            .draw(&Text::new(text, (self.layout.left - 6, y), style))
+            .map_err(err)
+    }
+}
+
 /// Workload start and end, as dashed-looking vertical lines.
 fn draw_markers(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    area: &Area<'_>,
     summary: &TraceSummary,
     layout: &HeatLayout,
     top: i32,
 ) -> Result<()> {
-    let width = (layout.right - layout.left) as f64;
     let axis = TimeAxis::new(&summary.columns);
     for (kind, label) in [
         (EventKind::WorkloadStart, "start"),
         (EventKind::WorkloadEnd, "end"),
     ] {
         if let Some(t) = summary.event_time(kind) {
-            let x = layout.left + (axis.fraction(t) * width).round() as i32;
+            let x = layout.x_of(&axis, t);
             let mut yy = top - 4;
             while yy < top + layout.panel_h + 4 {
                 area.draw(&PathElement::new(
@@ -279,13 +333,7 @@ fn draw_markers(
     Ok(())
 }
 
-fn draw_legend(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    ramp: &Ramp,
-    x: i32,
-    top: i32,
-    height: i32,
-) -> Result<()> {
+fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> Result<()> {
     for step in 0..height {
         let percent = 100.0 * (1.0 - step as f64 / (height - 1).max(1) as f64);
         area.draw(&Rectangle::new(
@@ -308,12 +356,11 @@ fn draw_legend(
 }
 
 fn draw_time_axis(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    area: &Area<'_>,
     summary: &TraceSummary,
     layout: &HeatLayout,
     top: i32,
 ) -> Result<()> {
-    let width = (layout.right - layout.left) as f64;
     let axis = TimeAxis::new(&summary.columns);
     area.draw(&PathElement::new(
         [(layout.left, top), (layout.right, top)],
@@ -321,7 +368,7 @@ fn draw_time_axis(
     ))
     .map_err(err)?;
     for tick in nice_ticks(summary.first_t, summary.last_t, 10) {
-        let x = layout.left + (axis.fraction(tick.t) * width).round() as i32;
+        let x = layout.x_of(&axis, tick.t);
         area.draw(&PathElement::new(
             [(x, top), (x, top + 5)],
             BLACK.stroke_width(1),
@@ -346,8 +393,26 @@ fn draw_time_axis(
 /// picture is at most 34 rows of 12 panels (3820 pixels) high.
 pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     let rows = summary.cpu_rows(MAX_HEAT_ROWS);
-    let cpus = rows.len().max(1);
-    let per_row = match cpus {
+    let (per_row, panel_h) = cores_grid(rows.len().max(1));
+    let grid_rows = rows.len().max(1).div_ceil(per_row);
+    let height = 80 + grid_rows as u32 * panel_h;
+    render_png(CHART_WIDTH, height, |area| {
+        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+            .map_err(err)?;
+        draw_cores_legend(area)?;
+        let body = area.margin(50, 10, 10, 10);
+        let panels = body.split_evenly((grid_rows, per_row));
+        for (row, panel) in rows.iter().zip(panels.iter()) {
+            draw_core_panel(panel, summary, row, per_row > 8)?;
+        }
+        Ok(())
+    })
+}
+
+/// Panels per row of cores.png for `panels` panels, and each panel's height:
+/// the more panels, the more and smaller per row.
+fn cores_grid(panels: usize) -> (usize, u32) {
+    let per_row = match panels {
         1 => 1,
         2..=4 => 2,
         5..=9 => 3,
@@ -356,73 +421,87 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
         37..=64 => 8,
         _ => 12,
     };
-    let grid_rows = cpus.div_ceil(per_row);
-    let panel_h: u32 = match per_row {
+    let panel_h = match per_row {
         1 | 2 => 220,
         3 | 4 => 180,
         6 | 8 => 140,
         _ => 110,
     };
-    let height = 80 + grid_rows as u32 * panel_h;
-    let x_end = summary.last_t.max(summary.first_t + 1e-3);
-    render_png(CHART_WIDTH, height, |area| {
-        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+    (per_row, panel_h)
+}
+
+/// A line of each cores.png panel: its legend name, color and percentage.
+struct CoreLine {
+    name: &'static str,
+    color: RGBColor,
+    value: fn(&CpuLoad) -> f64,
+}
+
+/// usr in red, sys in blue.
+fn core_lines() -> [CoreLine; 2] {
+    [
+        CoreLine {
+            name: "usr %",
+            color: rgb(BUSY.at(85.0)),
+            value: CpuLoad::user,
+        },
+        CoreLine {
+            name: "sys %",
+            color: rgb(KERNEL.at(70.0)),
+            value: |load| load.sys,
+        },
+    ]
+}
+
+/// The usr and sys legend at the top right of cores.png.
+fn draw_cores_legend(area: &Area<'_>) -> Result<()> {
+    for (i, line) in core_lines().iter().enumerate() {
+        let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
+        area.draw(&Rectangle::new(
+            [(x, 22), (x + 26, 26)],
+            line.color.filled(),
+        ))
+        .map_err(err)?;
+        let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(line.name.to_string(), (x + 32, 24), style))
             .map_err(err)?;
-        let legend = [
-            ("usr %", rgb(BUSY.at(85.0))),
-            ("sys %", rgb(KERNEL.at(70.0))),
-        ];
-        for (i, (name, color)) in legend.iter().enumerate() {
-            let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
-            area.draw(&Rectangle::new([(x, 22), (x + 26, 26)], color.filled()))
-                .map_err(err)?;
-            let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
-            area.draw(&Text::new(name.to_string(), (x + 32, 24), style))
-                .map_err(err)?;
-        }
-        let body = area.margin(50, 10, 10, 10);
-        let panels = body.split_evenly((grid_rows, per_row));
-        for (row, panel) in rows.iter().zip(panels.iter()) {
-            let small = per_row > 8;
-            let mut chart = ChartBuilder::on(panel)
-                .margin(4)
-                .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
-                .x_label_area_size(if small { 14 } else { 20 })
-                .y_label_area_size(if small { 22 } else { 30 })
-                .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(4)
-                .y_labels(3)
-                .light_line_style(RGBColor(0xee, 0xee, 0xee))
-                .label_style(font(if small { 9.0 } else { 11.0 }))
-                .draw()
-                .map_err(err)?;
-            let line = |pick: fn(&crate::model::CpuLoad) -> f64| {
-                summary
-                    .columns
-                    .iter()
-                    .filter_map(move |c| {
-                        row.sums(&c.cpus)
-                            .mean()
-                            .map(|m| ((c.t_start + c.t_end) / 2.0, pick(&m)))
-                    })
-                    .collect::<Vec<_>>()
-            };
-            chart
-                .draw_series(LineSeries::new(
-                    line(|m| m.user()),
-                    rgb(BUSY.at(85.0)).stroke_width(2),
-                ))
-                .map_err(err)?;
-            chart
-                .draw_series(LineSeries::new(
-                    line(|m| m.sys),
-                    rgb(KERNEL.at(70.0)).stroke_width(2),
-                ))
-                .map_err(err)?;
-        }
-        Ok(())
-    })
+    }
+    Ok(())
+}
+
+/// One CPU's (or merged CPUs') panel: 0–100 % over the trace's time, a line
+/// per [`core_lines`] through the middle of each column; `small` when the
+/// panels are many and narrow.
+fn draw_core_panel(
+    panel: &Area<'_>,
+    summary: &TraceSummary,
+    row: &CpuRow,
+    small: bool,
+) -> Result<()> {
+    let x_end = summary.last_t.max(summary.first_t + 1e-3);
+    let mut chart = ChartBuilder::on(panel)
+        .margin(4)
+        .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
+        .x_label_area_size(if small { 14 } else { 20 })
+        .y_label_area_size(if small { 22 } else { 30 })
+        .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(4)
+        .y_labels(3)
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .label_style(font(if small { 9.0 } else { 11.0 }))
+        .draw()
+        .map_err(err)?;
+    for line in core_lines() {
+        let points = summary.columns.iter().filter_map(|c| {
+            let mean = row.sums(&c.cpus).mean()?;
+            Some(((c.t_start + c.t_end) / 2.0, (line.value)(&mean)))
+        });
+        chart
+            .draw_series(LineSeries::new(points, line.color.stroke_width(2)))
+            .map_err(err)?;
+    }
+    Ok(())
 }
