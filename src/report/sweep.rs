@@ -117,13 +117,47 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
     })
 }
 
-/// The caption: the sweep's title and how speedup is measured.
+/// The caption: the sweep's title and what the speedup is against. Speedup
+/// is against a 1-worker run only (see `compare`), so a series whose smallest
+/// count is larger has none, and the caption says so rather than name a
+/// T(1 worker) that was never measured.
 fn caption(comparison: &Comparison<'_>) -> String {
-    let how = match comparison.scaling {
-        Scaling::Strong => "strong scaling: speedup = T(1 worker) / T(workers)",
-        Scaling::Weak => "weak scaling: scaled speedup = workers × T(1) / T(workers)",
+    let (kind, what, formula) = match comparison.scaling {
+        Scaling::Strong => (
+            "strong scaling",
+            "speedup",
+            "speedup = T(1 worker) / T(workers)",
+        ),
+        Scaling::Weak => (
+            "weak scaling",
+            "scaled speedup",
+            "scaled speedup = workers × T(1) / T(workers)",
+        ),
     };
-    format!("{} — {how}", comparison.title)
+    let without: Vec<&SeriesFit> = comparison
+        .fits
+        .iter()
+        .filter(|f| f.base_workers != 1)
+        .collect();
+    let title = &comparison.title;
+    if without.is_empty() {
+        return format!("{title} — {kind}: {formula}");
+    }
+    if without.len() < comparison.fits.len() {
+        let names: Vec<&str> = without.iter().map(|f| f.series.as_str()).collect();
+        return format!(
+            "{title} — {kind}: {formula}; none for {} (no 1-worker run)",
+            names.join(", ")
+        );
+    }
+    let mut smallest: Vec<usize> = without.iter().map(|f| f.base_workers).collect();
+    smallest.sort_unstable();
+    smallest.dedup();
+    let counts: Vec<String> = smallest.iter().map(|w| w.to_string()).collect();
+    format!(
+        "{title} — {kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
+        counts.join(" or ")
+    )
 }
 
 /// The caption, the workers and speedup axes and the grid.
@@ -552,4 +586,68 @@ pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
             .join(" vs "),
         machine.topology.logical_count()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::topology::Topology;
+    use crate::model::workload::{Mode, WorkloadSpec};
+    use crate::summary::compare::compare;
+    use crate::summary::compare::tests::{record, threads};
+    use crate::summary::sweep_runs::{Configuration, Placement};
+
+    /// The caption of a strong-scaling sweep of 2 runs per configuration.
+    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
+            .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
+            .collect();
+        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, 2);
+        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
+        let spec = WorkloadSpec::Count { n: 8, split: true };
+        caption(&Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling: Scaling::Strong,
+            stats: &stats,
+            fits: &fits,
+            runs: &records,
+            interrupted: false,
+            repeat: 2,
+            command: None,
+            user_title: None,
+        })
+    }
+
+    fn processes(workers: usize) -> (Configuration, Placement) {
+        let (configuration, placement) = threads(workers);
+        let configuration = Configuration {
+            mode: Mode::Processes,
+            ..configuration
+        };
+        (configuration, placement)
+    }
+
+    #[test]
+    fn the_caption_says_what_the_speedup_is_against() {
+        assert_eq!(
+            caption_of(&[threads(1), threads(2)]),
+            "t — strong scaling: speedup = T(1 worker) / T(workers)"
+        );
+        // The base is the smallest count, 2 workers: no speedup is stated
+        // against a 1-worker run that did not happen.
+        let base_two = caption_of(&[threads(2), threads(4)]);
+        assert!(!base_two.contains("T(1 worker)"), "{base_two}");
+        assert_eq!(
+            base_two,
+            "t — strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
+        );
+        let mixed = caption_of(&[threads(1), threads(2), processes(2)]);
+        assert_eq!(
+            mixed,
+            "t — strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+        );
+    }
 }
