@@ -679,18 +679,13 @@ mod tests {
         let configurations = [threads(4), threads(1), threads(2)];
         let times: [&[f64]; 3] = [&[1.49, 1.5, 1.51], &[3.99, 4.0, 4.01], &[2.49, 2.5, 2.51]];
         let found = findings_of(&machine, Scaling::Strong, &configurations, &times);
-        let scaling = found
-            .iter()
-            .find(|f| f.code == "scaling")
-            .expect("{found:?}");
-        assert!(
-            scaling.message.contains("4 workers against 1 worker"),
-            "{scaling:?}"
-        );
-        let fit = found
-            .iter()
-            .find(|f| f.code == "serial-fraction")
-            .expect("{found:?}");
-        assert!(fit.message.contains("over 1–4 workers"), "{fit:?}");
+        let message = |code: &str| match found.iter().find(|f| f.code == code) {
+            Some(f) => f.message.clone(),
+            None => panic!("no {code} finding in {found:?}"),
+        };
+        let scaling = message("scaling");
+        assert!(scaling.contains("4 workers against 1 worker"), "{scaling}");
+        let fit = message("serial-fraction");
+        assert!(fit.contains("over 1–4 workers"), "{fit}");
     }
 }
