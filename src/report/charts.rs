@@ -87,14 +87,6 @@ struct HeatLayout {
     panel_h: i32,
 }
 
-impl HeatLayout {
-    /// The x of time `t` on the maps.
-    fn x_of(&self, axis: &TimeAxis, t: f64) -> i32 {
-        let width = (self.right - self.left) as f64;
-        self.left + (axis.fraction(t) * width).round() as i32
-    }
-}
-
 /// One heat-map panel: its title, color ramp and the percentage it shows.
 struct Panel<'a> {
     name: &'a str,
@@ -144,14 +136,18 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
             ramp: &KERNEL,
             value: CpuLoad::kernel,
         };
+        let drawing = HeatDrawing {
+            area,
+            summary,
+            layout: &layout,
+            axis: TimeAxis::new(&summary.columns),
+        };
         for (panel, offset) in [(busy, 0), (kernel, panel_h + 60)] {
             let top = layout.top + offset;
-            draw_heat_panel(area, summary, &groups, &layout, top, &panel)?;
+            drawing.panel(&groups, top, &panel)?;
             draw_legend(area, panel.ramp, layout.right + 30, top, panel_h.max(60))?;
         }
-        let axis_top = layout.top + panel_h + 60 + panel_h + 6;
-        draw_time_axis(area, summary, &layout, axis_top)?;
-        Ok(())
+        drawing.time_axis(layout.top + panel_h + 60 + panel_h + 6)
     })
 }
 
@@ -167,57 +163,6 @@ fn merged_note(summary: &TraceSummary, groups: &[(String, Vec<CpuRow>)]) -> Stri
     }
 }
 
-/// One heat-map panel at `top`: its title, a row of cells per CPU (or run of
-/// merged CPUs) grouped by core, with labels, and the workload's start and end.
-fn draw_heat_panel(
-    area: &Area<'_>,
-    summary: &TraceSummary,
-    groups: &[(String, Vec<CpuRow>)],
-    layout: &HeatLayout,
-    top: i32,
-    panel: &Panel<'_>,
-) -> Result<()> {
-    area.draw(&Text::new(
-        panel.name.to_string(),
-        (layout.left, top - 36),
-        font(15.0),
-    ))
-    .map_err(err)?;
-    let drawing = PanelDrawing {
-        area,
-        summary,
-        layout,
-        panel,
-        axis: TimeAxis::new(&summary.columns),
-    };
-    let mut y = top;
-    let mut row_index = 0usize;
-    for (label, rows) in groups {
-        let group_top = y;
-        for row in rows {
-            let outside = summary.row_outside(row);
-            drawing.row(row, outside, y)?;
-            if row_labelled(layout, row, row_index) {
-                drawing.row_label(row, outside, y)?;
-            }
-            y += layout.row_h;
-            row_index += 1;
-        }
-        if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
-            drawing.core_label(label, (group_top + y) / 2)?;
-        }
-        y += layout.gap;
-    }
-    let merged = groups
-        .iter()
-        .flat_map(|(_, rows)| rows)
-        .any(CpuRow::is_merged);
-    if layout.row_h < 9 && !merged {
-        drawing.cpu_count_label(top)?;
-    }
-    draw_markers(area, summary, layout, top)
-}
-
 /// Whether a row is labelled with its CPU: rows that merge CPUs one in
 /// [`MERGED_LABEL_EVERY`]; others when rows are tall enough to read, every
 /// row or as many as fit without overlapping.
@@ -229,42 +174,77 @@ fn row_labelled(layout: &HeatLayout, row: &CpuRow, row_index: usize) -> bool {
     layout.row_h >= 9 && row_index.is_multiple_of(label_every)
 }
 
-/// A heat-map panel being drawn.
-struct PanelDrawing<'a, 'b> {
+/// The heat map being drawn: its picture, trace, layout and time scale.
+struct HeatDrawing<'a, 'b> {
     area: &'a Area<'b>,
     summary: &'a TraceSummary,
     layout: &'a HeatLayout,
-    panel: &'a Panel<'a>,
     axis: TimeAxis,
 }
 
-impl PanelDrawing<'_, '_> {
+impl HeatDrawing<'_, '_> {
+    /// The x of time `t` on the maps.
+    fn x_of(&self, t: f64) -> i32 {
+        let width = (self.layout.right - self.layout.left) as f64;
+        self.layout.left + (self.axis.fraction(t) * width).round() as i32
+    }
+
+    /// One panel at `top`: its title, a row of cells per CPU (or run of merged
+    /// CPUs) grouped by core, with labels, and the workload's start and end.
+    fn panel(&self, groups: &[(String, Vec<CpuRow>)], top: i32, panel: &Panel<'_>) -> Result<()> {
+        let layout = self.layout;
+        let title = Text::new(panel.name.to_string(), (layout.left, top - 36), font(15.0));
+        self.area.draw(&title).map_err(err)?;
+        let mut y = top;
+        let mut row_index = 0usize;
+        for (label, rows) in groups {
+            let group_top = y;
+            for row in rows {
+                let outside = self.summary.row_outside(row);
+                self.row(panel, row, outside, y)?;
+                if row_labelled(layout, row, row_index) {
+                    self.row_label(row, outside, y)?;
+                }
+                y += layout.row_h;
+                row_index += 1;
+            }
+            if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
+                self.core_label(label, (group_top + y) / 2)?;
+            }
+            y += layout.gap;
+        }
+        let merged = groups
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .any(CpuRow::is_merged);
+        if layout.row_h < 9 && !merged {
+            let text = format!("{} CPUs", self.summary.meta.cpus.len());
+            self.left_label(text, top + layout.panel_h / 2)?;
+        }
+        self.markers(top)
+    }
+
     /// A row's cells, each as wide as the time its column covers (at least a
     /// pixel), grey where the row has no data; a row `outside` the run's CPUs
     /// is dimmed, for its load is other programs'.
-    fn row(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
-        let (layout, panel) = (self.layout, self.panel);
+    fn row(&self, panel: &Panel<'_>, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
+        let layout = self.layout;
         for column in &self.summary.columns {
-            let x0 = layout.x_of(&self.axis, column.t_start);
-            let x1 = layout.x_of(&self.axis, column.t_end).max(x0 + 1);
+            let x0 = self.x_of(column.t_start);
+            let x1 = self.x_of(column.t_end).max(x0 + 1);
             let color = match row.sums(&column.cpus).mean() {
                 Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
                 None => RGBColor(0xd8, 0xd8, 0xd8),
             };
-            self.area
-                .draw(&Rectangle::new(
-                    [(x0, y), (x1, y + layout.row_h)],
-                    color.filled(),
-                ))
-                .map_err(err)?;
+            let cell = Rectangle::new([(x0, y), (x1, y + layout.row_h)], color.filled());
+            self.area.draw(&cell).map_err(err)?;
         }
         if outside {
-            self.area
-                .draw(&Rectangle::new(
-                    [(layout.left, y), (layout.right, y + layout.row_h)],
-                    WHITE.mix(0.6).filled(),
-                ))
-                .map_err(err)?;
+            let veil = Rectangle::new(
+                [(layout.left, y), (layout.right, y + layout.row_h)],
+                WHITE.mix(0.6).filled(),
+            );
+            self.area.draw(&veil).map_err(err)?;
         }
         Ok(())
     }
@@ -288,49 +268,65 @@ impl PanelDrawing<'_, '_> {
             .map_err(err)
     }
 
-    /// `64 CPUs` beside a panel whose rows are too thin to label one by one.
-    fn cpu_count_label(&self, top: i32) -> Result<()> {
-        let text = format!("{} CPUs", self.summary.meta.cpus.len());
-        self.left_label(text, top + self.layout.panel_h / 2)
-    }
-
+    /// Text right-aligned against the maps' left edge.
     fn left_label(&self, text: String, y: i32) -> Result<()> {
         let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
         self.area
             .draw(&Text::new(text, (self.layout.left - 6, y), style))
             .map_err(err)
     }
-}
 
-/// Workload start and end, as dashed-looking vertical lines.
-fn draw_markers(
-    area: &Area<'_>,
-    summary: &TraceSummary,
-    layout: &HeatLayout,
-    top: i32,
-) -> Result<()> {
-    let axis = TimeAxis::new(&summary.columns);
-    for (kind, label) in [
-        (EventKind::WorkloadStart, "start"),
-        (EventKind::WorkloadEnd, "end"),
-    ] {
-        if let Some(t) = summary.event_time(kind) {
-            let x = layout.x_of(&axis, t);
-            let mut yy = top - 4;
-            while yy < top + layout.panel_h + 4 {
-                area.draw(&PathElement::new(
-                    [(x, yy), (x, yy + 4)],
-                    BLACK.stroke_width(2),
-                ))
-                .map_err(err)?;
-                yy += 7;
+    /// Workload start and end, as dashed-looking vertical lines.
+    fn markers(&self, top: i32) -> Result<()> {
+        for (kind, label) in [
+            (EventKind::WorkloadStart, "start"),
+            (EventKind::WorkloadEnd, "end"),
+        ] {
+            if let Some(t) = self.summary.event_time(kind) {
+                let x = self.x_of(t);
+                let mut yy = top - 4;
+                while yy < top + self.layout.panel_h + 4 {
+                    let dash = PathElement::new([(x, yy), (x, yy + 4)], BLACK.stroke_width(2));
+                    self.area.draw(&dash).map_err(err)?;
+                    yy += 7;
+                }
+                let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+                self.area
+                    .draw(&Text::new(label.to_string(), (x, top - 5), style))
+                    .map_err(err)?;
             }
-            let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-            area.draw(&Text::new(label.to_string(), (x, top - 5), style))
+        }
+        Ok(())
+    }
+
+    /// The time axis under the maps, with round-numbered ticks.
+    fn time_axis(&self, top: i32) -> Result<()> {
+        let (area, layout) = (self.area, self.layout);
+        area.draw(&PathElement::new(
+            [(layout.left, top), (layout.right, top)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        for tick in nice_ticks(self.summary.first_t, self.summary.last_t, 10) {
+            let x = self.x_of(tick.t);
+            area.draw(&PathElement::new(
+                [(x, top), (x, top + 5)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?;
+            let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
+            area.draw(&Text::new(tick.label, (x, top + 8), style))
                 .map_err(err)?;
         }
+        let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
+        area.draw(&Text::new(
+            "time since start".to_string(),
+            ((layout.left + layout.right) / 2, top + 28),
+            style,
+        ))
+        .map_err(err)?;
+        Ok(())
     }
-    Ok(())
 }
 
 fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> Result<()> {
@@ -352,39 +348,6 @@ fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> R
         area.draw(&Text::new(format!("{percent}%"), (x + 22, top + dy), style))
             .map_err(err)?;
     }
-    Ok(())
-}
-
-fn draw_time_axis(
-    area: &Area<'_>,
-    summary: &TraceSummary,
-    layout: &HeatLayout,
-    top: i32,
-) -> Result<()> {
-    let axis = TimeAxis::new(&summary.columns);
-    area.draw(&PathElement::new(
-        [(layout.left, top), (layout.right, top)],
-        BLACK.stroke_width(1),
-    ))
-    .map_err(err)?;
-    for tick in nice_ticks(summary.first_t, summary.last_t, 10) {
-        let x = layout.x_of(&axis, tick.t);
-        area.draw(&PathElement::new(
-            [(x, top), (x, top + 5)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
-        area.draw(&Text::new(tick.label, (x, top + 8), style))
-            .map_err(err)?;
-    }
-    let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
-    area.draw(&Text::new(
-        "time since start".to_string(),
-        ((layout.left + layout.right) / 2, top + 28),
-        style,
-    ))
-    .map_err(err)?;
     Ok(())
 }
 
