@@ -75,6 +75,8 @@ fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
 /// Layout of the heat map picture.
 struct HeatLayout {
     left: i32,
@@ -134,14 +136,18 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
             ramp: &KERNEL,
             value: CpuLoad::kernel,
         };
+        let drawing = HeatDrawing {
+            area,
+            summary,
+            layout: &layout,
+            axis: TimeAxis::new(&summary.columns),
+        };
         for (panel, offset) in [(busy, 0), (kernel, panel_h + 60)] {
             let top = layout.top + offset;
-            draw_heat_panel(area, summary, &groups, &layout, top, &panel)?;
+            drawing.panel(&groups, top, &panel)?;
             draw_legend(area, panel.ramp, layout.right + 30, top, panel_h.max(60))?;
         }
-        let axis_top = layout.top + panel_h + 60 + panel_h + 6;
-        draw_time_axis(area, summary, &layout, axis_top)?;
-        Ok(())
+        drawing.time_axis(layout.top + panel_h + 60 + panel_h + 6)
     })
 }
 
@@ -157,135 +163,173 @@ fn merged_note(summary: &TraceSummary, groups: &[(String, Vec<CpuRow>)]) -> Stri
     }
 }
 
-fn draw_heat_panel(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    summary: &TraceSummary,
-    groups: &[(String, Vec<CpuRow>)],
-    layout: &HeatLayout,
-    top: i32,
-    panel: &Panel<'_>,
-) -> Result<()> {
-    area.draw(&Text::new(
-        panel.name.to_string(),
-        (layout.left, top - 36),
-        font(15.0),
-    ))
-    .map_err(err)?;
-    let axis = TimeAxis::new(&summary.columns);
-    let width = (layout.right - layout.left) as f64;
-    let x_of = |t: f64| layout.left + (axis.fraction(t) * width).round() as i32;
-    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
-    let mut y = top;
-    let mut row_index = 0usize;
-    let mut merged = false;
-    for (label, rows) in groups {
-        let group_top = y;
-        for row in rows {
-            merged |= row.is_merged();
-            for column in &summary.columns {
-                // As wide as the time the column covers (at least a pixel).
-                let x0 = x_of(column.t_start);
-                let x1 = x_of(column.t_end).max(x0 + 1);
-                let color = match row.sums(&column.cpus).mean() {
-                    Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
-                    None => RGBColor(0xd8, 0xd8, 0xd8),
-                };
-                area.draw(&Rectangle::new(
-                    [(x0, y), (x1, y + layout.row_h)],
-                    color.filled(),
-                ))
-                .map_err(err)?;
-            }
-            let outside = summary.row_outside(row);
-            if outside {
-                // Not the run's CPU: its load is other programs'; dimmed.
-                area.draw(&Rectangle::new(
-                    [(layout.left, y), (layout.right, y + layout.row_h)],
-                    WHITE.mix(0.6).filled(),
-                ))
-                .map_err(err)?;
-            }
-            let labelled = if row.is_merged() {
-                row_index.is_multiple_of(MERGED_LABEL_EVERY)
-            } else {
-                layout.row_h >= 9 && row_index.is_multiple_of(label_every)
-            };
-            if labelled {
-                let text = match outside {
-                    true => format!("cpu{} (not allowed)", row.first_cpu),
-                    false => format!("cpu{}", row.first_cpu),
-                };
-                let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
-                area.draw(&Text::new(
-                    text,
-                    (layout.left - 6, y + layout.row_h / 2),
-                    style,
-                ))
-                .map_err(err)?;
-            }
-            y += layout.row_h;
-            row_index += 1;
-        }
-        if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
-            let core = label.split(" · ").next().unwrap_or(label).to_string();
-            let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
-            let mid = (group_top + y) / 2;
-            area.draw(&Text::new(core, (12, mid), style)).map_err(err)?;
-        }
-        y += layout.gap;
+/// Whether a row is labelled with its CPU: rows that merge CPUs one in
+/// [`MERGED_LABEL_EVERY`]; others when rows are tall enough to read, every
+/// row or as many as fit without overlapping.
+fn row_labelled(layout: &HeatLayout, row: &CpuRow, row_index: usize) -> bool {
+    if row.is_merged() {
+        return row_index.is_multiple_of(MERGED_LABEL_EVERY);
     }
-    if layout.row_h < 9 && !merged {
-        let text = format!("{} CPUs", summary.meta.cpus.len());
+    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
+    layout.row_h >= 9 && row_index.is_multiple_of(label_every)
+}
+
+/// The heat map being drawn: its picture, trace, layout and time scale.
+struct HeatDrawing<'a, 'b> {
+    area: &'a Area<'b>,
+    summary: &'a TraceSummary,
+    layout: &'a HeatLayout,
+    axis: TimeAxis,
+}
+
+impl HeatDrawing<'_, '_> {
+    /// The x of time `t` on the maps.
+    fn x_of(&self, t: f64) -> i32 {
+        let width = (self.layout.right - self.layout.left) as f64;
+        self.layout.left + (self.axis.fraction(t) * width).round() as i32
+    }
+
+    /// One panel at `top`: its title, a row of cells per CPU (or run of merged
+    /// CPUs) grouped by core, with labels, and the workload's start and end.
+    fn panel(&self, groups: &[(String, Vec<CpuRow>)], top: i32, panel: &Panel<'_>) -> Result<()> {
+        let layout = self.layout;
+        let title = Text::new(panel.name.to_string(), (layout.left, top - 36), font(15.0));
+        self.area.draw(&title).map_err(err)?;
+        let mut y = top;
+        let mut row_index = 0usize;
+        for (label, rows) in groups {
+            let group_top = y;
+            for row in rows {
+                let outside = self.summary.row_outside(row);
+                self.row(panel, row, outside, y)?;
+                if row_labelled(layout, row, row_index) {
+                    self.row_label(row, outside, y)?;
+                }
+                y += layout.row_h;
+                row_index += 1;
+            }
+            if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
+                self.core_label(label, (group_top + y) / 2)?;
+            }
+            y += layout.gap;
+        }
+        let merged = groups
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .any(CpuRow::is_merged);
+        if layout.row_h < 9 && !merged {
+            let text = format!("{} CPUs", self.summary.meta.cpus.len());
+            self.left_label(text, top + layout.panel_h / 2)?;
+        }
+        self.markers(top)
+    }
+
+    /// A row's cells, each as wide as the time its column covers (at least a
+    /// pixel), grey where the row has no data; a row `outside` the run's CPUs
+    /// is dimmed, for its load is other programs'.
+    fn row(&self, panel: &Panel<'_>, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
+        let layout = self.layout;
+        for column in &self.summary.columns {
+            let x0 = self.x_of(column.t_start);
+            let x1 = self.x_of(column.t_end).max(x0 + 1);
+            let color = match row.sums(&column.cpus).mean() {
+                Some(load) => rgb(panel.ramp.at((panel.value)(&load))),
+                None => RGBColor(0xd8, 0xd8, 0xd8),
+            };
+            let cell = Rectangle::new([(x0, y), (x1, y + layout.row_h)], color.filled());
+            self.area.draw(&cell).map_err(err)?;
+        }
+        if outside {
+            let veil = Rectangle::new(
+                [(layout.left, y), (layout.right, y + layout.row_h)],
+                WHITE.mix(0.6).filled(),
+            );
+            self.area.draw(&veil).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// `cpu3` left of its row, or `cpu3 (not allowed)`.
+    fn row_label(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
+        let text = match outside {
+            true => format!("cpu{} (not allowed)", row.first_cpu),
+            false => format!("cpu{}", row.first_cpu),
+        };
+        self.left_label(text, y + self.layout.row_h / 2)
+    }
+
+    /// The core of a group of rows (`core 0` of `core 0 · package 0`), at the
+    /// left edge.
+    fn core_label(&self, label: &str, mid: i32) -> Result<()> {
+        let core = label.split(" · ").next().unwrap_or(label).to_string();
+        let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
+        self.area
+            .draw(&Text::new(core, (12, mid), style))
+            .map_err(err)
+    }
+
+    /// Text right-aligned against the maps' left edge.
+    fn left_label(&self, text: String, y: i32) -> Result<()> {
         let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
+        self.area
+            .draw(&Text::new(text, (self.layout.left - 6, y), style))
+            .map_err(err)
+    }
+
+    /// Workload start and end, as dashed-looking vertical lines.
+    fn markers(&self, top: i32) -> Result<()> {
+        for (kind, label) in [
+            (EventKind::WorkloadStart, "start"),
+            (EventKind::WorkloadEnd, "end"),
+        ] {
+            if let Some(t) = self.summary.event_time(kind) {
+                let x = self.x_of(t);
+                let mut yy = top - 4;
+                while yy < top + self.layout.panel_h + 4 {
+                    let dash = PathElement::new([(x, yy), (x, yy + 4)], BLACK.stroke_width(2));
+                    self.area.draw(&dash).map_err(err)?;
+                    yy += 7;
+                }
+                let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+                self.area
+                    .draw(&Text::new(label.to_string(), (x, top - 5), style))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The time axis under the maps, with round-numbered ticks.
+    fn time_axis(&self, top: i32) -> Result<()> {
+        let (area, layout) = (self.area, self.layout);
+        area.draw(&PathElement::new(
+            [(layout.left, top), (layout.right, top)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        for tick in nice_ticks(self.summary.first_t, self.summary.last_t, 10) {
+            let x = self.x_of(tick.t);
+            area.draw(&PathElement::new(
+                [(x, top), (x, top + 5)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(err)?;
+            let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
+            area.draw(&Text::new(tick.label, (x, top + 8), style))
+                .map_err(err)?;
+        }
+        let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
         area.draw(&Text::new(
-            text,
-            (layout.left - 6, top + layout.panel_h / 2),
+            "time since start".to_string(),
+            ((layout.left + layout.right) / 2, top + 28),
             style,
         ))
         .map_err(err)?;
+        Ok(())
     }
-    draw_markers(area, summary, layout, top)
 }
 
-/// Workload start and end, as dashed-looking vertical lines.
-fn draw_markers(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    summary: &TraceSummary,
-    layout: &HeatLayout,
-    top: i32,
-) -> Result<()> {
-    let width = (layout.right - layout.left) as f64;
-    let axis = TimeAxis::new(&summary.columns);
-    for (kind, label) in [
-        (EventKind::WorkloadStart, "start"),
-        (EventKind::WorkloadEnd, "end"),
-    ] {
-        if let Some(t) = summary.event_time(kind) {
-            let x = layout.left + (axis.fraction(t) * width).round() as i32;
-            let mut yy = top - 4;
-            while yy < top + layout.panel_h + 4 {
-                area.draw(&PathElement::new(
-                    [(x, yy), (x, yy + 4)],
-                    BLACK.stroke_width(2),
-                ))
-                .map_err(err)?;
-                yy += 7;
-            }
-            let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-            area.draw(&Text::new(label.to_string(), (x, top - 5), style))
-                .map_err(err)?;
-        }
-    }
-    Ok(())
-}
-
-fn draw_legend(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    ramp: &Ramp,
-    x: i32,
-    top: i32,
-    height: i32,
-) -> Result<()> {
+fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> Result<()> {
     for step in 0..height {
         let percent = 100.0 * (1.0 - step as f64 / (height - 1).max(1) as f64);
         area.draw(&Rectangle::new(
@@ -307,47 +351,31 @@ fn draw_legend(
     Ok(())
 }
 
-fn draw_time_axis(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    summary: &TraceSummary,
-    layout: &HeatLayout,
-    top: i32,
-) -> Result<()> {
-    let width = (layout.right - layout.left) as f64;
-    let axis = TimeAxis::new(&summary.columns);
-    area.draw(&PathElement::new(
-        [(layout.left, top), (layout.right, top)],
-        BLACK.stroke_width(1),
-    ))
-    .map_err(err)?;
-    for tick in nice_ticks(summary.first_t, summary.last_t, 10) {
-        let x = layout.left + (axis.fraction(tick.t) * width).round() as i32;
-        area.draw(&PathElement::new(
-            [(x, top), (x, top + 5)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
-        area.draw(&Text::new(tick.label, (x, top + 8), style))
-            .map_err(err)?;
-    }
-    let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
-    area.draw(&Text::new(
-        "time since start".to_string(),
-        ((layout.left + layout.right) / 2, top + 28),
-        style,
-    ))
-    .map_err(err)?;
-    Ok(())
-}
-
 /// One small panel per CPU with its usr (red) and sys (blue) percent over time;
 /// past [`MAX_HEAT_ROWS`] CPUs, one panel per run of neighbouring CPUs, so the
 /// picture is at most 34 rows of 12 panels (3820 pixels) high.
 pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
     let rows = summary.cpu_rows(MAX_HEAT_ROWS);
-    let cpus = rows.len().max(1);
-    let per_row = match cpus {
+    let (per_row, panel_h) = cores_grid(rows.len().max(1));
+    let grid_rows = rows.len().max(1).div_ceil(per_row);
+    let height = 80 + grid_rows as u32 * panel_h;
+    render_png(CHART_WIDTH, height, |area| {
+        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+            .map_err(err)?;
+        draw_cores_legend(area)?;
+        let body = area.margin(50, 10, 10, 10);
+        let panels = body.split_evenly((grid_rows, per_row));
+        for (row, panel) in rows.iter().zip(panels.iter()) {
+            draw_core_panel(panel, summary, row, per_row > 8)?;
+        }
+        Ok(())
+    })
+}
+
+/// Panels per row of cores.png for `panels` panels, and each panel's height:
+/// the more panels, the more and smaller per row.
+fn cores_grid(panels: usize) -> (usize, u32) {
+    let per_row = match panels {
         1 => 1,
         2..=4 => 2,
         5..=9 => 3,
@@ -356,73 +384,87 @@ pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
         37..=64 => 8,
         _ => 12,
     };
-    let grid_rows = cpus.div_ceil(per_row);
-    let panel_h: u32 = match per_row {
+    let panel_h = match per_row {
         1 | 2 => 220,
         3 | 4 => 180,
         6 | 8 => 140,
         _ => 110,
     };
-    let height = 80 + grid_rows as u32 * panel_h;
-    let x_end = summary.last_t.max(summary.first_t + 1e-3);
-    render_png(CHART_WIDTH, height, |area| {
-        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
+    (per_row, panel_h)
+}
+
+/// A line of each cores.png panel: its legend name, color and percentage.
+struct CoreLine {
+    name: &'static str,
+    color: RGBColor,
+    value: fn(&CpuLoad) -> f64,
+}
+
+/// usr in red, sys in blue.
+fn core_lines() -> [CoreLine; 2] {
+    [
+        CoreLine {
+            name: "usr %",
+            color: rgb(BUSY.at(85.0)),
+            value: CpuLoad::user,
+        },
+        CoreLine {
+            name: "sys %",
+            color: rgb(KERNEL.at(70.0)),
+            value: |load| load.sys,
+        },
+    ]
+}
+
+/// The usr and sys legend at the top right of cores.png.
+fn draw_cores_legend(area: &Area<'_>) -> Result<()> {
+    for (i, line) in core_lines().iter().enumerate() {
+        let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
+        area.draw(&Rectangle::new(
+            [(x, 22), (x + 26, 26)],
+            line.color.filled(),
+        ))
+        .map_err(err)?;
+        let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(line.name.to_string(), (x + 32, 24), style))
             .map_err(err)?;
-        let legend = [
-            ("usr %", rgb(BUSY.at(85.0))),
-            ("sys %", rgb(KERNEL.at(70.0))),
-        ];
-        for (i, (name, color)) in legend.iter().enumerate() {
-            let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
-            area.draw(&Rectangle::new([(x, 22), (x + 26, 26)], color.filled()))
-                .map_err(err)?;
-            let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
-            area.draw(&Text::new(name.to_string(), (x + 32, 24), style))
-                .map_err(err)?;
-        }
-        let body = area.margin(50, 10, 10, 10);
-        let panels = body.split_evenly((grid_rows, per_row));
-        for (row, panel) in rows.iter().zip(panels.iter()) {
-            let small = per_row > 8;
-            let mut chart = ChartBuilder::on(panel)
-                .margin(4)
-                .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
-                .x_label_area_size(if small { 14 } else { 20 })
-                .y_label_area_size(if small { 22 } else { 30 })
-                .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(4)
-                .y_labels(3)
-                .light_line_style(RGBColor(0xee, 0xee, 0xee))
-                .label_style(font(if small { 9.0 } else { 11.0 }))
-                .draw()
-                .map_err(err)?;
-            let line = |pick: fn(&crate::model::CpuLoad) -> f64| {
-                summary
-                    .columns
-                    .iter()
-                    .filter_map(move |c| {
-                        row.sums(&c.cpus)
-                            .mean()
-                            .map(|m| ((c.t_start + c.t_end) / 2.0, pick(&m)))
-                    })
-                    .collect::<Vec<_>>()
-            };
-            chart
-                .draw_series(LineSeries::new(
-                    line(|m| m.user()),
-                    rgb(BUSY.at(85.0)).stroke_width(2),
-                ))
-                .map_err(err)?;
-            chart
-                .draw_series(LineSeries::new(
-                    line(|m| m.sys),
-                    rgb(KERNEL.at(70.0)).stroke_width(2),
-                ))
-                .map_err(err)?;
-        }
-        Ok(())
-    })
+    }
+    Ok(())
+}
+
+/// One CPU's (or merged CPUs') panel: 0–100 % over the trace's time, a line
+/// per [`core_lines`] through the middle of each column; `small` when the
+/// panels are many and narrow.
+fn draw_core_panel(
+    panel: &Area<'_>,
+    summary: &TraceSummary,
+    row: &CpuRow,
+    small: bool,
+) -> Result<()> {
+    let x_end = summary.last_t.max(summary.first_t + 1e-3);
+    let mut chart = ChartBuilder::on(panel)
+        .margin(4)
+        .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
+        .x_label_area_size(if small { 14 } else { 20 })
+        .y_label_area_size(if small { 22 } else { 30 })
+        .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(4)
+        .y_labels(3)
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .label_style(font(if small { 9.0 } else { 11.0 }))
+        .draw()
+        .map_err(err)?;
+    for line in core_lines() {
+        let points = summary.columns.iter().filter_map(|c| {
+            let mean = row.sums(&c.cpus).mean()?;
+            Some(((c.t_start + c.t_end) / 2.0, (line.value)(&mean)))
+        });
+        chart
+            .draw_series(LineSeries::new(points, line.color.stroke_width(2)))
+            .map_err(err)?;
+    }
+    Ok(())
 }

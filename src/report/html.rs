@@ -269,7 +269,8 @@ fn rate_figures(summary: &TraceSummary) -> Vec<Fact> {
     figures
 }
 
-fn data_uri(png: &[u8]) -> String {
+/// A PNG inside the page, as an `<img src>` data URI.
+pub(super) fn data_uri(png: &[u8]) -> String {
     format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(png)

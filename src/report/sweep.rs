@@ -6,21 +6,22 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use askama::Template;
-use base64::Engine as _;
 use plotters::prelude::*;
 
 use super::charts::{FONT_FAMILY, render_png};
-use super::html::{HeatMapView, heat_map, stylesheet};
+use super::html::{HeatMapView, data_uri, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
 use super::writeup::{as_typed, cpus_text, writeup_markdown};
 use crate::capture::sweep::SweepOptions;
 use crate::machine::Machine;
-use crate::summary::compare::{Comparison, SeriesFit, amdahl_speedup, gustafson_speedup};
-use crate::summary::findings::{Finding, findings};
+use crate::summary::compare::{
+    Comparison, ConfigStats, SeriesFit, amdahl_speedup, gustafson_speedup,
+};
+use crate::summary::findings::Finding;
 use crate::summary::load::summarize_trace_columns;
 use crate::summary::stats::Ratio;
-use crate::summary::sweep_runs::Scaling;
+use crate::summary::sweep_runs::{RunRecord, Scaling};
 use crate::util::outdir::{self, REPORT_FILE};
 use crate::util::outdir::{SPEEDUP_FILE, SWEEP_JSON_FILE, WRITEUP_FILE};
 use crate::util::sorted_json;
@@ -44,133 +45,65 @@ const SHARED_REGION: RGBColor = RGBColor(0xe4, 0xee, 0xfa);
 const SLICED_REGION: RGBColor = RGBColor(0xee, 0xee, 0xee);
 const PHYSICAL_LINE: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
+/// Where speedup.png's axes end and its regions begin.
+struct Frame {
+    physical: f64,
+    logical: f64,
+    smt: bool,
+    /// The right end of the workers axis: past the largest worker count and
+    /// the physical cores.
+    x_end: f64,
+    /// The top of the speedup axis: above the ideal line and every error bar.
+    y_top: f64,
+}
+
+impl Frame {
+    fn of(comparison: &Comparison<'_>) -> Frame {
+        let stats = comparison.stats;
+        let topology = &comparison.machine.topology;
+        let physical = topology.physical_count() as f64;
+        let max_workers = stats.iter().map(|s| s.workers).max().unwrap_or(1).max(2) as f64;
+        let x_end = max_workers.max(physical) + 0.5;
+        let max_speedup = stats
+            .iter()
+            .filter_map(|s| s.speedup.map(|r| r.value + r.stddev))
+            .fold(0.0f64, f64::max);
+        Frame {
+            physical,
+            logical: topology.logical_count() as f64,
+            smt: topology.has_smt(),
+            x_end,
+            y_top: (x_end.max(max_speedup) * 1.1).ceil(),
+        }
+    }
+
+    /// Where workers start taking turns on the CPUs: past the logical CPUs
+    /// with SMT, past the physical cores without.
+    fn sliced_from(&self) -> f64 {
+        if self.smt {
+            self.logical
+        } else {
+            self.physical
+        }
+    }
+}
+
 /// Speedup against workers: the ideal line, each series with error bars (±1
 /// standard deviation) and its fitted curve, the physical core count as a
 /// vertical line, the SMT region up to the logical CPUs and any time-sliced
 /// region beyond shaded.
 pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
-    let stats = comparison.stats;
-    let topology = &comparison.machine.topology;
-    let physical = topology.physical_count() as f64;
-    let max_workers = stats.iter().map(|s| s.workers).max().unwrap_or(1).max(2) as f64;
-    let x_end = max_workers.max(physical) + 0.5;
-    let max_speedup = stats
-        .iter()
-        .filter_map(|s| s.speedup.map(|r| r.value + r.stddev))
-        .fold(0.0f64, f64::max);
-    let y_top = (x_end.max(max_speedup) * 1.1).ceil();
-    let caption = match comparison.scaling {
-        Scaling::Strong => "strong scaling: speedup = T(1 worker) / T(workers)",
-        Scaling::Weak => "weak scaling: scaled speedup = workers × T(1) / T(workers)",
-    };
+    let frame = Frame::of(comparison);
     render_png(1200, 720, |area| {
-        let mut chart = ChartBuilder::on(area)
-            .margin(24)
-            .caption(
-                format!("{} — {caption}", comparison.title),
-                (FONT_FAMILY, 20.0).into_font(),
-            )
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_end, 0f64..y_top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("workers")
-            .x_labels((x_end as usize + 1).min(17))
-            .x_label_formatter(&|x| whole_number(*x))
-            .y_desc(match comparison.scaling {
-                Scaling::Strong => "speedup",
-                Scaling::Weak => "scaled speedup",
-            })
-            .axis_desc_style((FONT_FAMILY, 16.0))
-            .label_style((FONT_FAMILY, 14.0))
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .draw()
-            .map_err(err)?;
-        let logical = topology.logical_count() as f64;
-        if topology.has_smt() && x_end > physical + 0.5 {
-            let end = logical.min(x_end);
-            shade(
-                &mut chart,
-                physical,
-                end,
-                y_top,
-                SHARED_REGION,
-                "SMT siblings share the cores",
-            )?;
-        }
-        let sliced_from = if topology.has_smt() {
-            logical
-        } else {
-            physical
-        };
-        if x_end > sliced_from + 0.5 {
-            let label = "more workers than CPUs: time-sliced";
-            shade(&mut chart, sliced_from, x_end, y_top, SLICED_REGION, label)?;
-        }
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                [(physical, 0.0), (physical, y_top)],
-                PHYSICAL_LINE.stroke_width(2),
-            )))
-            .map_err(err)?
-            .label(format!(
-                "{} physical core{}",
-                physical,
-                if physical == 1.0 { "" } else { "s" }
-            ))
-            .legend(|(x, y)| {
-                PathElement::new(
-                    [(x + 12, y - 8), (x + 12, y + 8)],
-                    PHYSICAL_LINE.stroke_width(2),
-                )
-            });
-        let ideal = DashedLineSeries::new(
-            [(0.0, 0.0), (x_end, x_end)],
-            8,
-            6,
-            RGBColor(0x88, 0x88, 0x88).stroke_width(2),
-        );
-        chart
-            .draw_series(ideal)
-            .map_err(err)?
-            .label("ideal")
-            .legend(|(x, y)| {
-                PathElement::new(
-                    [(x, y), (x + 24, y)],
-                    RGBColor(0x88, 0x88, 0x88).stroke_width(2),
-                )
-            });
+        let mut chart = draw_axes(area, comparison, &frame)?;
+        draw_regions(&mut chart, &frame)?;
+        draw_physical_line(&mut chart, &frame)?;
+        draw_ideal(&mut chart, &frame)?;
         for (index, fit) in comparison.fits.iter().enumerate() {
             let color = PALETTE[index % PALETTE.len()];
-            let mut points: Vec<(f64, Ratio)> = stats
-                .iter()
-                .filter(|s| s.series == fit.series)
-                .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
-                .collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let centers: Vec<(f64, f64)> = points.iter().map(|(w, r)| (*w, r.value)).collect();
-            chart
-                .draw_series(LineSeries::new(centers.clone(), color.stroke_width(3)))
-                .map_err(err)?
-                .label(fit.series.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3))
-                });
-            chart
-                .draw_series(centers.iter().map(|&p| Circle::new(p, 6, color.filled())))
-                .map_err(err)?;
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .filter(|(_, r)| r.stddev > 0.0)
-                        .flat_map(|(w, r)| error_bar(*w, *r, x_end / 150.0, color)),
-                )
-                .map_err(err)?;
+            draw_series(&mut chart, comparison.stats, fit, color, frame.x_end)?;
             if let Some(f) = fit.serial_fraction {
-                draw_fit(&mut chart, comparison, fit, f, color, x_end)?;
+                draw_fit(&mut chart, comparison, fit, f, color, frame.x_end)?;
             }
         }
         chart
@@ -183,6 +116,184 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             .map_err(err)?;
         Ok(())
     })
+}
+
+/// The caption: the sweep's title and what the speedup is against. Speedup
+/// is against a 1-worker run only (see `compare`), so a series whose smallest
+/// count is larger has none, and the caption says so rather than name a
+/// T(1 worker) that was never measured.
+fn caption(comparison: &Comparison<'_>) -> String {
+    let (kind, what, formula) = match comparison.scaling {
+        Scaling::Strong => (
+            "strong scaling",
+            "speedup",
+            "speedup = T(1 worker) / T(workers)",
+        ),
+        Scaling::Weak => (
+            "weak scaling",
+            "scaled speedup",
+            "scaled speedup = workers × T(1) / T(workers)",
+        ),
+    };
+    let without: Vec<&SeriesFit> = comparison
+        .fits
+        .iter()
+        .filter(|f| f.base_workers != 1)
+        .collect();
+    let title = &comparison.title;
+    if without.is_empty() {
+        return format!("{title} — {kind}: {formula}");
+    }
+    if without.len() < comparison.fits.len() {
+        let names: Vec<&str> = without.iter().map(|f| f.series.as_str()).collect();
+        return format!(
+            "{title} — {kind}: {formula}; none for {} (no 1-worker run)",
+            names.join(", ")
+        );
+    }
+    let mut smallest: Vec<usize> = without.iter().map(|f| f.base_workers).collect();
+    smallest.sort_unstable();
+    smallest.dedup();
+    let counts: Vec<String> = smallest.iter().map(|w| w.to_string()).collect();
+    format!(
+        "{title} — {kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
+        counts.join(" or ")
+    )
+}
+
+/// The caption, the workers and speedup axes and the grid.
+fn draw_axes<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    comparison: &Comparison<'_>,
+    frame: &Frame,
+) -> Result<Chart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(24)
+        .caption(caption(comparison), (FONT_FAMILY, 20.0).into_font())
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..frame.x_end, 0f64..frame.y_top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("workers")
+        .x_labels((frame.x_end as usize + 1).min(17))
+        .x_label_formatter(&|x| whole_number(*x))
+        .y_desc(match comparison.scaling {
+            Scaling::Strong => "speedup",
+            Scaling::Weak => "scaled speedup",
+        })
+        .axis_desc_style((FONT_FAMILY, 16.0))
+        .label_style((FONT_FAMILY, 14.0))
+        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// The worker counts where SMT siblings share the cores, and those beyond
+/// the CPUs where workers are time-sliced, shaded when the axis reaches them.
+fn draw_regions(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
+    if frame.smt && frame.x_end > frame.physical + 0.5 {
+        let end = frame.logical.min(frame.x_end);
+        let label = "SMT siblings share the cores";
+        shade(
+            chart,
+            frame.physical,
+            end,
+            frame.y_top,
+            SHARED_REGION,
+            label,
+        )?;
+    }
+    let sliced_from = frame.sliced_from();
+    if frame.x_end > sliced_from + 0.5 {
+        let label = "more workers than CPUs: time-sliced";
+        shade(
+            chart,
+            sliced_from,
+            frame.x_end,
+            frame.y_top,
+            SLICED_REGION,
+            label,
+        )?;
+    }
+    Ok(())
+}
+
+/// A vertical line at the physical core count, with its legend entry.
+fn draw_physical_line(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
+    let physical = frame.physical;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            [(physical, 0.0), (physical, frame.y_top)],
+            PHYSICAL_LINE.stroke_width(2),
+        )))
+        .map_err(err)?
+        .label(format!(
+            "{} physical core{}",
+            physical,
+            if physical == 1.0 { "" } else { "s" }
+        ))
+        .legend(|(x, y)| {
+            PathElement::new(
+                [(x + 12, y - 8), (x + 12, y + 8)],
+                PHYSICAL_LINE.stroke_width(2),
+            )
+        });
+    Ok(())
+}
+
+/// Perfect scaling, dashed: speedup = workers.
+fn draw_ideal(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
+    let grey = RGBColor(0x88, 0x88, 0x88);
+    let ideal = DashedLineSeries::new(
+        [(0.0, 0.0), (frame.x_end, frame.x_end)],
+        8,
+        6,
+        grey.stroke_width(2),
+    );
+    chart
+        .draw_series(ideal)
+        .map_err(err)?
+        .label("ideal")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], grey.stroke_width(2)));
+    Ok(())
+}
+
+/// A series' measured speedups: a line through its points in worker order,
+/// with its legend entry, the points, and error bars where its runs spread.
+fn draw_series(
+    chart: &mut Chart<'_, '_>,
+    stats: &[ConfigStats],
+    fit: &SeriesFit,
+    color: RGBColor,
+    x_end: f64,
+) -> Result<()> {
+    let mut points: Vec<(f64, Ratio)> = stats
+        .iter()
+        .filter(|s| s.series == fit.series)
+        .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let centers: Vec<(f64, f64)> = points.iter().map(|(w, r)| (*w, r.value)).collect();
+    chart
+        .draw_series(LineSeries::new(centers.clone(), color.stroke_width(3)))
+        .map_err(err)?
+        .label(fit.series.clone())
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
+    chart
+        .draw_series(centers.iter().map(|&p| Circle::new(p, 6, color.filled())))
+        .map_err(err)?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .filter(|(_, r)| r.stddev > 0.0)
+                .flat_map(|(w, r)| error_bar(*w, *r, x_end / 150.0, color)),
+        )
+        .map_err(err)?;
+    Ok(())
 }
 
 /// ±1 standard deviation around a point: a vertical stroke with caps.
@@ -336,14 +447,46 @@ struct RunRow {
 /// Writes the comparison report.html into the sweep folder.
 pub fn write_sweep_report(
     comparison: &Comparison<'_>,
+    findings: &[Finding],
     dir: &Path,
     speedup_png: &[u8],
 ) -> Result<PathBuf> {
-    let machine = comparison.machine;
-    let rows = comparison
-        .stats
-        .iter()
-        .map(|s| SweepRow {
+    let page = SweepPage {
+        title: comparison.title.clone(),
+        subtitle: subtitle(comparison.machine),
+        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
+        css: stylesheet(),
+        interrupted: comparison.interrupted,
+        scaling: comparison.scaling.describe().to_string(),
+        speedup_png: data_uri(speedup_png),
+        rows: comparison.stats.iter().map(SweepRow::of).collect(),
+        findings: findings.iter().map(|f| f.message.clone()).collect(),
+        minis: minis(comparison.stats, dir)?,
+        runs: comparison.runs.iter().map(RunRow::of).collect(),
+    };
+    let html = page.render().context("cannot lay out the sweep report")?;
+    let path = dir.join(REPORT_FILE);
+    outdir::write_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+/// The machine under the title: host, CPU model, CPUs and cores, kernel.
+fn subtitle(machine: &Machine) -> String {
+    [
+        machine.host.clone(),
+        machine.cpu_model.clone(),
+        machine.topology.describe_counts(),
+        machine.kernel.clone(),
+    ]
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+impl SweepRow {
+    fn of(s: &ConfigStats) -> SweepRow {
+        SweepRow {
             configuration: s.description.clone(),
             href: format!("{}/{REPORT_FILE}", s.dir),
             cpus: cpus_text(s),
@@ -361,73 +504,47 @@ pub fn write_sweep_report(
             }),
             time_ratio: s.time_ratio.map_or("—".into(), |v| v.plus_minus(2)),
             runs: s.runs,
-        })
-        .collect();
-    let mut summaries = Vec::new();
-    for s in comparison.stats {
-        let trace = dir.join(&s.dir).join(crate::util::outdir::TRACE_FILE);
-        let summary = summarize_trace_columns(&trace, 120)
-            .with_context(|| format!("cannot read {}", trace.display()))?;
-        summaries.push((s, summary));
+        }
     }
-    // Side by side on one time scale: a run twice as long is drawn twice as wide.
-    let span = summaries
-        .iter()
-        .map(|(_, summary)| columns_span(&summary.columns))
-        .fold(0.0, f64::max);
-    let minis = summaries
-        .iter()
-        .map(|(s, summary)| Mini {
-            label: s.description.clone(),
-            href: format!("{}/{REPORT_FILE}", s.dir),
-            heat: heat_map(summary, false, span),
-        })
-        .collect();
-    let runs = comparison
-        .runs
-        .iter()
-        .map(|r| RunRow {
+}
+
+impl RunRow {
+    fn of(r: &RunRecord) -> RunRow {
+        RunRow {
             configuration: r.configuration.clone(),
             repeat: r.repeat,
             href: format!("{}/{REPORT_FILE}", r.dir),
             status: r.status.to_string(),
             wall: format!("{:.3}", r.wall_s),
             result: r.result.clone().unwrap_or_default(),
-        })
-        .collect();
-    let page = SweepPage {
-        title: comparison.title.clone(),
-        subtitle: [
-            machine.host.clone(),
-            machine.cpu_model.clone(),
-            machine.topology.describe_counts(),
-            machine.kernel.clone(),
-        ]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · "),
-        tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
-        css: stylesheet(),
-        interrupted: comparison.interrupted,
-        scaling: comparison.scaling.describe().to_string(),
-        speedup_png: format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(speedup_png)
-        ),
-        rows,
-        findings: findings(comparison)
-            .into_iter()
-            .map(|f| f.message)
-            .collect(),
-        minis,
-        runs,
-    };
-    let html = page.render().context("cannot lay out the sweep report")?;
-    let path = dir.join(REPORT_FILE);
-    outdir::write_atomically(&path, html.as_bytes())?;
-    Ok(path)
+        }
+    }
 }
+
+/// A small busy heat map of each configuration's median run, side by side
+/// on one time scale: a run twice as long is drawn twice as wide.
+fn minis(stats: &[ConfigStats], dir: &Path) -> Result<Vec<Mini>> {
+    let mut summaries = Vec::new();
+    for s in stats {
+        let trace = dir.join(&s.dir).join(crate::util::outdir::TRACE_FILE);
+        let summary = summarize_trace_columns(&trace, 120)
+            .with_context(|| format!("cannot read {}", trace.display()))?;
+        summaries.push((s, summary));
+    }
+    let span = summaries
+        .iter()
+        .map(|(_, summary)| columns_span(&summary.columns))
+        .fold(0.0, f64::max);
+    Ok(summaries
+        .iter()
+        .map(|(s, summary)| Mini {
+            label: s.description.clone(),
+            href: format!("{}/{REPORT_FILE}", s.dir),
+            heat: heat_map(summary, false, span),
+        })
+        .collect())
+}
+
 /// Writes the comparison into the sweep folder: speedup.png, report.html,
 /// writeup.md and sweep.json.
 pub fn write_comparison(
@@ -437,7 +554,7 @@ pub fn write_comparison(
 ) -> Result<Written> {
     let png = speedup_png(comparison).context("cannot draw speedup.png")?;
     outdir::write_atomically(&dir.join(SPEEDUP_FILE), &png)?;
-    let report = write_sweep_report(comparison, dir, &png)?;
+    let report = write_sweep_report(comparison, findings, dir, &png)?;
     let writeup = dir.join(WRITEUP_FILE);
     outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
     let json = sweep_file_json(comparison, findings);
@@ -466,4 +583,68 @@ pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
             .join(" vs "),
         machine.topology.logical_count()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::topology::Topology;
+    use crate::model::workload::{Mode, WorkloadSpec};
+    use crate::summary::compare::compare;
+    use crate::summary::compare::tests::{record, threads};
+    use crate::summary::sweep_runs::{Configuration, Placement};
+
+    /// The caption of a strong-scaling sweep of 2 runs per configuration.
+    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
+            .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
+            .collect();
+        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, 2);
+        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
+        let spec = WorkloadSpec::Count { n: 8, split: true };
+        caption(&Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling: Scaling::Strong,
+            stats: &stats,
+            fits: &fits,
+            runs: &records,
+            interrupted: false,
+            repeat: 2,
+            command: None,
+            user_title: None,
+        })
+    }
+
+    fn processes(workers: usize) -> (Configuration, Placement) {
+        let (configuration, placement) = threads(workers);
+        let configuration = Configuration {
+            mode: Mode::Processes,
+            ..configuration
+        };
+        (configuration, placement)
+    }
+
+    #[test]
+    fn the_caption_says_what_the_speedup_is_against() {
+        assert_eq!(
+            caption_of(&[threads(1), threads(2)]),
+            "t — strong scaling: speedup = T(1 worker) / T(workers)"
+        );
+        // The base is the smallest count, 2 workers: no speedup is stated
+        // against a 1-worker run that did not happen.
+        let base_two = caption_of(&[threads(2), threads(4)]);
+        assert!(!base_two.contains("T(1 worker)"), "{base_two}");
+        assert_eq!(
+            base_two,
+            "t — strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
+        );
+        let mixed = caption_of(&[threads(1), threads(2), processes(2)]);
+        assert_eq!(
+            mixed,
+            "t — strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+        );
+    }
 }

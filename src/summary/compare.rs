@@ -69,7 +69,7 @@ pub struct ConfigStats {
 pub struct SeriesFit {
     pub series: String,
     pub base_workers: usize,
-    /// The worker counts the fit used.
+    /// The worker counts the fit used, smallest first.
     pub fit_workers: Vec<usize>,
     /// Amdahl (strong) or Gustafson (weak) serial fraction, 0..=1.
     pub serial_fraction: Option<f64>,
@@ -322,10 +322,13 @@ fn fit_series(
         Scaling::Strong => amdahl_fraction(&points),
         Scaling::Weak => gustafson_fraction(&points),
     };
+    // Configurations may come in any order (a library caller's).
+    let mut fit_workers: Vec<usize> = points.iter().map(|p| p.0).collect();
+    fit_workers.sort_unstable();
     Some(SeriesFit {
         series: series.to_string(),
         base_workers,
-        fit_workers: points.iter().map(|p| p.0).collect(),
+        fit_workers,
         serial_fraction,
         beyond_noise,
     })
@@ -488,5 +491,18 @@ pub(crate) mod tests {
         assert_eq!(stats[1].warnings[0].code, "too-short");
         assert!(stats[1].warnings[0].message.contains("--interval"));
         assert_eq!(fits[0].fit_workers, vec![1]);
+    }
+
+    #[test]
+    fn unsorted_worker_counts_are_fitted_from_the_smallest() {
+        let configurations = vec![threads(4), threads(1), threads(2)];
+        let runs: Vec<(usize, RunRecord)> = [(0, 1.5), (1, 4.0), (2, 2.5)]
+            .iter()
+            .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
+            .collect();
+        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        assert_eq!(fits[0].base_workers, 1);
+        assert_eq!(fits[0].fit_workers, vec![1, 2, 4], "in worker order");
+        assert_eq!(stats[1].speedup.map(|r| r.value), Some(1.0));
     }
 }

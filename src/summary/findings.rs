@@ -61,6 +61,8 @@ pub fn findings(comparison: &Comparison<'_>) -> Vec<Finding> {
     out
 }
 
+/// A series' scaling from its base (the smallest worker count, as `compare`
+/// chose it) to its largest count, and its fit.
 fn series_findings(comparison: &Comparison<'_>, fit: &SeriesFit) -> Vec<Finding> {
     let series: Vec<&ConfigStats> = comparison
         .stats
@@ -68,7 +70,7 @@ fn series_findings(comparison: &Comparison<'_>, fit: &SeriesFit) -> Vec<Finding>
         .filter(|s| s.series == fit.series)
         .collect();
     let (Some(base), Some(top)) = (
-        series.iter().min_by_key(|s| s.workers),
+        series.iter().find(|s| s.workers == fit.base_workers),
         series.iter().max_by_key(|s| s.workers),
     ) else {
         return Vec::new();
@@ -667,5 +669,23 @@ mod tests {
             "{same:?}"
         );
         assert!(same.message.contains("no SMT siblings"), "{same:?}");
+    }
+
+    /// A library caller may list worker counts in any order: the base and the
+    /// fit's range are the smallest count's, as `compare` has them.
+    #[test]
+    fn unsorted_worker_counts_keep_the_smallest_as_the_base() {
+        let machine = Machine::with_topology(Topology::synthetic(4, 1));
+        let configurations = [threads(4), threads(1), threads(2)];
+        let times: [&[f64]; 3] = [&[1.49, 1.5, 1.51], &[3.99, 4.0, 4.01], &[2.49, 2.5, 2.51]];
+        let found = findings_of(&machine, Scaling::Strong, &configurations, &times);
+        let message = |code: &str| match found.iter().find(|f| f.code == code) {
+            Some(f) => f.message.clone(),
+            None => panic!("no {code} finding in {found:?}"),
+        };
+        let scaling = message("scaling");
+        assert!(scaling.contains("4 workers against 1 worker"), "{scaling}");
+        let fit = message("serial-fraction");
+        assert!(fit.contains("over 1–4 workers"), "{fit}");
     }
 }
