@@ -31,7 +31,6 @@ use crate::util::outdir;
 /// A running trace: the header is written, the sampler is sampling.
 pub struct Tracer {
     sampler: Sampler,
-    dir: PathBuf,
     trace: PathBuf,
 }
 
@@ -54,15 +53,7 @@ impl Tracer {
         let sampler = Sampler::start(source, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
-        Ok(Tracer {
-            sampler,
-            dir: dir.to_path_buf(),
-            trace,
-        })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Ok(Tracer { sampler, trace })
     }
 
     pub fn trace_path(&self) -> &Path {

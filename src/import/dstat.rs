@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, NaiveDateTime, TimeZone};
 
 use super::{ImportError, ImportedTrace, flat_cpus, median_interval};
 use crate::model::{CpuLoad, Meta, Sample, TimeOrder, check_cpu_count, checked_percent};
@@ -459,7 +459,6 @@ fn build_trace(
             "--cpu-use records busy percent only: all of it is shown as usr, none as sys.".into(),
         );
     }
-    let _ = NaiveDate::MIN;
     ImportedTrace {
         meta: Meta {
             tool: if header.version.is_empty() {

@@ -33,7 +33,6 @@ struct EndLine<'a> {
 /// Streams a trace to disk, one flushed line at a time.
 pub struct TraceWriter {
     out: BufWriter<File>,
-    path: PathBuf,
     line: Vec<u8>,
 }
 
@@ -43,7 +42,6 @@ impl TraceWriter {
         let file = File::options().write(true).create_new(true).open(path)?;
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
-            path: path.to_path_buf(),
             line: Vec::with_capacity(4096),
         };
         writer.write_line(&Header {
@@ -52,10 +50,6 @@ impl TraceWriter {
             meta: meta.clone(),
         })?;
         Ok(writer)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
