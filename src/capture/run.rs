@@ -4,7 +4,7 @@
 //! the saved trace. Returns a [`RunSummary`] that prints as the seed writeups'
 //! result line and `time` block, or as one JSON object.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -25,7 +25,7 @@ use crate::model::{End, Meta, Status};
 use crate::modes::control::{Control, Plan};
 use crate::modes::exec;
 use crate::modes::outcome::WorkloadOutcome;
-use crate::sampler::{SampleObserver, Schedule};
+use crate::sampler::Schedule;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
@@ -411,7 +411,7 @@ pub fn run_on(
             .unwrap_or(Schedule::every(options.interval).baseline),
     };
     let stop_flag = Some(control.stop.clone());
-    let tracer = match start_tracing(&folder.path, &meta, schedule, observer, stop_flag) {
+    let tracer = match Tracer::start(&folder.path, &meta, schedule, observer, stop_flag) {
         Ok(tracer) => tracer,
         Err(e) => {
             // Nothing ran: no header-only trace, no empty folder is left.
@@ -486,18 +486,6 @@ fn read_back(summary: &mut RunSummary) {
         }
         Err(e) => summary.report_error = Some(format!("{e:#}")),
     }
-}
-
-/// Marks `dir` as a coreheat run folder, then starts the trace in it.
-fn start_tracing(
-    dir: &Path,
-    meta: &Meta,
-    schedule: Schedule,
-    observer: Option<Box<dyn SampleObserver>>,
-    stop: Option<Arc<AtomicBool>>,
-) -> Result<Tracer> {
-    outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
-    Tracer::start(dir, meta, schedule, observer, stop)
 }
 
 /// What the live line counts for a workload.
