@@ -35,15 +35,9 @@ pub mod util;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// What [`trace_closure`] gives back.
-pub struct TracedClosure<T> {
-    /// The closure's own value.
-    pub value: T,
-    pub trace: PathBuf,
-    pub report: PathBuf,
-    pub samples: usize,
-    pub wall_s: f64,
-}
+/// What [`trace_closure`] gives back: the closure's value, the trace, and the
+/// report drawn from it.
+pub type TracedClosure<T> = capture::tracer::Traced<T, PathBuf>;
 
 /// Runs `work` on the calling thread while sampling every CPU, saves the trace
 /// in `dir` (created; it must not hold a trace already) and draws the report
@@ -55,12 +49,6 @@ pub fn trace_closure<T>(
     work: impl FnOnce() -> T,
 ) -> anyhow::Result<TracedClosure<T>> {
     let traced = capture::tracer::trace_closure(dir, title, interval, work)?;
-    let report = report::render_run_folder(&traced.trace, &traced.dir)?;
-    Ok(TracedClosure {
-        value: traced.value,
-        trace: traced.trace,
-        report,
-        samples: traced.samples,
-        wall_s: traced.wall_s,
-    })
+    let report = report::render_run_folder(&traced.trace, dir)?;
+    Ok(traced.with_report(report))
 }

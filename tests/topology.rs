@@ -224,3 +224,105 @@ fn info_prints_the_table_and_json() {
     assert!(json["logical_cpus"].as_u64().unwrap() >= 1);
     assert!(json["physical_cores"].as_u64().unwrap() <= json["logical_cpus"].as_u64().unwrap());
 }
+
+/// A fake tree of more CPUs than this machine has, numbered past its last one.
+fn tree_larger_than_this_machine(scratch: &Scratch) -> (std::path::PathBuf, u32) {
+    let highest = Topology::detect().cpus.last().unwrap().cpu;
+    let count = highest + 3;
+    let cpus: Vec<(u32, u32, String)> = (0..count).map(|c| (c, 0, c.to_string())).collect();
+    let cpus: Vec<(u32, u32, &str)> = cpus.iter().map(|(c, p, s)| (*c, *p, s.as_str())).collect();
+    let root = scratch.path().join("cpu");
+    let all = format!("0-{}", count - 1);
+    fake_tree(&root, &all, &all, &cpus, &[], false);
+    (root, count - 1)
+}
+
+/// `COREHEAT_SYSFS_CPU` is for looking at other machines' shapes: a run made
+/// under it still samples every CPU of this machine, and pins only to CPUs this
+/// machine has.
+#[test]
+fn runs_sample_and_pin_this_machine_whatever_the_sysfs_variable_says() {
+    let scratch = Scratch::new();
+    let (root, beyond) = tree_larger_than_this_machine(&scratch);
+    let output = scratch
+        .command(&[
+            "run",
+            "--json",
+            "--interval",
+            "100ms",
+            "--baseline",
+            "0",
+            "idle",
+            "--duration",
+            "100ms",
+        ])
+        .env("COREHEAT_SYSFS_CPU", &root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let trace = common::read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    let sampled: Vec<u32> = trace.header.meta.cpus.iter().map(|c| c.cpu).collect();
+    let real: Vec<u32> = Topology::detect().cpus.iter().map(|c| c.cpu).collect();
+    assert_eq!(sampled, real, "the trace samples this machine's CPUs");
+    assert_eq!(trace.header.meta.logical_cpus, real.len());
+
+    let output = scratch
+        .command(&["run", "--pin", &beyond.to_string(), "hash", "--zeros", "1"])
+        .env("COREHEAT_SYSFS_CPU", &root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("CPU {beyond} is not present on this machine")),
+        "{stderr}"
+    );
+    assert_eq!(
+        scratch.run_dirs().len(),
+        1,
+        "only the idle run made a folder"
+    );
+}
+
+/// `coreheat info` says when it shows a tree that is not this machine, and a
+/// tree it cannot read is an error, not this machine shown in its place.
+#[test]
+fn info_says_when_it_shows_another_tree() {
+    let scratch = Scratch::new();
+    let (root, _) = tree_larger_than_this_machine(&scratch);
+    let table = String::from_utf8(
+        scratch
+            .command(&["info"])
+            .env("COREHEAT_SYSFS_CPU", &root)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let source = table.lines().find(|l| l.starts_with("source")).unwrap();
+    assert!(
+        source.contains("COREHEAT_SYSFS_CPU") && source.contains("not this machine"),
+        "{table}"
+    );
+    let real = scratch.ok(&["info"]);
+    assert!(!real.contains("not this machine"), "{real}");
+
+    let empty = scratch.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let output = scratch
+        .command(&["info"])
+        .env("COREHEAT_SYSFS_CPU", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("COREHEAT_SYSFS_CPU") && stderr.contains("online"),
+        "{stderr}"
+    );
+}

@@ -4,7 +4,7 @@
 //! the saved trace. Returns a [`RunSummary`] that prints as the seed writeups'
 //! result line and `time` block, or as one JSON object.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -25,7 +25,7 @@ use crate::model::{End, Meta, Status};
 use crate::modes::control::{Control, Plan};
 use crate::modes::exec;
 use crate::modes::outcome::WorkloadOutcome;
-use crate::sampler::{SampleObserver, Schedule};
+use crate::sampler::{SamplerReport, Schedule};
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
@@ -377,14 +377,7 @@ pub fn run_on(
     stop: Arc<AtomicBool>,
 ) -> Result<RunSummary> {
     let plan = plan(options, machine)?;
-    let mut meta = build_meta(options, &plan, machine);
-    for note in &meta.notes {
-        print_err_line(&format!("coreheat: note: {note}"));
-    }
-    for warning in plan_warnings(options, &plan) {
-        print_err_line(&format!("coreheat: warning: {warning}"));
-        meta.notes.push(warning);
-    }
+    let meta = announced_meta(options, &plan, machine);
     let folder = match &options.out {
         Some(dir) => outdir::prepare_out_folder(dir, &outdir::RUN_FILES)?,
         None => outdir::create_unique(&options.reports_root, &run_label(&plan))?,
@@ -393,86 +386,140 @@ pub fn run_on(
         stop,
         progress: Default::default(),
     };
-    let live = options
-        .live
-        .then(|| {
-            LiveLine::for_terminal(
-                control.progress.clone(),
-                progress_unit(&plan.spec),
-                options.live_label.clone(),
-            )
-        })
-        .flatten();
-    let observer = live.as_ref().map(LiveLine::observer);
+    let live = live_line(options, &plan, &control);
+    let tracer = start_tracer(&folder, &meta, options, live.as_ref(), &control)?;
+    let trace = tracer.trace_path().to_path_buf();
+    let outcome = run_workload(&plan, &control, &tracer, live.as_ref());
+    let report = tracer.finish(end_line(&outcome));
+    drop(live); // erased before anything else is printed
+    let mut summary = RunSummary::new(folder.path, trace, &plan, &meta, outcome, report);
+    read_back(&mut summary);
+    Ok(summary)
+}
+
+/// The trace header of the run, its notes and warnings said on stderr as well.
+fn announced_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
+    let mut meta = build_meta(options, plan, machine);
+    for note in &meta.notes {
+        print_err_line(&format!("coreheat: note: {note}"));
+    }
+    for warning in plan_warnings(options, plan) {
+        print_err_line(&format!("coreheat: warning: {warning}"));
+        meta.notes.push(warning);
+    }
+    meta
+}
+
+/// The live line on stderr, when asked for and stderr is a terminal.
+fn live_line(options: &RunOptions, plan: &Plan, control: &Control) -> Option<LiveLine> {
+    if !options.live {
+        return None;
+    }
+    LiveLine::for_terminal(
+        control.progress.clone(),
+        progress_unit(&plan.spec),
+        options.live_label.clone(),
+    )
+}
+
+/// Starts the trace in the run folder; when it cannot start, nothing ran, and
+/// no header-only trace and no empty folder are left.
+fn start_tracer(
+    folder: &outdir::NewFolder,
+    meta: &Meta,
+    options: &RunOptions,
+    live: Option<&LiveLine>,
+    control: &Control,
+) -> Result<Tracer> {
     let schedule = Schedule {
         interval: options.interval,
         baseline: options
             .baseline
             .unwrap_or(Schedule::every(options.interval).baseline),
     };
-    let stop_flag = Some(control.stop.clone());
-    let tracer = match start_tracing(&folder.path, &meta, schedule, observer, stop_flag) {
-        Ok(tracer) => tracer,
-        Err(e) => {
-            // Nothing ran: no header-only trace, no empty folder is left.
-            folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
-            return Err(e);
-        }
-    };
-    let dir = folder.path;
-    let trace_path = tracer.trace_path().to_path_buf();
+    let observer = live.map(LiveLine::observer);
+    let stop = Some(control.stop.clone());
+    Tracer::start(&folder.path, meta, schedule, observer, stop).inspect_err(|_| {
+        folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
+    })
+}
 
-    let outcome = if control.stopped() {
-        interrupted_before_start()
-    } else {
-        tracer.workload_started();
-        if let Some(live) = &live {
-            live.workload_started();
-        }
-        let outcome = crate::modes::run(&plan, &control, tracer.events());
-        if let Some(live) = &live {
-            live.workload_ended(outcome.wall_s, rate_of_record(&outcome, &control));
-        }
-        outcome
-    };
-    let report = tracer.finish(End {
+/// Runs the workload between its start and end marks (not at all when an
+/// interrupt came first), telling the live line.
+fn run_workload(
+    plan: &Plan,
+    control: &Control,
+    tracer: &Tracer,
+    live: Option<&LiveLine>,
+) -> WorkloadOutcome {
+    if control.stopped() {
+        return interrupted_before_start();
+    }
+    tracer.workload_started();
+    if let Some(live) = live {
+        live.workload_started();
+    }
+    let outcome = crate::modes::run(plan, control, tracer.events());
+    if let Some(live) = live {
+        live.workload_ended(outcome.wall_s, rate_of_record(&outcome, control));
+    }
+    outcome
+}
+
+/// The trace's end line: how the workload ended, its times to the millisecond.
+fn end_line(outcome: &WorkloadOutcome) -> End {
+    End {
         status: outcome.status,
         result: outcome.result.clone(),
         wall_s: round_ms(outcome.wall_s),
         user_s: round_ms(outcome.cpu.user_s),
         sys_s: round_ms(outcome.cpu.sys_s),
         message: outcome.message.clone(),
-    });
-    drop(live); // erased before anything else is printed
+    }
+}
 
-    let mut summary = RunSummary {
-        dir: dir.clone(),
-        trace: trace_path,
-        loaded: None,
-        report: None,
-        report_error: None,
-        spec: plan.spec.clone(),
-        command: meta.command.clone(),
-        mode: plan_mode(&plan),
-        workers: plan.workers,
-        cpus: plan.cpus.clone(),
-        notes: meta.notes.clone(),
-        capacity: crate::summary::warnings::capacity(&meta),
-        measures: None,
-        warnings: Vec::new(),
-        outcome,
-        samples: report.samples,
-        sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
-        sampler_max_lateness_s: report.max_lateness_s,
-        trace_error: report
-            .write_error
-            .map(|e| format!("writing the trace stopped early: {e}"))
-            .or(report
-                .read_error
-                .map(|e| format!("reading CPU load failed: {e}"))),
-    };
-    read_back(&mut summary);
-    Ok(summary)
+impl RunSummary {
+    /// The seed's result line (`(5, 1839773, '00000a6e...')`), if there is a result.
+    pub fn result_line(&self) -> Option<String> {
+        self.outcome.result.as_ref().map(|r| r.seed_line())
+    }
+
+    /// A finished run, before its trace is read back.
+    fn new(
+        dir: PathBuf,
+        trace: PathBuf,
+        plan: &Plan,
+        meta: &Meta,
+        outcome: WorkloadOutcome,
+        report: SamplerReport,
+    ) -> RunSummary {
+        RunSummary {
+            dir,
+            trace,
+            loaded: None,
+            report: None,
+            report_error: None,
+            spec: plan.spec.clone(),
+            command: meta.command.clone(),
+            mode: plan_mode(plan),
+            workers: plan.workers,
+            cpus: plan.cpus.clone(),
+            notes: meta.notes.clone(),
+            capacity: crate::summary::warnings::capacity(meta),
+            measures: None,
+            warnings: Vec::new(),
+            outcome,
+            samples: report.samples,
+            sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
+            sampler_max_lateness_s: report.max_lateness_s,
+            trace_error: report
+                .write_error
+                .map(|e| format!("writing the trace stopped early: {e}"))
+                .or(report
+                    .read_error
+                    .map(|e| format!("reading CPU load failed: {e}"))),
+        }
+    }
 }
 
 /// Reads the saved trace back for the workload's figures and warnings, and
@@ -486,18 +533,6 @@ fn read_back(summary: &mut RunSummary) {
         }
         Err(e) => summary.report_error = Some(format!("{e:#}")),
     }
-}
-
-/// Marks `dir` as a coreheat run folder, then starts the trace in it.
-fn start_tracing(
-    dir: &Path,
-    meta: &Meta,
-    schedule: Schedule,
-    observer: Option<Box<dyn SampleObserver>>,
-    stop: Option<Arc<AtomicBool>>,
-) -> Result<Tracer> {
-    outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
-    Tracer::start(dir, meta, schedule, observer, stop)
 }
 
 /// What the live line counts for a workload.
@@ -528,13 +563,6 @@ fn interrupted_before_start() -> WorkloadOutcome {
         wall_s: 0.0,
         cpu: Default::default(),
         workers: Vec::new(),
-    }
-}
-
-impl RunSummary {
-    /// The seed's result line (`(5, 1839773, '00000a6e...')`), if there is a result.
-    pub fn result_line(&self) -> Option<String> {
-        self.outcome.result.as_ref().map(|r| r.seed_line())
     }
 }
 

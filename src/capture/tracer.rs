@@ -32,14 +32,14 @@ use crate::util::outdir;
 /// A running trace: the header is written, the sampler is sampling.
 pub struct Tracer {
     sampler: Sampler,
-    dir: PathBuf,
     trace: PathBuf,
 }
 
 impl Tracer {
-    /// Writes the trace header into `dir/trace.jsonl`, starts sampling every CPU
-    /// of `meta.cpus` on `schedule`, and returns once the first ("before")
-    /// sample is taken, or sooner when `stop` is set (an interrupt).
+    /// Marks `dir` as a coreheat run folder, writes the trace header into
+    /// `dir/trace.jsonl`, starts sampling every CPU of `meta.cpus` on
+    /// `schedule`, and returns once the first ("before") sample is taken, or
+    /// sooner when `stop` is set (an interrupt).
     pub fn start(
         dir: &Path,
         meta: &Meta,
@@ -47,6 +47,7 @@ impl Tracer {
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> Result<Tracer> {
+        outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
         let trace = dir.join(outdir::TRACE_FILE);
         let writer = TraceWriter::create(&trace, meta)
             .with_context(|| format!("cannot create {}", trace.display()))?;
@@ -55,15 +56,7 @@ impl Tracer {
         let sampler = Sampler::start(source, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
-        Ok(Tracer {
-            sampler,
-            dir: dir.to_path_buf(),
-            trace,
-        })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Ok(Tracer { sampler, trace })
     }
 
     pub fn trace_path(&self) -> &Path {
@@ -104,14 +97,28 @@ pub fn closure_meta(machine: &Machine, title: &str, interval: Duration) -> Meta 
     }
 }
 
-/// What [`trace_closure`] gives back.
-pub struct Traced<T> {
+/// What [`trace_closure`] gives back; [`crate::trace_closure`] adds the
+/// report (`R`) it drew.
+pub struct Traced<T, R = ()> {
+    /// The closure's own value.
     pub value: T,
-    /// The folder the trace is in.
-    pub dir: PathBuf,
     pub trace: PathBuf,
+    pub report: R,
     pub samples: usize,
     pub wall_s: f64,
+}
+
+impl<T> Traced<T> {
+    /// The same, with the report drawn from the trace.
+    pub fn with_report<R>(self, report: R) -> Traced<T, R> {
+        Traced {
+            value: self.value,
+            trace: self.trace,
+            report,
+            samples: self.samples,
+            wall_s: self.wall_s,
+        }
+    }
 }
 
 /// Runs `work` on the calling thread while sampling every CPU and saves the
@@ -148,8 +155,8 @@ pub fn trace_closure<T>(
     }
     Ok(Traced {
         value,
-        dir,
         trace,
+        report: (),
         samples: report.samples,
         wall_s,
     })

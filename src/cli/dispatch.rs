@@ -73,10 +73,17 @@ fn output(flags: &RunFlags) -> Output {
 }
 
 fn run_options(command: &RunCommand) -> RunOptions {
-    let flags = &command.flags;
+    RunOptions {
+        workers: command.workers,
+        ..options_of_flags(&command.flags, &command.workload)
+    }
+}
+
+/// What the flags every run takes ask for, for `run` and for each run of a
+/// sweep.
+fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions {
     RunOptions {
         mode: flags.mode,
-        workers: command.workers,
         pin: flags.pin.clone(),
         interval: flags.interval,
         baseline: flags.baseline,
@@ -84,7 +91,7 @@ fn run_options(command: &RunCommand) -> RunOptions {
         reports_root: reports_root(),
         title: flags.title.clone(),
         live: !flags.quiet && !flags.json,
-        ..RunOptions::new(command.workload.to_spec())
+        ..RunOptions::new(workload.to_spec())
     }
 }
 
@@ -92,7 +99,7 @@ fn run_options(command: &RunCommand) -> RunOptions {
 /// logical CPUs, modes to `--mode`, pinnings to `--pin`. Says so when serial
 /// mode cannot have some of the worker counts asked for.
 fn sweep_options(command: &SweepCommand) -> SweepOptions {
-    let flags = &command.flags;
+    let run = options_of_flags(&command.flags, &command.workload);
     let mut workers = if command.workers.is_empty() {
         default_workers(Topology::detect().logical_count())
     } else {
@@ -101,12 +108,12 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     workers.sort_unstable();
     workers.dedup();
     let modes = if command.modes.is_empty() {
-        vec![flags.mode.unwrap_or(Mode::Threads)]
+        vec![run.mode.unwrap_or(Mode::Threads)]
     } else {
         command.modes.clone()
     };
     let pins: Vec<PinSpec> = if command.pins.is_empty() {
-        vec![flags.pin.clone()]
+        vec![run.pin]
     } else {
         command.pins.iter().flatten().cloned().collect()
     };
@@ -116,18 +123,18 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
         print_err_line(&format!("coreheat: note: {note}"));
     }
     SweepOptions {
-        spec: command.workload.to_spec(),
+        spec: run.spec,
         workers,
         modes,
         pins,
         repeat: command.repeat,
-        interval: flags.interval,
-        baseline: flags.baseline,
-        out: flags.out.clone(),
-        reports_root: reports_root(),
-        title: flags.title.clone(),
-        live: !flags.quiet && !flags.json,
-        progress: !flags.quiet && !flags.json,
+        interval: run.interval,
+        baseline: run.baseline,
+        out: run.out,
+        reports_root: run.reports_root,
+        title: run.title,
+        live: run.live,
+        progress: run.live,
         command: Some(typed_command(std::env::args().skip(1))),
     }
 }

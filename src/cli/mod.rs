@@ -511,10 +511,8 @@ mod tests {
             (vec!["run", "idle", "--duration", "x"], "--duration"),
             (vec!["run", "--pin", "", "hash"], "--pin"),
         ] {
-            let mut argv = vec!["coreheat"];
-            argv.extend(args);
-            let err = Cli::try_parse_from(&argv).unwrap_err().to_string();
-            assert!(err.contains(flag), "{argv:?}: {err}");
+            let err = parse_error(&args);
+            assert!(err.contains(flag), "{args:?}: {err}");
         }
     }
 }

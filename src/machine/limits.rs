@@ -29,19 +29,23 @@ pub struct CpuLimits {
 
 impl CpuLimits {
     /// Reads this process's affinity mask and cgroup quota. CPUs the topology
-    /// does not list (offline) are left out. A topology read from another
-    /// machine's tree (`COREHEAT_SYSFS_CPU`) is not described by this process's
-    /// mask: all its CPUs are allowed.
+    /// does not list (offline) are left out.
     pub fn detect(topology: &Topology) -> CpuLimits {
+        Self::within_mask(topology, &os::current_affinity().unwrap_or_default())
+    }
+
+    /// For a topology read from another machine's tree (`COREHEAT_SYSFS_CPU`),
+    /// which this process's affinity mask does not describe: all its CPUs are
+    /// allowed; the quota is this process's.
+    pub fn of_other_machine(topology: &Topology) -> CpuLimits {
+        Self::within_mask(topology, &[])
+    }
+
+    fn within_mask(topology: &Topology, mask: &[u32]) -> CpuLimits {
         let root =
             std::env::var_os(CGROUP_ROOT_VAR).map_or_else(|| PathBuf::from("/"), PathBuf::from);
-        let foreign = std::env::var_os("COREHEAT_SYSFS_CPU").is_some();
-        let mask = match foreign {
-            true => Vec::new(),
-            false => os::current_affinity().unwrap_or_default(),
-        };
         CpuLimits {
-            allowed: allowed_cpus(topology, &mask),
+            allowed: allowed_cpus(topology, mask),
             quota: read_quota(&root),
         }
     }

@@ -8,7 +8,7 @@ pub mod topology;
 use serde::Serialize;
 
 use crate::machine::limits::CpuLimits;
-use crate::machine::topology::Topology;
+use crate::machine::topology::{Topology, TopologyError};
 use crate::model::{Meta, TraceCpu};
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +24,8 @@ pub struct Machine {
 
 impl Machine {
     /// Reads this machine's facts and what this process may use of it; anything
-    /// unreadable becomes "unknown".
+    /// unreadable becomes "unknown". Runs sample and pin by it: it is always
+    /// this machine, whatever `COREHEAT_SYSFS_CPU` says.
     pub fn collect() -> Machine {
         let topology = Topology::detect();
         let limits = CpuLimits::detect(&topology);
@@ -32,6 +33,20 @@ impl Machine {
             limits,
             ..Self::with_topology(topology)
         }
+    }
+
+    /// What `coreheat info` shows: this machine, or with `COREHEAT_SYSFS_CPU`
+    /// set, the CPUs of the tree it names (a tree that cannot be read is an
+    /// error, not this machine in its place).
+    pub fn for_info() -> Result<Machine, TopologyError> {
+        let Some(topology) = Topology::from_sysfs_var() else {
+            return Ok(Machine::collect());
+        };
+        let topology = topology?;
+        Ok(Machine {
+            limits: CpuLimits::of_other_machine(&topology),
+            ..Self::with_topology(topology)
+        })
     }
 
     /// A machine of the given topology, every CPU of it allowed.

@@ -3,7 +3,8 @@
 //! Read from `/sys/devices/system/cpu` (any root, so tests point it at fake trees of
 //! every shape: no SMT, Intel-style 0-3/4-7 siblings, adjacent 0,1/2,3 siblings,
 //! several packages, offline CPUs, gaps), with sysinfo as the fallback where there
-//! is no sysfs. Also home of the kernel's cpulist syntax (`0-3,8`) and of the
+//! is no sysfs. `COREHEAT_SYSFS_CPU` shows such a tree in `coreheat info`; runs
+//! never follow it, as they sample and pin this machine's CPUs. Also home of the kernel's cpulist syntax (`0-3,8`) and of the
 //! `spread`/`compact` placement orders used for pinning.
 
 use crate::util::cpulist::{format_cpulist, parse_cpulist};
@@ -55,15 +56,29 @@ pub enum TopologyError {
 /// The sysfs directory describing CPUs on Linux.
 pub const SYSFS_CPU_ROOT: &str = "/sys/devices/system/cpu";
 
+/// The variable that shows another `/sys/devices/system/cpu`-shaped tree in
+/// `coreheat info` (machines of other shapes; the tests' fake trees).
+pub const SYSFS_CPU_VAR: &str = "COREHEAT_SYSFS_CPU";
+
 impl Topology {
-    /// The topology of this machine: sysfs where there is one, sysinfo otherwise.
-    /// `COREHEAT_SYSFS_CPU` points at another tree (to see how coreheat reads
-    /// machines of other shapes, as the tests do).
+    /// The topology of this machine: sysfs where there is one, sysinfo
+    /// otherwise. Runs sample and pin by it, so it never follows
+    /// [`SYSFS_CPU_VAR`].
     pub fn detect() -> Topology {
-        let root = std::env::var_os("COREHEAT_SYSFS_CPU")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(SYSFS_CPU_ROOT));
-        Self::from_sysfs(&root).unwrap_or_else(|_| Self::from_sysinfo())
+        Self::from_sysfs(Path::new(SYSFS_CPU_ROOT)).unwrap_or_else(|_| Self::from_sysinfo())
+    }
+
+    /// The tree [`SYSFS_CPU_VAR`] names, when it is set: a machine that is not
+    /// this one, and its `source` says so.
+    pub fn from_sysfs_var() -> Option<Result<Topology, TopologyError>> {
+        let root = PathBuf::from(std::env::var_os(SYSFS_CPU_VAR)?);
+        Some(Self::from_sysfs(&root).map(|mut topology| {
+            topology.source = format!(
+                "{SYSFS_CPU_VAR}={}: a sysfs tree that is not this machine (runs use this machine's CPUs)",
+                root.display()
+            );
+            topology
+        }))
     }
 
     /// Reads a `/sys/devices/system/cpu`-shaped tree rooted at `root`.

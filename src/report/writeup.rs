@@ -226,6 +226,34 @@ fn capitalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::Machine;
+    use crate::machine::topology::Topology;
+    use crate::model::workload::WorkloadSpec;
+    use crate::summary::sweep_runs::Scaling;
+
+    #[test]
+    fn the_machine_line_counts_in_the_singular_for_one_cpu() {
+        let machine = Machine::with_topology(Topology::synthetic(1, 1));
+        let spec = WorkloadSpec::Count {
+            n: 1 << 22,
+            split: false,
+        };
+        let comparison = Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling: Scaling::of(&spec),
+            stats: &[],
+            fits: &[],
+            runs: &[],
+            interrupted: false,
+            repeat: 1,
+            command: None,
+            user_title: None,
+        };
+        let line = machine_line(&comparison);
+        assert!(line.contains("1 logical CPU on 1 physical core,"), "{line}");
+    }
 
     #[test]
     fn commands_read_as_typed() {

@@ -2,11 +2,10 @@
 //! (sample k at start + k × interval, so it never drifts) and streams each sample
 //! into the trace as it is taken.
 //!
-//! Data sources are behind [`LoadSource`]: /proc/stat on Linux (`procstat`),
-//! sysinfo elsewhere (busy percent only), and a scripted source for tests. The
-//! thread owns the trace writer; the run talks to it through [`Sampler`] methods
-//! (events, end of workload, finish), so every trace line has one writer and the
-//! lines are in time order. Around the workload it takes one sample a baseline
+//! Data sources are behind [`LoadSource`]: /proc/stat (`procstat`), and a
+//! scripted source for tests. The thread owns the trace writer; the run talks
+//! to it through [`Sampler`] methods (events, end of workload, finish), so every
+//! trace line has one writer and the lines are in time order. Around the workload it takes one sample a baseline
 //! (default min(interval, 500 ms)) before the start and one a baseline after the
 //! end, so the ramp up and down shows; the sample at the end of the workload
 //! covers the shorter interval it really was.
@@ -40,54 +39,12 @@ pub trait LoadSource: Send {
     fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()>;
 }
 
-/// The best source for these CPUs on this system: /proc/stat where it exists,
-/// sysinfo otherwise.
+/// The per-CPU load of this machine: /proc/stat, read for `cpus` only.
+/// coreheat builds for Linux only, so there is no other source to choose (sysinfo
+/// reads the same file there).
 pub fn default_source(cpus: &[u32]) -> io::Result<Box<dyn LoadSource>> {
-    let proc_stat = Path::new("/proc/stat");
-    if proc_stat.exists() {
-        return Ok(Box::new(procstat::ProcStatSource::open(proc_stat, cpus)?));
-    }
-    Ok(Box::new(SysinfoSource::new(cpus)?))
-}
-
-/// Busy percent per CPU from sysinfo (no user/system split: it is all `usr`).
-pub struct SysinfoSource {
-    system: sysinfo::System,
-    slots: Vec<usize>,
-}
-
-impl SysinfoSource {
-    pub fn new(cpus: &[u32]) -> io::Result<SysinfoSource> {
-        let refresh = sysinfo::RefreshKind::nothing()
-            .with_cpu(sysinfo::CpuRefreshKind::nothing().with_usage());
-        let system = sysinfo::System::new_with_specifics(refresh)
-            .map_err(|e| io::Error::other(format!("sysinfo cannot read CPU usage: {e}")))?;
-        let slots = cpus.iter().map(|&c| c as usize).collect();
-        Ok(SysinfoSource { system, slots })
-    }
-}
-
-impl LoadSource for SysinfoSource {
-    fn cpu_count(&self) -> usize {
-        self.slots.len()
-    }
-
-    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()> {
-        self.system.refresh_cpu_usage();
-        let cpus = self.system.cpus();
-        for (load, &slot) in out.iter_mut().zip(&self.slots) {
-            let busy = cpus
-                .get(slot)
-                .map_or(0.0, |c| c.usage() as f64)
-                .clamp(0.0, 100.0);
-            *load = CpuLoad {
-                usr: busy,
-                idle: 100.0 - busy,
-                ..CpuLoad::default()
-            };
-        }
-        Ok(())
-    }
+    let source = procstat::ProcStatSource::open(Path::new(procstat::PROC_STAT), cpus)?;
+    Ok(Box::new(source))
 }
 
 /// A source that replays given loads, one row per reading (the last row repeats).

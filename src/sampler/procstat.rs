@@ -2,14 +2,18 @@
 //! reads them without allocating, and the pure `(previous, current) -> percent`
 //! function. The path is a parameter so tests point it at fixture files.
 //!
-//! procfs' `KernelStats` parses the same lines, but allocates a fresh vector per
-//! read; the sampler takes one reading per interval for hours and must not
-//! allocate in steady state, so it parses in place here (and the tests check the
-//! result against procfs on the same text).
+//! Why not procfs' `KernelStats`, which parses the same lines (procfs is a
+//! dev-dependency only, for the test that checks this parser against it):
+//! - it keeps the CPUs by position (`cpu_time[i]` is the i-th `cpuN` line, the
+//!   CPU number is dropped), so when a CPU goes offline its line is missing and
+//!   every later CPU shifts into the wrong slot; this parser reads N and fills
+//!   CPU N's slot, leaving an offline CPU without data;
+//! - it allocates a fresh vector per read, and the sampler takes one reading per
+//!   interval for hours and must not allocate in steady state (tests/alloc.rs).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::LoadSource;
 use crate::model::CpuLoad;
@@ -144,9 +148,11 @@ fn parse_u64(bytes: &[u8]) -> Option<u64> {
     Some(value)
 }
 
+/// Where the kernel lists every CPU's tick counters.
+pub const PROC_STAT: &str = "/proc/stat";
+
 /// Reads /proc/stat (or a file shaped like it) for a fixed list of CPUs.
 pub struct ProcStatSource {
-    path: PathBuf,
     file: File,
     buffer: Vec<u8>,
     slot_of: Vec<Option<usize>>,
@@ -158,14 +164,15 @@ impl ProcStatSource {
     /// Opens `path` for the CPUs `cpus` (in the order samples will list them) and
     /// takes the first reading.
     pub fn open(path: &Path, cpus: &[u32]) -> io::Result<ProcStatSource> {
-        let file = File::open(path)?;
+        let file = File::open(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
+        })?;
         let largest = cpus.iter().copied().max().unwrap_or(0) as usize;
         let mut slot_of = vec![None; largest + 1];
         for (slot, &cpu) in cpus.iter().enumerate() {
             slot_of[cpu as usize] = Some(slot);
         }
         let mut source = ProcStatSource {
-            path: path.to_path_buf(),
             file,
             buffer: Vec::with_capacity(64 * 1024),
             slot_of,
@@ -188,10 +195,6 @@ impl ProcStatSource {
         self.file.read_to_end(&mut self.buffer)?;
         parse_proc_stat(&self.buffer, &self.slot_of, &mut self.current);
         Ok(())
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

@@ -33,7 +33,6 @@ struct EndLine<'a> {
 /// Streams a trace to disk, one flushed line at a time.
 pub struct TraceWriter {
     out: BufWriter<File>,
-    path: PathBuf,
     line: Vec<u8>,
 }
 
@@ -43,7 +42,6 @@ impl TraceWriter {
         let file = File::options().write(true).create_new(true).open(path)?;
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
-            path: path.to_path_buf(),
             line: Vec::with_capacity(4096),
         };
         writer.write_line(&Header {
@@ -52,10 +50,6 @@ impl TraceWriter {
             meta: meta.clone(),
         })?;
         Ok(writer)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
@@ -360,17 +354,31 @@ mod tests {
         }
     }
 
+    fn sample(t: f64, usr: &[f64]) -> Sample {
+        Sample {
+            t,
+            cpus: usr.iter().map(|&u| load(u)).collect(),
+        }
+    }
+
+    /// A new trace in `dir` with the test header and a first sample at t=1.
+    fn trace_in(dir: &Path, first: &[f64]) -> (PathBuf, TraceWriter) {
+        let path = dir.join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
+        writer.write_sample(&sample(1.0, first)).unwrap();
+        (path, writer)
+    }
+
+    /// Adds `text` after what the writer left, as a broken writer might.
+    fn append(path: &Path, text: &str) {
+        let mut file = File::options().append(true).open(path).unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    }
+
     #[test]
     fn round_trip_with_cut_last_line() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
-        writer
-            .write_sample(&Sample {
-                t: 1.0,
-                cpus: vec![load(10.0), load(90.0)],
-            })
-            .unwrap();
+        let (path, mut writer) = trace_in(dir.path(), &[10.0, 90.0]);
         writer
             .write_event(&Event {
                 t: 1.0,
@@ -379,16 +387,9 @@ mod tests {
                 detail: None,
             })
             .unwrap();
-        writer
-            .write_sample(&Sample {
-                t: 2.0,
-                cpus: vec![load(50.0), load(50.0)],
-            })
-            .unwrap();
+        writer.write_sample(&sample(2.0, &[50.0, 50.0])).unwrap();
         drop(writer);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("{\"t\":3.0,\"cpus\":[{\"usr\":1");
-        std::fs::write(&path, text).unwrap();
+        append(&path, "{\"t\":3.0,\"cpus\":[{\"usr\":1");
 
         let trace = Trace::read(&path).unwrap();
         assert_eq!(trace.samples.len(), 2);
@@ -410,18 +411,9 @@ mod tests {
     #[test]
     fn broken_middle_line_is_an_error_with_its_number() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
-        writer
-            .write_sample(&Sample {
-                t: 1.0,
-                cpus: vec![load(10.0), load(90.0)],
-            })
-            .unwrap();
+        let (path, writer) = trace_in(dir.path(), &[10.0, 90.0]);
         drop(writer);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("garbage\n{\"t\":2,\"cpus\":[]}\n");
-        std::fs::write(&path, text).unwrap();
+        append(&path, "garbage\n{\"t\":2,\"cpus\":[]}\n");
         let err = Trace::read(&path).unwrap_err().to_string();
         assert!(err.contains(":3:"), "{err}");
     }
@@ -429,14 +421,7 @@ mod tests {
     #[test]
     fn sample_with_wrong_cpu_count_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let mut writer = TraceWriter::create(&path, &meta()).unwrap();
-        writer
-            .write_sample(&Sample {
-                t: 1.0,
-                cpus: vec![load(1.0)],
-            })
-            .unwrap();
+        let (path, mut writer) = trace_in(dir.path(), &[1.0]);
         writer
             .write_end(
                 1.0,
