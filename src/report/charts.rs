@@ -71,7 +71,8 @@ fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+/// A plotters error as the charts report it.
+pub(super) fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 

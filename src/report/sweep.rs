@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use askama::Template;
 use plotters::prelude::*;
 
-use super::charts::{FONT_FAMILY, render_png};
+use super::charts::{FONT_FAMILY, err, render_png};
 use super::html::{HeatMapView, data_uri, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
@@ -35,10 +35,6 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(0xe6, 0x7e, 0x22),
     RGBColor(0x2c, 0x3e, 0x50),
 ];
-
-fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("drawing failed: {e}")
-}
 
 /// Light blue of the SMT region, light grey of the time-sliced one.
 const SHARED_REGION: RGBColor = RGBColor(0xe4, 0xee, 0xfa);
