@@ -21,8 +21,8 @@ use askama::Template;
 
 use crate::capture::run::RunSummary;
 use crate::import::InputFormat;
-use crate::model::workload::kind_has_workers;
 use crate::model::workload::WorkloadMeta;
+use crate::model::workload::kind_has_workers;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::trace_summary::TraceSummary;
 use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
