@@ -440,10 +440,9 @@ mod tests {
         CpuTicks([usr, 0, 0, 100 - usr, 0, 0, 0, 0])
     }
 
-    #[test]
-    fn a_trace_of_percent_is_refused_before_sampling_starts() {
-        let dir = tempfile::tempdir().unwrap();
-        let meta = Meta {
+    /// A header of one CPU sampled every 100 ms, its rows in percent.
+    fn one_cpu_meta() -> Meta {
+        Meta {
             cpus: vec![TraceCpu {
                 cpu: 0,
                 core: 0,
@@ -451,8 +450,14 @@ mod tests {
             }],
             interval_s: 0.1,
             ..Meta::default()
-        };
-        let writer = TraceWriter::create(&dir.path().join("trace.jsonl"), &meta).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_trace_of_percent_is_refused_before_sampling_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let writer = TraceWriter::create(&path, &one_cpu_meta()).unwrap();
         let source = ScriptedSource::new(vec![vec![busy(50)]]);
         let schedule = Schedule::every(Duration::from_millis(100));
         let error = Sampler::start(Box::new(source), writer, schedule, None, None)
@@ -468,15 +473,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trace.jsonl");
         let meta = Meta {
-            cpus: vec![TraceCpu {
-                cpu: 0,
-                core: 0,
-                package: 0,
-            }],
-            interval_s: 0.1,
             cpu_unit: Some(CpuUnit::Ticks),
             ticks_per_s: Some(100),
-            ..Meta::default()
+            ..one_cpu_meta()
         };
         let writer = TraceWriter::create(&path, &meta).unwrap();
         let source = ScriptedSource::new(vec![vec![busy(0)], vec![busy(10)], vec![busy(90)]]);

@@ -100,18 +100,13 @@ pub(crate) fn push_sample_line<T>(
     line: &mut Vec<u8>,
     t: f64,
     rows: &[T],
-    push_row: impl Fn(&mut Vec<u8>, &T) -> io::Result<()>,
+    push_row: impl FnMut(&mut Vec<u8>, &T) -> io::Result<()>,
 ) -> io::Result<()> {
     line.extend_from_slice(b"{\"t\":");
     push_number(line, t)?;
-    line.extend_from_slice(b",\"cpus\":[");
-    for (at, row) in rows.iter().enumerate() {
-        if at > 0 {
-            line.push(b',');
-        }
-        push_row(line, row)?;
-    }
-    line.extend_from_slice(b"]}\n");
+    line.extend_from_slice(b",\"cpus\":");
+    push_list(line, rows, push_row)?;
+    line.extend_from_slice(b"}\n");
     Ok(())
 }
 
@@ -131,6 +126,7 @@ pub(crate) fn push_percent_row(line: &mut Vec<u8>, load: &CpuLoad) -> io::Result
     })
 }
 
+/// `[A,B,...]`, each value written by `push_value`.
 fn push_list<T>(
     line: &mut Vec<u8>,
     values: &[T],
