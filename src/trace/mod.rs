@@ -224,49 +224,40 @@ impl<R: BufRead> TraceReader<R> {
 
     /// The next record, `None` at the end. A last line that does not parse and has
     /// no newline is taken as cut off by a killed writer: `truncated` is set.
+    /// Lines of a kind this reader does not know are skipped.
     pub fn next_record(&mut self) -> Result<Option<Record>, TraceError> {
-        loop {
-            if let Some(record) = self.next_line_record()? {
-                return Ok(record);
+        while !self.truncated {
+            let Some(line) = self.lines.next_content_line()? else {
+                self.truncated = self.lines.cut_long_line();
+                return Ok(None);
+            };
+            let parsed = if self.ended {
+                Err("a line after the end line; the end line is the last line of a trace".into())
+            } else {
+                parse_record(
+                    self.lines.bytes(),
+                    self.rows,
+                    &self.header.meta.cpus,
+                    &mut self.sample_times,
+                )
+            };
+            match parsed {
+                Ok(None) => {}
+                Ok(Some(record)) => {
+                    self.ended = matches!(record, Record::End { .. });
+                    return Ok(Some(record));
+                }
+                Err(_) if !line.complete => self.truncated = true,
+                Err(message) => {
+                    return Err(TraceError::Line {
+                        path: self.lines.path().to_path_buf(),
+                        line: line.number,
+                        message,
+                    });
+                }
             }
         }
-    }
-
-    /// The record of the next line: `None` for a line of a kind this reader
-    /// does not know, `Some(None)` at the end.
-    fn next_line_record(&mut self) -> Result<Option<Option<Record>>, TraceError> {
-        if self.truncated {
-            return Ok(Some(None));
-        }
-        let Some(line) = self.lines.next_content_line()? else {
-            self.truncated = self.lines.cut_long_line();
-            return Ok(Some(None));
-        };
-        let parsed = if self.ended {
-            Err("a line after the end line; the end line is the last line of a trace".into())
-        } else {
-            parse_record(
-                self.lines.bytes(),
-                self.rows,
-                &self.header.meta.cpus,
-                &mut self.sample_times,
-            )
-        };
-        match parsed {
-            Ok(record) => {
-                self.ended = matches!(record, Some(Record::End { .. }));
-                Ok(record.map(Some))
-            }
-            Err(_) if !line.complete => {
-                self.truncated = true;
-                Ok(Some(None))
-            }
-            Err(message) => Err(TraceError::Line {
-                path: self.lines.path().to_path_buf(),
-                line: line.number,
-                message,
-            }),
-        }
+        Ok(None)
     }
 }
 
