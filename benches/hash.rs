@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use coreheat::kernels::digest::HashTarget;
 use coreheat::kernels::hash::{Engine, search_range};
 use coreheat::kernels::simd::{Lanes, search_piece_with};
-use coreheat::model::CpuLoad;
+use coreheat::model::CpuTicks;
 use coreheat::sampler::LoadSource;
 use coreheat::sampler::procstat::ProcStatSource;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -54,7 +54,7 @@ fn proc_stat_read(c: &mut Criterion) {
         .collect();
     let mut source =
         ProcStatSource::open(std::path::Path::new("/proc/stat"), &cpus).expect("/proc/stat");
-    let mut out = vec![CpuLoad::default(); cpus.len()];
+    let mut out = vec![CpuTicks::default(); cpus.len()];
     c.bench_function("sampler: one /proc/stat reading", |b| {
         b.iter(|| source.read(&mut out))
     });

@@ -1,14 +1,18 @@
 //! Rendering a long trace: a synthetic 24-hour, 1 s, 64-CPU trace (86 400 samples,
-//! about 540 MB) drawn into report.html and the PNGs. Prints the sizes once.
+//! about 110 MB) drawn into report.html and the PNGs. Prints the sizes once,
+//! and the trace's bytes per CPU per sample.
 
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+const CPUS: u32 = 64;
+const SAMPLES: u64 = 86_400;
+
 fn render_day(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let trace = dir.path().join("trace.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, 64, 86_400, 1.0).expect("synthetic trace");
+    coreheat::trace::synthetic::write_trace(&trace, CPUS, SAMPLES, 1.0).expect("synthetic trace");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let report = coreheat::report::render_run_folder(&trace, &out).expect("render");
@@ -17,9 +21,12 @@ fn render_day(c: &mut Criterion) {
             .map(|m| m.len())
             .unwrap_or(0)
     };
+    let trace_bytes = std::fs::metadata(&trace).unwrap().len();
     eprintln!(
-        "trace {} MB -> report.html {} kB, heatmap.png {} kB, cores.png {} kB ({})",
-        std::fs::metadata(&trace).unwrap().len() / 1_000_000,
+        "trace {} MB ({:.1} bytes per CPU per sample) -> report.html {} kB, heatmap.png {} kB, \
+         cores.png {} kB ({})",
+        trace_bytes / 1_000_000,
+        trace_bytes as f64 / (CPUS as u64 * SAMPLES) as f64,
         size("report.html") / 1000,
         size("heatmap.png") / 1000,
         size("cores.png") / 1000,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coreheat::model::{End, Meta, Sample, Status};
+use coreheat::model::{CpuUnit, End, Meta, Sample, Status};
 use coreheat::sampler::{SampleObserver, Sampler, default_source};
 use coreheat::trace::TraceWriter;
 
@@ -55,6 +55,8 @@ fn sampling_allocates_nothing_per_sample() {
     let meta = Meta {
         cpus: coreheat::machine::Machine::with_topology(topology).trace_cpus(),
         interval_s: 0.1,
+        cpu_unit: Some(CpuUnit::Ticks),
+        ticks_per_s: Some(100),
         ..Meta::default()
     };
     let dir = tempfile::tempdir().unwrap();

@@ -222,12 +222,18 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
     vec![
         (
             "usr-negative.jsonl",
-            with(&|l| l[2]["cpus"][0]["usr"] = json!(-1e308)),
+            with(&|l| {
+                l[0]["meta"]["cpu_unit"] = json!("percent");
+                l[2]["cpus"][0][0] = json!(-1e308);
+            }),
             ":3: cpu0: usr: -1e308 is not a percentage",
         ),
         (
             "usr-huge.jsonl",
-            with(&|l| l[2]["cpus"][1]["usr"] = json!(1e308)),
+            with(&|l| {
+                l[0]["meta"]["cpu_unit"] = json!("percent");
+                l[2]["cpus"][1][0] = json!(1e308);
+            }),
             ":3: cpu1: usr: 1e308 is not a percentage",
         ),
         (
@@ -300,10 +306,93 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
     ]
 }
 
+/// Broken copies of a version-2 trace's CPU rows and of their description in
+/// the header, and of a version-1 trace, each with the words its error must hold.
+fn row_cases() -> Vec<(&'static str, String, &'static str)> {
+    let trace = trace_lines(2, 3);
+    let with = |edit: &dyn Fn(&mut Vec<Value>)| {
+        let mut lines = trace.clone();
+        edit(&mut lines);
+        let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+        text.join("\n") + "\n"
+    };
+    let v1 = fixture_text("coreheat-v1-hash-z6.jsonl");
+    vec![
+        (
+            "ticks-negative.jsonl",
+            with(&|l| l[2]["cpus"][0][0] = json!(-1)),
+            ":3: cpu0: usr: -1 is not a number of ticks",
+        ),
+        (
+            "ticks-fraction.jsonl",
+            with(&|l| l[3]["cpus"][1][2] = json!(0.5)),
+            ":4: cpu1: sys: 0.5 is not a number of ticks",
+        ),
+        (
+            "ticks-huge.jsonl",
+            with(&|l| l[2]["cpus"][1][3] = json!(1e308)),
+            ":3: cpu1: idle: 1e308 is not a number of ticks",
+        ),
+        (
+            "row-short.jsonl",
+            with(&|l| l[2]["cpus"][0] = json!([1, 2, 3, 4, 5, 6, 7])),
+            ":3: a CPU row has 7 numbers; version 2 rows have 8",
+        ),
+        (
+            "row-object.jsonl",
+            with(&|l| l[2]["cpus"][0] = json!({"usr": 100})),
+            ":3: invalid type: map, expected a CPU row of 8 numbers",
+        ),
+        (
+            "fields-order.jsonl",
+            with(&|l| l[0]["meta"]["cpu_fields"][2] = json!("idle")),
+            ":1: the header has cpu_fields 'idle' where version 2 has 'sys' (field 3)",
+        ),
+        (
+            "fields-missing.jsonl",
+            with(&|l| l[0]["meta"]["cpu_fields"] = json!([])),
+            ":1: the header has no cpu_fields",
+        ),
+        (
+            "fields-more.jsonl",
+            with(&|l| {
+                let fields = l[0]["meta"]["cpu_fields"].as_array_mut().unwrap();
+                fields.push(json!("guest"));
+            }),
+            ":1: the header has 9 cpu_fields",
+        ),
+        (
+            "unit-unknown.jsonl",
+            with(&|l| l[0]["meta"]["cpu_unit"] = json!("permille")),
+            "unknown variant `permille`, expected `ticks` or `percent`",
+        ),
+        (
+            "unit-missing.jsonl",
+            with(&|l| l[0]["meta"]["cpu_unit"] = Value::Null),
+            ":1: the header has no cpu_unit; version 2 says ticks or percent",
+        ),
+        (
+            "tick-rate.jsonl",
+            with(&|l| l[0]["meta"]["ticks_per_s"] = json!(0)),
+            ":1: the header has ticks_per_s 0; a tick rate is 1 to 100000 a second",
+        ),
+        (
+            "version.jsonl",
+            with(&|l| l[0]["version"] = json!(3)),
+            ":1: trace format version 3 is not supported",
+        ),
+        (
+            "v1-usr.jsonl",
+            v1.replacen(r#""usr":90.0"#, r#""usr":-1e308"#, 1),
+            ":2: cpu0: usr: -1e308 is not a percentage",
+        ),
+    ]
+}
+
 #[test]
 fn every_reader_refuses_values_out_of_range_and_times_going_backwards() {
     let scratch = Scratch::new();
-    for (name, text, expected) in out_of_range_cases() {
+    for (name, text, expected) in out_of_range_cases().into_iter().chain(row_cases()) {
         std::fs::write(scratch.path().join(name), text).unwrap();
         let output = scratch.run_bounded(&["render", name, "--out", "never"]);
         let message = assert_refused(&output, name, &[name, expected]);

@@ -1,7 +1,8 @@
 //! Property-based fuzzing (proptest) of every reader of untrusted input: the
 //! trace reader and the report's summary of it, both importers, and the option
-//! parsers. Inputs are random bytes and real files with random damage (bytes
-//! flipped, cut, spliced). The property: a result or a clear error, never a
+//! parsers. Inputs are random bytes, real files with random damage (bytes
+//! flipped, cut, spliced; version-2 traces and a version-1 one), and version-2
+//! lines of random rows. The property: a result or a clear error, never a
 //! panic. Cases per property: PROPTEST_CASES (default 5000 here).
 
 use std::io::Cursor;
@@ -27,6 +28,53 @@ fn real_trace() -> Vec<u8> {
     let path = dir.path().join("trace.jsonl");
     coreheat::trace::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
     std::fs::read(path).unwrap()
+}
+
+/// The header of a real (version-2, ticks) trace with its `cpu_unit` set to `unit`.
+fn header_with_unit(unit: &str) -> String {
+    let text = String::from_utf8(real_trace()).unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    header["meta"]["cpu_unit"] = serde_json::json!(unit);
+    header.to_string()
+}
+
+/// A number as it may appear in a row: mostly a tick count (a valid
+/// percentage too), sometimes any float, a huge or negative integer, or not a
+/// number at all.
+fn row_number() -> impl Strategy<Value = String> {
+    prop_oneof![
+        100 => (0u64..=100).prop_map(|n| n.to_string()),
+        1 => any::<f64>().prop_map(|x| serde_json::json!(x).to_string()),
+        1 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => any::<u64>().prop_map(|n| format!("{n}0")),
+        1 => Just("\"7\"".to_string()),
+        1 => Just("null".to_string()),
+    ]
+}
+
+/// The CPU rows of a sample: mostly the header's 4 rows of 8 numbers.
+fn rows() -> impl Strategy<Value = String> {
+    let length = prop_oneof![8 => Just(8usize), 1 => 0usize..10];
+    let row = length
+        .prop_flat_map(|n| proptest::collection::vec(row_number(), n))
+        .prop_map(|numbers| format!("[{}]", numbers.join(",")));
+    let count = prop_oneof![8 => Just(4usize), 1 => 0usize..6];
+    count
+        .prop_flat_map(move |n| proptest::collection::vec(row.clone(), n))
+        .prop_map(|rows| rows.join(","))
+}
+
+/// A line after the header: a sample (with or without per-task data), an
+/// event, or a line of a kind the reader does not know.
+fn v2_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0.0f64..100.0, rows(), any::<bool>()).prop_map(|(t, rows, tasks)| {
+            let tasks = if tasks { r#","tasks":[{"pid":1}]"# } else { "" };
+            format!(r#"{{"t":{t},"cpus":[{rows}]{tasks}}}"#)
+        }),
+        (0.0f64..100.0).prop_map(|t| format!(r#"{{"t":{t},"event":"workload_start"}}"#)),
+        (0.0f64..100.0).prop_map(|t| format!(r#"{{"t":{t},"task":{{"pid":7}}}}"#)),
+    ]
 }
 
 /// Damage to apply to a valid input.
@@ -101,6 +149,31 @@ proptest! {
     #[test]
     fn trace_reader_survives_damaged_traces(damages in proptest::collection::vec(damage(), 1..6)) {
         read_trace_bytes(&apply(real_trace(), &damages));
+    }
+
+    #[test]
+    fn trace_reader_survives_any_version_2_rows(
+        percent in any::<bool>(),
+        lines in proptest::collection::vec(v2_line(), 0..8),
+    ) {
+        let header = header_with_unit(if percent { "percent" } else { "ticks" });
+        let text = format!("{header}\n{}\n", lines.join("\n"));
+        read_trace_bytes(text.as_bytes());
+        let Ok(mut reader) = TraceReader::new(Cursor::new(text.as_bytes()), Path::new("v2.jsonl")) else {
+            panic!("the header of a real trace is refused");
+        };
+        while let Ok(Some(record)) = reader.next_record() {
+            if let coreheat::trace::Record::Sample(sample) = record {
+                for load in &sample.cpus {
+                    prop_assert!(load.fields().iter().all(|v| (0.0..=100.0).contains(v)), "{load:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trace_reader_survives_damaged_version_1_traces(damages in proptest::collection::vec(damage(), 1..6)) {
+        read_trace_bytes(&apply(fixture("coreheat-v1-hash-z6.jsonl"), &damages));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::Scratch;
 use coreheat::import::{self, ImportedTrace, InputFormat};
+use coreheat::model::{CPU_FIELDS, CpuUnit};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,6 +34,16 @@ fn formats_are_told_from_the_content() {
         ("mpstat-P-ALL-12h.json", InputFormat::Mpstat),
     ] {
         assert_eq!(import::detect(&fixture(name)).unwrap(), format, "{name}");
+    }
+}
+
+#[test]
+fn imports_say_their_rows_are_percentages_in_the_version_2_field_order() {
+    for name in ["dstat-0.8.0-cpu.csv", "mpstat-P-ALL-T.json"] {
+        let meta = read(name).meta;
+        assert_eq!(meta.cpu_unit, Some(CpuUnit::Percent), "{name}");
+        assert_eq!(meta.cpu_fields, CPU_FIELDS.to_vec(), "{name}");
+        assert_eq!(meta.ticks_per_s, None, "{name}");
     }
 }
 

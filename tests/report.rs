@@ -549,3 +549,33 @@ fn a_run_report_shows_its_rate_engine_and_pinned_cpus() {
         "the date is shown for people only"
     );
 }
+
+/// A version-1 trace (tests/fixtures/coreheat-v1-hash-z6.jsonl, written by a real
+/// `coreheat run --interval 200ms hash --zeros 6` before trace format 2) still
+/// renders, with the figures the coreheat of version 1 drew from it.
+#[test]
+fn a_version_1_trace_renders_with_the_figures_it_had() {
+    let scratch = Scratch::new();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/coreheat-v1-hash-z6.jsonl");
+    std::fs::copy(&fixture, scratch.path().join("trace.jsonl")).unwrap();
+    scratch.ok(&["render", "trace.jsonl", "--out", "out"]);
+    let html = std::fs::read_to_string(scratch.path().join("out/report.html")).unwrap();
+    let whole = &html[html.find("Whole trace").unwrap()..];
+    for row in [
+        r#"<tr><td>cpu0</td><td>0</td><td><span class="swatch c95"></span>95.2</td><td>100.0</td><td>92.8</td><td>2.4</td><td>0.0</td><td>0.0</td></tr>"#,
+        r#"<tr><td>cpu1</td><td>1</td><td><span class="swatch c98"></span>97.7</td><td>100.0</td><td>93.0</td><td>4.7</td><td>0.0</td><td>0.0</td></tr>"#,
+        r#"<tr class="total"><td>all</td><td></td><td><span class="swatch c96"></span>96.5</td><td>—</td><td>92.9</td><td>3.6</td><td>0.0</td><td>0.0</td></tr>"#,
+    ] {
+        assert!(whole.contains(row), "whole trace: {row}");
+    }
+    let window = &html[html.find("During the workload (0.20 to 0.63 s").unwrap()..];
+    assert!(window.contains(
+        r#"<tr><td>cpu1</td><td>1</td><td><span class="swatch c100"></span>100.0</td><td>100.0</td><td>95.3</td><td>4.7</td>"#
+    ));
+    assert!(html.contains(
+        r#"    0.63 | <span class="g">100</span> <span class="z">     0</span> | <span class="y"> 67</span> <span class="r">    33</span> |"#
+    ), "dstat view");
+    assert!(html.contains("<dt>CPUs in use</dt><dd>1.01 of 2</dd>"));
+    assert!(html.contains("<dt>other programs</dt><dd>0.43 CPU-s</dd>"));
+}

@@ -188,7 +188,7 @@ fn the_trace_holds_header_samples_events_and_end() {
         .unwrap()
         .to_string();
     assert!(
-        first_line.starts_with(r#"{"format":"coreheat-trace","version":1,"meta":{"#),
+        first_line.starts_with(r#"{"format":"coreheat-trace","version":2,"meta":{"#),
         "{first_line}"
     );
 

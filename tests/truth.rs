@@ -66,6 +66,157 @@ fn every_weighted_figure_of_a_hand_made_trace_matches_the_hand_computation() {
     assert!(html.contains("<b>too-short</b>"), "one sample inside");
 }
 
+/// The CPU rows of a version-2 trace's sample lines, as the file holds them.
+struct TickSample {
+    t: f64,
+    rows: Vec<[u64; 8]>,
+}
+
+fn tick_samples(lines: &[serde_json::Value]) -> Vec<TickSample> {
+    let row = |value: &serde_json::Value| -> [u64; 8] {
+        let numbers: Vec<u64> = value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                n.as_u64()
+                    .unwrap_or_else(|| panic!("{n} is not a tick count"))
+            })
+            .collect();
+        numbers.try_into().unwrap()
+    };
+    lines
+        .iter()
+        .filter(|line| line.get("cpus").is_some())
+        .map(|line| TickSample {
+            t: line["t"].as_f64().unwrap(),
+            rows: line["cpus"].as_array().unwrap().iter().map(row).collect(),
+        })
+        .collect()
+}
+
+/// Busy percent of a row of ticks: everything but idle and iowait, over the sum.
+fn busy_by_hand(row: &[u64; 8]) -> Option<f64> {
+    let total: u64 = row.iter().sum();
+    (total > 0).then(|| (total - row[3] - row[4]) as f64 * 100.0 / total as f64)
+}
+
+/// The numbers of the report's whole-trace table row of `cpu`.
+fn whole_trace_row(html: &str, cpu: &str) -> Vec<f64> {
+    let whole = &html[html.find("Whole trace").unwrap()..];
+    let start = whole.find(&format!("<tr><td>{cpu}</td>")).unwrap();
+    let row = &whole[start..start + whole[start..].find("</tr>").unwrap()];
+    let text: String = row
+        .split('<')
+        .map(|piece| piece.split_once('>').map_or(piece, |(_, text)| text))
+        .collect::<Vec<_>>()
+        .join(" ");
+    text.split_whitespace()
+        .skip(2) // cpu and core
+        .map(|cell| cell.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_real_run_stores_ticks_and_its_report_shows_what_they_give_by_hand() {
+    let _turn = measuring();
+    let scratch = Scratch::new();
+    let json = scratch.json(&["run", "--interval", "200ms", "hash", "--zeros", "5"]);
+    let trace_path = scratch.path().join(json["trace"].as_str().unwrap());
+    let text = std::fs::read_to_string(&trace_path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let meta = &lines[0]["meta"];
+    assert_eq!(lines[0]["version"], 2);
+    assert_eq!(
+        meta["cpu_fields"],
+        serde_json::json!([
+            "usr", "nice", "sys", "idle", "iowait", "irq", "softirq", "steal"
+        ])
+    );
+    assert_eq!(meta["cpu_unit"], "ticks");
+    let ticks_per_s = u64::from(coreheat::util::os::clock_ticks_per_second());
+    assert_eq!(meta["ticks_per_s"].as_u64(), Some(ticks_per_s));
+    let samples = tick_samples(&lines);
+    assert!(samples.len() >= 2, "{text}");
+
+    // Read back: each percentage is its field over the row's sum, exactly.
+    let read = read_trace(&trace_path);
+    for (by_hand, sample) in samples.iter().zip(&read.samples) {
+        for (row, load) in by_hand.rows.iter().zip(&sample.cpus) {
+            let total: u64 = row.iter().sum();
+            let expected = row.map(|ticks| ticks as f64 * 100.0 / total.max(1) as f64);
+            assert_eq!(load.fields(), expected, "{row:?} at t={}", by_hand.t);
+        }
+    }
+
+    // The report's whole-trace figures: the busiest sample, and the mean
+    // weighted by each sample's seconds (the first covers one interval).
+    let html =
+        std::fs::read_to_string(scratch.path().join(json["report"].as_str().unwrap())).unwrap();
+    let interval = meta["interval_s"].as_f64().unwrap();
+    for cpu in 0..samples[0].rows.len() {
+        let (mut max, mut busy_s, mut seconds) = (0.0_f64, 0.0, 0.0);
+        let mut previous: Option<f64> = None;
+        for sample in &samples {
+            let start = previous.unwrap_or((sample.t - interval).max(0.0));
+            previous = Some(sample.t);
+            if let Some(busy) = busy_by_hand(&sample.rows[cpu]) {
+                max = max.max(busy);
+                busy_s += busy * (sample.t - start);
+                seconds += sample.t - start;
+            }
+        }
+        let name = format!("cpu{}", meta["cpus"][cpu]["cpu"]);
+        let shown = whole_trace_row(&html, &name);
+        let one_decimal = 0.05 + 1e-9;
+        assert!(
+            (shown[0] - busy_s / seconds).abs() <= one_decimal,
+            "{name} mean: {shown:?}"
+        );
+        assert!(
+            (shown[1] - max).abs() <= one_decimal,
+            "{name} max: {shown:?} by hand {max}"
+        );
+    }
+}
+
+#[test]
+fn jq_reads_a_real_trace_line_by_line() {
+    let Ok(version) = Command::new("jq").arg("--version").output() else {
+        eprintln!("jq is not installed (.ci/run installs it): not checked");
+        return;
+    };
+    assert!(version.status.success());
+    let scratch = Scratch::new();
+    let json = scratch.json(&["run", "--interval", "100ms", "idle", "--duration", "300ms"]);
+    let trace_path = scratch.path().join(json["trace"].as_str().unwrap());
+    let output = Command::new("jq")
+        .args(["-c", ".cpus[0] // empty"])
+        .arg(&trace_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first_rows = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace_path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let expected: Vec<String> = tick_samples(&lines)
+        .iter()
+        .map(|sample| serde_json::json!(sample.rows[0]).to_string())
+        .collect();
+    assert!(expected.len() >= 3, "{first_rows}");
+    assert_eq!(first_rows.lines().collect::<Vec<_>>(), expected);
+}
+
 #[test]
 fn cpus_in_use_is_near_two_for_two_threads_and_near_one_for_serial() {
     let _turn = measuring();

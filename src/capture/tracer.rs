@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use crate::machine::Machine;
 use crate::model::EventSink;
 use crate::model::workload::WorkloadMeta;
-use crate::model::{End, EventKind, Meta, Status};
+use crate::model::{CpuUnit, End, EventKind, Meta, Status};
 use crate::sampler::{self, SampleObserver, Sampler, SamplerReport, Schedule};
 use crate::trace::TraceWriter;
 use crate::util::os;
@@ -37,8 +37,9 @@ pub struct Tracer {
 
 impl Tracer {
     /// Marks `dir` as a coreheat run folder, writes the trace header into
-    /// `dir/trace.jsonl`, starts sampling every CPU of `meta.cpus` on
-    /// `schedule`, and returns once the first ("before") sample is taken, or
+    /// `dir/trace.jsonl` (its samples are the ticks of /proc/stat,
+    /// `ticks_per_s` of this kernel), starts sampling every CPU of `meta.cpus`
+    /// on `schedule`, and returns once the first ("before") sample is taken, or
     /// sooner when `stop` is set (an interrupt).
     pub fn start(
         dir: &Path,
@@ -49,10 +50,15 @@ impl Tracer {
     ) -> Result<Tracer> {
         outdir::claim(dir, Some(outdir::TRACE_FILE), &[outdir::TRACE_FILE])?;
         let trace = dir.join(outdir::TRACE_FILE);
-        let writer = TraceWriter::create(&trace, meta)
-            .with_context(|| format!("cannot create {}", trace.display()))?;
         let cpus: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
         let source = sampler::default_source(&cpus).context("cannot read per-CPU load")?;
+        let meta = Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(os::clock_ticks_per_second()),
+            ..meta.clone()
+        };
+        let writer = TraceWriter::create(&trace, &meta)
+            .with_context(|| format!("cannot create {}", trace.display()))?;
         let sampler = Sampler::start(source, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();

@@ -10,7 +10,7 @@ pub mod mpstat;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::model::{CpuLoad, Meta, Sample, TraceCpu};
+use crate::model::{CpuLoad, CpuUnit, Meta, Sample, TraceCpu};
 use crate::util::input::{self, InputError, LineReader};
 use crate::util::units::round_ms;
 
@@ -111,7 +111,7 @@ pub fn detect(path: &Path) -> Result<InputFormat, ImportError> {
 /// Reads a dstat or mpstat file (a regular file of at most
 /// [`input::MAX_WHOLE_FILE_BYTES`]: it is held in memory whole).
 pub fn read(path: &Path, format: InputFormat) -> Result<ImportedTrace, ImportError> {
-    let imported = match format {
+    let mut imported = match format {
         InputFormat::Dstat => {
             let file = input::open_regular_capped(path, input::MAX_WHOLE_FILE_BYTES)?;
             dstat::parse_lines(LineReader::new(std::io::BufReader::new(file), path))?
@@ -130,6 +130,8 @@ pub fn read(path: &Path, format: InputFormat) -> Result<ImportedTrace, ImportErr
         path: path.to_path_buf(),
         message: format!("the file {m}"),
     })?;
+    // dstat and mpstat record percentages only: the header says so.
+    imported.meta.state_rows(CpuUnit::Percent);
     Ok(imported)
 }
 

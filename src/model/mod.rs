@@ -99,6 +99,106 @@ impl std::ops::Div<f64> for CpuLoad {
     }
 }
 
+/// The states of one CPU's row in a version-2 trace sample, in order (the order
+/// of /proc/stat's columns).
+pub const CPU_FIELDS: [&str; 8] = [
+    "usr", "nice", "sys", "idle", "iowait", "irq", "softirq", "steal",
+];
+
+impl CpuLoad {
+    /// A load from numbers in [`CPU_FIELDS`] order.
+    pub fn from_fields(fields: [f64; 8]) -> CpuLoad {
+        let [usr, nice, sys, idle, iowait, irq, softirq, steal] = fields;
+        CpuLoad {
+            usr,
+            nice,
+            sys,
+            idle,
+            iowait,
+            irq,
+            softirq,
+            steal,
+        }
+    }
+
+    /// The numbers in [`CPU_FIELDS`] order.
+    pub fn fields(&self) -> [f64; 8] {
+        [
+            self.usr,
+            self.nice,
+            self.sys,
+            self.idle,
+            self.iowait,
+            self.irq,
+            self.softirq,
+            self.steal,
+        ]
+    }
+
+    /// Each of `counts` (time in each state, any unit) as percent of their sum,
+    /// as dstat and mpstat derive them from /proc/stat; all zeros (no data, an
+    /// offline CPU) stay all zeros.
+    pub fn from_counts(counts: [f64; 8]) -> CpuLoad {
+        let total: f64 = counts.iter().sum();
+        if total <= 0.0 {
+            return CpuLoad::default();
+        }
+        CpuLoad::from_fields(counts.map(|count| count * 100.0 / total))
+    }
+}
+
+/// One CPU's ticks (1/USER_HZ s, `ticks_per_s` of the header) in each state over
+/// one interval, in [`CPU_FIELDS`] order: the deltas of /proc/stat's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTicks(pub [u64; 8]);
+
+impl CpuTicks {
+    /// Percent of the interval in each state (all zeros when no tick was counted).
+    pub fn load(&self) -> CpuLoad {
+        CpuLoad::from_counts(self.0.map(|ticks| ticks as f64))
+    }
+}
+
+/// What the numbers of a version-2 trace's CPU rows count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CpuUnit {
+    /// Ticks of the kernel's clock, `ticks_per_s` a second (coreheat's own runs).
+    Ticks,
+    /// Percent of the interval (imports of dstat and mpstat, which record no ticks).
+    Percent,
+}
+
+impl CpuUnit {
+    /// Its name in a header: `ticks`, `percent`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CpuUnit::Ticks => "ticks",
+            CpuUnit::Percent => "percent",
+        }
+    }
+}
+
+/// Largest tick count a row may hold: 2^53 - 1, the largest integer every JSON
+/// reader (JavaScript, jq) holds exactly; a CPU counts it in 2.8 million years
+/// at 100 000 ticks a second.
+pub const MAX_TICKS: f64 = 9_007_199_254_740_991.0;
+
+/// Most ticks a second a header may name (Linux's USER_HZ is 100; its internal
+/// HZ is at most 1000).
+pub const MAX_TICKS_PER_S: u32 = 100_000;
+
+/// A tick count read from a file: a whole number from 0 to [`MAX_TICKS`].
+pub fn checked_ticks(value: f64) -> Result<f64, String> {
+    if value.is_finite() && (0.0..=MAX_TICKS).contains(&value) && value.fract() == 0.0 {
+        return Ok(value);
+    }
+    Err(format!(
+        "{} is not a number of ticks (a whole number from 0 to 2^53 - 1)",
+        show_number(value)
+    ))
+}
+
 /// Rounding a percentage may have, beyond 0 and 100, in a file that is read.
 pub const PERCENT_TOLERANCE: f64 = 0.5;
 
@@ -182,6 +282,17 @@ pub struct Meta {
     pub physical_cores: usize,
     /// The CPUs sampled, in the order of each sample's `cpus`.
     pub cpus: Vec<TraceCpu>,
+    /// Version 2: the names of the numbers of every CPU row, in order: always
+    /// [`CPU_FIELDS`] (the trace writer states them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_fields: Vec<String>,
+    /// Version 2: what the rows count; absent in version 1 (percent objects),
+    /// and percent when the trace writer finds it absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_unit: Option<CpuUnit>,
+    /// Ticks a second (USER_HZ) when `cpu_unit` is ticks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticks_per_s: Option<u32>,
     /// The CPUs the run was allowed to use (its affinity mask); absent when
     /// not known (imports, older traces).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,6 +353,66 @@ impl Meta {
             ));
         }
         self.check_counts(&seen)
+    }
+
+    /// States the form of the CPU rows: the names of [`CPU_FIELDS`] and `unit`
+    /// (a tick rate goes in `ticks_per_s`).
+    pub fn state_rows(&mut self, unit: CpuUnit) {
+        self.cpu_fields = CPU_FIELDS.map(String::from).to_vec();
+        self.cpu_unit = Some(unit);
+    }
+
+    /// What a version-2 header must say of its CPU rows: the field names of
+    /// [`CPU_FIELDS`] in that order, the unit, and for ticks a tick rate of 1 to
+    /// [`MAX_TICKS_PER_S`]. Returns the unit.
+    pub fn check_rows(&self) -> Result<CpuUnit, String> {
+        self.check_fields()?;
+        let unit = self
+            .cpu_unit
+            .ok_or("has no cpu_unit; version 2 says ticks or percent")?;
+        if unit == CpuUnit::Ticks {
+            match self.ticks_per_s {
+                Some(rate) if (1..=MAX_TICKS_PER_S).contains(&rate) => {}
+                Some(rate) => {
+                    return Err(format!(
+                        "has ticks_per_s {rate}; a tick rate is 1 to {MAX_TICKS_PER_S} a second"
+                    ));
+                }
+                None => return Err("counts ticks but has no ticks_per_s".into()),
+            }
+        }
+        Ok(unit)
+    }
+
+    /// `cpu_fields` are exactly [`CPU_FIELDS`], in order.
+    fn check_fields(&self) -> Result<(), String> {
+        let order = CPU_FIELDS.join(", ");
+        let count = self.cpu_fields.len();
+        if count == 0 {
+            return Err(format!(
+                "has no cpu_fields; version 2 names the numbers of a CPU row: {order}"
+            ));
+        }
+        for (at, expected) in CPU_FIELDS.iter().enumerate() {
+            match self.cpu_fields.get(at) {
+                Some(name) if name == expected => {}
+                Some(name) => {
+                    return Err(format!(
+                        "has cpu_fields '{}' where version 2 has '{expected}' (field {}); \
+                         the rows are {order}",
+                        crate::util::input::excerpt(name),
+                        at + 1
+                    ));
+                }
+                None => break,
+            }
+        }
+        if count != CPU_FIELDS.len() {
+            return Err(format!(
+                "has {count} cpu_fields; version 2 rows have 8: {order}"
+            ));
+        }
+        Ok(())
     }
 
     /// The machine's counts and the run's CPU limits agree with the CPU list.

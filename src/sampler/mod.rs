@@ -2,10 +2,12 @@
 //! (sample k at start + k × interval, so it never drifts) and streams each sample
 //! into the trace as it is taken.
 //!
-//! Data sources are behind [`LoadSource`]: /proc/stat (`procstat`), and a
-//! scripted source for tests. The thread owns the trace writer; the run talks
-//! to it through [`Sampler`] methods (events, end of workload, finish), so every
-//! trace line has one writer and the lines are in time order. Around the workload it takes one sample a baseline
+//! Data sources are behind [`LoadSource`]: /proc/stat (`procstat`) and a
+//! scripted source for tests. Each reading is the ticks every CPU counted in
+//! each state; the trace gets them as they are, observers (the live line) as
+//! percentages. The thread owns the trace writer; the run talks to it through [`Sampler`] methods
+//! (events, end of workload, finish), so every trace line has one writer and the
+//! lines are in time order. Around the workload it takes one sample a baseline
 //! (default min(interval, 500 ms)) before the start and one a baseline after the
 //! end, so the ramp up and down shows; the sample at the end of the workload
 //! covers the shorter interval it really was.
@@ -21,7 +23,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::model::EventSink;
-use crate::model::{CpuLoad, End, Event, EventKind, Sample};
+use crate::model::{CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Sample};
 use crate::trace::TraceWriter;
 use crate::util::interrupt::STOP_POLL;
 use crate::util::os;
@@ -35,26 +37,25 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
 pub trait LoadSource: Send {
     /// Number of CPUs each reading fills.
     fn cpu_count(&self) -> usize;
-    /// Fills `out` (one entry per CPU) with the load since the previous reading.
-    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()>;
+    /// Fills `out` (one entry per CPU) with the ticks each CPU counted in each
+    /// state since the previous reading (all zeros for a CPU without data).
+    fn read(&mut self, out: &mut [CpuTicks]) -> io::Result<()>;
 }
 
-/// The per-CPU load of this machine: /proc/stat, read for `cpus` only.
-/// coreheat builds for Linux only, so there is no other source to choose (sysinfo
-/// reads the same file there).
+/// The source for these CPUs on this system: /proc/stat.
 pub fn default_source(cpus: &[u32]) -> io::Result<Box<dyn LoadSource>> {
-    let source = procstat::ProcStatSource::open(Path::new(procstat::PROC_STAT), cpus)?;
-    Ok(Box::new(source))
+    let proc_stat = Path::new("/proc/stat");
+    Ok(Box::new(procstat::ProcStatSource::open(proc_stat, cpus)?))
 }
 
-/// A source that replays given loads, one row per reading (the last row repeats).
+/// A source that replays given ticks, one row per reading (the last row repeats).
 pub struct ScriptedSource {
-    rows: Vec<Vec<CpuLoad>>,
+    rows: Vec<Vec<CpuTicks>>,
     next: usize,
 }
 
 impl ScriptedSource {
-    pub fn new(rows: Vec<Vec<CpuLoad>>) -> ScriptedSource {
+    pub fn new(rows: Vec<Vec<CpuTicks>>) -> ScriptedSource {
         assert!(!rows.is_empty(), "a scripted source needs at least one row");
         ScriptedSource { rows, next: 0 }
     }
@@ -65,7 +66,7 @@ impl LoadSource for ScriptedSource {
         self.rows[0].len()
     }
 
-    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()> {
+    fn read(&mut self, out: &mut [CpuTicks]) -> io::Result<()> {
         let row = &self.rows[self.next.min(self.rows.len() - 1)];
         out.copy_from_slice(row);
         self.next += 1;
@@ -130,9 +131,9 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling `source` into `writer` on `schedule`. Time 0 is now.
-    /// When `stop` is set (an interrupt), the waits for the "before" and the
-    /// tail sample end within [`STOP_POLL`].
+    /// Starts sampling `source` into `writer` (a trace of ticks) on `schedule`.
+    /// Time 0 is now. When `stop` is set (an interrupt), the waits for the
+    /// "before" and the tail sample end within [`STOP_POLL`].
     pub fn start(
         source: Box<dyn LoadSource>,
         writer: TraceWriter,
@@ -140,6 +141,16 @@ impl Sampler {
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<Sampler> {
+        if writer.unit() != CpuUnit::Ticks {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{}: the sampler writes ticks, but the trace header says its rows are {}",
+                    writer.path().display(),
+                    writer.unit().as_str()
+                ),
+            ));
+        }
         let Schedule { interval, baseline } = schedule;
         let (sender, receiver) = mpsc::channel();
         let (first_sender, first_sample) = mpsc::sync_channel(1);
@@ -235,16 +246,32 @@ struct SamplerThread {
 /// Shortest interval worth a sample: two ticks of /proc/stat.
 const SHORTEST_SAMPLE: Duration = Duration::from_millis(20);
 
+/// The latest reading: each CPU's ticks for the trace, and as percentages for
+/// the observer. Reused from sample to sample (no allocation per sample).
+struct Reading {
+    ticks: Vec<CpuTicks>,
+    sample: Sample,
+}
+
+impl Reading {
+    fn new(cpus: usize) -> Reading {
+        Reading {
+            ticks: vec![CpuTicks::default(); cpus],
+            sample: Sample {
+                t: 0.0,
+                cpus: vec![CpuLoad::default(); cpus],
+            },
+        }
+    }
+}
+
 impl SamplerThread {
     fn run(mut self) -> SamplerReport {
         let cpu_before = os::thread_cpu_times();
-        let mut sample = Sample {
-            t: 0.0,
-            cpus: vec![CpuLoad::default(); self.source.cpu_count()],
-        };
+        let mut reading = Reading::new(self.source.cpu_count());
         // The reference reading; the "before" sample covers exactly [0, baseline],
         // and the periodic grid starts where it ends.
-        let _ = self.source.read(&mut sample.cpus);
+        let _ = self.source.read(&mut reading.ticks);
         let grid_start = self.start + self.baseline;
         let mut tick: u32 = 0;
         if self.baseline.is_zero() {
@@ -279,11 +306,11 @@ impl SamplerThread {
                     }
                     let late = Instant::now().saturating_duration_since(deadline);
                     self.report.max_lateness_s = self.report.max_lateness_s.max(late.as_secs_f64());
-                    self.take(&mut sample);
+                    self.take(&mut reading);
                     if tail_pending {
                         tail_pending = false;
                         if let Some((t, end)) = pending_finish.take() {
-                            self.write_end(t.max(sample.t), &end);
+                            self.write_end(t.max(reading.sample.t), &end);
                             break;
                         }
                         continue;
@@ -298,7 +325,7 @@ impl SamplerThread {
                 Ok(Command::Event(event)) => self.write(|w| w.write_event(&event)),
                 Ok(Command::WorkloadEnded(event)) => {
                     self.write(|w| w.write_event(&event));
-                    self.take_unless_just_taken(&mut sample);
+                    self.take_unless_just_taken(&mut reading);
                     periodic = false;
                     tail_pending = !self.baseline.is_zero();
                     deadline = Instant::now() + self.baseline;
@@ -309,7 +336,7 @@ impl SamplerThread {
                         continue;
                     }
                     if !tail_pending && periodic {
-                        self.take_unless_just_taken(&mut sample); // the last, shorter interval
+                        self.take_unless_just_taken(&mut reading); // the last, shorter interval
                     }
                     self.write_end(self.elapsed().max(t), &end);
                     break;
@@ -349,28 +376,32 @@ impl SamplerThread {
     /// Takes the short sample at the end of the workload, unless a sample was
     /// taken so recently that the kernel's counters (100 ticks a second) cannot
     /// have moved: such an interval holds no information.
-    fn take_unless_just_taken(&mut self, sample: &mut Sample) {
+    fn take_unless_just_taken(&mut self, reading: &mut Reading) {
         // A trace needs one sample even of a tiny job (`--baseline 0`).
         if self.last_sample.elapsed() >= SHORTEST_SAMPLE || self.report.samples == 0 {
-            self.take(sample);
+            self.take(reading);
         }
     }
 
     /// Reads the source and writes one sample line at the current time.
-    fn take(&mut self, sample: &mut Sample) {
+    fn take(&mut self, reading: &mut Reading) {
         self.last_sample = Instant::now();
-        if let Err(e) = self.source.read(&mut sample.cpus) {
+        if let Err(e) = self.source.read(&mut reading.ticks) {
             self.report.read_error.get_or_insert(e);
             return;
         }
-        sample.t = self.elapsed();
+        let t = self.elapsed();
         let written = self.report.write_error.is_none();
-        self.write(|w| w.write_sample(sample));
+        self.write(|w| w.write_ticks(t, &reading.ticks));
         if written && self.report.write_error.is_none() {
             self.report.samples += 1;
         }
+        reading.sample.t = t;
+        for (load, ticks) in reading.sample.cpus.iter_mut().zip(&reading.ticks) {
+            *load = ticks.load();
+        }
         if let Some(observer) = self.observer.as_mut() {
-            observer.on_sample(sample);
+            observer.on_sample(&reading.sample);
         }
         self.signal_first_sample();
     }
@@ -401,19 +432,14 @@ mod tests {
     use crate::model::{Meta, Status, TraceCpu};
     use crate::trace::Trace;
 
-    fn busy(usr: f64) -> CpuLoad {
-        CpuLoad {
-            usr,
-            idle: 100.0 - usr,
-            ..CpuLoad::default()
-        }
+    /// `usr` ticks of 100 busy in usr, the rest idle.
+    fn busy(usr: u64) -> CpuTicks {
+        CpuTicks([usr, 0, 0, 100 - usr, 0, 0, 0, 0])
     }
 
-    #[test]
-    fn samples_events_and_end_reach_the_trace_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let meta = Meta {
+    /// A header of one CPU sampled every 100 ms, its rows in percent.
+    fn one_cpu_meta() -> Meta {
+        Meta {
             cpus: vec![TraceCpu {
                 cpu: 0,
                 core: 0,
@@ -421,9 +447,35 @@ mod tests {
             }],
             interval_s: 0.1,
             ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn a_trace_of_percent_is_refused_before_sampling_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let writer = TraceWriter::create(&path, &one_cpu_meta()).unwrap();
+        let source = ScriptedSource::new(vec![vec![busy(50)]]);
+        let schedule = Schedule::every(Duration::from_millis(100));
+        let error = Sampler::start(Box::new(source), writer, schedule, None, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("the sampler writes ticks"), "{error}");
+        assert!(error.contains("rows are percent"), "{error}");
+    }
+
+    #[test]
+    fn samples_events_and_end_reach_the_trace_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let meta = Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(100),
+            ..one_cpu_meta()
         };
         let writer = TraceWriter::create(&path, &meta).unwrap();
-        let source = ScriptedSource::new(vec![vec![busy(0.0)], vec![busy(10.0)], vec![busy(90.0)]]);
+        let source = ScriptedSource::new(vec![vec![busy(0)], vec![busy(10)], vec![busy(90)]]);
         let sampler = Sampler::start(
             Box::new(source),
             writer,

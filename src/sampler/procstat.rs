@@ -1,5 +1,5 @@
 //! Per-CPU load from `/proc/stat` (Linux): the raw tick counters, a parser that
-//! reads them without allocating, and the pure `(previous, current) -> percent`
+//! reads them without allocating, and the pure `(previous, current) -> ticks`
 //! function. The path is a parameter so tests point it at fixture files.
 //!
 //! Why not procfs' `KernelStats`, which parses the same lines (procfs is a
@@ -16,7 +16,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::LoadSource;
-use crate::model::CpuLoad;
+use crate::model::CpuTicks;
 
 /// Cumulative ticks of one CPU since boot, as /proc/stat lists them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,16 +46,16 @@ impl CpuCounters {
     }
 }
 
-/// Percent of the interval between two readings spent in each state. Counters
-/// that went backwards (CPU hotplug resets them) count as zero; a CPU that was
-/// absent in either reading, or had no ticks at all, is reported as all zeros
-/// (busy 0, idle 0), which the report shows as "no data".
-pub fn rates(previous: &CpuCounters, current: &CpuCounters) -> CpuLoad {
+/// Ticks spent in each state between two readings. Counters that went
+/// backwards (CPU hotplug resets them) count as zero; a CPU that was absent in
+/// either reading is all zeros (busy 0, idle 0), which the report shows as
+/// "no data".
+pub fn deltas(previous: &CpuCounters, current: &CpuCounters) -> CpuTicks {
     if !previous.present || !current.present {
-        return CpuLoad::default();
+        return CpuTicks::default();
     }
-    let delta = |now: u64, before: u64| now.saturating_sub(before) as f64;
-    let parts = [
+    let delta = |now: u64, before: u64| now.saturating_sub(before);
+    CpuTicks([
         delta(current.user, previous.user),
         delta(current.nice, previous.nice),
         delta(current.system, previous.system),
@@ -64,28 +64,7 @@ pub fn rates(previous: &CpuCounters, current: &CpuCounters) -> CpuLoad {
         delta(current.irq, previous.irq),
         delta(current.softirq, previous.softirq),
         delta(current.steal, previous.steal),
-    ];
-    let total: f64 = parts.iter().sum();
-    if total <= 0.0 {
-        return CpuLoad::default();
-    }
-    let percent = |ticks: f64| round2(ticks * 100.0 / total);
-    CpuLoad {
-        usr: percent(parts[0]),
-        nice: percent(parts[1]),
-        sys: percent(parts[2]),
-        idle: percent(parts[3]),
-        iowait: percent(parts[4]),
-        irq: percent(parts[5]),
-        softirq: percent(parts[6]),
-        steal: percent(parts[7]),
-    }
-}
-
-/// Two decimals are finer than /proc/stat's tick at any interval coreheat allows,
-/// and keep trace lines short.
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
+    ])
 }
 
 /// Parses the `cpuN ...` lines of /proc/stat text into `out`, where `slot_of[N]`
@@ -203,11 +182,11 @@ impl LoadSource for ProcStatSource {
         self.current.len()
     }
 
-    fn read(&mut self, out: &mut [CpuLoad]) -> io::Result<()> {
+    fn read(&mut self, out: &mut [CpuTicks]) -> io::Result<()> {
         std::mem::swap(&mut self.previous, &mut self.current);
         self.read_current()?;
-        for ((load, before), now) in out.iter_mut().zip(&self.previous).zip(&self.current) {
-            *load = rates(before, now);
+        for ((ticks, before), now) in out.iter_mut().zip(&self.previous).zip(&self.current) {
+            *ticks = deltas(before, now);
         }
         Ok(())
     }
@@ -216,6 +195,7 @@ impl LoadSource for ProcStatSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CpuLoad;
 
     const STAT_A: &str = "cpu  200 0 100 1000 0 0 0 0 0 0\n\
 cpu0 100 0 50 500 0 0 0 0 0 0\n\
@@ -246,12 +226,13 @@ intr 12346 0 0\n";
     #[test]
     fn rates_from_two_snapshots() {
         let (a, b) = (counters(STAT_A), counters(STAT_B));
-        let load0 = rates(&a[0], &b[0]);
+        assert_eq!(deltas(&a[0], &b[0]), CpuTicks([90, 0, 5, 5, 0, 0, 0, 0]));
+        let load0 = deltas(&a[0], &b[0]).load();
         assert_eq!(load0.usr, 90.0);
         assert_eq!(load0.sys, 5.0);
         assert_eq!(load0.idle, 5.0);
         assert_eq!(load0.busy(), 95.0);
-        let load1 = rates(&a[1], &b[1]);
+        let load1 = deltas(&a[1], &b[1]).load();
         assert_eq!(load1.usr, 10.0);
         assert_eq!(load1.nice, 5.0);
         assert_eq!(load1.iowait, 10.0);
@@ -262,12 +243,12 @@ intr 12346 0 0\n";
     fn absent_or_backwards_counters_are_safe() {
         let a = counters(STAT_A);
         let absent = CpuCounters::default();
-        assert_eq!(rates(&a[0], &absent), CpuLoad::default());
-        assert_eq!(rates(&a[0], &a[0]), CpuLoad::default());
+        assert_eq!(deltas(&a[0], &absent), CpuTicks::default());
+        assert_eq!(deltas(&a[0], &a[0]).load(), CpuLoad::default());
         let mut reset = a[0];
         reset.user = 0;
         reset.idle += 100;
-        assert_eq!(rates(&a[0], &reset).idle, 100.0);
+        assert_eq!(deltas(&a[0], &reset).load().idle, 100.0);
     }
 
     #[test]
@@ -308,9 +289,9 @@ intr 12346 0 0\n";
         std::fs::write(&path, STAT_A).unwrap();
         let mut source = ProcStatSource::open(&path, &[1, 0]).unwrap();
         std::fs::write(&path, STAT_B).unwrap();
-        let mut out = vec![CpuLoad::default(); 2];
+        let mut out = vec![CpuTicks::default(); 2];
         source.read(&mut out).unwrap();
-        assert_eq!(out[1].usr, 90.0, "CPU 0 is in slot 1");
-        assert_eq!(out[0].usr, 10.0);
+        assert_eq!(out[1].load().usr, 90.0, "CPU 0 is in slot 1");
+        assert_eq!(out[0].load().usr, 10.0);
     }
 }

@@ -1,28 +1,35 @@
 //! The trace: coreheat's one data model between measuring and drawing, and its
 //! JSON Lines file (`trace.jsonl`).
 //!
-//! A trace is a header line (`{"format":"coreheat-trace","version":1,"meta":{..}}`),
-//! then sample lines (`{"t":..,"cpus":[{"usr":..,..},..]}`) and event lines
+//! A trace is a header line (`{"format":"coreheat-trace","version":2,"meta":{..}}`),
+//! then sample lines (`{"t":..,"cpus":[[97,0,2,1,0,0,0,0],..]}`, each CPU's ticks
+//! in the header's `cpu_fields` order; see [`rows`]) and event lines
 //! (`{"t":..,"event":".."}`) as they happen, and last an end line
 //! (`{"t":..,"end":{"status":..}}`). The writer flushes every line so a killed run
 //! leaves everything up to its last sample; the reader accepts a trace without an
-//! end line and one whose last line was cut. See docs/trace-format.md.
+//! end line and one whose last line was cut, reads version 1 too, and skips lines
+//! of kinds it does not know. See docs/trace-format.md.
 
+mod rows;
 pub mod synthetic;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    CpuLoad, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu, check_seconds,
+    CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu,
+    check_seconds,
 };
 use crate::util::input::{self, InputError, LineReader};
+use rows::{Row, RowForm};
 
 pub const FORMAT_NAME: &str = "coreheat-trace";
-pub const FORMAT_VERSION: u32 = 1;
+/// The version the writer writes; the reader reads it and version 1.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct EndLine<'a> {
@@ -33,27 +40,82 @@ struct EndLine<'a> {
 /// Streams a trace to disk, one flushed line at a time.
 pub struct TraceWriter {
     out: BufWriter<File>,
+    path: PathBuf,
     line: Vec<u8>,
+    unit: CpuUnit,
 }
 
 impl TraceWriter {
-    /// Creates `path` (which must not exist) and writes the header.
+    /// Creates `path` (which must not exist) and writes the header, with the
+    /// CPU rows' field names and unit: `meta.cpu_unit`, percent when absent.
     pub fn create(path: &Path, meta: &Meta) -> io::Result<TraceWriter> {
+        let mut meta = meta.clone();
+        meta.state_rows(meta.cpu_unit.unwrap_or(CpuUnit::Percent));
+        let unit = meta.check_rows().map_err(|message| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a trace header that {message}"),
+            )
+        })?;
         let file = File::options().write(true).create_new(true).open(path)?;
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
+            path: path.to_path_buf(),
             line: Vec::with_capacity(4096),
+            unit,
         };
         writer.write_line(&Header {
             format: FORMAT_NAME.to_string(),
             version: FORMAT_VERSION,
-            meta: meta.clone(),
+            meta,
         })?;
         Ok(writer)
     }
 
+    /// The trace file, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What this trace's CPU rows count.
+    pub fn unit(&self) -> CpuUnit {
+        self.unit
+    }
+
+    /// Writes a sample of the ticks each CPU counted (a trace of `cpu_unit` ticks).
+    pub fn write_ticks(&mut self, t: f64, cpus: &[CpuTicks]) -> io::Result<()> {
+        self.expect_unit(CpuUnit::Ticks)?;
+        self.line.clear();
+        rows::push_sample_line(&mut self.line, t, cpus, rows::push_ticks_row)?;
+        self.flush_line()
+    }
+
+    /// Writes a sample of percentages (a trace of `cpu_unit` percent).
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
-        self.write_line(sample)
+        self.expect_unit(CpuUnit::Percent)?;
+        self.line.clear();
+        rows::push_sample_line(
+            &mut self.line,
+            sample.t,
+            &sample.cpus,
+            rows::push_percent_row,
+        )?;
+        self.flush_line()
+    }
+
+    fn expect_unit(&self, unit: CpuUnit) -> io::Result<()> {
+        if self.unit == unit {
+            return Ok(());
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{}: a sample in {} for a trace whose header says its rows are {}",
+                self.path.display(),
+                unit.as_str(),
+                self.unit.as_str()
+            ),
+        ))
     }
 
     pub fn write_event(&mut self, event: &Event) -> io::Result<()> {
@@ -71,6 +133,10 @@ impl TraceWriter {
         self.line.clear();
         serde_json::to_writer(&mut self.line, value).map_err(io::Error::other)?;
         self.line.push(b'\n');
+        self.flush_line()
+    }
+
+    fn flush_line(&mut self) -> io::Result<()> {
         self.out.write_all(&self.line)?;
         self.out.flush()
     }
@@ -100,23 +166,27 @@ pub enum TraceError {
 }
 
 /// Reads a trace line by line without holding it in memory, checking every
-/// value as the importers do: percentages within 0..100, sample times that go
-/// forward, nothing after the end line.
+/// value as the importers do: ticks whole numbers, percentages within 0..100,
+/// sample times that go forward, nothing after the end line. Lines of a kind it
+/// does not know (neither a sample, an event nor the end) are skipped.
 pub struct TraceReader<R> {
     lines: LineReader<R>,
     /// Set when the last line was cut off (a killed writer).
     pub truncated: bool,
     header: Header,
+    rows: RowForm,
     sample_times: TimeOrder,
     ended: bool,
 }
 
+/// Any line after the header; `Row` is the form of its CPUs.
 #[derive(Deserialize)]
-struct AnyLine {
+#[serde(bound = "Row: Deserialize<'de>")] // not `Row: Default`, which `default` would ask
+struct AnyLine<Row> {
     #[serde(default)]
     t: Option<f64>,
     #[serde(default)]
-    cpus: Option<Vec<CpuLoad>>,
+    cpus: Option<Vec<Row>>,
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
@@ -138,11 +208,12 @@ impl<R: BufRead> TraceReader<R> {
     /// Reads the header from `input`; `path` names the input in errors.
     pub fn new(input: R, path: &Path) -> Result<Self, TraceError> {
         let mut lines = LineReader::new(input, path);
-        let header = read_header(&mut lines)?;
+        let (header, rows) = read_header(&mut lines)?;
         Ok(TraceReader {
             lines,
             truncated: false,
             header,
+            rows,
             sample_times: TimeOrder::default(),
             ended: false,
         })
@@ -154,42 +225,44 @@ impl<R: BufRead> TraceReader<R> {
 
     /// The next record, `None` at the end. A last line that does not parse and has
     /// no newline is taken as cut off by a killed writer: `truncated` is set.
+    /// Lines of a kind this reader does not know are skipped.
     pub fn next_record(&mut self) -> Result<Option<Record>, TraceError> {
-        if self.truncated {
-            return Ok(None);
-        }
-        let Some(line) = self.lines.next_content_line()? else {
-            self.truncated = self.lines.cut_long_line();
-            return Ok(None);
-        };
-        let parsed = if self.ended {
-            Err("a line after the end line; the end line is the last line of a trace".into())
-        } else {
-            parse_record(
-                self.lines.bytes(),
-                &self.header.meta.cpus,
-                &mut self.sample_times,
-            )
-        };
-        match parsed {
-            Ok(record) => {
-                self.ended = matches!(record, Record::End { .. });
-                Ok(Some(record))
+        while !self.truncated {
+            let Some(line) = self.lines.next_content_line()? else {
+                self.truncated = self.lines.cut_long_line();
+                return Ok(None);
+            };
+            let parsed = if self.ended {
+                Err("a line after the end line; the end line is the last line of a trace".into())
+            } else {
+                parse_record(
+                    self.lines.bytes(),
+                    self.rows,
+                    &self.header.meta.cpus,
+                    &mut self.sample_times,
+                )
+            };
+            match parsed {
+                Ok(None) => {}
+                Ok(Some(record)) => {
+                    self.ended = matches!(record, Record::End { .. });
+                    return Ok(Some(record));
+                }
+                Err(_) if !line.complete => self.truncated = true,
+                Err(message) => {
+                    return Err(TraceError::Line {
+                        path: self.lines.path().to_path_buf(),
+                        line: line.number,
+                        message,
+                    });
+                }
             }
-            Err(_) if !line.complete => {
-                self.truncated = true;
-                Ok(None)
-            }
-            Err(message) => Err(TraceError::Line {
-                path: self.lines.path().to_path_buf(),
-                line: line.number,
-                message,
-            }),
         }
+        Ok(None)
     }
 }
 
-fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<Header, TraceError> {
+fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm), TraceError> {
     let path = lines.path().to_path_buf();
     let Some(line) = lines.next_content_line()? else {
         if lines.cut_long_line() {
@@ -221,27 +294,47 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<Header, TraceErr
             input::excerpt(&header.format)
         )));
     }
-    if header.version != FORMAT_VERSION {
+    if !(1..=FORMAT_VERSION).contains(&header.version) {
         return Err(line_error(format!(
-            "trace format version {} is not supported (this coreheat reads version {FORMAT_VERSION})",
+            "trace format version {} is not supported (this coreheat reads versions 1 and 2)",
             header.version
         )));
     }
-    header
+    let rows = header
         .meta
         .check()
+        .and_then(|()| RowForm::of(&header))
         .map_err(|m| line_error(format!("the header {m}")))?;
-    Ok(header)
+    Ok((header, rows))
 }
 
-/// One line after the header; `header_cpus` are the CPUs the header lists.
+/// One line after the header, its CPUs in the form `rows`; `header_cpus` are the
+/// CPUs the header lists. `None` for a line of a kind this reader does not know.
 fn parse_record(
+    bytes: &[u8],
+    rows: RowForm,
+    header_cpus: &[TraceCpu],
+    times: &mut TimeOrder,
+) -> Result<Option<Record>, String> {
+    match rows {
+        RowForm::Objects => parse_line(bytes, header_cpus, times, CpuLoad::checked),
+        RowForm::Ticks => parse_line(bytes, header_cpus, times, Row::ticks_load),
+        RowForm::Percent => parse_line(bytes, header_cpus, times, Row::percent_load),
+    }
+}
+
+/// [`parse_record`] for CPUs of type `R`, which `load` checks and turns into percentages.
+fn parse_line<R: DeserializeOwned>(
     bytes: &[u8],
     header_cpus: &[TraceCpu],
     times: &mut TimeOrder,
-) -> Result<Record, String> {
-    let line: AnyLine =
+    load: fn(&R) -> Result<CpuLoad, String>,
+) -> Result<Option<Record>, String> {
+    let line: AnyLine<R> =
         serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
+    if line.end.is_none() && line.event.is_none() && line.cpus.is_none() {
+        return Ok(None); // a kind of line a later coreheat may add
+    }
     let t = line.t.ok_or("line has no time 't'")?;
     check_seconds("time 't'", t)?;
     if let Some(end) = line.end {
@@ -252,19 +345,17 @@ fn parse_record(
         ] {
             check_seconds(name, value)?;
         }
-        return Ok(Record::End { t, end });
+        return Ok(Some(Record::End { t, end }));
     }
     if let Some(kind) = line.event {
-        return Ok(Record::Event(Event {
+        return Ok(Some(Record::Event(Event {
             t,
             event: kind,
             worker: line.worker,
             detail: line.detail,
-        }));
+        })));
     }
-    let cpus = line
-        .cpus
-        .ok_or("line is neither a sample, an event nor the end")?;
+    let cpus = line.cpus.unwrap_or_default();
     if cpus.len() != header_cpus.len() {
         return Err(format!(
             "sample has {} CPUs but the header lists {}",
@@ -276,9 +367,9 @@ fn parse_record(
     let cpus = cpus
         .iter()
         .zip(header_cpus)
-        .map(|(load, cpu)| load.checked().map_err(|m| format!("cpu{}: {m}", cpu.cpu)))
+        .map(|(row, cpu)| load(row).map_err(|m| format!("cpu{}: {m}", cpu.cpu)))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Record::Sample(Sample { t, cpus }))
+    Ok(Some(Record::Sample(Sample { t, cpus })))
 }
 
 impl<R: BufRead> Iterator for TraceReader<R> {
@@ -397,6 +488,89 @@ mod tests {
         assert!(trace.truncated);
         assert!(trace.end.is_none());
         assert_eq!(trace.samples[1].cpus[0].usr, 50.0);
+    }
+
+    fn ticks_meta() -> Meta {
+        Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(100),
+            ..meta()
+        }
+    }
+
+    #[test]
+    fn ticks_are_read_back_as_exact_percentages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &ticks_meta()).unwrap();
+        let ticks = [
+            CpuTicks([97, 0, 2, 1, 0, 0, 0, 0]),
+            CpuTicks([1, 0, 1, 1, 0, 0, 0, 0]),
+        ];
+        writer.write_ticks(0.2, &ticks).unwrap();
+        writer.write_ticks(0.4, &[CpuTicks::default(); 2]).unwrap();
+        let refused = writer.write_sample(&Sample {
+            t: 0.6,
+            cpus: vec![load(1.0), load(2.0)],
+        });
+        assert!(refused.is_err(), "percent in a trace of ticks");
+        drop(writer);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(r#""cpu_fields":["usr","nice","sys","idle","iowait","irq","softirq","steal"],"cpu_unit":"ticks","ticks_per_s":100"#), "{}", lines[0]);
+        assert_eq!(
+            lines[1],
+            r#"{"t":0.2,"cpus":[[97,0,2,1,0,0,0,0],[1,0,1,1,0,0,0,0]]}"#
+        );
+        assert_eq!(lines.len(), 3);
+
+        let trace = Trace::read(&path).unwrap();
+        let first = &trace.samples[0].cpus;
+        assert_eq!(
+            (first[0].usr, first[0].sys, first[0].idle),
+            (97.0, 2.0, 1.0)
+        );
+        assert_eq!(first[1].usr, 100.0 / 3.0);
+        assert_eq!(trace.samples[1].cpus, vec![CpuLoad::default(); 2]);
+        assert_eq!(trace.header.meta.cpu_unit, Some(CpuUnit::Ticks));
+    }
+
+    #[test]
+    fn lines_of_kinds_the_reader_does_not_know_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut writer = TraceWriter::create(&path, &ticks_meta()).unwrap();
+        writer
+            .write_ticks(1.0, &[CpuTicks([100, 0, 0, 0, 0, 0, 0, 0]); 2])
+            .unwrap();
+        drop(writer);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(r#"{"t":1.5,"task":{"pid":7,"comm":"worker","cpu":1}}"#);
+        text.push('\n');
+        text.push_str(r#"{"t":2.0,"cpus":[[0,0,0,100,0,0,0,0],[50,0,0,50,0,0,0,0]],"tasks":[{"pid":7,"cpu":1,"ticks":50}]}"#);
+        text.push('\n');
+        std::fs::write(&path, text).unwrap();
+
+        let trace = Trace::read(&path).unwrap();
+        assert_eq!(trace.samples.len(), 2);
+        assert_eq!(trace.samples[1].cpus[1].usr, 50.0);
+        assert!(trace.events.is_empty());
+    }
+
+    #[test]
+    fn a_header_of_ticks_without_a_tick_rate_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let meta = Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ..meta()
+        };
+        let error = TraceWriter::create(&path, &meta).err().unwrap().to_string();
+        assert!(
+            error.contains("counts ticks but has no ticks_per_s"),
+            "{error}"
+        );
+        assert!(!path.exists());
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! Synthetic traces of any size and shape, for benchmarks and tests of long
-//! runs (a 24-hour trace of 64 CPUs at 1 s is 86 400 samples, about 600 MB).
+//! runs (a 24-hour trace of 64 CPUs at 1 s is 86 400 samples, about 110 MB).
 //! The load follows a slow wave per CPU plus a busy block, so drawings of it
-//! have structure to look at.
+//! have structure to look at. Samples hold ticks of a 100 Hz clock, as a run
+//! writes them.
 
 use std::io;
 use std::path::Path;
 
 use crate::model::workload::WorkloadMeta;
-use crate::model::{CpuLoad, End, Meta, Sample, Status, TraceCpu};
+use crate::model::{CpuLoad, CpuTicks, CpuUnit, End, Meta, Status, TraceCpu};
 use crate::trace::TraceWriter;
+
+/// Ticks a second of the synthetic clock (Linux's USER_HZ).
+pub const TICKS_PER_S: u32 = 100;
 
 /// Writes a trace of `samples` samples of `cpus` CPUs (SMT pairs, Intel-style
 /// numbering) every `interval_s` seconds to `path`, with an end line.
@@ -32,19 +36,18 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
         title: Some(format!("synthetic: {cpus} CPUs, {samples} samples")),
         command: "synthetic".into(),
         workload: Some(WorkloadMeta::Synthetic {}),
+        cpu_unit: Some(CpuUnit::Ticks),
+        ticks_per_s: Some(TICKS_PER_S),
         ..Meta::default()
     };
     let mut writer = TraceWriter::create(path, &meta)?;
-    let mut sample = Sample {
-        t: 0.0,
-        cpus: vec![CpuLoad::default(); cpus as usize],
-    };
+    let per_sample = (interval_s * TICKS_PER_S as f64).round().max(1.0) as u64;
+    let mut ticks = vec![CpuTicks::default(); cpus as usize];
     for k in 1..=samples {
-        sample.t = k as f64 * interval_s;
-        for (cpu, load) in sample.cpus.iter_mut().enumerate() {
-            *load = synthetic_load(cpu as u64, k, samples);
+        for (cpu, row) in ticks.iter_mut().enumerate() {
+            *row = ticks_of(&synthetic_load(cpu as u64, k, samples), per_sample);
         }
-        writer.write_sample(&sample)?;
+        writer.write_ticks(k as f64 * interval_s, &ticks)?;
     }
     writer.write_end(
         samples as f64 * interval_s,
@@ -57,6 +60,14 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
             message: None,
         },
     )
+}
+
+/// `load` in `total` ticks: usr and sys rounded to whole ticks, the rest idle.
+fn ticks_of(load: &CpuLoad, total: u64) -> CpuTicks {
+    let share = |percent: f64| ((percent * total as f64 / 100.0).round() as u64).min(total);
+    let usr = share(load.usr);
+    let sys = share(load.sys).min(total - usr);
+    CpuTicks([usr, 0, sys, total - usr - sys, 0, 0, 0, 0])
 }
 
 fn synthetic_load(cpu: u64, k: u64, samples: u64) -> CpuLoad {
@@ -74,5 +85,32 @@ fn synthetic_load(cpu: u64, k: u64, samples: u64) -> CpuLoad {
         sys,
         idle: round(100.0 - usr - sys),
         ..CpuLoad::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cpu_takes_at_most_25_bytes_per_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let (cpus, samples) = (64, 200);
+        write_trace(&path, cpus, samples, 1.0).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let sample_bytes: usize = text
+            .lines()
+            .filter(|line| line.contains("\"cpus\":[["))
+            .map(|line| line.len() + 1)
+            .sum();
+        let per_cpu = sample_bytes as f64 / (cpus as u64 * samples) as f64;
+        assert!(per_cpu <= 25.0, "{per_cpu:.1} bytes per CPU per sample");
+        let trace = crate::trace::Trace::read(&path).unwrap();
+        assert_eq!(trace.samples.len(), samples as usize);
+        assert!(trace.samples.iter().flat_map(|s| &s.cpus).all(|load| {
+            let sum: f64 = load.fields().iter().sum();
+            (sum - 100.0).abs() < 1e-9
+        }));
     }
 }

@@ -59,6 +59,15 @@ pub fn process_cpu_times() -> CpuTimes {
     rusage(libc::RUSAGE_SELF)
 }
 
+/// The kernel's clock ticks a second as /proc/stat counts them (USER_HZ,
+/// `sysconf(_SC_CLK_TCK)`); 100, Linux's value on every architecture, should
+/// the call fail.
+pub fn clock_ticks_per_second() -> u32 {
+    // SAFETY: sysconf reads a constant of the system and touches no memory of ours.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u32::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
+}
+
 /// How a child process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
