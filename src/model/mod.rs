@@ -4,6 +4,7 @@
 //! Plain serde types with their range checks; the trace file's reader and writer
 //! live in `trace`, the workloads' kinds and results in [`workload`].
 
+pub mod tasks;
 pub mod workload;
 
 use serde::{Deserialize, Serialize};
@@ -293,6 +294,11 @@ pub struct Meta {
     /// Ticks a second (USER_HZ) when `cpu_unit` is ticks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticks_per_s: Option<u32>,
+    /// The names of the numbers of every task row of a sample's `tasks`, in
+    /// order: [`tasks::TASK_FIELDS`]; empty when the trace has no tasks (tasks
+    /// off, older traces, imports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_fields: Vec<String>,
     /// The CPUs the run was allowed to use (its affinity mask); absent when
     /// not known (imports, older traces).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -382,6 +388,28 @@ impl Meta {
             }
         }
         Ok(unit)
+    }
+
+    /// Whether the samples carry task rows: `task_fields` are
+    /// [`tasks::TASK_FIELDS`] (`Ok(false)` when absent; any other list is refused,
+    /// naming the first name that differs).
+    pub fn check_task_fields(&self) -> Result<bool, String> {
+        if self.task_fields.is_empty() {
+            return Ok(false);
+        }
+        let names = tasks::TASK_FIELDS;
+        let first_difference = (0..names.len().max(self.task_fields.len()))
+            .find(|&at| self.task_fields.get(at).map(String::as_str) != names.get(at).copied());
+        match first_difference {
+            None => Ok(true),
+            Some(at) => Err(format!(
+                "has task_fields whose name {} is '{}' where version 2 has '{}' ({})",
+                at + 1,
+                crate::util::input::excerpt(self.task_fields.get(at).map_or("", String::as_str)),
+                names.get(at).unwrap_or(&"nothing"),
+                names.join(", ")
+            )),
+        }
     }
 
     /// `cpu_fields` are exactly [`CPU_FIELDS`], in order.

@@ -13,6 +13,7 @@
 //! covers the shorter interval it really was.
 
 pub mod procstat;
+pub mod tasks;
 
 use std::io;
 use std::path::Path;

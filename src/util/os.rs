@@ -426,6 +426,12 @@ pub fn parent_pid() -> u32 {
     unsafe { libc::getppid() as u32 }
 }
 
+/// The calling thread's id (its `task/TID` folder in /proc).
+pub fn thread_id() -> u32 {
+    // SAFETY: gettid has no memory effects.
+    unsafe { libc::gettid() as u32 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

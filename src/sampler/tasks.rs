@@ -1,0 +1,652 @@
+//! The workload's tasks, read from /proc at every sample: every thread of the
+//! root process that is the workload's, and every thread of every descendant
+//! process (found through `task/TID/children` where the kernel has it, else by
+//! scanning /proc for parent ids). Per task it reads `stat` (utime, stime,
+//! state, the CPU it last ran on, its name), `schedstat` (ns on a CPU, ns
+//! waiting on a run queue, timeslices) and `status` (voluntary and involuntary
+//! context switches), and gives back what each task added since the last reading.
+//!
+//! Cost: each task's files stay open and are re-read with `pread` at offset 0
+//! into one buffer, parsed without allocating; a task whose `schedstat` did not
+//! move did not run, so its other files (and its process's thread list, and
+//! the search for children) are not read. Tasks that vanish are normal: they
+//! are forgotten, so memory follows the live tasks, not the run's length.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::model::tasks::{MAX_NAME_CHARS, TaskInfo, TaskTicks};
+use crate::util::os;
+
+/// Where the kernel lists its processes.
+pub const PROC: &str = "/proc";
+
+/// What every worker thread's name holds (`hash-worker-0`): the threads of
+/// coreheat's own process that are the workload's in `coreheat run`.
+pub const WORKER_THREAD_MARK: &str = "-worker-";
+
+/// Times a new process's command line is read again while it runs (a child
+/// that has not yet called `exec` still looks like its parent).
+const CMDLINE_CHECKS: u8 = 3;
+
+/// Bytes read of any one /proc file (`status` is about 1.5 KiB).
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Which threads of the root process are the workload's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootThreads {
+    /// `coreheat run`: the worker threads (named with [`WORKER_THREAD_MARK`]);
+    /// the main, sampler and helper threads are coreheat's own.
+    Workers,
+    /// The library's tracer: every thread of the calling process but the sampler.
+    AllButSampler,
+}
+
+/// Whose tasks to read.
+#[derive(Debug, Clone)]
+pub struct TaskScope {
+    /// `/proc`, or a folder shaped like it (tests).
+    pub proc_root: PathBuf,
+    /// The process whose descendants are the workload (coreheat itself).
+    pub root: u32,
+    pub root_threads: RootThreads,
+    /// A word of the command line that marks a descendant process as coreheat's
+    /// own (the exec guardian's hidden subcommand); its threads are not shown.
+    pub own_process_word: Option<String>,
+}
+
+impl TaskScope {
+    /// This process and its descendants, in the real /proc.
+    pub fn this_process(root_threads: RootThreads, own_process_word: Option<&str>) -> TaskScope {
+        TaskScope {
+            proc_root: PathBuf::from(PROC),
+            root: std::process::id(),
+            root_threads,
+            own_process_word: own_process_word.map(String::from),
+        }
+    }
+}
+
+/// What one reading found: tasks to announce (new, or renamed) and what each
+/// workload task that did anything added since the reading before.
+#[derive(Debug, Default)]
+pub struct TaskReading {
+    pub announced: Vec<TaskInfo>,
+    pub rows: Vec<TaskTicks>,
+}
+
+/// A task's cumulative counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    utime: u64,
+    stime: u64,
+    run_ns: u64,
+    wait_ns: u64,
+    slices: u64,
+    voluntary: u64,
+    involuntary: u64,
+    cpu: u32,
+}
+
+impl Counts {
+    /// What `self` added since `before`; counters that went backwards add nothing.
+    fn since(&self, before: &Counts, tid: u32) -> TaskTicks {
+        TaskTicks {
+            tid,
+            utime: self.utime.saturating_sub(before.utime),
+            stime: self.stime.saturating_sub(before.stime),
+            run_ns: self.run_ns.saturating_sub(before.run_ns),
+            wait_ns: self.wait_ns.saturating_sub(before.wait_ns),
+            voluntary: self.voluntary.saturating_sub(before.voluntary),
+            involuntary: self.involuntary.saturating_sub(before.involuntary),
+            cpu: self.cpu,
+        }
+    }
+}
+
+/// A task's name (`comm`), held without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Name {
+    bytes: [u8; MAX_NAME_CHARS],
+    len: usize,
+}
+
+impl Name {
+    fn new(text: &[u8]) -> Name {
+        let len = text.len().min(MAX_NAME_CHARS);
+        let mut bytes = [0; MAX_NAME_CHARS];
+        bytes[..len].copy_from_slice(&text[..len]);
+        Name { bytes, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.as_bytes()
+            .windows(word.len())
+            .any(|w| w == word.as_bytes())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
+
+/// One thread, its files open.
+struct Task {
+    pid: u32,
+    stat: File,
+    schedstat: Option<File>,
+    status: Option<File>,
+    children: Option<File>,
+    counts: Counts,
+    name: Name,
+    /// The name it was last announced with (`None`: not announced).
+    announced: Option<Name>,
+    /// What it added in this reading, once read and until emitted.
+    added: Option<TaskTicks>,
+    seen: u64,
+}
+
+/// One process of the tree.
+struct Process {
+    ppid: u32,
+    threads: Vec<u32>,
+    own: bool,
+    cmdline_checks: u8,
+    /// Its main thread's name when its command line was last read.
+    checked_name: Option<Name>,
+    visited: u64,
+}
+
+/// What reading a task found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TaskState {
+    Gone,
+    Idle,
+    Ran,
+}
+
+/// Reads the workload's tasks; one per sampler.
+pub struct TaskSampler {
+    scope: TaskScope,
+    tasks: HashMap<u32, Task>,
+    processes: HashMap<u32, Process>,
+    /// Processes of a /proc scan that are not the workload's (skipped next scan).
+    foreign: HashSet<u32>,
+    has_children_files: bool,
+    buffer: Vec<u8>,
+    generation: u64,
+    sampler_tid: Option<u32>,
+    reading: TaskReading,
+    pending: Vec<u32>,
+    ran: Vec<u32>,
+}
+
+impl TaskSampler {
+    /// Reads the scope's tasks once (the reference reading; it announces the
+    /// tasks already there and counts nothing).
+    pub fn start(scope: TaskScope) -> io::Result<TaskSampler> {
+        let root_stat = scope.proc_root.join(format!("{}/stat", scope.root));
+        File::open(&root_stat).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {e}", root_stat.display()),
+            )
+        })?;
+        let children = format!("{0}/task/{0}/children", scope.root);
+        let mut sampler = TaskSampler {
+            has_children_files: scope.proc_root.join(children).exists(),
+            scope,
+            tasks: HashMap::new(),
+            processes: HashMap::new(),
+            foreign: HashSet::new(),
+            buffer: vec![0; READ_BUFFER],
+            generation: 0,
+            sampler_tid: None,
+            reading: TaskReading::default(),
+            pending: Vec::new(),
+            ran: Vec::new(),
+        };
+        sampler.adopt(sampler.scope.root, 0);
+        Ok(sampler)
+    }
+
+    /// Tasks being followed (for tests of memory over a long run).
+    pub fn followed(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Reads every task of the tree; what it found is in the returned reading
+    /// until the next call. The first call, on the thread that samples, is the
+    /// reference: it announces the tasks already there and counts nothing.
+    pub fn read(&mut self) -> &TaskReading {
+        if self.sampler_tid.is_none() {
+            self.sampler_tid = Some(os::thread_id()); // read on the sampler thread
+        }
+        self.generation += 1;
+        self.reading.rows.clear();
+        self.pending.clear();
+        self.ran.clear();
+        self.pending.extend(self.processes.keys());
+        self.visit_pending();
+        while !self.ran.is_empty() && self.find_children() {
+            self.visit_pending();
+        }
+        self.forget_the_dead();
+        &self.reading
+    }
+
+    /// Takes the announcements made so far (they are written once).
+    pub fn take_announced(&mut self) -> Vec<TaskInfo> {
+        std::mem::take(&mut self.reading.announced)
+    }
+
+    fn visit_pending(&mut self) {
+        while let Some(pid) = self.pending.pop() {
+            self.visit(pid);
+        }
+    }
+
+    /// Reads a process's known threads, and lists its threads again when one
+    /// of them ran (only a running thread starts another); then hands on what
+    /// its workload threads added.
+    fn visit(&mut self, pid: u32) {
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let fresh = process.visited == 0;
+        process.visited = self.generation;
+        let threads = std::mem::take(&mut process.threads);
+        let mut any_ran = fresh;
+        for &tid in &threads {
+            any_ran |= self.refresh(tid) == TaskState::Ran;
+        }
+        if let Some(process) = self.processes.get_mut(&pid) {
+            process.threads = threads;
+        }
+        if any_ran {
+            self.check_process(pid);
+            self.list_threads(pid);
+            self.check_process(pid);
+            self.emit(pid);
+        }
+    }
+
+    /// Announces the workload threads of `pid` that ran and keeps the rows of
+    /// those that did anything.
+    fn emit(&mut self, pid: u32) {
+        let threads = self
+            .processes
+            .get_mut(&pid)
+            .map(|p| std::mem::take(&mut p.threads))
+            .unwrap_or_default();
+        for &tid in &threads {
+            let Some(added) = self.tasks.get_mut(&tid).and_then(|t| t.added.take()) else {
+                continue;
+            };
+            if self.is_workload(tid) {
+                self.announce(tid);
+                if added.is_active() {
+                    self.reading.rows.push(added);
+                }
+            }
+        }
+        if let Some(process) = self.processes.get_mut(&pid) {
+            process.threads = threads;
+        }
+    }
+
+    /// Opens the threads of `pid` not yet followed; a process whose thread
+    /// list cannot be read has ended.
+    fn list_threads(&mut self, pid: u32) {
+        let folder = self.scope.proc_root.join(format!("{pid}/task"));
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            self.processes.remove(&pid);
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(tid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            if self.tasks.contains_key(&tid) || !self.open_task(pid, tid) {
+                continue;
+            }
+            if let Some(process) = self.processes.get_mut(&pid) {
+                process.threads.push(tid);
+            }
+            self.refresh(tid);
+        }
+    }
+
+    fn open_task(&mut self, pid: u32, tid: u32) -> bool {
+        let folder = self.scope.proc_root.join(format!("{pid}/task/{tid}"));
+        let Ok(stat) = File::open(folder.join("stat")) else {
+            return false;
+        };
+        let open = |name: &str| File::open(folder.join(name)).ok();
+        self.tasks.insert(
+            tid,
+            Task {
+                pid,
+                stat,
+                schedstat: open("schedstat"),
+                status: open("status"),
+                children: if self.has_children_files {
+                    open("children")
+                } else {
+                    None
+                },
+                counts: Counts::default(),
+                name: Name::new(b""),
+                announced: None,
+                added: None,
+                seen: 0,
+            },
+        );
+        true
+    }
+
+    /// Reads one task's files and notes what it added. A task first seen in
+    /// the reference reading counts nothing; one born since counts from zero.
+    fn refresh(&mut self, tid: u32) -> TaskState {
+        let Some(task) = self.tasks.get_mut(&tid) else {
+            return TaskState::Gone;
+        };
+        let first = task.seen == 0;
+        let mut counts = task.counts;
+        let state = read_counts(task, &mut self.buffer, &mut counts, first);
+        if state == TaskState::Gone {
+            return state;
+        }
+        task.seen = self.generation;
+        if state == TaskState::Idle {
+            return state;
+        }
+        let before = match (first, self.generation) {
+            (true, 1) => counts,
+            (true, _) => Counts::default(),
+            (false, _) => task.counts,
+        };
+        task.counts = counts;
+        task.added = Some(counts.since(&before, tid));
+        if Some(tid) != self.sampler_tid {
+            self.ran.push(tid); // the sampler starts no process
+        }
+        TaskState::Ran
+    }
+
+    /// Announces a workload task not yet announced under its current name.
+    fn announce(&mut self, tid: u32) {
+        let Some(task) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        if task.announced == Some(task.name) {
+            return;
+        }
+        task.announced = Some(task.name);
+        let ppid = self.processes.get(&task.pid).map_or(0, |p| p.ppid);
+        self.reading.announced.push(TaskInfo {
+            pid: task.pid,
+            tid,
+            ppid,
+            name: task.name.text(),
+        });
+    }
+
+    fn is_workload(&self, tid: u32) -> bool {
+        let Some(task) = self.tasks.get(&tid) else {
+            return false;
+        };
+        if task.pid != self.scope.root {
+            return self.processes.get(&task.pid).is_some_and(|p| !p.own);
+        }
+        match self.scope.root_threads {
+            RootThreads::Workers => task.name.contains(WORKER_THREAD_MARK),
+            RootThreads::AllButSampler => Some(tid) != self.sampler_tid,
+        }
+    }
+
+    /// Reads a descendant's command line again when its main thread's name
+    /// changed (it ran `exec`) and in its first few busy readings: a process
+    /// whose command line holds the scope's own word is coreheat's.
+    fn check_process(&mut self, pid: u32) {
+        let Some(word) = self.scope.own_process_word.clone() else {
+            return;
+        };
+        let name = self.tasks.get(&pid).map(|t| t.name);
+        let Some(process) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        if pid == self.scope.root || (process.checked_name == name && process.cmdline_checks == 0)
+        {
+            return;
+        }
+        process.cmdline_checks = process.cmdline_checks.saturating_sub(1);
+        process.checked_name = name;
+        let path = self.scope.proc_root.join(format!("{pid}/cmdline"));
+        let Ok(cmdline) = std::fs::read(path) else {
+            return;
+        };
+        process.own = cmdline.split(|&b| b == 0).any(|w| w == word.as_bytes());
+    }
+
+    /// Adds a process of the tree (not yet visited).
+    fn adopt(&mut self, pid: u32, ppid: u32) {
+        self.processes.entry(pid).or_insert_with(|| {
+            self.pending.push(pid);
+            Process {
+                ppid,
+                threads: Vec::new(),
+                own: false,
+                cmdline_checks: CMDLINE_CHECKS,
+                checked_name: None,
+                visited: 0,
+            }
+        });
+    }
+
+    /// Adds the processes started since the last reading; true when it found any.
+    fn find_children(&mut self) -> bool {
+        let before = self.pending.len();
+        if self.has_children_files {
+            self.children_from_files();
+        } else {
+            self.children_from_scan();
+        }
+        self.ran.clear();
+        self.pending.len() > before
+    }
+
+    /// `task/TID/children` of every task that ran.
+    fn children_from_files(&mut self) {
+        let ran = std::mem::take(&mut self.ran);
+        for &tid in &ran {
+            let Some(task) = self.tasks.get(&tid) else {
+                continue;
+            };
+            let (pid, Some(file)) = (task.pid, task.children.as_ref()) else {
+                continue;
+            };
+            let Ok(length) = file.read_at(&mut self.buffer, 0) else {
+                continue;
+            };
+            let text = std::mem::take(&mut self.buffer);
+            for child in numbers(&text[..length]) {
+                self.adopt(child as u32, pid);
+            }
+            self.buffer = text;
+        }
+        self.ran = ran;
+    }
+
+    /// Scans /proc for processes whose parent is in the tree (processes seen
+    /// before and found foreign are skipped).
+    fn children_from_scan(&mut self) {
+        let Ok(entries) = std::fs::read_dir(&self.scope.proc_root) else {
+            return;
+        };
+        let mut candidates = Vec::new();
+        let mut listed = HashSet::new();
+        for entry in entries.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            listed.insert(pid);
+            if self.processes.contains_key(&pid) || self.foreign.contains(&pid) {
+                continue;
+            }
+            if let Some(ppid) = self.parent_of(pid) {
+                candidates.push((pid, ppid));
+            }
+        }
+        self.foreign.retain(|pid| listed.contains(pid));
+        loop {
+            let before = candidates.len();
+            candidates.retain(|&(pid, ppid)| {
+                let ours = self.processes.contains_key(&ppid);
+                if ours {
+                    self.adopt(pid, ppid);
+                }
+                !ours
+            });
+            if candidates.len() == before {
+                break;
+            }
+        }
+        self.foreign.extend(candidates.iter().map(|&(pid, _)| pid));
+    }
+
+    fn parent_of(&mut self, pid: u32) -> Option<u32> {
+        let path = self.scope.proc_root.join(format!("{pid}/stat"));
+        let file = File::open(path).ok()?;
+        let length = file.read_at(&mut self.buffer, 0).ok()?;
+        parse_stat(&self.buffer[..length]).map(|stat| stat.ppid)
+    }
+
+    /// Forgets tasks that were not found in this reading, and processes
+    /// without threads.
+    fn forget_the_dead(&mut self) {
+        let generation = self.generation;
+        let tasks = &mut self.tasks;
+        tasks.retain(|_, task| task.seen == generation);
+        for process in self.processes.values_mut() {
+            process.threads.retain(|tid| tasks.contains_key(tid));
+        }
+        let root = self.scope.root;
+        self.processes
+            .retain(|&pid, p| pid == root || !p.threads.is_empty() || p.visited == 0);
+    }
+}
+
+/// Reads `task`'s files into `counts`. `Idle` when its `schedstat` shows it
+/// did not run since `counts` (its other files are not read then).
+fn read_counts(task: &mut Task, buffer: &mut [u8], counts: &mut Counts, first: bool) -> TaskState {
+    if let Some(file) = &task.schedstat {
+        let Some((run_ns, wait_ns, slices)) = read_with(file, buffer, parse_schedstat) else {
+            return TaskState::Gone;
+        };
+        let unchanged = (run_ns, wait_ns, slices) == (counts.run_ns, counts.wait_ns, counts.slices);
+        if unchanged && !first {
+            return TaskState::Idle;
+        }
+        (counts.run_ns, counts.wait_ns, counts.slices) = (run_ns, wait_ns, slices);
+    }
+    let Some(stat) = read_with(&task.stat, buffer, parse_stat) else {
+        return TaskState::Gone;
+    };
+    (counts.utime, counts.stime, counts.cpu) = (stat.utime, stat.stime, stat.cpu);
+    task.name = stat.name;
+    if let Some(file) = &task.status
+        && let Some((voluntary, involuntary)) = read_with(file, buffer, parse_switches)
+    {
+        (counts.voluntary, counts.involuntary) = (voluntary, involuntary);
+    }
+    TaskState::Ran
+}
+
+/// `pread`s `file` from its start into `buffer` and parses what it read.
+fn read_with<T>(file: &File, buffer: &mut [u8], parse: fn(&[u8]) -> Option<T>) -> Option<T> {
+    let length = file.read_at(buffer, 0).ok()?;
+    parse(&buffer[..length])
+}
+
+/// The fields of `task/TID/stat` the sampler uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stat {
+    name: Name,
+    ppid: u32,
+    utime: u64,
+    stime: u64,
+    cpu: u32,
+}
+
+/// Parses `pid (comm) S ppid ...`: the name may hold spaces and parentheses, so
+/// the fields start after the last `)`.
+fn parse_stat(text: &[u8]) -> Option<Stat> {
+    let open = text.iter().position(|&b| b == b'(')?;
+    let close = text.iter().rposition(|&b| b == b')')?;
+    let name = Name::new(text.get(open + 1..close)?);
+    // Field 3 (state) is index 0 here.
+    let mut fields = text[close + 1..]
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty());
+    let ppid = fields.nth(1).and_then(parse_u64)?;
+    let utime = fields.nth(9).and_then(parse_u64)?;
+    let stime = fields.next().and_then(parse_u64)?;
+    let cpu = fields.nth(23).and_then(parse_u64)?;
+    Some(Stat {
+        name,
+        ppid: ppid as u32,
+        utime,
+        stime,
+        cpu: cpu as u32,
+    })
+}
+
+/// `run_ns wait_ns timeslices`.
+fn parse_schedstat(text: &[u8]) -> Option<(u64, u64, u64)> {
+    let mut values = numbers(text);
+    Some((values.next()?, values.next()?, values.next()?))
+}
+
+/// `voluntary_ctxt_switches:` and `nonvoluntary_ctxt_switches:` of `status`.
+fn parse_switches(text: &[u8]) -> Option<(u64, u64)> {
+    let value_after = |key: &[u8]| {
+        let at = text.windows(key.len()).position(|w| w == key)? + key.len();
+        numbers(&text[at..]).next()
+    };
+    Some((
+        value_after(b"\nvoluntary_ctxt_switches:")?,
+        value_after(b"\nnonvoluntary_ctxt_switches:")?,
+    ))
+}
+
+/// The whitespace-separated whole numbers at the start of `text`, up to the
+/// first word that is not one.
+fn numbers(text: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    text.split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .map_while(parse_u64)
+}
+
+fn parse_u64(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    bytes.iter().try_fold(0u64, |value, &b| {
+        b.is_ascii_digit()
+            .then_some(())
+            .and_then(|()| value.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+    })
+}
+
+/// The folder of a task's files under `proc_root`, for tests and messages.
+pub fn task_folder(proc_root: &Path, pid: u32, tid: u32) -> PathBuf {
+    proc_root.join(format!("{pid}/task/{tid}"))
+}
