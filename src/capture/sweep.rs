@@ -103,7 +103,9 @@ pub fn run_options(
         interval: options.interval,
         baseline: options.baseline,
         out: Some(dir),
-        title: options.title.clone(),
+        // The sweep's title goes to each run's page only (`page_title`), not
+        // into the command that repeats the run.
+        title: None,
         live: options.live,
         ..RunOptions::new(options.spec.clone())
     }
