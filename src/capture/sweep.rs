@@ -364,11 +364,7 @@ fn record(
         command: summary.command.clone(),
         samples: summary.samples,
         cpus_in_use: summary.measures.map(|m| m.cpus_in_use),
-        warnings: summary
-            .warnings
-            .iter()
-            .map(|w| w.code.to_string())
-            .collect(),
+        warnings: summary.warnings.clone(),
     }
 }
 

@@ -46,7 +46,6 @@ pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
         interrupted,
         repeat: options.repeat,
         command: options.command.clone(),
-        user_title: options.title.clone(),
     };
     let findings = findings(&comparison);
     let written = report::sweep::write_comparison(&comparison, &findings, &dir)?;
