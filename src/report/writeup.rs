@@ -120,7 +120,10 @@ fn configuration_section(
 
 /// `CPUs 0-3 (pinned)`, or the allowed CPUs of an unpinned configuration.
 pub fn cpus_text(stats: &ConfigStats) -> String {
-    let noun = if stats.cpus.len() == 1 { "CPU" } else { "CPUs" };
+    let mut distinct = stats.cpus.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let noun = if distinct.len() == 1 { "CPU" } else { "CPUs" };
     let list = format_cpulist(&stats.cpus);
     let mut text = if stats.pinned {
         format!("{noun} {list} (pinned)")
