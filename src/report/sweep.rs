@@ -673,22 +673,29 @@ pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::pin::PinSpec;
     use crate::machine::topology::Topology;
     use crate::model::workload::{Mode, WorkloadSpec};
     use crate::summary::compare::compare;
     use crate::summary::compare::tests::{record, threads};
     use crate::summary::sweep_runs::{Configuration, Placement};
 
-    /// The caption of a strong-scaling sweep of 2 runs per configuration.
-    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+    /// `look` at the comparison of a strong-scaling sweep of 2 runs per
+    /// configuration on `topology`.
+    fn with_comparison<T>(
+        topology: Topology,
+        configurations: &[(Configuration, Placement)],
+        look: impl FnOnce(&Comparison<'_>) -> T,
+    ) -> T {
+        let machine = Machine::with_topology(topology);
+        let physical = machine.topology.physical_count();
         let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
             .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, 2);
+        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, physical);
         let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
         let spec = WorkloadSpec::Count { n: 8, split: true };
-        caption(&Comparison {
+        look(&Comparison {
             title: "t".into(),
             machine: &machine,
             spec: &spec,
@@ -700,6 +707,11 @@ mod tests {
             repeat: 2,
             command: None,
         })
+    }
+
+    /// The caption of a strong-scaling sweep of 2 runs per configuration.
+    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
+        with_comparison(Topology::synthetic(2, 1), configurations, caption)
     }
 
     fn processes(workers: usize) -> (Configuration, Placement) {
@@ -730,5 +742,49 @@ mod tests {
             mixed,
             "t — strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
         );
+    }
+
+    /// Series at the same worker count stand apart by more than their error
+    /// bars' caps; a series without a 1-worker run has no speedup, so it is
+    /// not drawn and has no legend entry.
+    #[test]
+    fn series_are_dodged_and_empty_ones_left_out() {
+        let spread_two = {
+            let (configuration, placement) = threads(2);
+            let configuration = Configuration {
+                pin: PinSpec::Spread,
+                ..configuration
+            };
+            (configuration, placement)
+        };
+        let configurations = [
+            threads(1),
+            threads(2),
+            spread_two,
+            processes(1),
+            processes(2),
+        ];
+        let (names, at_two, frame) =
+            with_comparison(Topology::synthetic(2, 1), &configurations, |c| {
+                let frame = Frame::of(c);
+                let plotted = plotted_series(c, &frame);
+                let names: Vec<String> = plotted.iter().map(|p| p.fit.series.clone()).collect();
+                let at_two: Vec<f64> = plotted.iter().map(|p| p.points[1].0).collect();
+                (names, at_two, frame)
+            });
+        assert_eq!(names, ["threads", "processes"]);
+        assert!(at_two[0] < 2.0 && at_two[1] > 2.0, "{at_two:?}");
+        assert!(at_two[1] - at_two[0] > 2.0 * frame.cap(), "{at_two:?}");
+    }
+
+    /// Perfect scaling needs a CPU per worker: the ideal line ends at the
+    /// logical CPUs, not at the end of the axis.
+    #[test]
+    fn the_ideal_line_stops_at_the_logical_cpus() {
+        let configurations = [threads(1), threads(2), threads(8)];
+        let frame = with_comparison(Topology::synthetic(2, 2), &configurations, Frame::of);
+        assert_eq!((frame.x_end, frame.ideal_end()), (8.5, 4.0));
+        let frame = with_comparison(Topology::synthetic(4, 2), &configurations, Frame::of);
+        assert_eq!(frame.ideal_end(), 8.0);
     }
 }
