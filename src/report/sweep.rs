@@ -688,11 +688,10 @@ mod tests {
         look: impl FnOnce(&Comparison<'_>) -> T,
     ) -> T {
         let machine = Machine::with_topology(topology);
-        let physical = machine.topology.physical_count();
         let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
             .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, physical);
+        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, &machine.topology);
         let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
         let spec = WorkloadSpec::Count { n: 8, split: true };
         look(&Comparison {

@@ -151,7 +151,7 @@ mod tests {
             })
             .collect();
         let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
+        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, &machine.topology);
         let spec = WorkloadSpec::Count { n: 8, split: true };
         let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
         let comparison = Comparison {

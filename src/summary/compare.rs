@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
+use crate::machine::topology::Topology;
 use crate::model::Status;
 use crate::model::workload::WorkloadSpec;
 use crate::summary::stats::{self, Ratio, Spread};
@@ -199,15 +200,17 @@ impl Comparison<'_> {
 
 /// Groups runs by configuration, then computes speedup and efficiency per
 /// series against its smallest worker count and fits the serial fraction on
-/// the unmarked points with at most `physical_cores` workers: SMT siblings and
-/// time-sliced workers are not the parallelism the scaling laws describe. A
-/// configuration run once for several pinnings (`same_as`) is a point of each
-/// of their series; the series come in the order they are first met.
+/// the unmarked points whose workers each have a physical core of the
+/// `topology` (at most as many workers as cores, none pinned to a sibling of
+/// another's): SMT siblings and time-sliced workers are not the parallelism
+/// the scaling laws describe. A configuration run once for several pinnings
+/// (`same_as`) is a point of each of their series; the series come in the
+/// order they are first met.
 pub fn compare(
     scaling: Scaling,
     configurations: &[(Configuration, Placement)],
     runs: &[(usize, RunRecord)],
-    physical_cores: usize,
+    topology: &Topology,
 ) -> (Vec<ConfigStats>, Vec<SeriesFit>) {
     let mut stats: Vec<ConfigStats> = configurations
         .iter()
@@ -236,7 +239,7 @@ pub fn compare(
     });
     let fits = series_order
         .iter()
-        .filter_map(|series| fit_series(scaling, series, &mut stats, physical_cores))
+        .filter_map(|series| fit_series(scaling, series, &mut stats, topology))
         .collect();
     (stats, fits)
 }
@@ -365,11 +368,32 @@ fn exact(ratio: Ratio) -> Ratio {
     }
 }
 
+/// Whether a configuration's workers each had a physical core of their own:
+/// no more workers than cores, and pinned to CPUs of distinct cores or left
+/// to the scheduler.
+pub fn one_per_core(topology: &Topology, s: &ConfigStats) -> bool {
+    if s.workers > topology.physical_count() {
+        return false;
+    }
+    if !s.pinned {
+        return true;
+    }
+    let mut cores: Vec<Option<u32>> = s
+        .cpus
+        .iter()
+        .map(|&cpu| topology.get(cpu).map(|c| c.core))
+        .collect();
+    let count = cores.len();
+    cores.sort_unstable();
+    cores.dedup();
+    cores.len() == count && cores.iter().all(Option::is_some)
+}
+
 fn fit_series(
     scaling: Scaling,
     series: &str,
     stats: &mut [ConfigStats],
-    physical_cores: usize,
+    topology: &Topology,
 ) -> Option<SeriesFit> {
     let (base_workers, base) = stats
         .iter()
@@ -394,7 +418,7 @@ fn fit_series(
         s.efficiency = s.speedup.map(|sp| sp.times(1.0 / s.workers as f64));
         if let Some(sp) = s.speedup
             && s.in_fit
-            && s.workers <= physical_cores
+            && one_per_core(topology, s)
         {
             points.push((s.workers, sp.value));
             let ideal = base.scaled(ideal_factor(scaling, base_workers, s.workers));
@@ -421,7 +445,6 @@ fn fit_series(
 pub(crate) mod tests {
     use super::*;
     use crate::machine::pin::PinSpec;
-    use crate::machine::topology::Topology;
     use crate::model::workload::Mode;
     use crate::summary::sweep_runs::merge_equal;
 
@@ -524,7 +547,12 @@ pub(crate) mod tests {
         let mut marked = record("t4", 1, 1.2);
         marked.warnings = vec![warning("other-load")];
         runs.push((2, marked));
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         let one = &stats[0];
         assert!((one.wall_s.mean - 4.2).abs() < 1e-9);
         assert!((one.wall_s.stddev.unwrap() - 0.2).abs() < 1e-9);
@@ -564,10 +592,20 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
             .collect();
-        let (_, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (_, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         assert_eq!(fits[0].fit_workers, vec![1, 2, 4]);
         assert!(fits[0].serial_fraction.unwrap() < 0.01, "{:?}", fits[0]);
-        let (_, all) = compare(Scaling::Strong, &configurations, &runs, 8);
+        let (_, all) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(8, 1),
+        );
         assert!(
             all[0].serial_fraction.unwrap() > 0.05,
             "8 workers on siblings look serial"
@@ -580,7 +618,12 @@ pub(crate) mod tests {
         let mut short = record("t2", 1, 0.001);
         short.warnings = vec![warning("too-short")];
         let runs = vec![(0, record("t1", 1, 0.002)), (1, short)];
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(2, 1),
+        );
         assert!(!stats[1].in_fit);
         assert_eq!(stats[1].warnings[0].code, "too-short");
         assert!(stats[1].warnings[0].message.contains("--interval"));
@@ -613,7 +656,7 @@ pub(crate) mod tests {
             .enumerate()
             .flat_map(|(i, &t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, &placed, &runs, 2);
+        let (stats, fits) = compare(Scaling::Strong, &placed, &runs, &topology);
         let labels: Vec<&str> = stats.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -644,7 +687,11 @@ pub(crate) mod tests {
         let compact_two = stats[4].speedup.unwrap().value;
         assert!((compact_two - 4.02 / 2.62).abs() < 1e-9, "{compact_two}");
         assert!(stats[5].speedup.is_some());
-        assert_eq!(fits[1].fit_workers, vec![1, 2]);
+        assert_eq!(fits[0].fit_workers, vec![1, 2]);
+        // Compact's 2 workers share one core's siblings: not fitted, lest the
+        // siblings pass for a serial fraction.
+        assert_eq!(fits[1].fit_workers, vec![1]);
+        assert_eq!(fits[1].serial_fraction, None);
     }
 
     #[test]
@@ -654,7 +701,12 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         assert_eq!(fits[0].base_workers, 1);
         assert_eq!(fits[0].fit_workers, vec![1, 2, 4], "in worker order");
         assert_eq!(stats[1].speedup.map(|r| r.value), Some(1.0));

@@ -7,8 +7,7 @@
 
 use serde::Serialize;
 
-use super::compare::{ConfigStats, SeriesFit, ideal_factor};
-use crate::machine::topology::Topology;
+use super::compare::{ConfigStats, SeriesFit, ideal_factor, one_per_core};
 use crate::summary::compare::Comparison;
 use crate::summary::stats::{self, Ratio};
 use crate::summary::sweep_runs::Scaling;
@@ -185,8 +184,8 @@ fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit, series: &[&ConfigSt
         None => finding(
             "no-fit",
             format!(
-                "No {law} fit for {name}: it needs two worker counts or more up to the {cores} \
-                 without marked runs."
+                "No {law} fit for {name}: it needs two worker counts or more up to the {cores}, \
+                 each worker on a core of its own, without marked runs."
             ),
         ),
     }
@@ -369,23 +368,6 @@ fn smt_findings(comparison: &Comparison<'_>) -> Vec<Finding> {
     out
 }
 
-/// Whether a configuration's workers each had a physical core of their own:
-/// pinned to CPUs of distinct cores, or left to the scheduler.
-fn one_per_core(topology: &Topology, s: &ConfigStats) -> bool {
-    if !s.pinned {
-        return true;
-    }
-    let mut cores: Vec<Option<u32>> = s
-        .cpus
-        .iter()
-        .map(|&cpu| topology.get(cpu).map(|c| c.core))
-        .collect();
-    let count = cores.len();
-    cores.sort_unstable();
-    cores.dedup();
-    cores.len() == count && cores.iter().all(Option::is_some)
-}
-
 fn smt_gain(
     comparison: &Comparison<'_>,
     series: &str,
@@ -546,8 +528,7 @@ mod tests {
                 })
             })
             .collect();
-        let physical = machine.topology.physical_count();
-        let (stats, fits) = compare(scaling, configurations, &runs, physical);
+        let (stats, fits) = compare(scaling, configurations, &runs, &machine.topology);
         let spec = WorkloadSpec::Count {
             n: 1 << 22,
             split: false,
