@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 
 use common::Scratch;
 
+/// The words of a command line without quoting.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
 fn sweep_dir(scratch: &Scratch, json: &serde_json::Value) -> PathBuf {
     scratch.path().join(json["dir"].as_str().unwrap())
 }
@@ -331,22 +336,9 @@ fn the_writeup_reads_as_typed() {
 #[test]
 fn one_run_per_configuration_shows_no_deviation() {
     let scratch = Scratch::new();
-    let stdout = scratch.ok(&[
-        "sweep",
-        "--interval",
-        "100ms",
-        "--baseline",
-        "0",
-        "--workers",
-        "1,2",
-        "--repeat",
-        "1",
-        "--out",
-        "sw",
-        "hash",
-        "--zeros",
-        "4",
-    ]);
+    let stdout = scratch.ok(&words(
+        "sweep --interval 100ms --baseline 0 --workers 1,2 --repeat 1 --out sw hash --zeros 4",
+    ));
     let header = stdout.lines().next().unwrap();
     for column in ["median", "user s", "sys s", "CPUs in use", "marks"] {
         assert!(header.contains(column), "{column}: {stdout}");
@@ -375,23 +367,9 @@ fn one_run_per_configuration_shows_no_deviation() {
     assert!(two["speedup"]["value"].is_number(), "{two}");
 
     // A single run: no "every run gave the same result" over one run.
-    scratch.ok(&[
-        "sweep",
-        "--interval",
-        "100ms",
-        "--baseline",
-        "0",
-        "--workers",
-        "1",
-        "--repeat",
-        "1",
-        "--out",
-        "one",
-        "-q",
-        "hash",
-        "--zeros",
-        "2",
-    ]);
+    scratch.ok(&words(
+        "sweep --interval 100ms --baseline 0 --workers 1 --repeat 1 --out one -q hash --zeros 2",
+    ));
     let writeup = std::fs::read_to_string(scratch.path().join("one/writeup.md")).unwrap();
     assert!(
         !writeup.contains("Every run gave the same result"),
@@ -488,20 +466,9 @@ fn an_interrupted_sweep_compares_the_runs_that_finished() {
 fn a_sweep_interrupted_before_any_run_finished_says_so() {
     let scratch = Scratch::new();
     let child = scratch
-        .command(&[
-            "sweep",
-            "--interval",
-            "100ms",
-            "--workers",
-            "1",
-            "--repeat",
-            "2",
-            "--out",
-            "sw",
-            "count",
-            "--n",
-            "2^31",
-        ])
+        .command(&words(
+            "sweep --interval 100ms --workers 1 --repeat 2 --out sw count --n 2^31",
+        ))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -675,42 +675,26 @@ mod tests {
     use super::*;
     use crate::machine::pin::PinSpec;
     use crate::machine::topology::Topology;
-    use crate::model::workload::{Mode, WorkloadSpec};
-    use crate::summary::compare::compare;
-    use crate::summary::compare::tests::{record, threads};
+    use crate::model::workload::Mode;
+    use crate::summary::compare::tests::{record, threads, with_comparison};
     use crate::summary::sweep_runs::{Configuration, Placement};
 
     /// `look` at the comparison of a strong-scaling sweep of 2 runs per
     /// configuration on `topology`.
-    fn with_comparison<T>(
+    fn with_two_runs<T>(
         topology: Topology,
         configurations: &[(Configuration, Placement)],
         look: impl FnOnce(&Comparison<'_>) -> T,
     ) -> T {
-        let machine = Machine::with_topology(topology);
         let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
             .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, &machine.topology);
-        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
-        let spec = WorkloadSpec::Count { n: 8, split: true };
-        look(&Comparison {
-            title: "t".into(),
-            machine: &machine,
-            spec: &spec,
-            scaling: Scaling::Strong,
-            stats: &stats,
-            fits: &fits,
-            runs: &records,
-            interrupted: false,
-            repeat: 2,
-            command: None,
-        })
+        with_comparison(topology, Scaling::Strong, configurations, runs, look)
     }
 
     /// The caption of a strong-scaling sweep of 2 runs per configuration.
     fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
-        with_comparison(Topology::synthetic(2, 1), configurations, caption)
+        with_two_runs(Topology::synthetic(2, 1), configurations, caption)
     }
 
     fn processes(workers: usize) -> (Configuration, Placement) {
@@ -764,7 +748,7 @@ mod tests {
             processes(2),
         ];
         let (names, at_two, frame) =
-            with_comparison(Topology::synthetic(2, 1), &configurations, |c| {
+            with_two_runs(Topology::synthetic(2, 1), &configurations, |c| {
                 let frame = Frame::of(c);
                 let plotted = plotted_series(c, &frame);
                 let names: Vec<String> = plotted.iter().map(|p| p.fit.series.clone()).collect();
@@ -781,9 +765,9 @@ mod tests {
     #[test]
     fn the_ideal_line_stops_at_the_logical_cpus() {
         let configurations = [threads(1), threads(2), threads(8)];
-        let frame = with_comparison(Topology::synthetic(2, 2), &configurations, Frame::of);
+        let frame = with_two_runs(Topology::synthetic(2, 2), &configurations, Frame::of);
         assert_eq!((frame.x_end, frame.ideal_end()), (8.5, 4.0));
-        let frame = with_comparison(Topology::synthetic(4, 2), &configurations, Frame::of);
+        let frame = with_two_runs(Topology::synthetic(4, 2), &configurations, Frame::of);
         assert_eq!(frame.ideal_end(), 8.0);
     }
 }

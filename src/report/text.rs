@@ -118,11 +118,8 @@ fn table_row(s: &ConfigStats) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::Machine;
     use crate::machine::topology::Topology;
-    use crate::model::workload::WorkloadSpec;
-    use crate::summary::compare::compare;
-    use crate::summary::compare::tests::{record, threads, warning};
+    use crate::summary::compare::tests::{record, threads, warning, with_comparison};
     use crate::summary::findings::findings;
     use crate::summary::sweep_runs::{RunRecord, Scaling};
 
@@ -150,28 +147,15 @@ mod tests {
                 })
             })
             .collect();
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, &machine.topology);
-        let spec = WorkloadSpec::Count { n: 8, split: true };
-        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
-        let comparison = Comparison {
-            title: "t".into(),
-            machine: &machine,
-            spec: &spec,
-            scaling: Scaling::Strong,
-            stats: &stats,
-            fits: &fits,
-            runs: &records,
-            interrupted: false,
-            repeat: times[0].len() as u32,
-            command: None,
-        };
         let written = Written {
             dir: "sw".into(),
             report: "sw/report.html".into(),
             writeup: "sw/writeup.md".into(),
         };
-        sweep_table(&comparison, &findings(&comparison), &written)
+        let topology = Topology::synthetic(2, 1);
+        with_comparison(topology, Scaling::Strong, &configurations, runs, |c| {
+            sweep_table(c, &findings(c), &written)
+        })
     }
 
     /// The cells of a table line: columns are two spaces or more apart.

@@ -515,6 +515,40 @@ pub(crate) mod tests {
         }
     }
 
+    /// `look` at the comparison of hand-made runs (each with the index of its
+    /// configuration) on a machine of `topology`.
+    pub(crate) fn with_comparison<T>(
+        topology: Topology,
+        scaling: Scaling,
+        configurations: &[(Configuration, Placement)],
+        runs: Vec<(usize, RunRecord)>,
+        look: impl FnOnce(&Comparison<'_>) -> T,
+    ) -> T {
+        let machine = Machine::with_topology(topology);
+        let (stats, fits) = compare(scaling, configurations, &runs, &machine.topology);
+        let repeat = (0..configurations.len())
+            .map(|i| runs.iter().filter(|(c, _)| *c == i).count())
+            .max()
+            .unwrap_or(0);
+        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
+        let spec = WorkloadSpec::Count {
+            n: 1 << 22,
+            split: scaling == Scaling::Strong,
+        };
+        look(&Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling,
+            stats: &stats,
+            fits: &fits,
+            runs: &records,
+            interrupted: false,
+            repeat: repeat as u32,
+            command: None,
+        })
+    }
+
     /// A run's measurement warning, as its report would give it.
     pub(crate) fn warning(code: &'static str) -> Warning {
         Warning {

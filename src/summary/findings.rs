@@ -493,8 +493,7 @@ mod tests {
     use crate::machine::pin::PinSpec;
     use crate::machine::topology::Topology;
     use crate::model::workload::{Mode, WorkloadSpec};
-    use crate::summary::compare::compare;
-    use crate::summary::compare::tests::{record, threads, warning};
+    use crate::summary::compare::tests::{record, threads, warning, with_comparison};
     use crate::summary::sweep_runs::{Configuration, Placement, RunRecord};
 
     /// Findings of hand-made runs: `times[i]` are the walls of configuration i.
@@ -528,30 +527,40 @@ mod tests {
                 })
             })
             .collect();
-        let (stats, fits) = compare(scaling, configurations, &runs, &machine.topology);
-        let spec = WorkloadSpec::Count {
-            n: 1 << 22,
-            split: false,
-        };
-        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
-        let comparison = Comparison {
-            title: "t".into(),
-            machine,
-            spec: &spec,
+        with_comparison(
+            machine.topology.clone(),
             scaling,
-            stats: &stats,
-            fits: &fits,
-            runs: &records,
-            interrupted: false,
-            repeat: times.iter().map(|t| t.len()).max().unwrap_or(0) as u32,
-            command: None,
-        };
-        findings(&comparison)
+            configurations,
+            runs,
+            findings,
+        )
     }
 
     fn with_mode(mode: Mode, workers: usize) -> (Configuration, Placement) {
         let (mut configuration, placement) = threads(workers);
         configuration.mode = mode;
+        (configuration, placement)
+    }
+
+    /// Findings of threads against processes with 2 workers on 2 cores.
+    fn threads_against_processes(times: [&[f64]; 2]) -> Vec<Finding> {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
+        findings_of(&machine, Scaling::Strong, &configurations, &times)
+    }
+
+    /// Threads pinned spread on `cpus`, compact merged into it.
+    fn spread_kept_for_compact(workers: usize, cpus: Vec<u32>) -> (Configuration, Placement) {
+        let configuration = Configuration {
+            mode: Mode::Threads,
+            pin: PinSpec::Spread,
+            workers,
+        };
+        let placement = Placement {
+            cpus,
+            pinned: true,
+            same_as: vec!["compact".into()],
+        };
         (configuration, placement)
     }
 
@@ -600,14 +609,7 @@ mod tests {
 
     #[test]
     fn ranges_apart_by_less_than_three_standard_errors_are_not_ranked() {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
-        let found = findings_of(
-            &machine,
-            Scaling::Strong,
-            &configurations,
-            &[&[1.00, 1.10], &[1.11, 1.20]],
-        );
+        let found = threads_against_processes([&[1.00, 1.10], &[1.11, 1.20]]);
         assert!(codes(&found).contains(&"indistinguishable"), "{found:?}");
         assert!(codes(&found).contains(&"best-unclear"), "{found:?}");
         assert!(!codes(&found).contains(&"faster"), "{found:?}");
@@ -718,20 +720,10 @@ mod tests {
     #[test]
     fn equal_pinnings_on_one_cpu_say_cpu() {
         let machine = Machine::with_topology(Topology::synthetic(2, 2));
-        let configuration = Configuration {
-            mode: Mode::Threads,
-            pin: PinSpec::Spread,
-            workers: 1,
-        };
-        let placement = Placement {
-            cpus: vec![0],
-            pinned: true,
-            same_as: vec!["compact".into()],
-        };
         let found = findings_of(
             &machine,
             Scaling::Strong,
-            &[(configuration, placement)],
+            &[spread_kept_for_compact(1, vec![0])],
             &[&[1.0, 1.0, 1.0]],
         );
         assert!(
@@ -742,14 +734,7 @@ mod tests {
 
     #[test]
     fn overlapping_ranges_are_indistinguishable() {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
-        let found = findings_of(
-            &machine,
-            Scaling::Strong,
-            &configurations,
-            &[&[1.00, 1.05, 1.10], &[1.02, 1.07, 1.12]],
-        );
+        let found = threads_against_processes([&[1.00, 1.05, 1.10], &[1.02, 1.07, 1.12]]);
         assert!(codes(&found).contains(&"indistinguishable"), "{found:?}");
         assert!(codes(&found).contains(&"best-unclear"), "{found:?}");
         assert!(
@@ -760,14 +745,7 @@ mod tests {
 
     #[test]
     fn separate_ranges_name_the_faster() {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
-        let found = findings_of(
-            &machine,
-            Scaling::Strong,
-            &configurations,
-            &[&[1.00, 1.01, 1.02], &[1.20, 1.21, 1.22]],
-        );
+        let found = threads_against_processes([&[1.00, 1.01, 1.02], &[1.20, 1.21, 1.22]]);
         let faster = found
             .iter()
             .find(|f| f.code == "faster")
@@ -909,20 +887,10 @@ mod tests {
     #[test]
     fn equal_pinnings_are_named_once_with_the_reason() {
         let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configuration = Configuration {
-            mode: Mode::Threads,
-            pin: PinSpec::Spread,
-            workers: 2,
-        };
-        let placement = Placement {
-            cpus: vec![0, 1],
-            pinned: true,
-            same_as: vec!["compact".into()],
-        };
         let found = findings_of(
             &machine,
             Scaling::Strong,
-            &[(configuration, placement)],
+            &[spread_kept_for_compact(2, vec![0, 1])],
             &[&[1.0, 1.0, 1.0]],
         );
         let same = found
