@@ -337,7 +337,7 @@ fn the_writeup_reads_as_typed() {
 fn one_run_per_configuration_shows_no_deviation() {
     let scratch = Scratch::new();
     let stdout = scratch.ok(&words(
-        "sweep --interval 100ms --baseline 0 --workers 1,2 --repeat 1 --out sw hash --zeros 4",
+        "sweep --interval 1s --baseline 0 --workers 1,2 --repeat 1 --out sw hash --zeros 4",
     ));
     let header = stdout.lines().next().unwrap();
     for column in ["median", "user s", "sys s", "CPUs in use", "marks"] {

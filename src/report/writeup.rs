@@ -268,4 +268,26 @@ mod tests {
         let line = machine_line(&comparison);
         assert!(line.contains("1 logical CPU on 1 physical core,"), "{line}");
     }
+
+    /// The time ratio is a column where the speedup does not say it all:
+    /// weak scaling, or a series without a 1-worker run.
+    #[test]
+    fn the_table_has_a_time_ratio_where_the_html_has_one() {
+        use crate::summary::compare::tests::{record, threads, with_comparison};
+        let header = |scaling, counts: &[usize]| {
+            let configurations: Vec<_> = counts.iter().map(|&w| threads(w)).collect();
+            let runs = (0..counts.len())
+                .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 1.0 + 0.1 * r as f64))))
+                .collect();
+            let topology = Topology::synthetic(4, 1);
+            with_comparison(topology, scaling, &configurations, runs, |c| {
+                let mut md = String::new();
+                table(&mut md, c);
+                md.lines().next().unwrap_or_default().to_string()
+            })
+        };
+        assert!(header(Scaling::Weak, &[1, 2]).contains("| efficiency | time ratio | marks |"));
+        assert!(header(Scaling::Strong, &[2, 4]).contains("| time ratio |"));
+        assert!(!header(Scaling::Strong, &[1, 2]).contains("time ratio"));
+    }
 }
