@@ -12,6 +12,11 @@ use serde::Serialize;
 pub const OUTLIER_Z: f64 = 1.4826 * 10.0;
 /// The fewest values among which one can be an outlier.
 pub const OUTLIER_MIN_VALUES: usize = 3;
+/// The least distance from the median, as a share of it, that makes a run an
+/// outlier. With three runs the MAD is the smaller of two deviations, so the
+/// z-score alone flags runs of pure noise (about 6 % of configurations at 1 %
+/// noise); a run 10 % off its median is far by any reading.
+pub const OUTLIER_MIN_SHARE: f64 = 0.10;
 /// How many standard errors of their difference two means must be apart to
 /// count as different (besides their min–max ranges being apart).
 pub const STANDARD_ERRORS: f64 = 3.0;
@@ -157,8 +162,9 @@ pub fn modified_z_scores(values: &[f64], resolution: f64) -> Vec<f64> {
 }
 
 /// Indices of the outliers among at least [`OUTLIER_MIN_VALUES`] values: a
-/// modified z-score beyond [`OUTLIER_Z`] and a distance from the median of
-/// more than twice the clock's `resolution` (a value one tick away is not far).
+/// modified z-score beyond [`OUTLIER_Z`], a distance from the median of more
+/// than twice the clock's `resolution` (a value one tick away is not far) and
+/// more than [`OUTLIER_MIN_SHARE`] of the median.
 pub fn outliers(values: &[f64], resolution: f64) -> Vec<usize> {
     if values.len() < OUTLIER_MIN_VALUES {
         return Vec::new();
@@ -170,7 +176,12 @@ pub fn outliers(values: &[f64], resolution: f64) -> Vec<usize> {
         .iter()
         .zip(values)
         .enumerate()
-        .filter(|(_, (z, v))| z.abs() > OUTLIER_Z && (*v - center).abs() > 2.0 * resolution)
+        .filter(|(_, (z, v))| {
+            let distance = (*v - center).abs();
+            z.abs() > OUTLIER_Z
+                && distance > 2.0 * resolution
+                && distance > OUTLIER_MIN_SHARE * center.abs()
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -265,6 +276,7 @@ mod tests {
             [1.000, 1.010, 1.020],
             [1.000, 1.001, 1.012],
             [0.5, 0.5, 0.5],
+            [1.000, 1.001, 1.050], // z = 49, but only 5 % off the median
         ] {
             assert!(outliers(&noisy, 0.001).is_empty(), "{noisy:?}");
         }
