@@ -29,7 +29,7 @@ pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
         failed,
     } = swept;
     let scaling = Scaling::of(&options.spec);
-    let (stats, fits) = compare(scaling, &placed, &runs, machine.topology.physical_count());
+    let (stats, fits) = compare(scaling, &placed, &runs, &machine.topology);
     let runs: Vec<RunRecord> = runs.into_iter().map(|(_, record)| record).collect();
     let title = options
         .title
@@ -46,7 +46,6 @@ pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
         interrupted,
         repeat: options.repeat,
         command: options.command.clone(),
-        user_title: options.title.clone(),
     };
     let findings = findings(&comparison);
     let written = report::sweep::write_comparison(&comparison, &findings, &dir)?;
