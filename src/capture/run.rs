@@ -25,7 +25,8 @@ use crate::model::{End, Meta, Status};
 use crate::modes::control::{Control, Plan};
 use crate::modes::exec;
 use crate::modes::outcome::WorkloadOutcome;
-use crate::sampler::{SamplerReport, Schedule};
+use crate::sampler::tasks::RootThreads;
+use crate::sampler::{SamplerReport, Schedule, TaskScope};
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
@@ -46,6 +47,8 @@ pub struct RunOptions {
     /// Idle time sampled before and after the workload (`None`: the default,
     /// min(interval, 500 ms)).
     pub baseline: Option<Duration>,
+    /// Sample the workload's threads and processes (`--tasks`).
+    pub tasks: bool,
     /// The exact run folder (`--out`); otherwise a new one under `reports_root`.
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
@@ -70,6 +73,7 @@ impl RunOptions {
             pin: PinSpec::None,
             interval: Duration::from_secs(1),
             baseline: None,
+            tasks: true,
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,
@@ -439,7 +443,13 @@ fn start_tracer(
     };
     let observer = live.map(LiveLine::observer);
     let stop = Some(control.stop.clone());
-    Tracer::start(&folder.path, meta, schedule, observer, stop).inspect_err(|_| {
+    let tasks = options.tasks.then(|| {
+        TaskScope::this_process(
+            RootThreads::Workers,
+            Some(crate::modes::guard::GUARD_SUBCOMMAND),
+        )
+    });
+    Tracer::start(&folder.path, meta, schedule, tasks, observer, stop).inspect_err(|_| {
         folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
     })
 }

@@ -32,6 +32,8 @@ pub struct SweepOptions {
     pub interval: Duration,
     /// Idle time sampled around each run (`None`: the default).
     pub baseline: Option<Duration>,
+    /// Sample the workload's tasks in each run.
+    pub tasks: bool,
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
     pub title: Option<String>,
@@ -102,6 +104,7 @@ pub fn run_options(
         pin: configuration.pin.clone(),
         interval: options.interval,
         baseline: options.baseline,
+        tasks: options.tasks,
         out: Some(dir),
         // The sweep's title goes to each run's page only (`page_title`), not
         // into the command that repeats the run.

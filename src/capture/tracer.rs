@@ -22,9 +22,13 @@ use anyhow::{Context, Result};
 
 use crate::machine::Machine;
 use crate::model::EventSink;
+use crate::model::tasks::TASK_FIELDS;
 use crate::model::workload::WorkloadMeta;
 use crate::model::{CpuUnit, End, EventKind, Meta, Status};
-use crate::sampler::{self, SampleObserver, Sampler, SamplerReport, Schedule};
+use crate::sampler::tasks::RootThreads;
+use crate::sampler::{
+    self, SampleObserver, Sampler, SamplerReport, Schedule, TaskSampler, TaskScope,
+};
 use crate::trace::TraceWriter;
 use crate::util::os;
 use crate::util::outdir;
@@ -45,6 +49,7 @@ impl Tracer {
         dir: &Path,
         meta: &Meta,
         schedule: Schedule,
+        tasks: Option<TaskScope>,
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> Result<Tracer> {
@@ -52,14 +57,22 @@ impl Tracer {
         let trace = dir.join(outdir::TRACE_FILE);
         let cpus: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
         let source = sampler::default_source(&cpus).context("cannot read per-CPU load")?;
+        let tasks = tasks
+            .map(TaskSampler::start)
+            .transpose()
+            .context("cannot read the workload's tasks in /proc (--tasks off leaves them out)")?;
         let meta = Meta {
             cpu_unit: Some(CpuUnit::Ticks),
             ticks_per_s: Some(os::clock_ticks_per_second()),
+            task_fields: match tasks {
+                Some(_) => TASK_FIELDS.map(String::from).to_vec(),
+                None => Vec::new(),
+            },
             ..meta.clone()
         };
         let writer = TraceWriter::create(&trace, &meta)
             .with_context(|| format!("cannot create {}", trace.display()))?;
-        let sampler = Sampler::start(source, writer, schedule, observer, stop)
+        let sampler = Sampler::start_with_tasks(source, tasks, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
         Ok(Tracer { sampler, trace })
@@ -139,7 +152,9 @@ pub fn trace_closure<T>(
     let dir = outdir::prepare_exact(dir)?;
     let machine = Machine::collect();
     let meta = closure_meta(&machine, title, interval);
-    let tracer = Tracer::start(&dir, &meta, Schedule::every(interval), None, None)?;
+    let tasks = TaskScope::this_process(RootThreads::AllButSampler, None);
+    let schedule = Schedule::every(interval);
+    let tracer = Tracer::start(&dir, &meta, schedule, Some(tasks), None, None)?;
     // The whole process's CPU time: the closure may start threads of its own.
     let cpu_before = os::process_cpu_times();
     let started = Instant::now();

@@ -73,6 +73,10 @@ pub struct RunFlags {
     /// [default: min(interval, 500ms)].
     #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
     pub baseline: Option<Duration>,
+    /// Sample the workload's threads and processes (the report's threads view
+    /// and findings): on or off.
+    #[arg(long, global = true, value_parser = parse_on_off, default_value = "on", value_name = "on|off")]
+    pub tasks: bool,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -343,6 +347,14 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = parse_duration(text)?;
     check_interval(interval).map_err(|r| r.for_typed(text))?;
     Ok(interval)
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("'{text}' is neither on nor off")),
+    }
 }
 
 fn parse_baseline(text: &str) -> Result<Duration, String> {

@@ -42,7 +42,9 @@ impl TaskInfo {
     pub fn checked(mut self) -> Result<TaskInfo, String> {
         for (name, id) in [("pid", self.pid), ("tid", self.tid)] {
             if id == 0 || u64::from(id) > MAX_TID {
-                return Err(format!("task {name} {id} is not a thread id (1 to {MAX_TID})"));
+                return Err(format!(
+                    "task {name} {id} is not a thread id (1 to {MAX_TID})"
+                ));
             }
         }
         if u64::from(self.ppid) > MAX_TID {
@@ -94,12 +96,25 @@ impl TaskTicks {
             *slot = super::checked_ticks(value)
                 .map_err(|message| format!("task {name}: {message}"))? as u64;
         }
-        let [tid, utime, stime, run_ns, wait_ns, voluntary, involuntary, cpu] = whole;
+        let [
+            tid,
+            utime,
+            stime,
+            run_ns,
+            wait_ns,
+            voluntary,
+            involuntary,
+            cpu,
+        ] = whole;
         if tid == 0 || tid > MAX_TID {
-            return Err(format!("task tid {tid} is not a thread id (1 to {MAX_TID})"));
+            return Err(format!(
+                "task tid {tid} is not a thread id (1 to {MAX_TID})"
+            ));
         }
         if cpu > MAX_CPU {
-            return Err(format!("task cpu {cpu} is not a CPU number (0 to {MAX_CPU})"));
+            return Err(format!(
+                "task cpu {cpu} is not a CPU number (0 to {MAX_CPU})"
+            ));
         }
         Ok(TaskTicks {
             tid: tid as u32,
@@ -139,10 +154,18 @@ mod tests {
         assert_eq!(TaskTicks::from_fields(values), Ok(row));
         let mut bad = values;
         bad[0] = 0.0;
-        assert!(TaskTicks::from_fields(bad).unwrap_err().contains("task tid 0"));
+        assert!(
+            TaskTicks::from_fields(bad)
+                .unwrap_err()
+                .contains("task tid 0")
+        );
         bad = values;
         bad[7] = 9000.0;
-        assert!(TaskTicks::from_fields(bad).unwrap_err().contains("task cpu 9000"));
+        assert!(
+            TaskTicks::from_fields(bad)
+                .unwrap_err()
+                .contains("task cpu 9000")
+        );
         bad = values;
         bad[3] = -1.0;
         let error = TaskTicks::from_fields(bad).unwrap_err();

@@ -13,6 +13,7 @@ use crate::kernels::hash::{self, Engine};
 use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
 use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
 use crate::model::{EventKind, EventSink};
+use crate::sampler::tasks::WORKER_THREAD_MARK;
 use crate::util::interrupt::STOP_POLL;
 use crate::util::os::{self, CpuTimes};
 
@@ -102,7 +103,7 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
                 .map(|index| {
                     let (job, shared, control) = (&job, &shared, control);
                     std::thread::Builder::new()
-                        .name(format!("coreheat-worker-{index}"))
+                        .name(format!("{}{WORKER_THREAD_MARK}{index}", plan.spec.kind()))
                         .spawn_scoped(scope, move || {
                             run_worker(job, index, workers, plan.cpu_of(index), shared, control)
                         })

@@ -15,6 +15,8 @@
 pub mod procstat;
 pub mod tasks;
 
+pub use tasks::{TaskSampler, TaskScope};
+
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,6 +144,19 @@ impl Sampler {
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<Sampler> {
+        Sampler::start_with_tasks(source, None, writer, schedule, observer, stop)
+    }
+
+    /// [`Sampler::start`], reading the workload's `tasks` too at every sample
+    /// (the trace's header must name `task_fields`).
+    pub fn start_with_tasks(
+        source: Box<dyn LoadSource>,
+        tasks: Option<TaskSampler>,
+        writer: TraceWriter,
+        schedule: Schedule,
+        observer: Option<Box<dyn SampleObserver>>,
+        stop: Option<Arc<AtomicBool>>,
+    ) -> io::Result<Sampler> {
         if writer.unit() != CpuUnit::Ticks {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -158,6 +173,7 @@ impl Sampler {
         let start = Instant::now();
         let thread = SamplerThread {
             source,
+            tasks,
             writer,
             interval,
             baseline,
@@ -232,6 +248,7 @@ impl EventSink for Sampler {
 
 struct SamplerThread {
     source: Box<dyn LoadSource>,
+    tasks: Option<TaskSampler>,
     writer: TraceWriter,
     interval: Duration,
     baseline: Duration,
@@ -273,6 +290,9 @@ impl SamplerThread {
         // The reference reading; the "before" sample covers exactly [0, baseline],
         // and the periodic grid starts where it ends.
         let _ = self.source.read(&mut reading.ticks);
+        if let Some(tasks) = self.tasks.as_mut() {
+            tasks.read();
+        }
         let grid_start = self.start + self.baseline;
         let mut tick: u32 = 0;
         if self.baseline.is_zero() {
@@ -393,7 +413,7 @@ impl SamplerThread {
         }
         let t = self.elapsed();
         let written = self.report.write_error.is_none();
-        self.write(|w| w.write_ticks(t, &reading.ticks));
+        self.write_sample(t, &reading.ticks);
         if written && self.report.write_error.is_none() {
             self.report.samples += 1;
         }
@@ -405,6 +425,22 @@ impl SamplerThread {
             observer.on_sample(&reading.sample);
         }
         self.signal_first_sample();
+    }
+
+    /// Writes a sample line, after the announcements of tasks first seen, its
+    /// task rows in it.
+    fn write_sample(&mut self, t: f64, ticks: &[CpuTicks]) {
+        let Some(mut tasks) = self.tasks.take() else {
+            self.write(|w| w.write_ticks(t, ticks));
+            return;
+        };
+        tasks.read();
+        for task in tasks.take_announced() {
+            self.write(|w| w.write_task(t, &task));
+        }
+        let rows = &tasks.read_rows();
+        self.write(|w| w.write_ticks_and_tasks(t, ticks, rows));
+        self.tasks = Some(tasks);
     }
 
     /// Lets [`Sampler::wait_for_first_sample`] return (once).

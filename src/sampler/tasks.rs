@@ -242,6 +242,11 @@ impl TaskSampler {
         &self.reading
     }
 
+    /// The rows of the last reading.
+    pub fn read_rows(&self) -> &[TaskTicks] {
+        &self.reading.rows
+    }
+
     /// Takes the announcements made so far (they are written once).
     pub fn take_announced(&mut self) -> Vec<TaskInfo> {
         std::mem::take(&mut self.reading.announced)
@@ -311,7 +316,11 @@ impl TaskSampler {
             return;
         };
         for entry in entries.flatten() {
-            let Some(tid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(tid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             if self.tasks.contains_key(&tid) || !self.open_task(pid, tid) {
@@ -423,8 +432,7 @@ impl TaskSampler {
         let Some(process) = self.processes.get_mut(&pid) else {
             return;
         };
-        if pid == self.scope.root || (process.checked_name == name && process.cmdline_checks == 0)
-        {
+        if pid == self.scope.root || (process.checked_name == name && process.cmdline_checks == 0) {
             return;
         }
         process.cmdline_checks = process.cmdline_checks.saturating_sub(1);
@@ -494,7 +502,11 @@ impl TaskSampler {
         let mut candidates = Vec::new();
         let mut listed = HashSet::new();
         for entry in entries.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             listed.insert(pid);

@@ -265,6 +265,7 @@ impl TraceSummary {
                     }
                 }
                 Record::End { t, end } => summary.end = Some((t, end)),
+                Record::Task { .. } | Record::Tasks { .. } => {}
             }
         }
         summary.columns = binner.finish();

@@ -12,6 +12,7 @@
 
 mod rows;
 pub mod synthetic;
+mod tasks;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -21,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::model::tasks::{TaskInfo, TaskTicks};
 use crate::model::{
     CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu,
     check_seconds,
@@ -91,6 +93,27 @@ impl TraceWriter {
         self.flush_line()
     }
 
+    /// Writes the announcement of a task.
+    pub fn write_task(&mut self, t: f64, task: &TaskInfo) -> io::Result<()> {
+        self.line.clear();
+        tasks::push_task_line(&mut self.line, t, task)?;
+        self.flush_line()
+    }
+
+    /// Writes a sample of ticks with the rows of the tasks that did anything.
+    pub fn write_ticks_and_tasks(
+        &mut self,
+        t: f64,
+        cpus: &[CpuTicks],
+        task_rows: &[TaskTicks],
+    ) -> io::Result<()> {
+        self.expect_unit(CpuUnit::Ticks)?;
+        self.line.clear();
+        rows::push_sample_line(&mut self.line, t, cpus, rows::push_ticks_row)?;
+        tasks::push_tasks_field(&mut self.line, task_rows);
+        self.flush_line()
+    }
+
     /// Writes a sample of percentages (a trace of `cpu_unit` percent).
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
         self.expect_unit(CpuUnit::Percent)?;
@@ -147,8 +170,21 @@ impl TraceWriter {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Sample(Sample),
+    /// A task announced (in a trace whose header has `task_fields`).
+    Task {
+        t: f64,
+        task: TaskInfo,
+    },
+    /// The task rows of the sample just before (only when it had some).
+    Tasks {
+        t: f64,
+        rows: Vec<TaskTicks>,
+    },
     Event(Event),
-    End { t: f64, end: End },
+    End {
+        t: f64,
+        end: End,
+    },
 }
 
 /// Errors reading a trace.
@@ -178,6 +214,10 @@ pub struct TraceReader<R> {
     rows: RowForm,
     sample_times: TimeOrder,
     ended: bool,
+    /// The header names `task_fields`: task lines and rows are read.
+    has_tasks: bool,
+    /// The task rows of the sample just returned.
+    stashed: Option<Record>,
 }
 
 /// Any line after the header. Its CPUs are kept as the line's own text, read
@@ -188,6 +228,10 @@ struct AnyLine<'line> {
     t: Option<f64>,
     #[serde(default, borrow)]
     cpus: Option<&'line RawValue>,
+    #[serde(default, borrow)]
+    task: Option<&'line RawValue>,
+    #[serde(default, borrow)]
+    tasks: Option<&'line RawValue>,
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
@@ -213,10 +257,12 @@ impl<R: BufRead> TraceReader<R> {
         Ok(TraceReader {
             lines,
             truncated: false,
+            has_tasks: !header.meta.task_fields.is_empty(),
             header,
             rows,
             sample_times: TimeOrder::default(),
             ended: false,
+            stashed: None,
         })
     }
 
@@ -228,6 +274,9 @@ impl<R: BufRead> TraceReader<R> {
     /// no newline is taken as cut off by a killed writer: `truncated` is set.
     /// Lines of a kind this reader does not know are skipped.
     pub fn next_record(&mut self) -> Result<Option<Record>, TraceError> {
+        if let Some(record) = self.stashed.take() {
+            return Ok(Some(record));
+        }
         while !self.truncated {
             let Some(line) = self.lines.next_content_line()? else {
                 self.truncated = self.lines.cut_long_line();
@@ -242,6 +291,7 @@ impl<R: BufRead> TraceReader<R> {
                     &self.header.meta.cpus,
                     &mut self.sample_times,
                 )
+                .and_then(|line| with_tasks(line, self.has_tasks, &mut self.stashed))
             };
             match parsed {
                 Ok(None) => {}
@@ -261,6 +311,57 @@ impl<R: BufRead> TraceReader<R> {
         }
         Ok(None)
     }
+}
+
+/// A line read: its record (`None` for a kind of line not known) and the
+/// text of its task fields, read only when the header has `task_fields`.
+struct ParsedLine<'line> {
+    record: Option<Record>,
+    task: Option<(f64, &'line str)>,
+    tasks: Option<&'line str>,
+}
+
+impl ParsedLine<'_> {
+    fn of(record: Record) -> Self {
+        ParsedLine {
+            record: Some(record),
+            task: None,
+            tasks: None,
+        }
+    }
+}
+
+/// A task line read as a task (only when the header has `task_fields`; a
+/// reader skips lines it does not know), and a sample's task rows stashed to
+/// follow it.
+fn with_tasks(
+    line: ParsedLine,
+    has_tasks: bool,
+    stashed: &mut Option<Record>,
+) -> Result<Option<Record>, String> {
+    let ParsedLine {
+        record,
+        task,
+        tasks,
+    } = line;
+    if !has_tasks {
+        return Ok(record);
+    }
+    {
+        if let (None, Some((t, text))) = (&record, task) {
+            return Ok(Some(Record::Task {
+                t,
+                task: tasks::parse_task(text)?,
+            }));
+        }
+        if let (Some(Record::Sample(sample)), Some(text)) = (&record, tasks) {
+            let rows = tasks::parse_task_rows(text)?;
+            if !rows.is_empty() {
+                *stashed = Some(Record::Tasks { t: sample.t, rows });
+            }
+        }
+    }
+    Ok(record)
 }
 
 fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm), TraceError> {
@@ -304,23 +405,35 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm
     let rows = header
         .meta
         .check()
-        .and_then(|()| RowForm::of(&header))
+        .and_then(|()| header.meta.check_task_fields())
+        .and_then(|_| RowForm::of(&header))
         .map_err(|m| line_error(format!("the header {m}")))?;
     Ok((header, rows))
 }
 
 /// One line after the header, its CPUs in the form `rows`; `header_cpus` are the
 /// CPUs the header lists. `None` for a line of a kind this reader does not know.
-fn parse_record(
-    bytes: &[u8],
+fn parse_record<'line>(
+    bytes: &'line [u8],
     rows: RowForm,
     header_cpus: &[TraceCpu],
     times: &mut TimeOrder,
-) -> Result<Option<Record>, String> {
+) -> Result<ParsedLine<'line>, String> {
     let line: AnyLine =
         serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
     if line.end.is_none() && line.event.is_none() && line.cpus.is_none() {
-        return Ok(None); // a kind of line a later coreheat may add
+        // A task line, or a kind of line a later coreheat may add.
+        let task = match (line.task, line.t) {
+            (Some(task), Some(t)) => {
+                check_seconds("time 't'", t).map(|()| Some((t, task.get())))?
+            }
+            _ => None,
+        };
+        return Ok(ParsedLine {
+            record: None,
+            task,
+            tasks: None,
+        });
     }
     let t = line.t.ok_or("line has no time 't'")?;
     check_seconds("time 't'", t)?;
@@ -332,10 +445,10 @@ fn parse_record(
         ] {
             check_seconds(name, value)?;
         }
-        return Ok(Some(Record::End { t, end }));
+        return Ok(ParsedLine::of(Record::End { t, end }));
     }
     if let Some(kind) = line.event {
-        return Ok(Some(Record::Event(Event {
+        return Ok(ParsedLine::of(Record::Event(Event {
             t,
             event: kind,
             worker: line.worker,
@@ -345,7 +458,10 @@ fn parse_record(
     let cpus = line.cpus.map_or("[]", RawValue::get);
     let cpus = sample_loads(cpus, rows, header_cpus, || times.check(t))
         .map_err(|fault| fault.in_line(bytes, cpus))?;
-    Ok(Some(Record::Sample(Sample { t, cpus })))
+    Ok(ParsedLine {
+        tasks: line.tasks.map(RawValue::get),
+        ..ParsedLine::of(Record::Sample(Sample { t, cpus }))
+    })
 }
 
 /// Why a sample's CPUs were refused.
@@ -442,6 +558,10 @@ pub struct Trace {
     pub header: Header,
     pub samples: Vec<Sample>,
     pub events: Vec<Event>,
+    /// Task announcements, in order (empty without `task_fields`).
+    pub tasks: Vec<(f64, TaskInfo)>,
+    /// Each sample's task rows, by the sample's time (samples without any are left out).
+    pub task_rows: Vec<(f64, Vec<TaskTicks>)>,
     pub end: Option<(f64, End)>,
     pub truncated: bool,
 }
@@ -453,6 +573,8 @@ impl Trace {
             header: reader.header().clone(),
             samples: Vec::new(),
             events: Vec::new(),
+            tasks: Vec::new(),
+            task_rows: Vec::new(),
             end: None,
             truncated: false,
         };
@@ -460,6 +582,8 @@ impl Trace {
             match record {
                 Record::Sample(sample) => trace.samples.push(sample),
                 Record::Event(event) => trace.events.push(event),
+                Record::Task { t, task } => trace.tasks.push((t, task)),
+                Record::Tasks { t, rows } => trace.task_rows.push((t, rows)),
                 Record::End { t, end } => trace.end = Some((t, end)),
             }
         }
