@@ -27,7 +27,9 @@ use crate::modes::exec;
 use crate::modes::outcome::WorkloadOutcome;
 use crate::sampler::tasks::RootThreads;
 use crate::sampler::{SamplerReport, Schedule, TaskScope};
+use crate::summary::findings::Finding;
 use crate::summary::load::{LoadedTrace, load};
+use crate::summary::run_findings::run_findings;
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
 use crate::util::output::print_err_line;
@@ -113,6 +115,8 @@ pub struct RunSummary {
     pub measures: Option<Measures>,
     /// Warnings about the measurement.
     pub warnings: Vec<Warning>,
+    /// What the workload's threads did, in plain words.
+    pub findings: Vec<Finding>,
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
@@ -518,6 +522,7 @@ impl RunSummary {
             capacity: crate::summary::warnings::capacity(meta),
             measures: None,
             warnings: Vec::new(),
+            findings: Vec::new(),
             outcome,
             samples: report.samples,
             sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
@@ -539,6 +544,7 @@ fn read_back(summary: &mut RunSummary) {
         Ok(loaded) => {
             summary.measures = loaded.summary.measures();
             summary.warnings = loaded.summary.warnings();
+            summary.findings = run_findings(&loaded.summary);
             summary.loaded = Some(loaded);
         }
         Err(e) => summary.report_error = Some(format!("{e:#}")),

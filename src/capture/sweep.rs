@@ -388,6 +388,7 @@ mod tests {
             repeat: 1,
             interval: Duration::from_secs(1),
             baseline: None,
+            tasks: true,
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,

@@ -56,6 +56,8 @@ pub struct RunJson<'a> {
     pub machine_busy_cpu_s: Option<f64>,
     pub other_cpu_s: Option<f64>,
     pub warnings: &'a [Warning],
+    /// What the workload's threads did, in plain words (docs/findings.md).
+    pub findings: &'a [Finding],
     pub samples: usize,
     pub sampler: SamplerJson,
     pub dir: String,
@@ -119,6 +121,7 @@ pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
         machine_busy_cpu_s: measures.map(|m| round_ms(m.machine_busy_cpu_s)),
         other_cpu_s: measures.and_then(|m| m.other_cpu_s).map(round_ms),
         warnings: &summary.warnings,
+        findings: &summary.findings,
         samples: summary.samples,
         sampler: SamplerJson {
             cpu_s: summary.sampler_cpu_s,

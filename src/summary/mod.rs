@@ -6,8 +6,10 @@
 pub mod compare;
 pub mod findings;
 pub mod load;
+pub mod run_findings;
 pub mod stats;
 pub mod sweep_runs;
+pub mod threads;
 pub mod trace_summary;
 pub mod warnings;
 pub mod window;

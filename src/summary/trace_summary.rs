@@ -4,6 +4,7 @@
 //! and the end line are kept. A 24-hour trace is never held in memory.
 
 use crate::model::{CpuLoad, End, Event, EventKind, Meta, Sample};
+use crate::summary::threads::{ThreadsBuilder, ThreadsSummary};
 use crate::summary::warnings::{Measures, Warning, warnings};
 use crate::summary::window::{Weighted, WindowBuilder, WorkloadWindow};
 use crate::trace::Record;
@@ -204,6 +205,8 @@ pub struct TraceSummary {
     /// The workload's part of the trace, time-weighted; `None` for traces
     /// without a workload start (imports, runs interrupted before it).
     pub window: Option<WorkloadWindow>,
+    /// The workload's threads (`None` for traces without tasks).
+    pub threads: Option<ThreadsSummary>,
 }
 
 impl TraceSummary {
@@ -228,8 +231,12 @@ impl TraceSummary {
             end: None,
             truncated: false,
             window: None,
+            threads: None,
         };
         let mut window = WindowBuilder::new(cpus);
+        let mut threads = ThreadsBuilder::new(&summary.meta);
+        let cpu_numbers: Vec<u32> = summary.meta.cpus.iter().map(|c| c.cpu).collect();
+        let mut marks: (Option<f64>, Option<f64>) = (None, None);
         let mut previous_t: Option<f64> = None;
         for record in records {
             match record? {
@@ -250,12 +257,23 @@ impl TraceSummary {
                         weighted.add(load, sample.t - t_start);
                     }
                     window.add_sample(t_start, sample.t, &sample.cpus);
+                    if let Some(threads) = threads.as_mut() {
+                        let in_window = marks.0.is_some_and(|start| sample.t > start)
+                            && marks.1.is_none_or(|end| t_start < end);
+                        threads.sample(t_start, sample.t, in_window, &sample.cpus, &cpu_numbers);
+                    }
                     binner.push(t_start, &sample);
                 }
                 Record::Event(event) => {
                     match event.event {
-                        EventKind::WorkloadStart => window.workload_started(event.t),
-                        EventKind::WorkloadEnd => window.workload_ended(event.t),
+                        EventKind::WorkloadStart => {
+                            marks.0 = Some(event.t);
+                            window.workload_started(event.t)
+                        }
+                        EventKind::WorkloadEnd => {
+                            marks.1 = Some(event.t);
+                            window.workload_ended(event.t)
+                        }
                         _ => {}
                     }
                     if summary.events.len() < MAX_EVENTS {
@@ -265,10 +283,12 @@ impl TraceSummary {
                     }
                 }
                 Record::End { t, end } => summary.end = Some((t, end)),
-                Record::Task { .. } | Record::Tasks { .. } => {}
+                Record::Task { task, .. } => threads.iter_mut().for_each(|b| b.task(task.clone())),
+                Record::Tasks { rows, .. } => threads.iter_mut().for_each(|b| b.rows(&rows)),
             }
         }
         summary.columns = binner.finish();
+        summary.threads = threads.map(ThreadsBuilder::finish);
         summary.window = window.finish();
         Ok(summary)
     }

@@ -1,0 +1,189 @@
+//! What one run's threads did, in plain words: findings computed from the
+//! threads summary of a trace with tasks, each against a threshold named here
+//! and in docs/findings.md. Warnings about the measurement stay warnings.
+
+use std::collections::BTreeMap;
+
+use crate::summary::findings::Finding;
+use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
+use crate::summary::trace_summary::TraceSummary;
+
+/// A thread counts as wanting to run when it was runnable (on a CPU or
+/// waiting for one) at least this share of the window.
+pub const ACTIVE_DEMAND: f64 = 0.10;
+/// threads-take-turns: two or more such threads of one process together
+/// runnable at most this many CPUs' worth of time (one at a time, give or take)...
+pub const TURNS_MAX_DEMAND: f64 = 1.3;
+/// ...with at least two CPUs to run on.
+pub const TURNS_MIN_CPUS: usize = 2;
+/// kernel-heavy: at least this share of the workload's CPU time in the kernel...
+pub const KERNEL_SHARE: f64 = 0.30;
+/// ...of at least this much CPU time.
+pub const KERNEL_MIN_CPU_S: f64 = 0.2;
+/// waiting-for-cpu: the workload's threads waited for a CPU at least this share
+/// of the time they were runnable...
+pub const WAIT_SHARE: f64 = 0.25;
+/// ...and at least this many seconds in all.
+pub const WAIT_MIN_S: f64 = 0.2;
+/// smt-siblings-shared: at least this share of the intervals with two or more
+/// busy threads had two on siblings of one core while another core was idle...
+pub const SMT_SHARE: f64 = 0.30;
+/// ...and at least this many such intervals.
+pub const SMT_MIN_INTERVALS: u32 = 3;
+/// migrating: busy threads were on another CPU than in their previous busy
+/// interval at least this share of the time...
+pub const MIGRATION_SHARE: f64 = 0.30;
+/// ...at least this many times in all.
+pub const MIGRATION_MIN: u32 = 5;
+
+/// The findings of a run's trace (none for a trace without tasks).
+pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
+    let Some(threads) = &summary.threads else {
+        return Vec::new();
+    };
+    if threads.window_s <= 0.0 {
+        return Vec::new();
+    }
+    let cpus = summary
+        .meta
+        .allowed_cpus
+        .as_ref()
+        .map_or(summary.meta.cpus.len(), Vec::len);
+    let mut findings = threads_take_turns(threads, cpus);
+    findings.extend(kernel_heavy(threads));
+    findings.extend(waiting_for_cpu(threads, cpus));
+    findings.extend(smt_siblings_shared(threads));
+    findings.extend(migrating(threads));
+    findings
+}
+
+fn finding(code: &'static str, message: String) -> Finding {
+    Finding { code, message }
+}
+
+/// Runnable share of the window (on a CPU or waiting for one).
+fn demand(thread: &ThreadSeries, window_s: f64) -> f64 {
+    (thread.total.cpu_s() + thread.total.wait_s) / window_s
+}
+
+/// Processes with two or more threads that wanted to run but together were
+/// runnable about one CPU's worth: at most one ran at a time.
+fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
+    if cpus < TURNS_MIN_CPUS {
+        return Vec::new();
+    }
+    let window = threads.window_s;
+    let mut by_process: BTreeMap<u32, Vec<&ThreadSeries>> = BTreeMap::new();
+    for thread in &threads.threads {
+        if demand(thread, window) >= ACTIVE_DEMAND {
+            by_process.entry(thread.info.pid).or_default().push(thread);
+        }
+    }
+    by_process
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .filter_map(|(pid, members)| {
+            let wanted: f64 = members.iter().map(|t| demand(t, window)).sum();
+            let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / window;
+            (wanted <= TURNS_MAX_DEMAND).then(|| {
+                let name = &members[0].info.name;
+                finding(
+                    "threads-take-turns",
+                    format!(
+                        "{} threads of {name} (pid {pid}) were runnable but together used about \
+                         {used:.1} CPU of the {cpus} available, and were runnable together only \
+                         {wanted:.1} CPUs' worth of time: they took turns, as threads do behind a \
+                         lock such as Python's GIL",
+                        members.len()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The whole workload's use over the window.
+fn workload_total(threads: &ThreadsSummary) -> Use {
+    let mut total = threads.folded;
+    for thread in &threads.threads {
+        total.voluntary += thread.total.voluntary;
+        total.involuntary += thread.total.involuntary;
+        total.usr_s += thread.total.usr_s;
+        total.sys_s += thread.total.sys_s;
+        total.run_s += thread.total.run_s;
+        total.wait_s += thread.total.wait_s;
+    }
+    total.seconds = threads.window_s;
+    total
+}
+
+fn kernel_heavy(threads: &ThreadsSummary) -> Option<Finding> {
+    let total = workload_total(threads);
+    let cpu_s = total.usr_s + total.sys_s;
+    let share = total.sys_s / cpu_s;
+    (cpu_s >= KERNEL_MIN_CPU_S && share >= KERNEL_SHARE).then(|| {
+        finding(
+            "kernel-heavy",
+            format!(
+                "{:.0} % of the workload's CPU time was in the kernel (sys); its threads \
+                 switched {:.0} times a second ({:.0} voluntary: they blocked or yielded; {:.0} \
+                 involuntary: they were preempted), and each switch is kernel work",
+                100.0 * share,
+                (total.voluntary + total.involuntary) as f64 / total.seconds,
+                total.voluntary as f64 / total.seconds,
+                total.involuntary as f64 / total.seconds,
+            ),
+        )
+    })
+}
+
+fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
+    let total = workload_total(threads);
+    let runnable = total.run_s + total.wait_s;
+    let share = total.wait_s / runnable;
+    (total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE).then(|| {
+        finding(
+            "waiting-for-cpu",
+            format!(
+                "the workload's threads were runnable but waiting for a CPU {:.0} % of the time \
+                 they wanted one: on average {:.1} of them were runnable for {cpus} CPUs, and \
+                 other programs' threads queue on the same CPUs",
+                100.0 * share,
+                runnable / total.seconds,
+            ),
+        )
+    })
+}
+
+fn smt_siblings_shared(threads: &ThreadsSummary) -> Option<Finding> {
+    let (shared, of) = (threads.smt_shared_intervals, threads.multi_busy_intervals);
+    let (a, b, idle_core) = threads.smt_example?;
+    (shared >= SMT_MIN_INTERVALS && f64::from(shared) >= SMT_SHARE * f64::from(of)).then(|| {
+        finding(
+            "smt-siblings-shared",
+            format!(
+                "in {shared} of {of} intervals with several busy threads, two of them ran on \
+                 hyper-thread siblings of one core (cpu{a} and cpu{b}, for example) while core \
+                 {idle_core} sat idle: they shared one core's execution units; --pin spread puts \
+                 workers on separate cores first"
+            ),
+        )
+    })
+}
+
+fn migrating(threads: &ThreadsSummary) -> Option<Finding> {
+    let moves: u32 = threads.threads.iter().map(|t| t.migrations).sum();
+    let pairs: u32 = threads.threads.iter().map(|t| t.busy_pairs).sum();
+    (moves >= MIGRATION_MIN && f64::from(moves) >= MIGRATION_SHARE * f64::from(pairs)).then(|| {
+        finding(
+            "migrating",
+            format!(
+                "busy threads were on another CPU than one sample before {:.0} % of the time \
+                 ({moves} moves in {:.1} s): the scheduler kept moving the work between CPUs \
+                 (cold caches each time); --pin keeps each worker on one CPU",
+                100.0 * f64::from(moves) / f64::from(pairs),
+                threads.window_s,
+            ),
+        )
+    })
+}
