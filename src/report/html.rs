@@ -11,9 +11,12 @@ use askama::Template;
 use base64::Engine as _;
 
 use super::color::{BUSY, Band, KERNEL, level};
+use super::threads_view::{ThreadsView, threads_view};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
 use crate::model::{CpuLoad, EventKind, Status};
+use crate::summary::findings::Finding;
+use crate::summary::run_findings::run_findings;
 use crate::summary::trace_summary::{
     Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
 };
@@ -56,6 +59,10 @@ pub struct SectionView {
     /// The workload's figures of record (CPUs in use, its CPU time, others').
     pub figures: Vec<Fact>,
     pub warnings: Vec<Warning>,
+    /// What the workload's threads did, in plain words.
+    pub findings: Vec<Finding>,
+    /// Who ran where (traces with tasks only).
+    pub threads: Option<ThreadsView>,
     pub cores_png: Option<String>,
     pub notes: Vec<String>,
 }
@@ -192,6 +199,11 @@ pub fn section(
         summary: summary_tables(summary),
         figures: figures(summary),
         warnings: summary.warnings(),
+        findings: run_findings(summary),
+        threads: summary
+            .threads
+            .as_ref()
+            .and_then(|t| threads_view(t, meta.cpus.len())),
         cores_png: cores_png.map(data_uri),
         notes,
     }

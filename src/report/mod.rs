@@ -10,6 +10,7 @@ pub mod info;
 pub mod json;
 pub mod sweep;
 pub mod text;
+pub mod threads_view;
 pub mod timeaxis;
 pub mod topology_file;
 pub mod writeup;
