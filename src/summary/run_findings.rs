@@ -86,7 +86,7 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
             let wanted: f64 = members.iter().map(|t| demand(t, window)).sum();
             let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / window;
             (wanted <= TURNS_MAX_DEMAND).then(|| {
-                let name = &members[0].info.name;
+                let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
                 finding(
                     "threads-take-turns",
                     format!(
@@ -100,6 +100,15 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// The name of a process's main thread (its tid is the pid).
+fn process_name(threads: &ThreadsSummary, pid: u32) -> Option<&String> {
+    threads
+        .threads
+        .iter()
+        .find(|t| t.info.tid == pid)
+        .map(|t| &t.info.name)
 }
 
 /// The whole workload's use over the window.
@@ -186,4 +195,197 @@ fn migrating(threads: &ThreadsSummary) -> Option<Finding> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tasks::{TASK_FIELDS, TaskInfo, TaskTicks};
+    use crate::model::{CpuTicks, CpuUnit, Event, EventKind, Meta, TraceCpu};
+    use crate::summary::load::summarize_trace;
+    use crate::trace::TraceWriter;
+
+    /// 20 samples of 100 ms inside the workload window, CPUs on the cores
+    /// `cores`, each sample's task rows from `rows(k)` and CPU rows busy on
+    /// the CPUs of `busy_cpus`.
+    fn findings_of(
+        cores: &[u32],
+        tasks: &[(u32, u32, &str)],
+        busy_cpus: &[usize],
+        rows: impl Fn(u32) -> Vec<TaskTicks>,
+    ) -> Vec<Finding> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let mut physical: Vec<u32> = cores.to_vec();
+        physical.dedup();
+        let meta = Meta {
+            cpus: (0..cores.len() as u32)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cores[cpu as usize],
+                    package: 0,
+                })
+                .collect(),
+            logical_cpus: cores.len(),
+            physical_cores: physical.len(),
+            interval_s: 0.1,
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(100),
+            task_fields: TASK_FIELDS.map(String::from).to_vec(),
+            ..Meta::default()
+        };
+        let mut writer = TraceWriter::create(&path, &meta).unwrap();
+        let event = |t, event| Event {
+            t,
+            event,
+            worker: None,
+            detail: None,
+        };
+        writer
+            .write_event(&event(0.0, EventKind::WorkloadStart))
+            .unwrap();
+        for &(pid, tid, name) in tasks {
+            let task = TaskInfo {
+                pid,
+                tid,
+                ppid: 1,
+                name: name.into(),
+            };
+            writer.write_task(0.1, &task).unwrap();
+        }
+        let cpus: Vec<CpuTicks> = (0..cores.len())
+            .map(|cpu| match busy_cpus.contains(&cpu) {
+                true => CpuTicks([10, 0, 0, 0, 0, 0, 0, 0]),
+                false => CpuTicks([0, 0, 0, 10, 0, 0, 0, 0]),
+            })
+            .collect();
+        for k in 1..=20 {
+            let t = f64::from(k) / 10.0;
+            writer.write_ticks_and_tasks(t, &cpus, &rows(k)).unwrap();
+        }
+        writer
+            .write_event(&event(2.0, EventKind::WorkloadEnd))
+            .unwrap();
+        drop(writer);
+        run_findings(&summarize_trace(&path).unwrap())
+    }
+
+    /// A row of `run_ms` on a CPU (all user time) and `wait_ms` waiting.
+    fn row(tid: u32, run_ms: u64, wait_ms: u64, cpu: u32) -> TaskTicks {
+        TaskTicks {
+            tid,
+            utime: run_ms / 10,
+            stime: 0,
+            run_ns: run_ms * 1_000_000,
+            wait_ns: wait_ms * 1_000_000,
+            voluntary: 20,
+            involuntary: 1,
+            cpu,
+        }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    const TWO_CORES: [u32; 2] = [0, 1];
+    const PAIR: [(u32, u32, &str); 2] = [(100, 100, "python3"), (100, 101, "python3")];
+
+    #[test]
+    fn threads_that_take_turns_are_found_and_parallel_ones_are_not() {
+        let turns = findings_of(&TWO_CORES, &PAIR, &[0, 1], |k| {
+            vec![row(100, 50, 0, k % 2), row(101, 50, 0, k % 2)]
+        });
+        assert_eq!(codes(&turns), ["threads-take-turns", "migrating"]);
+        let message = &turns[0].message;
+        assert!(
+            message.starts_with("2 threads of python3 (pid 100)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("about 1.0 CPU of the 2 available"),
+            "{message}"
+        );
+        let parallel = findings_of(&TWO_CORES, &PAIR, &[0, 1], |_| {
+            vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
+        });
+        assert!(parallel.is_empty(), "{parallel:?}");
+    }
+
+    #[test]
+    fn kernel_time_is_found_with_its_switch_rate() {
+        let found = findings_of(&TWO_CORES, &PAIR[..1], &[0], |_| {
+            vec![TaskTicks {
+                stime: 6,
+                utime: 4,
+                voluntary: 500,
+                ..row(100, 100, 0, 0)
+            }]
+        });
+        assert_eq!(codes(&found), ["kernel-heavy"]);
+        assert!(
+            found[0]
+                .message
+                .starts_with("60 % of the workload's CPU time was in the kernel")
+        );
+        assert!(
+            found[0].message.contains("switched 5010 times a second"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn waiting_for_a_cpu_is_found() {
+        let three = [(100, 100, "a"), (100, 101, "a"), (100, 102, "a")];
+        let found = findings_of(&TWO_CORES, &three, &[0, 1], |_| {
+            vec![
+                row(100, 66, 34, 0),
+                row(101, 67, 33, 1),
+                row(102, 67, 33, 0),
+            ]
+        });
+        assert!(codes(&found).contains(&"waiting-for-cpu"), "{found:?}");
+        assert!(!codes(&found).contains(&"threads-take-turns"));
+    }
+
+    #[test]
+    fn busy_threads_on_smt_siblings_beside_an_idle_core_are_found() {
+        let cores = [0, 0, 1, 1];
+        let found = findings_of(&cores, &PAIR, &[0, 1], |_| {
+            vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
+        });
+        assert_eq!(codes(&found), ["smt-siblings-shared"]);
+        assert!(
+            found[0]
+                .message
+                .contains("(cpu0 and cpu1, for example) while core 1 sat idle")
+        );
+        let spread = findings_of(&cores, &PAIR, &[0, 2], |_| {
+            vec![row(100, 100, 0, 0), row(101, 100, 0, 2)]
+        });
+        assert!(spread.is_empty(), "{spread:?}");
+    }
+
+    #[test]
+    fn work_moving_between_cpus_is_found() {
+        let found = findings_of(&TWO_CORES, &PAIR[..1], &[0], |k| {
+            vec![row(100, 100, 0, k % 2)]
+        });
+        assert_eq!(codes(&found), ["migrating"]);
+        assert!(
+            found[0]
+                .message
+                .contains("100 % of the time (19 moves in 2.0 s)"),
+            "{}",
+            found[0].message
+        );
+        let staying = findings_of(&TWO_CORES, &PAIR[..1], &[0], |_| vec![row(100, 100, 0, 1)]);
+        assert!(staying.is_empty());
+    }
+
+    #[test]
+    fn nothing_is_found_in_an_idle_run() {
+        assert!(findings_of(&TWO_CORES, &[], &[], |_| Vec::new()).is_empty());
+    }
 }
