@@ -17,7 +17,6 @@ fn work(seconds: f64) {
             *total = std::hint::black_box(total.wrapping_add(1));
         }
         drop(total);
-        std::thread::yield_now();
     }
 }
 

@@ -75,7 +75,7 @@ pub struct RunFlags {
     pub baseline: Option<Duration>,
     /// Sample the workload's threads and processes (the report's threads view
     /// and findings): on or off.
-    #[arg(long, global = true, value_parser = parse_on_off, default_value = "on", value_name = "on|off")]
+    #[arg(long, global = true, value_parser = parse_on_off, default_value = "on", value_name = "on|off", action = clap::ArgAction::Set)]
     pub tasks: bool,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]

@@ -11,9 +11,11 @@ use crate::summary::trace_summary::TraceSummary;
 /// A thread counts as wanting to run when it was runnable (on a CPU or
 /// waiting for one) at least this share of the window.
 pub const ACTIVE_DEMAND: f64 = 0.10;
-/// threads-take-turns: two or more such threads of one process together
-/// runnable at most this many CPUs' worth of time (one at a time, give or take)...
-pub const TURNS_MAX_DEMAND: f64 = 1.3;
+/// threads-take-turns: two or more such threads of one process together used
+/// at most this many CPUs, and were runnable at most this many CPUs' worth of
+/// time (one at a time, give or take) or blocked more often than they were
+/// preempted (they gave way to each other, not to other programs)...
+pub const TURNS_MAX_CPUS: f64 = 1.3;
 /// ...with at least two CPUs to run on.
 pub const TURNS_MIN_CPUS: usize = 2;
 /// kernel-heavy: at least this share of the workload's CPU time in the kernel...
@@ -85,15 +87,18 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
         .filter_map(|(pid, members)| {
             let wanted: f64 = members.iter().map(|t| demand(t, window)).sum();
             let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / window;
-            (wanted <= TURNS_MAX_DEMAND).then(|| {
+            let voluntary: u64 = members.iter().map(|t| t.total.voluntary).sum();
+            let involuntary: u64 = members.iter().map(|t| t.total.involuntary).sum();
+            let gave_way = wanted <= TURNS_MAX_CPUS || voluntary > involuntary;
+            (used <= TURNS_MAX_CPUS && gave_way).then(|| {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
                 finding(
                     "threads-take-turns",
                     format!(
                         "{} threads of {name} (pid {pid}) were runnable but together used about \
-                         {used:.1} CPU of the {cpus} available, and were runnable together only \
-                         {wanted:.1} CPUs' worth of time: they took turns, as threads do behind a \
-                         lock such as Python's GIL",
+                         {used:.1} CPU of the {cpus} available: they took turns, as threads do \
+                         behind a lock such as Python's GIL ({voluntary} times they blocked, \
+                         {involuntary} times they were preempted)",
                         members.len()
                     ),
                 )

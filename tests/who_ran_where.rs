@@ -1,0 +1,106 @@
+//! Who ran where, on real programs: `coreheat run --json exec -- ...` finds
+//! that Python threads and threads sharing one Mutex take turns, and that
+//! Python processes do not; an idle run finds nothing; `--tasks off` leaves
+//! the tasks out of the trace.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{Scratch, read_trace};
+
+/// The Rust program whose threads share one global Mutex, built on demand.
+fn mutex_program() -> PathBuf {
+    let examples = common::bin().parent().unwrap().join("examples");
+    let program = examples.join("mutex_threads");
+    if !program.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", "mutex_threads"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo builds the example");
+        assert!(status.success());
+    }
+    program
+}
+
+fn python_script() -> String {
+    format!("{}/examples/sum_threads.py", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The findings' codes and messages of one traced command.
+fn findings(command: &[&str]) -> Vec<(String, String)> {
+    let json = traced(&Scratch::new(), &["--interval", "200ms"], command);
+    json["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_string();
+            (text("code"), text("message"))
+        })
+        .collect()
+}
+
+/// `coreheat run --json FLAGS exec -- COMMAND`'s JSON object.
+fn traced(scratch: &Scratch, flags: &[&str], command: &[&str]) -> serde_json::Value {
+    let mut args = vec!["run", "--json"];
+    args.extend_from_slice(flags);
+    args.extend(["exec", "--"]);
+    args.extend_from_slice(command);
+    serde_json::from_str(&scratch.ok(&args)).expect("one JSON object")
+}
+
+fn has(findings: &[(String, String)], code: &str) -> bool {
+    findings.iter().any(|(c, _)| c == code)
+}
+
+#[test]
+fn python_threads_take_turns() {
+    for threads in ["2", "4"] {
+        let found = findings(&["python3", &python_script(), "threads", threads, "1.2"]);
+        assert!(
+            has(&found, "threads-take-turns"),
+            "{threads} threads: {found:?}"
+        );
+        let message = &found
+            .iter()
+            .find(|(c, _)| c == "threads-take-turns")
+            .unwrap()
+            .1;
+        assert!(message.contains("threads of python3 (pid "), "{message}");
+    }
+}
+
+#[test]
+fn python_processes_do_not_take_turns() {
+    let found = findings(&["python3", &python_script(), "processes", "2", "1.2"]);
+    assert!(!has(&found, "threads-take-turns"), "{found:?}");
+}
+
+#[test]
+fn threads_sharing_one_mutex_take_turns() {
+    let program = mutex_program();
+    let found = findings(&[program.to_str().unwrap(), "3", "1.2"]);
+    assert!(has(&found, "threads-take-turns"), "{found:?}");
+}
+
+#[test]
+fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
+    let scratch = Scratch::new();
+    let json = scratch.json(&["run", "--interval", "100ms", "idle", "--duration", "300ms"]);
+    assert_eq!(json["findings"], serde_json::json!([]));
+    let json = traced(&scratch, &["--tasks", "off"], &["python3", "-c", "pass"]);
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    assert!(trace.header.meta.task_fields.is_empty());
+    assert!(trace.tasks.is_empty() && trace.task_rows.is_empty());
+    let json = traced(&scratch, &[], &["python3", "-c", "sum(range(20000000))"]);
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    assert!(
+        trace.tasks.iter().any(|(_, task)| task.name == "python3"),
+        "{:?}",
+        trace.tasks
+    );
+    assert!(!trace.task_rows.is_empty());
+}
