@@ -45,8 +45,8 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
     }
     for png in ["heatmap.png", "cores.png"] {
         let (width, height) = png_size(&dir.join(png));
-        assert_eq!(width, 1200, "{png}");
-        assert!(height >= 300, "{png} is {height} px high");
+        assert_eq!(width, 2400, "{png}: 1200 points at 2 pixels each");
+        assert!(height >= 600, "{png} is {height} px high");
     }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     for text in [
@@ -56,10 +56,11 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
         "Per-CPU summary",
         "[144115187807420416, 144115187807420416]",
         "coreheat run --mode threads --workers 2",
-        "data:image/png;base64,",
+        r#"<svg class="chart" viewBox="0 0 1200 "#,
     ] {
         assert!(html.contains(text), "report lacks {text:?}");
     }
+    assert!(!html.contains("<img"), "charts are inline SVG, not images");
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "no network references"
@@ -67,6 +68,52 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
     let mode = std::fs::metadata(dir.join("report.html")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(mode.permissions().mode() & 0o777, 0o644);
+}
+
+/// `--png-scale N` draws N pixels per point on run and render (sweep takes the
+/// same flag); a density outside 1 to 4 is refused before anything is drawn.
+#[test]
+fn png_scale_sets_the_pixels_per_point_and_is_checked() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    for (scale, width) in [("1", 1200), ("3", 3600)] {
+        let out = format!("x{scale}");
+        scratch.ok(&["render", "trace.jsonl", "--out", &out, "--png-scale", scale]);
+        for png in ["heatmap.png", "cores.png"] {
+            let path = scratch.path().join(&out).join(png);
+            assert_eq!(png_size(&path).0, width, "{png} at --png-scale {scale}");
+        }
+    }
+    let run = run_folder(
+        &scratch,
+        &["--png-scale", "1", "idle", "--duration", "200ms"],
+    );
+    assert_eq!(png_size(&run.join("cores.png")).0, 1200);
+    for (command, bad) in [
+        ("render", "0"),
+        ("render", "5"),
+        ("run", "-2"),
+        ("sweep", "x"),
+    ] {
+        let mut args = vec![command, "--png-scale", bad];
+        args.extend_from_slice(match command {
+            "render" => &["trace.jsonl", "--out", "never"][..],
+            _ => &["idle", "--duration", "200ms"][..],
+        });
+        let output = scratch.run(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--png-scale") && stderr.contains("1") && stderr.contains("4"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!scratch.path().join("never").exists());
+    }
+    assert_eq!(
+        scratch.run_dirs().len(),
+        1,
+        "only the good run made a folder"
+    );
 }
 
 #[test]
@@ -485,7 +532,7 @@ fn the_header_reads_well_and_a_single_sample_draws() {
     let dir = scratch.path();
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     for png in ["heatmap.png", "cores.png"] {
-        assert_eq!(png_size(&dir.join(png)).0, 1200, "{png}");
+        assert_eq!(png_size(&dir.join(png)).0, 2400, "{png}");
     }
     assert!(
         html.contains("<dd>1 sample every 1.0s over 900ms</dd>"),

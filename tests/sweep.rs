@@ -91,7 +91,13 @@ fn threads_against_processes() {
         std::fs::File::open(dir.join("speedup.png")).unwrap(),
     ));
     let reader = decoder.read_info().unwrap();
-    assert_eq!((reader.info().width, reader.info().height), (1200, 720));
+    assert_eq!(
+        (reader.info().width, reader.info().height),
+        (2400, 1440),
+        "1200 × 720 points at 2 pixels each"
+    );
+    assert!(html.contains(r#"<svg class="chart" viewBox="0 0 1200 720""#));
+    assert!(!html.contains("<img"), "the speedup chart is inline SVG");
 }
 
 #[test]

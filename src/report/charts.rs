@@ -1,7 +1,8 @@
-//! The PNG charts, drawn with plotters into memory and encoded with `png`:
-//! `heatmap.png` (busy % and kernel % per CPU over time, with axes, labels and
-//! legends) and `cores.png` (one small panel per CPU with its usr and sys lines).
-//! Sweeps add `speedup.png`. Text uses DejaVu Sans, embedded in the binary.
+//! The charts, drawn with plotters into a [`Recording`] (see `canvas`) that
+//! becomes a PNG at any pixel density or inline SVG: `heatmap.png` (busy % and
+//! kernel % per CPU over time, with axes, labels and legends) and `cores.png`
+//! (one small panel per CPU with its usr and sys lines). Sweeps add
+//! `speedup.png`. PNG text uses DejaVu Sans, embedded in the binary.
 
 use std::sync::OnceLock;
 
@@ -9,13 +10,12 @@ use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::canvas::{Canvas, FONT, Recording, record};
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::{CpuLoad, EventKind};
-use crate::summary::trace_summary::{CpuRow, MAX_HEAT_ROWS, TraceSummary};
+use crate::summary::trace_summary::{CpuRow, TraceSummary};
 
-/// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 pub const FONT_FAMILY: &str = "sans-serif";
 
 /// Registers the embedded font under the family the charts use (once).
@@ -28,47 +28,18 @@ pub fn ensure_font() -> Result<()> {
         .ok_or_else(|| anyhow!("the embedded chart font could not be loaded"))
 }
 
-/// Width of every chart, in pixels.
+/// Width of every chart, in logical pixels (a PNG has `--png-scale` pixels
+/// for each).
 pub const CHART_WIDTH: u32 = 1200;
 
 fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(super) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size)
         .into_font()
         .color(&RGBColor(0x22, 0x22, 0x22))
-}
-
-/// Renders into an RGB buffer and encodes it as PNG bytes.
-pub fn render_png(
-    width: u32,
-    height: u32,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<()>,
-) -> Result<Vec<u8>> {
-    ensure_font()?;
-    let mut pixels = vec![255u8; width as usize * height as usize * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        area.fill(&WHITE)
-            .map_err(|e| anyhow!("drawing failed: {e}"))?;
-        draw(&area)?;
-        area.present().map_err(|e| anyhow!("drawing failed: {e}"))?;
-    }
-    encode_png(&pixels, width, height)
-}
-
-fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Best);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(pixels)?;
-    writer.finish()?;
-    Ok(out)
 }
 
 /// A plotters error as the charts report it.
@@ -76,7 +47,7 @@ pub(super) fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type Area<'a> = Canvas<'a>;
 
 /// Layout of the heat map picture.
 struct HeatLayout {
@@ -99,9 +70,9 @@ struct Panel<'a> {
 const MERGED_LABEL_EVERY: usize = 40;
 
 /// The heat map: busy % on top, kernel % below, one row per CPU grouped by core
-/// (or, past [`MAX_HEAT_ROWS`] CPUs, rows of neighbouring CPUs), so the picture
+/// (or, past [`MAX_HEAT_ROWS`](crate::summary::trace_summary::MAX_HEAT_ROWS) CPUs, rows of neighbouring CPUs), so the picture
 /// is at most about 1900 pixels high whatever the CPU count.
-pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
+pub fn heatmap(summary: &TraceSummary, title: &str) -> Result<Recording> {
     let groups = summary.heat_rows();
     let rows = groups
         .iter()
@@ -121,7 +92,7 @@ pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
         panel_h,
     };
     let height = (layout.top + 2 * panel_h + 150) as u32;
-    render_png(CHART_WIDTH, height, |area| {
+    record(CHART_WIDTH, height, |area| {
         area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
             .map_err(err)?;
         let merged = merged_note(summary, &groups);
@@ -352,22 +323,26 @@ fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> R
     Ok(())
 }
 
+/// Most panels cores.png draws: past this many CPUs, a panel shows a run of
+/// neighbouring CPUs, so the picture (and its SVG in the page) stays small.
+pub const MAX_CORE_PANELS: usize = 64;
+
 /// One small panel per CPU with its usr (red) and sys (blue) percent over time;
-/// past [`MAX_HEAT_ROWS`] CPUs, one panel per run of neighbouring CPUs, so the
-/// picture is at most 34 rows of 12 panels (3820 pixels) high.
-pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
-    let rows = summary.cpu_rows(MAX_HEAT_ROWS);
+/// past [`MAX_CORE_PANELS`] CPUs, one panel per run of neighbouring CPUs, so the
+/// picture is at most 8 rows of 8 panels.
+pub fn cores(summary: &TraceSummary, title: &str) -> Result<Recording> {
+    let rows = summary.cpu_rows(MAX_CORE_PANELS);
     let (per_row, panel_h) = cores_grid(rows.len().max(1));
     let grid_rows = rows.len().max(1).div_ceil(per_row);
     let height = 80 + grid_rows as u32 * panel_h;
-    render_png(CHART_WIDTH, height, |area| {
+    record(CHART_WIDTH, height, |area| {
         area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
             .map_err(err)?;
         draw_cores_legend(area)?;
         let body = area.margin(50, 10, 10, 10);
         let panels = body.split_evenly((grid_rows, per_row));
         for (row, panel) in rows.iter().zip(panels.iter()) {
-            draw_core_panel(panel, summary, row, per_row > 8)?;
+            draw_core_panel(panel, summary, row, per_row >= 8)?;
         }
         Ok(())
     })
@@ -382,14 +357,12 @@ fn cores_grid(panels: usize) -> (usize, u32) {
         5..=9 => 3,
         10..=16 => 4,
         17..=36 => 6,
-        37..=64 => 8,
-        _ => 12,
+        _ => 8,
     };
     let panel_h = match per_row {
         1 | 2 => 220,
         3 | 4 => 180,
-        6 | 8 => 140,
-        _ => 110,
+        _ => 140,
     };
     (per_row, panel_h)
 }
@@ -454,7 +427,7 @@ fn draw_core_panel(
         .configure_mesh()
         .x_labels(4)
         .y_labels(3)
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .light_line_style(TRANSPARENT)
         .label_style(font(if small { 9.0 } else { 11.0 }))
         .draw()
         .map_err(err)?;

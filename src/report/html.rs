@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use askama::Template;
-use base64::Engine as _;
 
 use super::color::{BUSY, Band, KERNEL, level};
 use super::timeaxis::{TimeAxis, nice_ticks};
@@ -56,7 +55,8 @@ pub struct SectionView {
     /// The workload's figures of record (CPUs in use, its CPU time, others').
     pub figures: Vec<Fact>,
     pub warnings: Vec<Warning>,
-    pub cores_png: Option<String>,
+    /// The cores chart as inline SVG.
+    pub cores_svg: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -144,14 +144,14 @@ pub struct SummaryRow {
     pub steal: String,
 }
 
-/// Builds the section for one trace. `cores_png` is the cores chart to inline;
+/// Builds the section for one trace. `cores_svg` is the cores chart to inline;
 /// `span` is the time scale its maps share with the page's others (seconds
 /// across; 0: its own).
 pub fn section(
     summary: &TraceSummary,
     id: &str,
     source: &str,
-    cores_png: Option<&[u8]>,
+    cores_svg: Option<String>,
     span: f64,
 ) -> SectionView {
     let meta = &summary.meta;
@@ -192,7 +192,7 @@ pub fn section(
         summary: summary_tables(summary),
         figures: figures(summary),
         warnings: summary.warnings(),
-        cores_png: cores_png.map(data_uri),
+        cores_svg,
         notes,
     }
 }
@@ -267,14 +267,6 @@ fn rate_figures(summary: &TraceSummary) -> Vec<Fact> {
         });
     }
     figures
-}
-
-/// A PNG inside the page, as an `<img src>` data URI.
-pub(super) fn data_uri(png: &[u8]) -> String {
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(png)
-    )
 }
 
 fn banner(summary: &TraceSummary) -> Option<Banner> {

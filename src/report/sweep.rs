@@ -8,8 +8,9 @@ use anyhow::{Context, Result};
 use askama::Template;
 use plotters::prelude::*;
 
-use super::charts::{FONT_FAMILY, err, render_png};
-use super::html::{HeatMapView, data_uri, heat_map, stylesheet};
+use super::canvas::{Canvas, Recorder, Recording, record};
+use super::charts::{FONT_FAMILY, err};
+use super::html::{HeatMapView, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
 use super::writeup::{as_typed, cpus_text, writeup_markdown};
@@ -88,9 +89,9 @@ impl Frame {
 /// standard deviation) and its fitted curve, the physical core count as a
 /// vertical line, the SMT region up to the logical CPUs and any time-sliced
 /// region beyond shaded.
-pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
+pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
     let frame = Frame::of(comparison);
-    render_png(1200, 720, |area| {
+    record(1200, 720, |area| {
         let mut chart = draw_axes(area, comparison, &frame)?;
         draw_regions(&mut chart, &frame)?;
         draw_physical_line(&mut chart, &frame)?;
@@ -159,7 +160,7 @@ fn caption(comparison: &Comparison<'_>) -> String {
 
 /// The caption, the workers and speedup axes and the grid.
 fn draw_axes<'a, 'b>(
-    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    area: &'a Canvas<'b>,
     comparison: &Comparison<'_>,
     frame: &Frame,
 ) -> Result<Chart<'a, 'b>> {
@@ -334,7 +335,7 @@ fn whole_number(x: f64) -> String {
 
 type Chart<'a, 'b> = ChartContext<
     'a,
-    BitMapBackend<'b>,
+    Recorder<'b>,
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
@@ -402,7 +403,7 @@ struct SweepPage {
     css: String,
     interrupted: bool,
     scaling: String,
-    speedup_png: String,
+    speedup_svg: String,
     rows: Vec<SweepRow>,
     findings: Vec<String>,
     minis: Vec<Mini>,
@@ -445,7 +446,7 @@ pub fn write_sweep_report(
     comparison: &Comparison<'_>,
     findings: &[Finding],
     dir: &Path,
-    speedup_png: &[u8],
+    speedup: &Recording,
 ) -> Result<PathBuf> {
     let page = SweepPage {
         title: comparison.title.clone(),
@@ -454,7 +455,7 @@ pub fn write_sweep_report(
         css: stylesheet(),
         interrupted: comparison.interrupted,
         scaling: comparison.scaling.describe().to_string(),
-        speedup_png: data_uri(speedup_png),
+        speedup_svg: speedup.svg(SPEEDUP_LABEL)?,
         rows: comparison.stats.iter().map(SweepRow::of).collect(),
         findings: findings.iter().map(|f| f.message.clone()).collect(),
         minis: minis(comparison.stats, dir)?,
@@ -541,16 +542,21 @@ fn minis(stats: &[ConfigStats], dir: &Path) -> Result<Vec<Mini>> {
         .collect())
 }
 
-/// Writes the comparison into the sweep folder: speedup.png, report.html,
-/// writeup.md and sweep.json.
+/// What the speedup chart shows, for readers of the page who cannot see it.
+const SPEEDUP_LABEL: &str = "speedup against workers, with the ideal line";
+
+/// Writes the comparison into the sweep folder: speedup.png (`png_scale`
+/// pixels per point), report.html, writeup.md and sweep.json.
 pub fn write_comparison(
     comparison: &Comparison<'_>,
     findings: &[Finding],
     dir: &Path,
+    png_scale: u32,
 ) -> Result<Written> {
-    let png = speedup_png(comparison).context("cannot draw speedup.png")?;
+    let chart = speedup_chart(comparison).context("cannot draw speedup.png")?;
+    let png = chart.png(png_scale).context("cannot draw speedup.png")?;
     outdir::write_atomically(&dir.join(SPEEDUP_FILE), &png)?;
-    let report = write_sweep_report(comparison, findings, dir, &png)?;
+    let report = write_sweep_report(comparison, findings, dir, &chart)?;
     let writeup = dir.join(WRITEUP_FILE);
     outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
     let json = sweep_file_json(comparison, findings);
