@@ -495,6 +495,31 @@ fn write_one_sample_trace(dir: &Path) -> PathBuf {
     path
 }
 
+/// Every chart names its axes' units, has a short title and says the details
+/// in a caption: the heat map's time axis, the cores chart (inline SVG).
+#[test]
+fn charts_name_their_units_and_keep_details_in_the_caption() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let html = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("<em>seconds since start</em>"),
+        "heat map axis"
+    );
+    let cores = &html[html.find(r#"<svg class="chart""#).unwrap()..];
+    let cores = &cores[..cores.find("</svg>").unwrap()];
+    for text in [
+        ">\ncoreheat · hash, 2 threads\n<",
+        ">\nseconds since start\n<",
+        ">\n% of CPU time\n<",
+        ">\nusr %\n<",
+        "flat over each interval; dashed: the workload",
+    ] {
+        assert!(cores.contains(text), "cores chart lacks {text:?}");
+    }
+}
+
 #[test]
 fn labels_say_exactly_what_they_measure() {
     let scratch = Scratch::new();

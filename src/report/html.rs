@@ -78,6 +78,8 @@ pub struct HeatMapView {
     pub width: String,
     pub groups: Vec<GroupView>,
     pub ticks: Vec<AxisTick>,
+    /// `seconds since start`: what the ticks count.
+    pub axis_title: String,
     pub markers: Vec<Marker>,
     pub legend: Vec<LegendStop>,
 }
@@ -452,7 +454,10 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 .collect(),
         })
         .collect();
-    let ticks = nice_ticks(summary.first_t, summary.last_t, 10)
+    let time_ticks = nice_ticks(summary.first_t, summary.last_t, 10);
+    let axis_title = time_ticks.title();
+    let ticks = time_ticks
+        .ticks
         .into_iter()
         .map(|tick| AxisTick {
             left: percent(axis.fraction(tick.t)),
@@ -486,6 +491,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
         width: svg_number(axis.span().max(1e-3)),
         groups,
         ticks,
+        axis_title,
         markers,
         legend: [0, 10, 25, 50, 75, 100]
             .into_iter()

@@ -9,7 +9,7 @@ use askama::Template;
 use plotters::prelude::*;
 
 use super::canvas::{Canvas, Recorder, Recording, record};
-use super::charts::{FONT_FAMILY, err};
+use super::charts::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, draw_caption, err, font};
 use super::html::{HeatMapView, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
@@ -60,7 +60,8 @@ impl Frame {
         let topology = &comparison.machine.topology;
         let physical = topology.physical_count() as f64;
         let max_workers = stats.iter().map(|s| s.workers).max().unwrap_or(1).max(2) as f64;
-        let x_end = max_workers.max(physical) + 0.5;
+        // Whole workers: the axis ends at the largest count.
+        let x_end = max_workers.max(physical);
         let max_speedup = stats
             .iter()
             .filter_map(|s| s.speedup.map(|r| r.value + r.stddev))
@@ -91,8 +92,9 @@ impl Frame {
 /// region beyond shaded.
 pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
     let frame = Frame::of(comparison);
-    record(1200, 720, |area| {
-        let mut chart = draw_axes(area, comparison, &frame)?;
+    record(1200, SPEEDUP_HEIGHT, |area| {
+        let (plot, _) = area.split_vertically(SPEEDUP_HEIGHT - 50);
+        let mut chart = draw_axes(&plot, comparison, &frame)?;
         draw_regions(&mut chart, &frame)?;
         draw_physical_line(&mut chart, &frame)?;
         draw_ideal(&mut chart, &frame)?;
@@ -108,14 +110,17 @@ pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-            .label_font((FONT_FAMILY, 15.0))
+            .label_font(font(LABEL_SIZE))
             .draw()
             .map_err(err)?;
-        Ok(())
+        draw_caption(area, &caption(comparison), SPEEDUP_HEIGHT as i32)
     })
 }
 
-/// The caption: the sweep's title and what the speedup is against. Speedup
+/// Height of speedup.png in points (its width is 1200).
+const SPEEDUP_HEIGHT: u32 = 720;
+
+/// The caption under the chart: what the speedup is against. Speedup
 /// is against a 1-worker run only (see `compare`), so a series whose smallest
 /// count is larger has none, and the caption says so rather than name a
 /// T(1 worker) that was never measured.
@@ -137,14 +142,13 @@ fn caption(comparison: &Comparison<'_>) -> String {
         .iter()
         .filter(|f| f.base_workers != 1)
         .collect();
-    let title = &comparison.title;
     if without.is_empty() {
-        return format!("{title} — {kind}: {formula}");
+        return format!("{kind}: {formula}");
     }
     if without.len() < comparison.fits.len() {
         let names: Vec<&str> = without.iter().map(|f| f.series.as_str()).collect();
         return format!(
-            "{title} — {kind}: {formula}; none for {} (no 1-worker run)",
+            "{kind}: {formula}; none for {} (no 1-worker run)",
             names.join(", ")
         );
     }
@@ -153,12 +157,13 @@ fn caption(comparison: &Comparison<'_>) -> String {
     smallest.dedup();
     let counts: Vec<String> = smallest.iter().map(|w| w.to_string()).collect();
     format!(
-        "{title} — {kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
+        "{kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
         counts.join(" or ")
     )
 }
 
-/// The caption, the workers and speedup axes and the grid.
+/// The short title, the workers and speedup axes (whole workers only) and the
+/// grid.
 fn draw_axes<'a, 'b>(
     area: &'a Canvas<'b>,
     comparison: &Comparison<'_>,
@@ -166,10 +171,11 @@ fn draw_axes<'a, 'b>(
 ) -> Result<Chart<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
         .margin(24)
-        .caption(caption(comparison), (FONT_FAMILY, 20.0).into_font())
-        .x_label_area_size(50)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..frame.x_end, 0f64..frame.y_top)
+        .caption(&comparison.title, font(TITLE_SIZE))
+        .x_label_area_size(60)
+        .y_label_area_size(76)
+        // A quarter worker of room right of the last count, unlabelled.
+        .build_cartesian_2d(0f64..frame.x_end + 0.25, 0f64..frame.y_top)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -177,11 +183,12 @@ fn draw_axes<'a, 'b>(
         .x_labels((frame.x_end as usize + 1).min(17))
         .x_label_formatter(&|x| whole_number(*x))
         .y_desc(match comparison.scaling {
-            Scaling::Strong => "speedup",
-            Scaling::Weak => "scaled speedup",
+            Scaling::Strong => "speedup (×)",
+            Scaling::Weak => "scaled speedup (×)",
         })
-        .axis_desc_style((FONT_FAMILY, 16.0))
-        .label_style((FONT_FAMILY, 14.0))
+        .y_label_formatter(&|y| format!("{y}"))
+        .axis_desc_style(font(LABEL_SIZE))
+        .label_style(font(TICK_SIZE))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
@@ -598,6 +605,14 @@ mod tests {
 
     /// The caption of a strong-scaling sweep of 2 runs per configuration.
     fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
+        with_comparison(configurations, caption)
+    }
+
+    /// `f` of a strong-scaling sweep of 2 runs per configuration on 2 cores.
+    fn with_comparison<T>(
+        configurations: &[(Configuration, Placement)],
+        f: impl FnOnce(&Comparison<'_>) -> T,
+    ) -> T {
         let machine = Machine::with_topology(Topology::synthetic(2, 1));
         let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
             .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
@@ -605,7 +620,7 @@ mod tests {
         let (stats, fits) = compare(Scaling::Strong, configurations, &runs, 2);
         let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
         let spec = WorkloadSpec::Count { n: 8, split: true };
-        caption(&Comparison {
+        f(&Comparison {
             title: "t".into(),
             machine: &machine,
             spec: &spec,
@@ -633,7 +648,7 @@ mod tests {
     fn the_caption_says_what_the_speedup_is_against() {
         assert_eq!(
             caption_of(&[threads(1), threads(2)]),
-            "t — strong scaling: speedup = T(1 worker) / T(workers)"
+            "strong scaling: speedup = T(1 worker) / T(workers)"
         );
         // The base is the smallest count, 2 workers: no speedup is stated
         // against a 1-worker run that did not happen.
@@ -641,12 +656,68 @@ mod tests {
         assert!(!base_two.contains("T(1 worker)"), "{base_two}");
         assert_eq!(
             base_two,
-            "t — strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
+            "strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
         );
         let mixed = caption_of(&[threads(1), threads(2), processes(2)]);
         assert_eq!(
             mixed,
-            "t — strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+            "strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+        );
+    }
+
+    /// The texts of an SVG and the y they are drawn at.
+    fn texts(svg: &str) -> Vec<(i32, String)> {
+        svg.split("<text ")
+            .skip(1)
+            .map(|element| {
+                let y = element.split("y=\"").nth(1).unwrap();
+                let y = y[..y.find('"').unwrap()].parse().unwrap();
+                let text = element.split_once('>').unwrap().1;
+                (y, text[..text.find("</text>").unwrap()].trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_speedup_chart_has_whole_workers_units_a_short_title_and_a_full_legend() {
+        let svg = with_comparison(&[threads(1), threads(2)], |comparison| {
+            speedup_chart(comparison).unwrap().svg("speedup").unwrap()
+        });
+        let texts = texts(&svg);
+        let words: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+        for wanted in [
+            "t",
+            "workers",
+            "speedup (×)",
+            "ideal",
+            "threads",
+            "2 physical cores",
+        ] {
+            assert!(words.contains(&wanted), "no {wanted:?} in {words:?}");
+        }
+        assert!(
+            words.iter().any(|w| w.starts_with("threads Amdahl fit")),
+            "the fit is in the legend: {words:?}"
+        );
+        assert!(
+            words.contains(&"strong scaling: speedup = T(1 worker) / T(workers)"),
+            "the details are the caption: {words:?}"
+        );
+        // The worker ticks: the numbers on the lowest line of numbers.
+        let numbers: Vec<&(i32, String)> = texts
+            .iter()
+            .filter(|(_, t)| t.parse::<f64>().is_ok())
+            .collect();
+        let axis_y = numbers.iter().map(|(y, _)| *y).max().unwrap();
+        let ticks: Vec<&str> = numbers
+            .iter()
+            .filter(|(y, _)| *y == axis_y)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(
+            ticks,
+            ["0", "1", "2"],
+            "whole workers only, up to the largest count"
         );
     }
 }

@@ -24,6 +24,13 @@ pub struct LoadSums {
 }
 
 impl LoadSums {
+    /// The sums of one sample's load.
+    pub fn of(load: &CpuLoad) -> LoadSums {
+        let mut sums = LoadSums::default();
+        sums.add(load);
+        sums
+    }
+
     fn add(&mut self, load: &CpuLoad) {
         if *load == CpuLoad::default() {
             return; // no data for this CPU in this sample (offline, or no ticks)
