@@ -520,6 +520,38 @@ fn charts_name_their_units_and_keep_details_in_the_caption() {
     }
 }
 
+/// Past rows of 4 points per CPU, heatmap.png is the quantized heat map (ten
+/// busy bands, colored by how many CPUs were that busy), and the page offers
+/// both views: the row per CPU and the quantized one, unfolded.
+#[test]
+fn many_cpus_get_a_quantized_heat_map_and_the_page_offers_both_views() {
+    let scratch = Scratch::new();
+    let many = scratch.path().join("many.jsonl");
+    coreheat::trace::synthetic::write_trace(&many, 256, 60, 1.0).unwrap();
+    scratch.ok(&["render", "many.jsonl", "--out", "many", "--png-scale", "1"]);
+    let dir = scratch.path().join("many");
+    let (_, height) = png_size(&dir.join("heatmap.png"));
+    assert!(
+        height < 700,
+        "ten bands, not 256 hairlines: {height} points high"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let busy_map = html.split("heatmap kernel").next().unwrap();
+    assert_eq!(busy_map.matches(r#"<div class="row"#).count(), 256);
+    assert!(busy_map.contains(r#"<details class="quantized" open>"#));
+    assert_eq!(busy_map.matches(r#"<div class="band""#).count(), 10);
+    assert!(busy_map.contains(r#"data-band="90–100%""#));
+    assert!(busy_map.contains(">256 CPUs</span>"), "a legend of counts");
+
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let few = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    assert!(
+        few.contains(r#"<details class="quantized">"#),
+        "two CPUs: rows first, the quantized view folded"
+    );
+}
+
 #[test]
 fn labels_say_exactly_what_they_measure() {
     let scratch = Scratch::new();

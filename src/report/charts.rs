@@ -58,8 +58,9 @@ pub const LABEL_SIZE: f64 = 18.0;
 pub const TICK_SIZE: f64 = 16.0;
 pub const CAPTION_SIZE: f64 = 16.0;
 
-/// Rows of a heat map are at least this many points high.
-pub const MIN_ROW_HEIGHT: i32 = 2;
+/// Rows of a heat map are at least this many points high; with more rows than
+/// fit, the picture is the quantized heat map instead (see `quantized`).
+pub const MIN_ROW_HEIGHT: i32 = 4;
 
 /// The height the rows of a heat-map panel share.
 const ROWS_HEIGHT: i32 = 420;
@@ -119,6 +120,12 @@ fn heat_panels() -> [Panel<'static>; 2] {
 /// Rows between CPU labels on a heat map whose rows merge several CPUs.
 const MERGED_LABEL_EVERY: usize = 40;
 
+/// Whether the heat map of `summary` draws a row per CPU (or per run of
+/// merged CPUs): only while rows are at least [`MIN_ROW_HEIGHT`] points high.
+pub fn draws_rows(summary: &TraceSummary) -> bool {
+    heat_row_count(&summary.heat_rows()) <= ROWS_HEIGHT / MIN_ROW_HEIGHT
+}
+
 fn heat_row_count(groups: &[(String, Vec<CpuRow>)]) -> i32 {
     groups
         .iter()
@@ -128,9 +135,8 @@ fn heat_row_count(groups: &[(String, Vec<CpuRow>)]) -> i32 {
 }
 
 /// The heat map: busy % on top, kernel % below, one row per CPU grouped by
-/// core (or, past [`MAX_HEAT_ROWS`](crate::summary::trace_summary::MAX_HEAT_ROWS)
-/// CPUs, rows of neighbouring CPUs). A short title on top, what it shows in
-/// the caption below.
+/// core (see [`draws_rows`]). A short title on top, what it shows in the
+/// caption below.
 pub fn heatmap(summary: &TraceSummary, title: &str) -> Result<Recording> {
     let groups = summary.heat_rows();
     let rows = heat_row_count(&groups);
@@ -348,33 +354,42 @@ impl HeatDrawing<'_, '_> {
         Ok(())
     }
 
-    /// The time axis under the maps, with round-numbered ticks; returns its
-    /// title (`seconds since start`).
+    /// The time axis under the maps; returns its title.
     fn time_axis(&self, top: i32) -> Result<String> {
-        let (area, layout) = (self.area, self.layout);
-        area.draw(&PathElement::new(
-            [(layout.left, top), (layout.right, top)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        let ticks = nice_ticks(self.summary.first_t, self.summary.last_t, 10);
-        for tick in &ticks.ticks {
-            let x = self.x_of(tick.t);
-            area.draw(&PathElement::new(
-                [(x, top), (x, top + 5)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(err)?;
-            let style = font(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
-            area.draw(&Text::new(tick.label.clone(), (x, top + 8), style))
-                .map_err(err)?;
-        }
-        let style = font(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
-        let mid = (layout.left + layout.right) / 2;
-        area.draw(&Text::new(ticks.title(), (mid, top + 32), style))
-            .map_err(err)?;
-        Ok(ticks.title())
+        let span = (self.layout.left, self.layout.right);
+        draw_time_axis(self.area, self.summary, span, top, &|t| self.x_of(t))
     }
+}
+
+/// A time axis from `left` to `right` at `top`, with round-numbered ticks
+/// placed by `x_of` and its title under them; returns the title (`seconds
+/// since start`).
+pub(super) fn draw_time_axis(
+    area: &Area<'_>,
+    summary: &TraceSummary,
+    (left, right): (i32, i32),
+    top: i32,
+    x_of: &dyn Fn(f64) -> i32,
+) -> Result<String> {
+    let line = PathElement::new([(left, top), (right, top)], BLACK.stroke_width(1));
+    area.draw(&line).map_err(err)?;
+    let ticks = nice_ticks(summary.first_t, summary.last_t, 10);
+    for tick in &ticks.ticks {
+        let x = x_of(tick.t);
+        let mark = PathElement::new([(x, top), (x, top + 5)], BLACK.stroke_width(1));
+        area.draw(&mark).map_err(err)?;
+        let style = font(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+        area.draw(&Text::new(tick.label.clone(), (x, top + 8), style))
+            .map_err(err)?;
+    }
+    let style = font(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(
+        ticks.title(),
+        ((left + right) / 2, top + 32),
+        style,
+    ))
+    .map_err(err)?;
+    Ok(ticks.title())
 }
 
 /// A dashed vertical line at `x` from `from` down to `to`.
@@ -644,10 +659,10 @@ mod tests {
             })
         };
         let column = |t_start: f64, t_end: f64, usr: f64| Column {
-            t_start,
             t_end,
             samples: 1,
             cpus: vec![load(usr)],
+            ..Column::empty(1, t_start)
         };
         let columns = [column(0.0, 1.0, 20.0), column(1.0, 2.5, 80.0)];
         let row = CpuRow {

@@ -53,6 +53,29 @@ pub const KERNEL: Ramp = Ramp {
     ],
 };
 
+/// CPUs in a busy band of the quantized heat map: near-white for none,
+/// through green and blue to deep navy for all (YlGnBu), distinct from both
+/// load ramps.
+pub const COUNT: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0xf4, 0xf4, 0xf2)),
+        (8.0, Rgb(0xd9, 0xf0, 0xb4)),
+        (35.0, Rgb(0x7f, 0xcd, 0xbb)),
+        (60.0, Rgb(0x2c, 0x7f, 0xb8)),
+        (100.0, Rgb(0x08, 0x1d, 0x58)),
+    ],
+};
+
+/// Where `count` of `total` CPUs falls on the [`COUNT`] ramp, 0..=100: by the
+/// square root of the share, so that a few busy CPUs among thousands still
+/// show, and at least 8 for any CPU at all.
+pub fn count_level(count: f64, total: f64) -> f64 {
+    if !(count > 0.0 && total > 0.0) {
+        return 0.0;
+    }
+    (100.0 * (count / total).min(1.0).sqrt()).max(8.0)
+}
+
 impl Ramp {
     /// The color at `percent` (clamped to 0..=100).
     pub fn at(&self, percent: f64) -> Rgb {
@@ -160,6 +183,15 @@ mod tests {
         assert_eq!(Band::of(67.0), Band::Mid);
         assert_eq!(Band::of(68.0), Band::High);
         assert_eq!(Band::of(100.0), Band::High);
+    }
+
+    #[test]
+    fn a_single_cpu_of_thousands_still_shows_on_the_count_ramp() {
+        assert_eq!(count_level(0.0, 5000.0), 0.0);
+        assert!(count_level(1.0, 5000.0) >= 8.0);
+        assert_ne!(COUNT.at(count_level(1.0, 5000.0)), COUNT.at(0.0));
+        assert_eq!(count_level(1250.0, 5000.0), 50.0);
+        assert_eq!(count_level(5000.0, 5000.0), 100.0);
     }
 
     #[test]

@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 
 use askama::Template;
 
-use super::color::{BUSY, Band, KERNEL, level};
+use super::color::{BUSY, Band, COUNT, KERNEL, count_level, level};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
 use crate::model::{CpuLoad, EventKind, Status};
 use crate::summary::trace_summary::{
-    Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
+    BUSY_BANDS, Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
 };
 use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
@@ -81,6 +81,17 @@ pub struct HeatMapView {
     /// `seconds since start`: what the ticks count.
     pub axis_title: String,
     pub markers: Vec<Marker>,
+    pub legend: Vec<LegendStop>,
+    /// The busy map's other view: how many CPUs were how busy.
+    pub quantized: Option<QuantizedView>,
+}
+
+/// The quantized heat map in the page: a band of cells per 10 % of busy.
+pub struct QuantizedView {
+    /// Shown unfolded: when heatmap.png shows it instead of rows.
+    pub open: bool,
+    /// Busy bands from the top (90–100 %) down.
+    pub rows: Vec<RowView>,
     pub legend: Vec<LegendStop>,
 }
 
@@ -485,6 +496,7 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
         "Busy: all but idle and iowait, percent of each interval".to_string()
     };
     let prefix = if kernel { "k" } else { "c" };
+    let quantized = (!kernel).then(|| quantized_view(summary, &axis));
     HeatMapView {
         caption,
         dense: row_count > 64,
@@ -500,7 +512,74 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 label: format!("{p}%"),
             })
             .collect(),
+        quantized,
     }
+}
+
+/// The quantized view of the busy map: a row per busy band, 90–100 % on top,
+/// each cell colored by how many CPUs were that busy, and a legend of counts.
+fn quantized_view(summary: &TraceSummary, axis: &TimeAxis) -> QuantizedView {
+    let cpus = summary.meta.cpus.len();
+    let rows = (0..BUSY_BANDS)
+        .rev()
+        .map(|band| RowView {
+            label: format!("{}–{}%", band * 10, band * 10 + 10),
+            pinned: false,
+            outside: false,
+            cells: band_cells(summary, band, axis),
+        })
+        .collect();
+    let mut counts = vec![0, 1, cpus / 4, cpus];
+    counts.sort_unstable();
+    counts.dedup();
+    QuantizedView {
+        open: !super::charts::draws_rows(summary),
+        rows,
+        legend: counts
+            .into_iter()
+            .map(|count| LegendStop {
+                class: format!("q{}", level(count_level(count as f64, cpus as f64))),
+                label: plural(count, "CPU"),
+            })
+            .collect(),
+    }
+}
+
+/// One busy band's cells: neighbouring columns of one color as one rectangle,
+/// none where no CPU was in the band.
+fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
+    let columns = &summary.columns;
+    let cpus = summary.meta.cpus.len() as f64;
+    let mut out = String::new();
+    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
+        let width = axis.offset(last.t_end) - axis.offset(first.t_start);
+        let _ = write!(
+            out,
+            r#"<rect x="0" width="{}" class="bg"/>"#,
+            svg_number(width)
+        );
+    }
+    let class_of = |column: &Column| level(count_level(column.cpus_in_band(band), cpus));
+    let mut i = 0;
+    while i < columns.len() {
+        let class = class_of(&columns[i]);
+        let mut j = i + 1;
+        while j < columns.len() && class_of(&columns[j]) == class {
+            j += 1;
+        }
+        if class > 0 {
+            let x = axis.offset(columns[i].t_start);
+            let width = axis.offset(columns[j - 1].t_end) - x;
+            let _ = write!(
+                out,
+                r#"<rect x="{}" width="{}" class="q{class}"/>"#,
+                svg_number(x),
+                svg_number(width)
+            );
+        }
+        i = j;
+    }
+    out
 }
 
 fn percent(fraction: f64) -> String {
@@ -735,6 +814,7 @@ pub fn stylesheet() -> String {
     let mut css = String::from(CSS);
     css.push_str(&BUSY.css_classes("c"));
     css.push_str(&KERNEL.css_classes("k"));
+    css.push_str(&COUNT.css_classes("q"));
     for band in [Band::Zero, Band::Low, Band::Mid, Band::High] {
         let _ = write!(
             css,

@@ -9,6 +9,7 @@ pub mod color;
 pub mod html;
 pub mod info;
 pub mod json;
+pub mod quantized;
 pub mod sweep;
 pub mod text;
 pub mod timeaxis;
@@ -179,7 +180,7 @@ pub fn write_report(
                 .as_deref()
                 .map_or_else(|| trace.source.clone(), crate::util::text::printable),
         };
-        let heatmap = charts::heatmap(&trace.summary, &chart_title)
+        let heatmap = heat_picture(&trace.summary, &chart_title)
             .and_then(|chart| chart.png(png_scale))
             .context("cannot draw the heat map chart")?;
         let cores =
@@ -218,6 +219,15 @@ pub fn write_report(
     let path = dir.join(REPORT_FILE);
     outdir::write_atomically(&path, html.as_bytes())?;
     Ok(path)
+}
+
+/// heatmap.png: a row per CPU while rows are at least
+/// [`charts::MIN_ROW_HEIGHT`] points high, else the quantized heat map.
+fn heat_picture(summary: &TraceSummary, title: &str) -> Result<canvas::Recording> {
+    match charts::draws_rows(summary) {
+        true => charts::heatmap(summary, title),
+        false => quantized::quantized_heatmap(summary, title),
+    }
 }
 
 /// What the cores chart shows, for readers of the page who cannot see it.

@@ -141,10 +141,9 @@ mod tests {
 
     fn column(t_start: f64, t_end: f64) -> Column {
         Column {
-            t_start,
             t_end,
             samples: 1,
-            cpus: Vec::new(),
+            ..Column::empty(0, t_start)
         }
     }
 
