@@ -369,6 +369,91 @@ fn chromium_shows_one_row_per_cpu() {
     }
 }
 
+/// What Chromium measures of `page` shown 480 CSS pixels wide (in an iframe:
+/// headless windows are at least 500 wide): the page's scroll width and
+/// width, its `<img>` and chart `<svg>` elements, its legend entries and how
+/// many of them break over two lines.
+fn measure_at_480(chromium: &common::Chromium, page: &Path) -> String {
+    let frame = page.with_file_name("frame-480.html");
+    let script = r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:480px;height:1200px;border:0"></iframe>
+<pre id="measure"></pre>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var w = this.contentWindow, d = w.document;
+  var items = d.querySelectorAll('.legend .item');
+  var broken = Array.prototype.filter.call(items, function (i) { return i.getClientRects().length > 1; });
+  document.getElementById('measure').textContent = 'scrollWidth=' + d.documentElement.scrollWidth +
+    ' innerWidth=' + w.innerWidth + ' imgs=' + d.images.length +
+    ' charts=' + d.querySelectorAll('svg.chart').length +
+    ' swatches=' + d.querySelectorAll('.legend .swatch').length +
+    ' items=' + items.length + ' broken=' + broken.length + ' end';
+});
+</script></body></html>"#;
+    std::fs::write(&frame, script).unwrap();
+    let output = chromium
+        .command(600, 1400)
+        .arg("--allow-file-access-from-files")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", frame.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom
+        .find("scrollWidth=")
+        .expect("the measurement is in the DOM");
+    dom[start..dom[start..].find(" end").unwrap() + start].to_string()
+}
+
+/// The measurement `name=N` of [`measure_at_480`].
+fn measured(measurement: &str, name: &str) -> usize {
+    measurement
+        .split(' ')
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {measurement}"))
+}
+
+/// Real headless Chromium at 480 pixels: the page is no wider than the
+/// window (tables scroll inside their box, charts take its width), every
+/// chart is an inline SVG, and no legend entry breaks between swatch and
+/// label. A real run's page and a 64-CPU trace's.
+#[test]
+fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^26"]);
+    let wide = scratch.path().join("wide.jsonl");
+    coreheat::trace::synthetic::write_trace(&wide, 64, 120, 1.0).unwrap();
+    scratch.ok(&["render", "wide.jsonl", "--out", "wide"]);
+    for page in [
+        run.join("report.html"),
+        scratch.path().join("wide/report.html"),
+    ] {
+        let m = measure_at_480(&chromium, &page);
+        assert_eq!(measured(&m, "innerWidth"), 480, "{m}");
+        assert!(
+            measured(&m, "scrollWidth") <= 480,
+            "{}: {m}",
+            page.display()
+        );
+        assert_eq!(measured(&m, "imgs"), 0, "no <img> charts: {m}");
+        assert_eq!(
+            measured(&m, "charts"),
+            1,
+            "the cores chart is an <svg>: {m}"
+        );
+        assert_eq!(
+            measured(&m, "items"),
+            measured(&m, "swatches"),
+            "every swatch is one legend item with its label: {m}"
+        );
+        assert_eq!(measured(&m, "broken"), 0, "{m}");
+    }
+}
+
 /// Peak resident memory of `coreheat render TRACE --out OUT`, in kB.
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn render_peak_rss_kb(scratch: &Scratch, trace: &Path, out: &str) -> i64 {
