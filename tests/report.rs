@@ -454,6 +454,41 @@ fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
     }
 }
 
+/// Real headless Chromium with the reader's system set to dark: the page turns
+/// dark, and the heat map's idle cells and full cells take the dark theme's
+/// ramp (idle a dark grey, not a white glare; full the brightest).
+#[test]
+fn chromium_in_dark_mode_shows_the_dark_theme() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let page = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    let probe = r#"<svg><rect class="c100" id="full"/></svg><pre id="measure"></pre><script>
+var s = function (q, p) { return getComputedStyle(document.querySelector(q))[p]; };
+document.getElementById('measure').textContent = 'page=' + s('html', 'backgroundColor') +
+  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') + ' end';
+</script></body>"#;
+    let dark = scratch.path().join("dark.html");
+    std::fs::write(&dark, page.replace("</body>", probe)).unwrap();
+    let output = chromium
+        .command(1280, 800)
+        .arg("--force-dark-mode")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", dark.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom.find("page=").expect("the measurement is in the DOM");
+    let measured = &dom[start..start + dom[start..].find(" end").unwrap()];
+    assert_eq!(
+        measured, "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(252, 232, 140)",
+        "dark page, dark idle cells, bright full cells"
+    );
+}
+
 /// Peak resident memory of `coreheat render TRACE --out OUT`, in kB.
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn render_peak_rss_kb(scratch: &Scratch, trace: &Path, out: &str) -> i64 {

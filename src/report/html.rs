@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 
 use askama::Template;
 
-use super::color::{BUSY, Band, COUNT, KERNEL, count_level, level};
+use super::color::{
+    BUSY, Band, COUNT, DARK_BUSY, DARK_COUNT, DARK_KERNEL, KERNEL, count_level, level,
+};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
 use crate::model::{CpuLoad, EventKind, Status};
@@ -815,6 +817,11 @@ pub fn stylesheet() -> String {
     css.push_str(&BUSY.css_classes("c"));
     css.push_str(&KERNEL.css_classes("k"));
     css.push_str(&COUNT.css_classes("q"));
+    css.push_str("@media screen and (prefers-color-scheme:dark){");
+    css.push_str(&DARK_BUSY.css_classes("c"));
+    css.push_str(&DARK_KERNEL.css_classes("k"));
+    css.push_str(&DARK_COUNT.css_classes("q"));
+    css.push('}');
     for band in [Band::Zero, Band::Low, Band::Mid, Band::High] {
         let _ = write!(
             css,
