@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 
 use common::Scratch;
 
+/// The words of a command line without quoting.
+fn words(line: &str) -> Vec<&str> {
+    line.split(' ').collect()
+}
+
 fn sweep_dir(scratch: &Scratch, json: &serde_json::Value) -> PathBuf {
     scratch.path().join(json["dir"].as_str().unwrap())
 }
@@ -179,10 +184,17 @@ fn equal_pinnings_run_once_and_the_writeup_says_why() {
         .iter()
         .map(|c| c["label"].as_str().unwrap())
         .collect();
-    assert_eq!(labels, vec!["threads-1w", "threads-1w-spread"]);
+    // The spread run is compact's point too (a point of both series).
+    assert_eq!(
+        labels,
+        vec!["threads-1w", "threads-1w-spread", "threads-1w-compact"]
+    );
     assert_eq!(configurations[1]["cpus"], serde_json::json!([0]));
     assert_eq!(configurations[1]["pinned"], true);
     assert_eq!(configurations[1]["same_as"], serde_json::json!(["compact"]));
+    assert_eq!(configurations[1]["shared_with"], serde_json::Value::Null);
+    assert_eq!(configurations[2]["shared_with"], "spread");
+    assert_eq!(configurations[2]["dir"], configurations[1]["dir"]);
     assert!(
         !configurations[0]["cpus"].as_array().unwrap().is_empty(),
         "unpinned: the allowed CPUs"
@@ -205,6 +217,10 @@ fn equal_pinnings_run_once_and_the_writeup_says_why() {
         "{writeup}"
     );
     assert!(!writeup.contains("was fastest"), "{writeup}");
+    assert!(
+        writeup.contains("| same CPUs as spread: shared run"),
+        "the table marks the shared run: {writeup}"
+    );
 }
 
 #[test]
@@ -262,6 +278,19 @@ fn sweep_json_carries_the_statistics_and_findings() {
         codes.contains(&"too-short") && codes.contains(&"no-fit"),
         "{codes:?}"
     );
+    // Each run's warnings as its report gives them: a code and what to do.
+    let run_warnings = sweep["runs"][0]["warnings"].as_array().unwrap();
+    let short = run_warnings
+        .iter()
+        .find(|w| w["code"] == "too-short")
+        .unwrap_or_else(|| panic!("{run_warnings:?}"));
+    assert!(
+        short["message"]
+            .as_str()
+            .unwrap()
+            .contains("inside the workload"),
+        "{short}"
+    );
 }
 
 #[test]
@@ -300,6 +329,59 @@ fn the_writeup_reads_as_typed() {
         1,
         "the result once: {writeup}"
     );
+    // sweep.json's command repeats the run as typed: no title, 2^22.
+    assert_eq!(
+        json["runs"][0]["command"],
+        "coreheat run --mode threads --workers 1 --interval 100ms --baseline 0ms count --n 2^22"
+    );
+}
+
+/// One run per configuration: its noise is unknown, so nothing carries a
+/// "± 0.00"; the terminal's table has the median, user, sys and CPUs in use,
+/// and marks a run too short to measure.
+#[test]
+fn one_run_per_configuration_shows_no_deviation() {
+    let scratch = Scratch::new();
+    let stdout = scratch.ok(&words(
+        "sweep --interval 1s --baseline 0 --workers 1,2 --repeat 1 --out sw hash --zeros 4",
+    ));
+    let header = stdout.lines().next().unwrap();
+    for column in ["median", "user s", "sys s", "CPUs in use", "marks"] {
+        assert!(header.contains(column), "{column}: {stdout}");
+    }
+    let rows: Vec<&str> = stdout.lines().skip(1).take(2).collect();
+    for row in &rows {
+        assert!(row.starts_with("threads, "), "{stdout}");
+        assert!(!row.contains('±'), "{stdout}");
+        assert!(
+            row.ends_with("too-short") || row.contains("too-short,"),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("One run per configuration: the noise is unknown"));
+    let dir = scratch.path().join("sw");
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    assert!(!writeup.contains('±'), "{writeup}");
+    assert!(writeup.contains("Median run (01-threads-1w):"), "{writeup}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!html.contains("± 0.0"), "{html}");
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    let two = &sweep["configurations"][1];
+    assert!(two["wall_s"]["stddev"].is_null(), "{two}");
+    assert!(two["speedup"]["stddev"].is_null(), "{two}");
+    assert!(two["speedup"]["value"].is_number(), "{two}");
+
+    // A single run: no "every run gave the same result" over one run.
+    scratch.ok(&words(
+        "sweep --interval 100ms --baseline 0 --workers 1 --repeat 1 --out one -q hash --zeros 2",
+    ));
+    let writeup = std::fs::read_to_string(scratch.path().join("one/writeup.md")).unwrap();
+    assert!(
+        !writeup.contains("Every run gave the same result"),
+        "{writeup}"
+    );
+    assert!(writeup.contains("(2, 61, '00819bedf0933e1d"), "{writeup}");
 }
 
 #[test]
@@ -382,6 +464,60 @@ fn an_interrupted_sweep_compares_the_runs_that_finished() {
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("This sweep was interrupted"));
     assert!(!dir.join("01-threads-1w-r4").exists());
+}
+
+/// Stopped before its first run ended, a sweep has nothing to compare and
+/// says so everywhere instead of an empty table and empty axes.
+#[test]
+fn a_sweep_interrupted_before_any_run_finished_says_so() {
+    let scratch = Scratch::new();
+    let child = scratch
+        .command(&words(
+            "sweep --interval 100ms --workers 1 --repeat 2 --out sw count --n 2^31",
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let trace = scratch.path().join("sw/01-threads-1w-r1/trace.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&trace).is_ok_and(|t| t.contains("workload_start")) {
+        assert!(Instant::now() < deadline, "the first run never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    common::signal(child.id(), "INT");
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    let message = "The sweep was interrupted before any run finished: nothing to compare.";
+    assert!(stdout.starts_with(&format!("- {message}\n")), "{stdout}");
+    assert!(
+        !stdout.contains("configuration"),
+        "no empty table: {stdout}"
+    );
+    let dir = scratch.path().join("sw");
+    let writeup = std::fs::read_to_string(dir.join("writeup.md")).unwrap();
+    assert!(writeup.contains(message), "{writeup}");
+    assert!(!writeup.contains("| configuration |"), "{writeup}");
+    assert!(
+        !writeup.contains("Every run gave the same result"),
+        "{writeup}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(message), "{html}");
+    assert!(!html.contains("<h3>Configurations</h3>"), "{html}");
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(sweep["configurations"], serde_json::json!([]));
+    assert_eq!(sweep["findings"][0]["message"], message);
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(dir.join("speedup.png")).unwrap(),
+    ));
+    assert_eq!(
+        decoder.read_info().unwrap().info().width,
+        2400,
+        "2 pixels per point"
+    );
 }
 
 #[test]

@@ -103,7 +103,9 @@ pub fn run_options(
         interval: options.interval,
         baseline: options.baseline,
         out: Some(dir),
-        title: options.title.clone(),
+        // The sweep's title goes to each run's page only (`page_title`), not
+        // into the command that repeats the run.
+        title: None,
         live: options.live,
         ..RunOptions::new(options.spec.clone())
     }
@@ -362,11 +364,7 @@ fn record(
         command: summary.command.clone(),
         samples: summary.samples,
         cpus_in_use: summary.measures.map(|m| m.cpus_in_use),
-        warnings: summary
-            .warnings
-            .iter()
-            .map(|w| w.code.to_string())
-            .collect(),
+        warnings: summary.warnings.clone(),
     }
 }
 

@@ -31,7 +31,7 @@ pub fn sweep(options: &SweepOptions, output: Output, png_scale: u32) -> Result<i
         failed,
     } = swept;
     let scaling = Scaling::of(&options.spec);
-    let (stats, fits) = compare(scaling, &placed, &runs, machine.topology.physical_count());
+    let (stats, fits) = compare(scaling, &placed, &runs, &machine.topology);
     let runs: Vec<RunRecord> = runs.into_iter().map(|(_, record)| record).collect();
     let title = options
         .title
@@ -48,7 +48,6 @@ pub fn sweep(options: &SweepOptions, output: Output, png_scale: u32) -> Result<i
         interrupted,
         repeat: options.repeat,
         command: options.command.clone(),
-        user_title: options.title.clone(),
     };
     let findings = findings(&comparison);
     let written = report::sweep::write_comparison(&comparison, &findings, &dir, png_scale)?;

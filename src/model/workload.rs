@@ -72,12 +72,11 @@ impl WorkloadSpec {
         match self {
             WorkloadSpec::Hash { zeros, .. } => format!("hash-z{zeros}"),
             WorkloadSpec::Count { n, split } => {
-                let n = if n.is_power_of_two() {
-                    format!("2^{}", n.trailing_zeros())
-                } else {
-                    n.to_string()
-                };
-                format!("count-{n}{}", if *split { "-split" } else { "" })
+                format!(
+                    "count-{}{}",
+                    count_as_typed(*n),
+                    if *split { "-split" } else { "" }
+                )
             }
             WorkloadSpec::Idle { .. } => "idle".to_string(),
             WorkloadSpec::Exec { argv } => {
@@ -90,7 +89,8 @@ impl WorkloadSpec {
         }
     }
 
-    /// The workload part of an equivalent command line.
+    /// The workload part of an equivalent command line, as a user types it
+    /// (`count --n 2^30`).
     pub fn command_words(&self) -> Vec<String> {
         match self {
             WorkloadSpec::Hash {
@@ -108,7 +108,7 @@ impl WorkloadSpec {
                 words
             }
             WorkloadSpec::Count { n, split } => {
-                let mut words = vec!["count".into(), "--n".into(), n.to_string()];
+                let mut words = vec!["count".into(), "--n".into(), count_as_typed(*n)];
                 if *split {
                     words.push("--split".into());
                 }
@@ -125,6 +125,15 @@ impl WorkloadSpec {
                 words
             }
         }
+    }
+}
+
+/// A count as typed: a power of two as `2^k`, any other number in digits.
+fn count_as_typed(n: u128) -> String {
+    if n.is_power_of_two() {
+        format!("2^{}", n.trailing_zeros())
+    } else {
+        n.to_string()
     }
 }
 
@@ -346,6 +355,21 @@ fn left_running_note(count: u32) -> String {
 mod tests {
     use super::*;
     use crate::model::Meta;
+
+    /// The command `run` records and a sweep shows is what a user types:
+    /// `--n 2^30`, not the expanded number.
+    #[test]
+    fn counts_are_written_as_typed() {
+        let words = |n, split| WorkloadSpec::Count { n, split }.command_words().join(" ");
+        assert_eq!(words(1 << 30, false), "count --n 2^30");
+        assert_eq!(words(1u128 << 64, true), "count --n 2^64 --split");
+        assert_eq!(words(1000, false), "count --n 1000");
+        for n in [1u128 << 30, 1000] {
+            let typed = words(n, false);
+            let number = typed.rsplit(' ').next().unwrap();
+            assert_eq!(crate::util::units::parse_count(number), Ok(n), "{typed}");
+        }
+    }
 
     /// The `workload` of a trace header as coreheat has always written it.
     fn header_workload(workload: WorkloadMeta) -> String {

@@ -11,6 +11,7 @@ use crate::machine::pin::PinSpec;
 use crate::machine::topology::LogicalCpu;
 use crate::model::CpuQuota;
 use crate::util::cpulist::format_cpulist;
+use crate::util::text::plural;
 
 /// The human-readable table.
 pub fn info_table(machine: &Machine) -> String {
@@ -25,15 +26,10 @@ pub fn info_table(machine: &Machine) -> String {
     let _ = writeln!(out, "cpu model   {}", machine.cpu_model);
     let _ = writeln!(
         out,
-        "cpus        {} logical on {} physical cores in {} package{}{}",
+        "cpus        {} logical on {} in {}{}",
         topology.logical_count(),
-        topology.physical_count(),
-        topology.package_count(),
-        if topology.package_count() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        plural(topology.physical_count(), "physical core"),
+        plural(topology.package_count(), "package"),
         if topology.has_smt() {
             ", SMT on"
         } else {
@@ -147,5 +143,20 @@ pub fn info_json(machine: &Machine) -> InfoJson<'_> {
         compact_order: pin_order(machine, PinSpec::Compact),
         allowed_cpus: &machine.limits.allowed,
         cpu_quota: &machine.limits.quota,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::topology::Topology;
+
+    #[test]
+    fn one_core_is_singular() {
+        let table = info_table(&Machine::with_topology(Topology::synthetic(1, 2)));
+        assert!(
+            table.contains("cpus        2 logical on 1 physical core in 1 package, SMT on\n"),
+            "{table}"
+        );
     }
 }

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use askama::Template;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{Canvas, Recorder, Recording, record};
-use super::charts::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, draw_caption, err, font};
+use super::charts::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, draw_caption, draw_title, err, font};
 use super::html::{HeatMapView, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
-use super::writeup::{as_typed, cpus_text, writeup_markdown};
+use super::writeup::{cpus_text, writeup_markdown};
 use crate::capture::sweep::SweepOptions;
 use crate::machine::Machine;
 use crate::summary::compare::{
@@ -64,7 +65,7 @@ impl Frame {
         let x_end = max_workers.max(physical);
         let max_speedup = stats
             .iter()
-            .filter_map(|s| s.speedup.map(|r| r.value + r.stddev))
+            .filter_map(|s| s.speedup.map(|r| r.value + r.stddev.unwrap_or(0.0)))
             .fold(0.0f64, f64::max);
         Frame {
             physical,
@@ -73,6 +74,23 @@ impl Frame {
             x_end,
             y_top: (x_end.max(max_speedup) * 1.1).ceil(),
         }
+    }
+
+    /// Half the width of an error bar's caps, in workers.
+    fn cap(&self) -> f64 {
+        self.x_end / 150.0
+    }
+
+    /// How far apart series are drawn at one worker count, in workers:
+    /// wider than a cap on each side, about 18 pixels.
+    fn dodge(&self) -> f64 {
+        self.x_end / 60.0
+    }
+
+    /// Where the ideal line ends: perfect scaling needs a CPU per worker, so
+    /// it does not go on into the time-sliced region.
+    fn ideal_end(&self) -> f64 {
+        self.logical.min(self.x_end)
     }
 
     /// Where workers start taking turns on the CPUs: past the logical CPUs
@@ -86,23 +104,31 @@ impl Frame {
     }
 }
 
-/// Speedup against workers: the ideal line, each series with error bars (±1
-/// standard deviation) and its fitted curve, the physical core count as a
-/// vertical line, the SMT region up to the logical CPUs and any time-sliced
-/// region beyond shaded.
+/// Speedup against workers: the ideal line up to the logical CPUs, each
+/// series with error bars (±1 standard deviation, where the noise is known)
+/// and its fitted curve, the physical core count as a vertical line, the SMT
+/// region up to the logical CPUs and any time-sliced region beyond shaded.
+/// Regions and lines go under the data. With no finished run, the picture
+/// says so instead of showing empty axes.
 pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
+    if let Some(nothing) = comparison.nothing_to_compare() {
+        return record(1200, SPEEDUP_HEIGHT, |area| {
+            draw_message(area, comparison, nothing)
+        });
+    }
     let frame = Frame::of(comparison);
+    let plotted = plotted_series(comparison, &frame);
     record(1200, SPEEDUP_HEIGHT, |area| {
         let (plot, _) = area.split_vertically(SPEEDUP_HEIGHT - 50);
         let mut chart = draw_axes(&plot, comparison, &frame)?;
         draw_regions(&mut chart, &frame)?;
         draw_physical_line(&mut chart, &frame)?;
         draw_ideal(&mut chart, &frame)?;
-        for (index, fit) in comparison.fits.iter().enumerate() {
+        for (index, series) in plotted.iter().enumerate() {
             let color = PALETTE[index % PALETTE.len()];
-            draw_series(&mut chart, comparison.stats, fit, color, frame.x_end)?;
-            if let Some(f) = fit.serial_fraction {
-                draw_fit(&mut chart, comparison, fit, f, color, frame.x_end)?;
+            draw_series(&mut chart, series, frame.cap(), color)?;
+            if let Some(f) = series.fit.serial_fraction {
+                draw_fit(&mut chart, comparison, series.fit, f, color, frame.x_end)?;
             }
         }
         chart
@@ -119,6 +145,58 @@ pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
 
 /// Height of speedup.png in points (its width is 1200).
 const SPEEDUP_HEIGHT: u32 = 720;
+
+/// The caption, and in the plot area why there is nothing to draw.
+fn draw_message(area: &Canvas<'_>, comparison: &Comparison<'_>, message: &str) -> Result<()> {
+    let (width, height) = area.dim_in_pixel();
+    draw_title(area, &comparison.title)?;
+    let style = font(LABEL_SIZE + 4.0).pos(Pos::new(HPos::Center, VPos::Center));
+    let middle = (width as i32 / 2, height as i32 / 2);
+    area.draw(&Text::new(message.to_string(), middle, style))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// A series as drawn: its fit and its speedups, each at its worker count
+/// moved sideways by the series' offset, so that the error bars of series at
+/// the same count stand side by side.
+struct PlottedSeries<'a> {
+    fit: &'a SeriesFit,
+    points: Vec<(f64, Ratio)>,
+}
+
+/// The series that have a speedup to draw (a series without a 1-worker run
+/// has none, and so no line and no legend entry), dodged around each worker
+/// count in the order of the fits.
+fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<PlottedSeries<'a>> {
+    let with_points: Vec<(&SeriesFit, Vec<(f64, Ratio)>)> = comparison
+        .fits
+        .iter()
+        .map(|fit| {
+            let mut points: Vec<(f64, Ratio)> = comparison
+                .stats
+                .iter()
+                .filter(|s| s.series == fit.series)
+                .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (fit, points)
+        })
+        .filter(|(_, points)| !points.is_empty())
+        .collect();
+    let count = with_points.len();
+    with_points
+        .into_iter()
+        .enumerate()
+        .map(|(index, (fit, points))| {
+            let offset = (index as f64 - (count as f64 - 1.0) / 2.0) * frame.dodge();
+            PlottedSeries {
+                fit,
+                points: points.into_iter().map(|(w, r)| (w + offset, r)).collect(),
+            }
+        })
+        .collect()
+}
 
 /// The caption under the chart: what the speedup is against. Speedup
 /// is against a 1-worker run only (see `compare`), so a series whose smallest
@@ -248,15 +326,11 @@ fn draw_physical_line(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
     Ok(())
 }
 
-/// Perfect scaling, dashed: speedup = workers.
+/// Perfect scaling, dashed: speedup = workers, up to the logical CPUs.
 fn draw_ideal(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
     let grey = RGBColor(0x88, 0x88, 0x88);
-    let ideal = DashedLineSeries::new(
-        [(0.0, 0.0), (frame.x_end, frame.x_end)],
-        8,
-        6,
-        grey.stroke_width(2),
-    );
+    let end = frame.ideal_end();
+    let ideal = DashedLineSeries::new([(0.0, 0.0), (end, end)], 8, 6, grey.stroke_width(2));
     chart
         .draw_series(ideal)
         .map_err(err)?
@@ -266,43 +340,47 @@ fn draw_ideal(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
 }
 
 /// A series' measured speedups: a line through its points in worker order,
-/// with its legend entry, the points, and error bars where its runs spread.
+/// with its legend entry, the points, and error bars where the noise is known
+/// and not nil.
 fn draw_series(
     chart: &mut Chart<'_, '_>,
-    stats: &[ConfigStats],
-    fit: &SeriesFit,
+    series: &PlottedSeries<'_>,
+    cap: f64,
     color: RGBColor,
-    x_end: f64,
 ) -> Result<()> {
-    let mut points: Vec<(f64, Ratio)> = stats
-        .iter()
-        .filter(|s| s.series == fit.series)
-        .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
-        .collect();
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let centers: Vec<(f64, f64)> = points.iter().map(|(w, r)| (*w, r.value)).collect();
+    let centers: Vec<(f64, f64)> = series.points.iter().map(|(w, r)| (*w, r.value)).collect();
     chart
         .draw_series(LineSeries::new(centers.clone(), color.stroke_width(3)))
         .map_err(err)?
-        .label(fit.series.clone())
+        .label(series.fit.series.clone())
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
     chart
         .draw_series(centers.iter().map(|&p| Circle::new(p, 6, color.filled())))
         .map_err(err)?;
     chart
         .draw_series(
-            points
+            series
+                .points
                 .iter()
-                .filter(|(_, r)| r.stddev > 0.0)
-                .flat_map(|(w, r)| error_bar(*w, *r, x_end / 150.0, color)),
+                .flat_map(|(w, r)| {
+                    let deviation = r.stddev.filter(|&sd| sd > 0.0);
+                    deviation.map(|sd| error_bar(*w, r.value, sd, cap, color))
+                })
+                .flatten(),
         )
         .map_err(err)?;
     Ok(())
 }
 
 /// ±1 standard deviation around a point: a vertical stroke with caps.
-fn error_bar(x: f64, r: Ratio, cap: f64, color: RGBColor) -> [PathElement<(f64, f64)>; 3] {
-    let (low, high) = ((r.value - r.stddev).max(0.0), r.value + r.stddev);
+fn error_bar(
+    x: f64,
+    value: f64,
+    stddev: f64,
+    cap: f64,
+    color: RGBColor,
+) -> [PathElement<(f64, f64)>; 3] {
+    let (low, high) = ((value - stddev).max(0.0), value + stddev);
     let style = color.stroke_width(2);
     [
         PathElement::new([(x, low), (x, high)], style),
@@ -409,6 +487,8 @@ struct SweepPage {
     tool: String,
     css: String,
     interrupted: bool,
+    /// Why there is no table, when no run finished.
+    nothing: Option<String>,
     scaling: String,
     speedup_svg: String,
     rows: Vec<SweepRow>,
@@ -431,6 +511,7 @@ struct SweepRow {
     efficiency: String,
     time_ratio: String,
     runs: usize,
+    marks: String,
 }
 
 struct Mini {
@@ -461,6 +542,7 @@ pub fn write_sweep_report(
         tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
         css: stylesheet(),
         interrupted: comparison.interrupted,
+        nothing: comparison.nothing_to_compare().map(str::to_string),
         scaling: comparison.scaling.describe().to_string(),
         speedup_svg: speedup.svg(SPEEDUP_LABEL)?,
         rows: comparison.stats.iter().map(SweepRow::of).collect(),
@@ -508,6 +590,7 @@ impl SweepRow {
             }),
             time_ratio: s.time_ratio.map_or("—".into(), |v| v.plus_minus(2)),
             runs: s.runs,
+            marks: s.marks().join(", "),
         }
     }
 }
@@ -526,10 +609,11 @@ impl RunRow {
 }
 
 /// A small busy heat map of each configuration's median run, side by side
-/// on one time scale: a run twice as long is drawn twice as wide.
+/// on one time scale: a run twice as long is drawn twice as wide. A run
+/// shared by several pinnings is drawn once.
 fn minis(stats: &[ConfigStats], dir: &Path) -> Result<Vec<Mini>> {
     let mut summaries = Vec::new();
-    for s in stats {
+    for s in stats.iter().filter(|s| s.shared_with.is_none()) {
         let trace = dir.join(&s.dir).join(crate::util::outdir::TRACE_FILE);
         let summary = summarize_trace_columns(&trace, 120)
             .with_context(|| format!("cannot read {}", trace.display()))?;
@@ -581,7 +665,7 @@ pub fn write_comparison(
 /// The title of a sweep without `--title`: its workload as typed, the modes
 /// compared and the machine's logical CPUs.
 pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
-    let words = as_typed(&options.spec.command_words().join(" "), None);
+    let words = options.spec.command_words().join(" ");
     format!(
         "{words}: {} on {} logical CPUs",
         options
@@ -597,42 +681,28 @@ pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machine::pin::PinSpec;
     use crate::machine::topology::Topology;
-    use crate::model::workload::{Mode, WorkloadSpec};
-    use crate::summary::compare::compare;
-    use crate::summary::compare::tests::{record, threads};
+    use crate::model::workload::Mode;
+    use crate::summary::compare::tests::{record, threads, with_comparison};
     use crate::summary::sweep_runs::{Configuration, Placement};
 
-    /// The caption of a strong-scaling sweep of 2 runs per configuration.
-    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
-        with_comparison(configurations, caption)
-    }
-
-    /// `f` of a strong-scaling sweep of 2 runs per configuration on 2 cores.
-    fn with_comparison<T>(
+    /// `look` at the comparison of a strong-scaling sweep of 2 runs per
+    /// configuration on `topology`.
+    fn with_two_runs<T>(
+        topology: Topology,
         configurations: &[(Configuration, Placement)],
-        f: impl FnOnce(&Comparison<'_>) -> T,
+        look: impl FnOnce(&Comparison<'_>) -> T,
     ) -> T {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
         let runs: Vec<(usize, RunRecord)> = (0..configurations.len())
             .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 2.0 + 0.1 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, configurations, &runs, 2);
-        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
-        let spec = WorkloadSpec::Count { n: 8, split: true };
-        f(&Comparison {
-            title: "t".into(),
-            machine: &machine,
-            spec: &spec,
-            scaling: Scaling::Strong,
-            stats: &stats,
-            fits: &fits,
-            runs: &records,
-            interrupted: false,
-            repeat: 2,
-            command: None,
-            user_title: None,
-        })
+        with_comparison(topology, Scaling::Strong, configurations, runs, look)
+    }
+
+    /// The caption of a strong-scaling sweep of 2 runs per configuration.
+    fn caption_of(configurations: &[(Configuration, Placement)]) -> String {
+        with_two_runs(Topology::synthetic(2, 1), configurations, caption)
     }
 
     fn processes(workers: usize) -> (Configuration, Placement) {
@@ -680,9 +750,11 @@ mod tests {
 
     #[test]
     fn the_speedup_chart_has_whole_workers_units_a_short_title_and_a_full_legend() {
-        let svg = with_comparison(&[threads(1), threads(2)], |comparison| {
-            speedup_chart(comparison).unwrap().svg("speedup").unwrap()
-        });
+        let svg = with_two_runs(
+            Topology::synthetic(2, 1),
+            &[threads(1), threads(2)],
+            |comparison| speedup_chart(comparison).unwrap().svg("speedup").unwrap(),
+        );
         let texts = texts(&svg);
         let words: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
         for wanted in [
@@ -719,5 +791,50 @@ mod tests {
             ["0", "1", "2"],
             "whole workers only, up to the largest count"
         );
+    }
+
+    /// Series at the same worker count stand apart by more than their error
+    /// bars' caps; a series without a 1-worker run has no speedup, so it is
+    /// not drawn and has no legend entry.
+    #[test]
+    fn series_are_dodged_and_empty_ones_left_out() {
+        let spread_two = {
+            let (configuration, placement) = threads(2);
+            let configuration = Configuration {
+                pin: PinSpec::Spread,
+                ..configuration
+            };
+            (configuration, placement)
+        };
+        let configurations = [
+            threads(1),
+            threads(2),
+            spread_two,
+            processes(1),
+            processes(2),
+        ];
+        let (names, at_two, frame) =
+            with_two_runs(Topology::synthetic(2, 1), &configurations, |c| {
+                let frame = Frame::of(c);
+                let plotted = plotted_series(c, &frame);
+                let names: Vec<String> = plotted.iter().map(|p| p.fit.series.clone()).collect();
+                let at_two: Vec<f64> = plotted.iter().map(|p| p.points[1].0).collect();
+                (names, at_two, frame)
+            });
+        assert_eq!(names, ["threads", "processes"]);
+        assert!(at_two[0] < 2.0 && at_two[1] > 2.0, "{at_two:?}");
+        assert!(at_two[1] - at_two[0] > 2.0 * frame.cap(), "{at_two:?}");
+    }
+
+    /// Perfect scaling needs a CPU per worker: the ideal line ends at the
+    /// logical CPUs, not at the end of the axis.
+    #[test]
+    fn the_ideal_line_stops_at_the_logical_cpus() {
+        let configurations = [threads(1), threads(2), threads(8)];
+        let frame = with_two_runs(Topology::synthetic(2, 2), &configurations, Frame::of);
+        // The workers axis ends at the largest count, a whole number (issue 15).
+        assert_eq!((frame.x_end, frame.ideal_end()), (8.0, 4.0));
+        let frame = with_two_runs(Topology::synthetic(4, 2), &configurations, Frame::of);
+        assert_eq!(frame.ideal_end(), 8.0);
     }
 }

@@ -1,16 +1,18 @@
 //! writeup.md: the sweep in the style of the seed writeups, ready to paste —
 //! the command as typed, the result once, one section per configuration with
-//! its CPUs and the spread of its runs, the table and the noise-gated findings.
+//! its CPUs, its median run and the spread of its runs, the table and the
+//! noise-gated findings.
 
 use std::fmt::Write as _;
 
+use crate::model::Status;
 use crate::summary::compare::{Comparison, ConfigStats};
 use crate::summary::findings::findings;
 use crate::summary::stats::{Ratio, Spread};
 use crate::summary::sweep_runs::RunRecord;
+use crate::summary::sweep_runs::Scaling;
 use crate::util::cpulist::format_cpulist;
-use crate::util::text::shell_quote;
-use crate::util::text::{markdown_code_block, markdown_text, printable};
+use crate::util::text::{join_and, markdown_code_block, markdown_text, printable};
 use crate::util::units::format_time_block;
 
 /// writeup.md of a comparison.
@@ -24,6 +26,10 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
             "{}",
             markdown_code_block("console", &format!("$ {}\n", printable(command)))
         );
+    }
+    if let Some(nothing) = comparison.nothing_to_compare() {
+        let _ = writeln!(md, "{nothing}");
+        return md;
     }
     let shared_result = shared_result(comparison.runs);
     if let Some(result) = &shared_result {
@@ -44,7 +50,7 @@ pub fn writeup_markdown(comparison: &Comparison<'_>) -> String {
     let _ = writeln!(md, "## Speedup\n");
     let _ = writeln!(md, "{}.\n", capitalize(comparison.scaling.describe()));
     let _ = writeln!(md, "![speedup against workers](speedup.png)\n");
-    table(&mut md, comparison.stats);
+    table(&mut md, comparison);
     let _ = writeln!(md, "\n## What it shows\n");
     for finding in findings(comparison) {
         let _ = writeln!(md, "- {}", markdown_text(&finding.message));
@@ -67,8 +73,12 @@ fn machine_line(comparison: &Comparison<'_>) -> String {
     )
 }
 
-/// The result line when every run that has one gave the same.
+/// The result line when two or more runs finished and every run that has a
+/// result gave the same.
 fn shared_result(runs: &[RunRecord]) -> Option<String> {
+    if runs.iter().filter(|r| r.status == Status::Ok).count() < 2 {
+        return None;
+    }
     let mut results = runs.iter().filter_map(|r| r.result.as_ref());
     let first = results.next()?;
     results.all(|r| r == first).then(|| first.clone())
@@ -84,12 +94,20 @@ fn configuration_section(
         return;
     };
     let _ = writeln!(md, "## {}\n", markdown_text(&stats.description));
+    if let Some(pin) = &stats.shared_with {
+        let text = format!(
+            "{}. Same CPUs as {pin}: shared run (its time and heat map are under pin {pin}).",
+            cpus_text(stats)
+        );
+        let _ = writeln!(md, "{}\n", markdown_text(&text));
+        return;
+    }
     let _ = writeln!(md, "{}\n", markdown_text(&cpus_text(stats)));
-    let command = as_typed(&run.command, comparison.user_title.as_deref());
+    let _ = writeln!(md, "Median run ({}):\n", markdown_text(&run.dir));
     let _ = writeln!(
         md,
         "{}",
-        markdown_code_block("console", &console_text(run, &command, with_result))
+        markdown_code_block("console", &console_text(run, &run.command, with_result))
     );
     let _ = writeln!(md, "{}\n", markdown_text(&spread_text(stats)));
     let _ = writeln!(
@@ -102,7 +120,10 @@ fn configuration_section(
 
 /// `CPUs 0-3 (pinned)`, or the allowed CPUs of an unpinned configuration.
 pub fn cpus_text(stats: &ConfigStats) -> String {
-    let noun = if stats.cpus.len() == 1 { "CPU" } else { "CPUs" };
+    let mut distinct = stats.cpus.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let noun = if distinct.len() == 1 { "CPU" } else { "CPUs" };
     let list = format_cpulist(&stats.cpus);
     let mut text = if stats.pinned {
         format!("{noun} {list} (pinned)")
@@ -113,7 +134,7 @@ pub fn cpus_text(stats: &ConfigStats) -> String {
         let _ = write!(
             text,
             "; also pin {}: the same CPUs, not run again",
-            stats.same_as.join(", ")
+            join_and(&stats.same_as)
         );
     }
     text
@@ -154,16 +175,30 @@ fn ratio_text(ratio: Option<Ratio>, suffix: &str, scale: f64, digits: usize) -> 
     })
 }
 
-fn table(md: &mut String, stats: &[ConfigStats]) {
+/// The table of every configuration; a time-ratio column where a speedup
+/// does not say it all (weak scaling, a series without a 1-worker run).
+fn table(md: &mut String, comparison: &Comparison<'_>) {
+    let with_ratio =
+        comparison.scaling == Scaling::Weak || comparison.fits.iter().any(|f| f.base_workers != 1);
+    let ratio_head = if with_ratio { " time ratio |" } else { "" };
+    let ratio_rule = if with_ratio { "---:|" } else { "" };
     let _ = writeln!(
         md,
-        "| configuration | CPUs | runs | wall | median | min–max | user | sys | CPUs in use | speedup | efficiency |"
+        "| configuration | CPUs | runs | wall | median | min–max | user | sys | CPUs in use | speedup | efficiency |{ratio_head} marks |"
     );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for s in stats {
+    let _ = writeln!(
+        md,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|{ratio_rule}---|"
+    );
+    for s in comparison.stats {
+        let ratio = if with_ratio {
+            format!(" {} |", ratio_text(s.time_ratio, "×", 1.0, 2))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {:.3}s | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {:.3}s | {} | {} | {} | {} | {} | {} |{ratio} {} |",
             markdown_text(&s.description),
             format_cpulist(&s.cpus),
             s.runs,
@@ -175,29 +210,9 @@ fn table(md: &mut String, stats: &[ConfigStats]) {
             s.cpus_in_use.map_or("—".into(), |c| c.plus_minus(2)),
             ratio_text(s.speedup, "×", 1.0, 2),
             ratio_text(s.efficiency, "%", 100.0, 0),
+            markdown_text(&s.marks().join(", ")),
         );
     }
-}
-
-/// A run's command as the user would type it: powers of two as `2^k`, no
-/// `--title`.
-pub fn as_typed(command: &str, title: Option<&str>) -> String {
-    let mut text = command.to_string();
-    if let Some(title) = title {
-        text = text.replace(&format!(" --title {}", shell_quote(title)), "");
-    }
-    let words: Vec<&str> = text.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, word) in words.iter().enumerate() {
-        let after_n = i > 0 && words[i - 1] == "--n";
-        match word.parse::<u64>() {
-            Ok(n) if after_n && n >= 1024 && n.is_power_of_two() => {
-                out.push(format!("2^{}", n.trailing_zeros()))
-            }
-            _ => out.push(word.to_string()),
-        }
-    }
-    out.join(" ")
 }
 
 /// A run as the seed writeups show it: the command, its result and the `time`
@@ -249,24 +264,30 @@ mod tests {
             interrupted: false,
             repeat: 1,
             command: None,
-            user_title: None,
         };
         let line = machine_line(&comparison);
         assert!(line.contains("1 logical CPU on 1 physical core,"), "{line}");
     }
 
+    /// The time ratio is a column where the speedup does not say it all:
+    /// weak scaling, or a series without a 1-worker run.
     #[test]
-    fn commands_read_as_typed() {
-        assert_eq!(
-            as_typed(
-                "coreheat run --mode threads --workers 2 --title 'a b' count --n 8589934592",
-                Some("a b")
-            ),
-            "coreheat run --mode threads --workers 2 count --n 2^33"
-        );
-        assert_eq!(
-            as_typed("coreheat run count --n 1000", None),
-            "coreheat run count --n 1000"
-        );
+    fn the_table_has_a_time_ratio_where_the_html_has_one() {
+        use crate::summary::compare::tests::{record, threads, with_comparison};
+        let header = |scaling, counts: &[usize]| {
+            let configurations: Vec<_> = counts.iter().map(|&w| threads(w)).collect();
+            let runs = (0..counts.len())
+                .flat_map(|i| (1..=2).map(move |r| (i, record("t", r, 1.0 + 0.1 * r as f64))))
+                .collect();
+            let topology = Topology::synthetic(4, 1);
+            with_comparison(topology, scaling, &configurations, runs, |c| {
+                let mut md = String::new();
+                table(&mut md, c);
+                md.lines().next().unwrap_or_default().to_string()
+            })
+        };
+        assert!(header(Scaling::Weak, &[1, 2]).contains("| efficiency | time ratio | marks |"));
+        assert!(header(Scaling::Strong, &[2, 4]).contains("| time ratio |"));
+        assert!(!header(Scaling::Strong, &[1, 2]).contains("time ratio"));
     }
 }

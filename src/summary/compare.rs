@@ -6,11 +6,14 @@
 use serde::Serialize;
 
 use crate::machine::Machine;
+use crate::machine::pin::PinSpec;
+use crate::machine::topology::Topology;
 use crate::model::Status;
 use crate::model::workload::WorkloadSpec;
 use crate::summary::stats::{self, Ratio, Spread};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, Scaling};
 use crate::summary::warnings::Warning;
+use crate::util::text::join_and;
 
 /// Clock resolution of the recorded times (they are rounded to milliseconds).
 const RESOLUTION_S: f64 = 0.001;
@@ -46,6 +49,9 @@ pub struct ConfigStats {
     pub pinned: bool,
     /// Pinnings that resolved to the same CPUs and were not run again.
     pub same_as: Vec<String>,
+    /// The pinning whose runs this configuration shares (the same CPUs, run
+    /// once); `None` when it ran itself.
+    pub shared_with: Option<String>,
     pub runs: usize,
     pub wall_s: Spread,
     pub user_s: Spread,
@@ -62,6 +68,23 @@ pub struct ConfigStats {
     pub in_fit: bool,
     /// Folder of the median run.
     pub dir: String,
+}
+
+impl ConfigStats {
+    /// What marks the configuration in a table: runs shared with another
+    /// pinning, and the codes of its warnings.
+    pub fn marks(&self) -> Vec<String> {
+        let mut marks: Vec<String> = Vec::new();
+        if let Some(pin) = &self.shared_with {
+            marks.push(format!("same CPUs as {pin}: shared run"));
+        }
+        for warning in &self.warnings {
+            if !marks.iter().any(|m| m == warning.code) {
+                marks.push(warning.code.to_string());
+            }
+        }
+        marks
+    }
 }
 
 /// The fitted serial fraction of one series.
@@ -158,19 +181,36 @@ pub struct Comparison<'a> {
     pub repeat: u32,
     /// The sweep command as typed (without `--title`), when known.
     pub command: Option<String>,
-    /// `--title`, to leave out of the run commands shown.
-    pub user_title: Option<String>,
+}
+
+impl Comparison<'_> {
+    /// Why there is nothing to compare, when no run finished: every page
+    /// says it in place of its table and picture.
+    pub fn nothing_to_compare(&self) -> Option<&'static str> {
+        if !self.stats.is_empty() {
+            return None;
+        }
+        Some(if self.interrupted {
+            "The sweep was interrupted before any run finished: nothing to compare."
+        } else {
+            "No run finished: nothing to compare."
+        })
+    }
 }
 
 /// Groups runs by configuration, then computes speedup and efficiency per
 /// series against its smallest worker count and fits the serial fraction on
-/// the unmarked points with at most `physical_cores` workers: SMT siblings and
-/// time-sliced workers are not the parallelism the scaling laws describe.
+/// the unmarked points whose workers each have a physical core of the
+/// `topology` (at most as many workers as cores, none pinned to a sibling of
+/// another's): SMT siblings and time-sliced workers are not the parallelism
+/// the scaling laws describe. A configuration run once for several pinnings
+/// (`same_as`) is a point of each of their series; the series come in the
+/// order they are first met.
 pub fn compare(
     scaling: Scaling,
     configurations: &[(Configuration, Placement)],
     runs: &[(usize, RunRecord)],
-    physical_cores: usize,
+    topology: &Topology,
 ) -> (Vec<ConfigStats>, Vec<SeriesFit>) {
     let mut stats: Vec<ConfigStats> = configurations
         .iter()
@@ -181,17 +221,62 @@ pub fn compare(
                 .filter(|(i, r)| *i == index && r.status == Status::Ok)
                 .map(|(_, r)| r)
                 .collect();
-            config_stats(configuration, placement, &mine)
+            let kept = config_stats(configuration, placement, &mine)?;
+            let twins = shared_twins(configuration, &kept);
+            Some(std::iter::once(kept).chain(twins))
         })
+        .flatten()
         .collect();
-    let mut series_names: Vec<String> = stats.iter().map(|s| s.series.clone()).collect();
-    series_names.sort();
-    series_names.dedup();
-    let fits = series_names
-        .into_iter()
-        .filter_map(|series| fit_series(scaling, &series, &mut stats, physical_cores))
+    // Series in the order they are met, each one's worker counts in the order
+    // they are met (a shared point follows the counts of the series it came from).
+    let series_order = first_met(&stats, |s| s.series.clone());
+    let worker_order = first_met(&stats, |s| s.workers);
+    stats.sort_by_key(|s| {
+        (
+            series_order.iter().position(|name| *name == s.series),
+            worker_order.iter().position(|&w| w == s.workers),
+        )
+    });
+    let fits = series_order
+        .iter()
+        .filter_map(|series| fit_series(scaling, series, &mut stats, topology))
         .collect();
     (stats, fits)
+}
+
+/// Each value of `key` over the configurations once, in the order met.
+fn first_met<T: PartialEq>(stats: &[ConfigStats], key: impl Fn(&ConfigStats) -> T) -> Vec<T> {
+    let mut order: Vec<T> = Vec::new();
+    for s in stats {
+        let value = key(s);
+        if !order.contains(&value) {
+            order.push(value);
+        }
+    }
+    order
+}
+
+/// The points a configuration run once stands for in the series of the
+/// pinnings merged into it: the same runs, marked as shared.
+fn shared_twins(configuration: &Configuration, kept: &ConfigStats) -> Vec<ConfigStats> {
+    kept.same_as
+        .iter()
+        .filter_map(|text| PinSpec::parse(text).ok())
+        .map(|pin| {
+            let twin = Configuration {
+                pin,
+                ..configuration.clone()
+            };
+            ConfigStats {
+                series: twin.series(),
+                label: twin.label(),
+                description: twin.describe(),
+                same_as: Vec::new(),
+                shared_with: Some(configuration.pin.as_text()),
+                ..kept.clone()
+            }
+        })
+        .collect()
 }
 
 fn config_stats(
@@ -207,7 +292,7 @@ fn config_stats(
     })?;
     let of = |f: fn(&RunRecord) -> f64| Spread::of(&runs.iter().map(|r| f(r)).collect::<Vec<_>>());
     let in_use: Vec<f64> = runs.iter().filter_map(|r| r.cpus_in_use).collect();
-    let mut warnings = outlier_warnings(configuration, runs, &wall_s);
+    let mut warnings = outlier_warnings(runs, &wall_s);
     let unfit = unfit_warnings(runs);
     let in_fit = unfit.is_empty();
     warnings.extend(unfit);
@@ -219,6 +304,7 @@ fn config_stats(
         cpus: placement.cpus.clone(),
         pinned: placement.pinned,
         same_as: placement.same_as.clone(),
+        shared_with: None,
         runs: runs.len(),
         wall_s,
         user_s: of(|r| r.user_s)?,
@@ -234,11 +320,7 @@ fn config_stats(
 }
 
 /// A warning per run far from its configuration's median, saying what to do.
-fn outlier_warnings(
-    configuration: &Configuration,
-    runs: &[&RunRecord],
-    wall: &Spread,
-) -> Vec<Warning> {
+fn outlier_warnings(runs: &[&RunRecord], wall: &Spread) -> Vec<Warning> {
     let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
     let scores = stats::modified_z_scores(&walls, RESOLUTION_S);
     stats::outliers(&walls, RESOLUTION_S)
@@ -246,14 +328,9 @@ fn outlier_warnings(
         .map(|i| Warning {
             code: "outlier",
             message: format!(
-                "{}: run {} took {:.3}s, far from the median {:.3}s (modified z-score {:.1}): \
-                 the machine was not equally quiet for every run; measure on a quieter machine \
-                 or with more --repeat",
-                configuration.describe(),
-                runs[i].repeat,
-                runs[i].wall_s,
-                wall.median,
-                scores[i]
+                "run {} took {:.3}s, far from the median {:.3}s (modified z-score {:.1}): \
+                 it may have been disturbed; measure on a quieter machine or with more --repeat",
+                runs[i].repeat, runs[i].wall_s, wall.median, scores[i]
             ),
         })
         .collect()
@@ -267,7 +344,7 @@ fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
         .filter_map(|&(code, what, remedy)| {
             let hit: Vec<String> = runs
                 .iter()
-                .filter(|r| r.warnings.iter().any(|w| w == code))
+                .filter(|r| r.warnings.iter().any(|w| w.code == code))
                 .map(|r| r.repeat.to_string())
                 .collect();
             (!hit.is_empty()).then(|| Warning {
@@ -275,7 +352,7 @@ fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
                 message: format!(
                     "run{} {} {what} (the {code} warning of {} report): kept out of the fit; {remedy}",
                     if hit.len() == 1 { "" } else { "s" },
-                    hit.join(", "),
+                    join_and(&hit),
                     if hit.len() == 1 { "its" } else { "their" }
                 ),
             })
@@ -283,11 +360,40 @@ fn unfit_warnings(runs: &[&RunRecord]) -> Vec<Warning> {
         .collect()
 }
 
+/// A ratio known exactly, when its deviation is known at all.
+fn exact(ratio: Ratio) -> Ratio {
+    Ratio {
+        stddev: ratio.stddev.map(|_| 0.0),
+        ..ratio
+    }
+}
+
+/// Whether a configuration's workers each had a physical core of their own:
+/// no more workers than cores, and pinned to CPUs of distinct cores or left
+/// to the scheduler.
+pub fn one_per_core(topology: &Topology, s: &ConfigStats) -> bool {
+    if s.workers > topology.physical_count() {
+        return false;
+    }
+    if !s.pinned {
+        return true;
+    }
+    let mut cores: Vec<Option<u32>> = s
+        .cpus
+        .iter()
+        .map(|&cpu| topology.get(cpu).map(|c| c.core))
+        .collect();
+    let count = cores.len();
+    cores.sort_unstable();
+    cores.dedup();
+    cores.len() == count && cores.iter().all(Option::is_some)
+}
+
 fn fit_series(
     scaling: Scaling,
     series: &str,
     stats: &mut [ConfigStats],
-    physical_cores: usize,
+    topology: &Topology,
 ) -> Option<SeriesFit> {
     let (base_workers, base) = stats
         .iter()
@@ -305,13 +411,14 @@ fn fit_series(
         s.time_ratio = stats::ratio(&s.wall_s, &base);
         if s.workers == base_workers {
             // The base against itself: exact by definition, no uncertainty.
-            s.speedup = s.speedup.map(|r| Ratio { stddev: 0.0, ..r });
-            s.time_ratio = s.time_ratio.map(|r| Ratio { stddev: 0.0, ..r });
+            // (With one run its noise stays unknown.)
+            s.speedup = s.speedup.map(exact);
+            s.time_ratio = s.time_ratio.map(exact);
         }
         s.efficiency = s.speedup.map(|sp| sp.times(1.0 / s.workers as f64));
         if let Some(sp) = s.speedup
             && s.in_fit
-            && s.workers <= physical_cores
+            && one_per_core(topology, s)
         {
             points.push((s.workers, sp.value));
             let ideal = base.scaled(ideal_factor(scaling, base_workers, s.workers));
@@ -339,6 +446,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::machine::pin::PinSpec;
     use crate::model::workload::Mode;
+    use crate::summary::sweep_runs::merge_equal;
 
     fn spread(values: &[f64]) -> Spread {
         Spread::of(values).unwrap()
@@ -385,7 +493,8 @@ pub(crate) mod tests {
             &spread(&[4.5, 5.0, 5.5]),
         )
         .unwrap();
-        assert!((r.value - 2.0).abs() < 1e-9 && (r.stddev - 2.0 * 0.02f64.sqrt()).abs() < 1e-9);
+        let sd = r.stddev.unwrap();
+        assert!((r.value - 2.0).abs() < 1e-9 && (sd - 2.0 * 0.02f64.sqrt()).abs() < 1e-9);
     }
 
     /// A hand-made run record: fit-worthy unless its `warnings` say not.
@@ -403,6 +512,48 @@ pub(crate) mod tests {
             samples: 10,
             cpus_in_use: Some(1.0),
             warnings: Vec::new(),
+        }
+    }
+
+    /// `look` at the comparison of hand-made runs (each with the index of its
+    /// configuration) on a machine of `topology`.
+    pub(crate) fn with_comparison<T>(
+        topology: Topology,
+        scaling: Scaling,
+        configurations: &[(Configuration, Placement)],
+        runs: Vec<(usize, RunRecord)>,
+        look: impl FnOnce(&Comparison<'_>) -> T,
+    ) -> T {
+        let machine = Machine::with_topology(topology);
+        let (stats, fits) = compare(scaling, configurations, &runs, &machine.topology);
+        let repeat = (0..configurations.len())
+            .map(|i| runs.iter().filter(|(c, _)| *c == i).count())
+            .max()
+            .unwrap_or(0);
+        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
+        let spec = WorkloadSpec::Count {
+            n: 1 << 22,
+            split: scaling == Scaling::Strong,
+        };
+        look(&Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling,
+            stats: &stats,
+            fits: &fits,
+            runs: &records,
+            interrupted: false,
+            repeat: repeat as u32,
+            command: None,
+        })
+    }
+
+    /// A run's measurement warning, as its report would give it.
+    pub(crate) fn warning(code: &'static str) -> Warning {
+        Warning {
+            code,
+            message: format!("the {code} warning"),
         }
     }
 
@@ -428,12 +579,17 @@ pub(crate) mod tests {
             (1, record("t2", 4, 9.0)),
         ];
         let mut marked = record("t4", 1, 1.2);
-        marked.warnings = vec!["other-load".into()];
+        marked.warnings = vec![warning("other-load")];
         runs.push((2, marked));
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         let one = &stats[0];
         assert!((one.wall_s.mean - 4.2).abs() < 1e-9);
-        assert!((one.wall_s.stddev - 0.2).abs() < 1e-9);
+        assert!((one.wall_s.stddev.unwrap() - 0.2).abs() < 1e-9);
         assert_eq!(
             (
                 one.wall_s.median,
@@ -455,7 +611,7 @@ pub(crate) mod tests {
         );
         let speedup = two.speedup.unwrap();
         assert!((speedup.value - 4.2 / two.wall_s.mean).abs() < 1e-9);
-        assert!(speedup.stddev > 0.0);
+        assert!(speedup.stddev.unwrap() > 0.0);
         assert!((two.efficiency.unwrap().value - speedup.value / 2.0).abs() < 1e-9);
         // The run with another load is marked and kept out of the fit.
         assert!(!stats[2].in_fit);
@@ -470,10 +626,20 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
             .collect();
-        let (_, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (_, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         assert_eq!(fits[0].fit_workers, vec![1, 2, 4]);
         assert!(fits[0].serial_fraction.unwrap() < 0.01, "{:?}", fits[0]);
-        let (_, all) = compare(Scaling::Strong, &configurations, &runs, 8);
+        let (_, all) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(8, 1),
+        );
         assert!(
             all[0].serial_fraction.unwrap() > 0.05,
             "8 workers on siblings look serial"
@@ -484,13 +650,82 @@ pub(crate) mod tests {
     fn short_runs_are_kept_out_of_fits() {
         let configurations = vec![threads(1), threads(2)];
         let mut short = record("t2", 1, 0.001);
-        short.warnings = vec!["too-short".into()];
+        short.warnings = vec![warning("too-short")];
         let runs = vec![(0, record("t1", 1, 0.002)), (1, short)];
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 2);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(2, 1),
+        );
         assert!(!stats[1].in_fit);
         assert_eq!(stats[1].warnings[0].code, "too-short");
         assert!(stats[1].warnings[0].message.contains("--interval"));
         assert_eq!(fits[0].fit_workers, vec![1]);
+    }
+
+    /// On 2 cores × 2 threads, spread and compact give the same CPUs with 1
+    /// and 4 workers: run once, those runs are points of both series, so
+    /// compact has its 1-worker base and its 4-worker point.
+    #[test]
+    fn a_merged_pinning_is_a_point_of_both_series() {
+        let topology = Topology::synthetic(2, 2);
+        let resolved: Vec<(Configuration, Vec<u32>)> = [PinSpec::Spread, PinSpec::Compact]
+            .into_iter()
+            .flat_map(|pin| [1, 2, 4].map(|workers| (pin.clone(), workers)))
+            .map(|(pin, workers)| {
+                let cpus = pin.worker_cpus(&topology, workers).unwrap();
+                let configuration = Configuration {
+                    mode: Mode::Threads,
+                    pin,
+                    workers,
+                };
+                (configuration, cpus)
+            })
+            .collect();
+        let placed = merge_equal(resolved, &[0, 1, 2, 3]);
+        assert_eq!(placed.len(), 4, "compact runs with 2 workers only");
+        let runs: Vec<(usize, RunRecord)> = [4.0, 2.0, 1.0, 2.6]
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
+            .collect();
+        let (stats, fits) = compare(Scaling::Strong, &placed, &runs, &topology);
+        let labels: Vec<&str> = stats.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "threads-1w-spread",
+                "threads-2w-spread",
+                "threads-4w-spread",
+                "threads-1w-compact",
+                "threads-2w-compact",
+                "threads-4w-compact"
+            ]
+        );
+        let shared: Vec<Option<&str>> = stats.iter().map(|s| s.shared_with.as_deref()).collect();
+        assert_eq!(
+            shared,
+            [None, None, None, Some("spread"), None, Some("spread")]
+        );
+        assert_eq!(stats[3].marks(), ["same CPUs as spread: shared run"]);
+        assert_eq!(stats[3].wall_s, stats[0].wall_s, "the same runs");
+        let series: Vec<(&str, usize)> = fits
+            .iter()
+            .map(|f| (f.series.as_str(), f.base_workers))
+            .collect();
+        assert_eq!(
+            series,
+            [("threads, pin spread", 1), ("threads, pin compact", 1)]
+        );
+        let compact_two = stats[4].speedup.unwrap().value;
+        assert!((compact_two - 4.02 / 2.62).abs() < 1e-9, "{compact_two}");
+        assert!(stats[5].speedup.is_some());
+        assert_eq!(fits[0].fit_workers, vec![1, 2]);
+        // Compact's 2 workers share one core's siblings: not fitted, lest the
+        // siblings pass for a serial fraction.
+        assert_eq!(fits[1].fit_workers, vec![1]);
+        assert_eq!(fits[1].serial_fraction, None);
     }
 
     #[test]
@@ -500,7 +735,12 @@ pub(crate) mod tests {
             .iter()
             .flat_map(|&(i, t)| (1..=3).map(move |r| (i, record("x", r, t + 0.01 * r as f64))))
             .collect();
-        let (stats, fits) = compare(Scaling::Strong, &configurations, &runs, 4);
+        let (stats, fits) = compare(
+            Scaling::Strong,
+            &configurations,
+            &runs,
+            &Topology::synthetic(4, 1),
+        );
         assert_eq!(fits[0].base_workers, 1);
         assert_eq!(fits[0].fit_workers, vec![1, 2, 4], "in worker order");
         assert_eq!(stats[1].speedup.map(|r| r.value), Some(1.0));

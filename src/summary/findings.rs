@@ -1,15 +1,18 @@
 //! What a sweep shows, in plain words, each finding gated by the noise: a
 //! difference, a best configuration, a serial fraction or an SMT gain is stated
 //! only when it exceeds the spread of the runs; otherwise the finding says the
-//! data cannot tell here.
+//! data cannot tell here. Configurations with marked runs (too short, another
+//! load, underused) support no conclusion: the finding says it is not
+//! conclusive. Findings come in the order of the table.
 
 use serde::Serialize;
 
-use super::compare::{ConfigStats, SeriesFit, ideal_factor};
+use super::compare::{ConfigStats, SeriesFit, ideal_factor, one_per_core};
 use crate::summary::compare::Comparison;
-use crate::summary::stats;
+use crate::summary::stats::{self, Ratio};
 use crate::summary::sweep_runs::Scaling;
 use crate::util::cpulist::format_cpulist;
+use crate::util::text::join_and;
 
 /// One conclusion, with a stable code for programs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +29,14 @@ pub use crate::util::text::plural;
 
 /// Every finding of the comparison, most important first.
 pub fn findings(comparison: &Comparison<'_>) -> Vec<Finding> {
+    if let Some(nothing) = comparison.nothing_to_compare() {
+        let code = if comparison.interrupted {
+            "interrupted"
+        } else {
+            "nothing-to-compare"
+        };
+        return vec![finding(code, nothing.to_string())];
+    }
     let mut out = Vec::new();
     if comparison.repeat < 2 {
         out.push(finding(
@@ -42,16 +53,7 @@ pub fn findings(comparison: &Comparison<'_>) -> Vec<Finding> {
     out.extend(best_finding(comparison));
     out.extend(smt_findings(comparison));
     out.extend(same_pinning_findings(comparison));
-    for s in comparison.stats {
-        for w in &s.warnings {
-            let message = if w.code == "outlier" {
-                w.message.clone()
-            } else {
-                format!("{}: {}", s.description, w.message)
-            };
-            out.push(finding(w.code, message));
-        }
-    }
+    out.extend(warning_findings(comparison.stats));
     if comparison.interrupted {
         out.push(finding(
             "interrupted",
@@ -59,6 +61,24 @@ pub fn findings(comparison: &Comparison<'_>) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The sentence that replaces a conclusion drawn from marked runs.
+fn not_conclusive(marked: &[String]) -> String {
+    format!(
+        "Not conclusive: the runs of {} are marked.",
+        join_and(marked)
+    )
+}
+
+/// The configurations among `list` whose runs are marked, named by `name`.
+fn marked_names(list: &[&ConfigStats], name: impl Fn(&ConfigStats) -> String) -> Vec<String> {
+    list.iter().filter(|s| !s.in_fit).map(|s| name(s)).collect()
+}
+
+/// Whether both have a known noise (more than one run).
+fn noise_known(a: &ConfigStats, b: &ConfigStats) -> bool {
+    a.wall_s.stddev.is_some() && b.wall_s.stddev.is_some()
 }
 
 /// A series' scaling from its base (the smallest worker count, as `compare`
@@ -78,9 +98,10 @@ fn series_findings(comparison: &Comparison<'_>, fit: &SeriesFit) -> Vec<Finding>
     if top.workers == base.workers {
         return Vec::new();
     }
-    let mut out = vec![scaling_finding(comparison.scaling, &fit.series, base, top)];
-    out.push(fit_finding(comparison, fit));
-    out
+    vec![
+        scaling_finding(comparison.scaling, &fit.series, base, top),
+        fit_finding(comparison, fit, &series),
+    ]
 }
 
 fn scaling_finding(
@@ -93,38 +114,37 @@ fn scaling_finding(
     let efficiency = top
         .efficiency
         .map_or("—".into(), |e| e.times(100.0).plus_minus(0));
+    let times = format!("{} against {}", top.wall_s.seconds(), base.wall_s.seconds());
+    let (top_workers, base_workers) = (
+        plural(top.workers, "worker"),
+        plural(base.workers, "worker"),
+    );
+    let figures = match scaling {
+        Scaling::Strong => format!(
+            "{series}, {top_workers} against {base_workers}: speedup {speedup}× \
+             ({efficiency}% efficiency; {times})"
+        ),
+        Scaling::Weak => format!(
+            "{series}, {top_workers} each doing the full work took {}× the time of \
+             {base_workers} ({times}): scaled speedup {speedup} ({efficiency}% efficiency)",
+            top.time_ratio.map_or("—".into(), |r| r.plus_minus(2)),
+        ),
+    };
+    let marked = marked_names(&[base, top], |s| plural(s.workers, "worker"));
     let ideal = base
         .wall_s
         .scaled(ideal_factor(scaling, base.workers, top.workers));
-    let times = format!(
-        "{}s against {}s",
-        top.wall_s.plus_minus(3),
-        base.wall_s.plus_minus(3)
-    );
-    let within_noise = top.wall_s.runs > 1 && !stats::distinguishable(&top.wall_s, &ideal);
-    let verdict = if within_noise {
-        " — indistinguishable from perfect scaling here"
+    let message = if !marked.is_empty() {
+        format!("{figures}. {}", not_conclusive(&marked))
+    } else if noise_known(base, top) && !stats::distinguishable(&top.wall_s, &ideal) {
+        format!("{figures}, indistinguishable from perfect scaling here.")
     } else {
-        ""
-    };
-    let message = match scaling {
-        Scaling::Strong => format!(
-            "{series}: {} against {}: speedup {speedup}× ({efficiency}% efficiency; {times}){verdict}.",
-            plural(top.workers, "worker"),
-            plural(base.workers, "worker"),
-        ),
-        Scaling::Weak => format!(
-            "{series}: {} each doing the full work took {}× the time of {} ({times}): \
-             scaled speedup {speedup} ({efficiency}% efficiency){verdict}.",
-            plural(top.workers, "worker"),
-            top.time_ratio.map_or("—".into(), |r| r.plus_minus(2)),
-            plural(base.workers, "worker"),
-        ),
+        format!("{figures}.")
     };
     finding("scaling", message)
 }
 
-fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit) -> Finding {
+fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit, series: &[&ConfigStats]) -> Finding {
     let law = match comparison.scaling {
         Scaling::Strong => "Amdahl",
         Scaling::Weak => "Gustafson",
@@ -135,62 +155,95 @@ fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit) -> Finding {
         _ => "too few worker counts".into(),
     };
     let cores = plural(physical, "physical core");
+    let noise_unknown = series
+        .iter()
+        .any(|s| fit.fit_workers.contains(&s.workers) && s.wall_s.stddev.is_none());
+    let name = &fit.series;
     match fit.serial_fraction {
         Some(f) if fit.beyond_noise => finding(
             "serial-fraction",
             format!(
-                "{}: {law} fit over {over} (up to the {cores}): serial fraction {:.1}%.",
-                fit.series,
+                "{law} fit of {name} over {over} (up to the {cores}): serial fraction {:.1}%.",
                 f * 100.0
+            ),
+        ),
+        Some(_) if noise_unknown => finding(
+            "serial-fraction-unknown",
+            format!(
+                "For {name} over {over} (up to the {cores}) the noise is unknown with one run \
+                 each, so no serial fraction is stated."
             ),
         ),
         Some(_) => finding(
             "serial-fraction-unknown",
             format!(
-                "{}: over {over} (up to the {cores}) the times are indistinguishable from perfect \
-                 scaling here, so no serial fraction is stated.",
-                fit.series
+                "For {name} over {over} (up to the {cores}) the times are indistinguishable \
+                 from perfect scaling here, so no serial fraction is stated."
             ),
         ),
         None => finding(
             "no-fit",
             format!(
-                "{}: no {law} fit: it needs two worker counts or more up to the {cores} \
-                 without marked runs.",
-                fit.series
+                "No {law} fit for {name}: it needs two worker counts or more up to the {cores}, \
+                 each worker on a core of its own, without marked runs."
             ),
         ),
     }
 }
 
 /// Same worker count, different series: which is faster, if the noise allows.
+/// A configuration run for another pinning's series is not compared with it
+/// (it is the same run).
 fn same_worker_findings(stats: &[ConfigStats]) -> Vec<Finding> {
-    let mut counts: Vec<usize> = stats.iter().map(|s| s.workers).collect();
+    let own: Vec<&ConfigStats> = stats.iter().filter(|s| s.shared_with.is_none()).collect();
+    let mut counts: Vec<usize> = own.iter().map(|s| s.workers).collect();
     counts.sort_unstable();
     counts.dedup();
     counts
         .into_iter()
         .filter_map(|workers| {
-            let same: Vec<&ConfigStats> = stats.iter().filter(|s| s.workers == workers).collect();
+            let same: Vec<&ConfigStats> = own
+                .iter()
+                .copied()
+                .filter(|s| s.workers == workers)
+                .collect();
             (same.len() > 1).then(|| ranking(&format!("At {}", plural(workers, "worker")), &same))
         })
         .collect()
 }
 
+/// `threads (0.627 ± 0.114 s)`.
+fn with_time(name: &str, s: &ConfigStats) -> String {
+    format!("{name} ({})", s.wall_s.seconds())
+}
+
 /// "A was faster than B" when the fastest differs from every other beyond the
 /// noise; otherwise they are indistinguishable here.
 fn ranking(prefix: &str, same: &[&ConfigStats]) -> Finding {
-    let fastest = same
-        .iter()
-        .min_by(|a, b| a.wall_s.mean.total_cmp(&b.wall_s.mean))
-        .expect("two or more");
-    let others: Vec<&&ConfigStats> = same.iter().filter(|s| s.label != fastest.label).collect();
-    let names = |list: &[&&ConfigStats]| {
-        list.iter()
-            .map(|s| format!("{} ({}s)", s.series, s.wall_s.plus_minus(3)))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let mut sorted = same.to_vec();
+    sorted.sort_by(|a, b| a.wall_s.mean.total_cmp(&b.wall_s.mean));
+    let names: Vec<String> = sorted.iter().map(|s| with_time(&s.series, s)).collect();
+    let marked = marked_names(&sorted, |s| s.series.clone());
+    if !marked.is_empty() {
+        return finding(
+            "not-conclusive",
+            format!(
+                "{prefix}: {}. {}",
+                join_and(&names),
+                not_conclusive(&marked)
+            ),
+        );
+    }
+    let (fastest, others) = (sorted[0], &sorted[1..]);
+    if !others.iter().all(|s| noise_known(s, fastest)) {
+        return finding(
+            "indistinguishable",
+            format!(
+                "{prefix}: {} cannot be told apart with one run each.",
+                join_and(&names)
+            ),
+        );
+    }
     if others
         .iter()
         .all(|s| stats::distinguishable(&s.wall_s, &fastest.wall_s))
@@ -198,62 +251,69 @@ fn ranking(prefix: &str, same: &[&ConfigStats]) -> Finding {
         finding(
             "faster",
             format!(
-                "{prefix}: {} ({}s) was faster than {}.",
-                fastest.series,
-                fastest.wall_s.plus_minus(3),
-                names(&others)
+                "{prefix}: {} was faster than {}.",
+                names[0],
+                join_and(&names[1..])
             ),
         )
     } else {
-        let mut all = vec![fastest];
-        all.extend(others);
         finding(
             "indistinguishable",
-            format!(
-                "{prefix}: {} are indistinguishable here (their spreads overlap).",
-                names(&all)
-            ),
+            format!("{prefix}: {} are indistinguishable here.", join_and(&names)),
         )
     }
 }
 
 /// The best configuration of a strong-scaling sweep, if it stands out.
 fn best_finding(comparison: &Comparison<'_>) -> Option<Finding> {
-    let stats = comparison.stats;
-    if comparison.scaling != Scaling::Strong || stats.len() < 2 {
+    let own: Vec<&ConfigStats> = comparison
+        .stats
+        .iter()
+        .filter(|s| s.shared_with.is_none())
+        .collect();
+    if comparison.scaling != Scaling::Strong || own.len() < 2 {
         return None;
     }
-    let best = stats
+    let best = *own
         .iter()
         .min_by(|a, b| a.wall_s.mean.total_cmp(&b.wall_s.mean))?;
-    let rivals: Vec<&ConfigStats> = stats
+    // One run: the noise is unknown (the one-run finding says so).
+    best.wall_s.stddev?;
+    if !best.in_fit {
+        return Some(finding(
+            "best-unclear",
+            format!(
+                "Least time: {}. Not conclusive: its runs are marked.",
+                with_time(&best.description, best)
+            ),
+        ));
+    }
+    let rivals: Vec<String> = own
         .iter()
         .filter(|s| s.label != best.label && !stats::distinguishable(&s.wall_s, &best.wall_s))
+        .map(|s| with_time(&s.description, s))
         .collect();
     Some(if rivals.is_empty() {
         finding(
             "best",
-            format!(
-                "Fastest: {} ({}s).",
-                best.description,
-                best.wall_s.plus_minus(3)
-            ),
+            format!("Fastest: {}.", with_time(&best.description, best)),
         )
     } else {
-        let names: Vec<&str> = rivals.iter().map(|s| s.description.as_str()).collect();
+        let mut all = vec![with_time(&best.description, best)];
+        all.extend(rivals);
         finding(
             "best-unclear",
             format!(
-                "No single fastest configuration: {}; {} are indistinguishable here.",
-                best.description,
-                names.join("; ")
+                "No single fastest configuration: {} are indistinguishable here.",
+                join_and(&all)
             ),
         )
     })
 }
 
 /// Per series, what the SMT siblings added: the throughput of the largest
-/// worker count against that of one worker per physical core.
+/// worker count the siblings hold against that of one worker per physical
+/// core (a series whose workers at that count share cores has no such base).
 fn smt_findings(comparison: &Comparison<'_>) -> Vec<Finding> {
     let topology = &comparison.machine.topology;
     let (physical, logical) = (topology.physical_count(), topology.logical_count());
@@ -303,7 +363,7 @@ fn smt_findings(comparison: &Comparison<'_>) -> Vec<Finding> {
                 .find(|s| s.series == fit.series && s.workers == w)
         };
         let (cores, siblings) = (find(physical)?, find(on_siblings)?);
-        Some(smt_gain(comparison, &fit.series, cores, siblings))
+        one_per_core(topology, cores).then(|| smt_gain(comparison, &fit.series, cores, siblings))
     }));
     out
 }
@@ -324,52 +384,54 @@ fn smt_gain(
     let time_ratio = stats::ratio(&siblings.wall_s, &cores.wall_s);
     let gain = time_ratio.map(|r| {
         let value = no_gain_factor / r.value;
-        crate::summary::stats::Ratio {
+        Ratio {
             value,
-            stddev: value * r.stddev / r.value,
+            stddev: r.stddev.map(|sd| value * sd / r.value),
         }
     });
     let expected = cores.wall_s.scaled(no_gain_factor);
     let head = format!(
-        "{series}: {} on {} × {threads} threads took {}× the time of {}",
+        "{series}, {} on {} × {threads} threads took {}× the time of {}",
         plural(siblings.workers, "worker"),
         plural(topology.physical_count(), "core"),
         time_ratio.map_or("—".into(), |r| r.plus_minus(2)),
         plural(cores.workers, "worker"),
     );
-    let gain_text = gain.map_or("—".into(), |g| g.plus_minus(2));
-    let (code, verdict) = if !(cores.in_fit && siblings.in_fit) {
+    let throughput = format!(
+        "{head}: throughput {}×",
+        gain.map_or("—".into(), |g| g.plus_minus(2))
+    );
+    let marked = marked_names(&[cores, siblings], |s| plural(s.workers, "worker"));
+    let (code, message) = if !marked.is_empty() {
         (
             "smt-gain-unknown",
-            "not conclusive: runs of these configurations are marked (see below)".to_string(),
+            format!("{head}. {}", not_conclusive(&marked)),
+        )
+    } else if !noise_known(cores, siblings) {
+        (
+            "smt-gain-unknown",
+            format!("{head}; with one run each the noise is unknown."),
         )
     } else if !stats::distinguishable(&siblings.wall_s, &expected) {
-        if comparison.repeat < 2 {
-            (
-                "smt-gain-unknown",
-                "one run each: the noise is unknown".to_string(),
-            )
-        } else {
-            (
-                "smt-nothing",
-                format!("throughput {gain_text}×: the siblings added nothing"),
-            )
-        }
+        (
+            "smt-nothing",
+            format!("{throughput}, the siblings added nothing."),
+        )
     } else if gain.is_some_and(|g| g.value > 1.0) {
         (
             "smt-gain",
             format!(
-                "throughput {gain_text}×: the siblings added {:.0}%",
+                "{throughput}, the siblings added {:.0}%.",
                 (gain.map_or(1.0, |g| g.value) - 1.0) * 100.0
             ),
         )
     } else {
         (
             "smt-loss",
-            format!("throughput {gain_text}×: the siblings slowed the work down"),
+            format!("{throughput}, the siblings slowed the work down."),
         )
     };
-    finding(code, format!("{head}: {verdict}."))
+    finding(code, message)
 }
 
 /// Pinnings that resolved to the same CPUs, run once.
@@ -381,20 +443,45 @@ fn same_pinning_findings(comparison: &Comparison<'_>) -> Vec<Finding> {
         .filter(|s| !s.same_as.is_empty())
         .map(|s| {
             let pin = s.description.rsplit("pin ").next().unwrap_or_default();
+            let mut pins = s.same_as.clone();
+            pins.push(pin.to_string());
             let why = if no_smt {
                 "no SMT siblings".to_string()
             } else {
-                format!("both use CPUs {}", format_cpulist(&s.cpus))
+                let mut distinct = s.cpus.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                format!(
+                    "{} use {} {}",
+                    if pins.len() == 2 { "both" } else { "all" },
+                    if distinct.len() == 1 { "CPU" } else { "CPUs" },
+                    format_cpulist(&distinct)
+                )
             };
             finding(
                 "same-pinning",
                 format!(
-                    "{} and {pin} are the same on this machine with {} ({why}): run once, as {}.",
-                    s.same_as.join(", "),
+                    "{} are the same on this machine with {} ({why}): run once, as {}, \
+                     and shared by their series.",
+                    join_and(&pins),
                     plural(s.workers, "worker"),
                     s.description
                 ),
             )
+        })
+        .collect()
+}
+
+/// Each configuration's warnings (outliers, marked runs), said once: a
+/// configuration sharing another's runs has its warnings.
+fn warning_findings(stats: &[ConfigStats]) -> Vec<Finding> {
+    stats
+        .iter()
+        .filter(|s| s.shared_with.is_none())
+        .flat_map(|s| {
+            s.warnings
+                .iter()
+                .map(|w| finding(w.code, format!("{}, {}", s.description, w.message)))
         })
         .collect()
 }
@@ -406,8 +493,7 @@ mod tests {
     use crate::machine::pin::PinSpec;
     use crate::machine::topology::Topology;
     use crate::model::workload::{Mode, WorkloadSpec};
-    use crate::summary::compare::compare;
-    use crate::summary::compare::tests::{record, threads};
+    use crate::summary::compare::tests::{record, threads, warning, with_comparison};
     use crate::summary::sweep_runs::{Configuration, Placement, RunRecord};
 
     /// Findings of hand-made runs: `times[i]` are the walls of configuration i.
@@ -435,33 +521,19 @@ mod tests {
                 walls.iter().enumerate().map(move |(r, &t)| {
                     let mut run = record(&format!("c{i}"), r as u32 + 1, t);
                     if marked.contains(&i) {
-                        run.warnings = vec!["other-load".into()];
+                        run.warnings = vec![warning("other-load")];
                     }
                     (i, run)
                 })
             })
             .collect();
-        let physical = machine.topology.physical_count();
-        let (stats, fits) = compare(scaling, configurations, &runs, physical);
-        let spec = WorkloadSpec::Count {
-            n: 1 << 22,
-            split: false,
-        };
-        let records: Vec<RunRecord> = runs.into_iter().map(|(_, r)| r).collect();
-        let comparison = Comparison {
-            title: "t".into(),
-            machine,
-            spec: &spec,
+        with_comparison(
+            machine.topology.clone(),
             scaling,
-            stats: &stats,
-            fits: &fits,
-            runs: &records,
-            interrupted: false,
-            repeat: 3,
-            command: None,
-            user_title: None,
-        };
-        findings(&comparison)
+            configurations,
+            runs,
+            findings,
+        )
     }
 
     fn with_mode(mode: Mode, workers: usize) -> (Configuration, Placement) {
@@ -470,20 +542,199 @@ mod tests {
         (configuration, placement)
     }
 
+    /// Findings of threads against processes with 2 workers on 2 cores.
+    fn threads_against_processes(times: [&[f64]; 2]) -> Vec<Finding> {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
+        findings_of(&machine, Scaling::Strong, &configurations, &times)
+    }
+
+    /// Threads pinned spread on `cpus`, compact merged into it.
+    fn spread_kept_for_compact(workers: usize, cpus: Vec<u32>) -> (Configuration, Placement) {
+        let configuration = Configuration {
+            mode: Mode::Threads,
+            pin: PinSpec::Spread,
+            workers,
+        };
+        let placement = Placement {
+            cpus,
+            pinned: true,
+            same_as: vec!["compact".into()],
+        };
+        (configuration, placement)
+    }
+
     fn codes(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.code).collect()
     }
 
+    fn message<'a>(found: &'a [Finding], code: &str) -> &'a str {
+        match found.iter().find(|f| f.code == code) {
+            Some(f) => &f.message,
+            None => panic!("no {code} finding in {found:?}"),
+        }
+    }
+
+    /// No sentence of a finding stacks two colons ("1 worker: not conclusive: ...").
+    fn assert_one_colon_per_sentence(found: &[Finding]) {
+        for f in found {
+            for sentence in f.message.split(". ") {
+                assert!(sentence.matches(':').count() <= 1, "{f:?}");
+            }
+        }
+    }
+
     #[test]
-    fn overlapping_ranges_are_indistinguishable() {
+    fn lists_of_configurations_are_joined_with_and() {
         let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
+        let configurations = [
+            with_mode(Mode::Threads, 2),
+            with_mode(Mode::Processes, 2),
+            with_mode(Mode::Serial, 2),
+        ];
         let found = findings_of(
             &machine,
             Scaling::Strong,
             &configurations,
-            &[&[1.00, 1.05, 1.10], &[1.02, 1.07, 1.12]],
+            &[&[0.5, 0.6, 0.7], &[0.6, 0.7, 0.8], &[0.55, 0.65, 0.75]],
         );
+        assert_eq!(
+            message(&found, "indistinguishable"),
+            "At 2 workers: threads (0.600 ± 0.100 s), serial (0.650 ± 0.100 s) and \
+             processes (0.700 ± 0.100 s) are indistinguishable here."
+        );
+        assert!(!found.iter().any(|f| f.message.contains(';')), "{found:?}");
+        assert_one_colon_per_sentence(&found);
+    }
+
+    #[test]
+    fn ranges_apart_by_less_than_three_standard_errors_are_not_ranked() {
+        let found = threads_against_processes([&[1.00, 1.10], &[1.11, 1.20]]);
+        assert!(codes(&found).contains(&"indistinguishable"), "{found:?}");
+        assert!(codes(&found).contains(&"best-unclear"), "{found:?}");
+        assert!(!codes(&found).contains(&"faster"), "{found:?}");
+    }
+
+    #[test]
+    fn marked_runs_support_no_conclusion() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let configurations = [threads(1), threads(2), with_mode(Mode::Processes, 2)];
+        let times: [&[f64]; 3] = [&[2.0, 2.01, 2.02], &[1.0, 1.01, 1.02], &[1.5, 1.51, 1.52]];
+        // Unmarked, these runs scale perfectly and threads is fastest.
+        let clean = findings_of(&machine, Scaling::Strong, &configurations, &times);
+        assert!(message(&clean, "scaling").contains("indistinguishable from perfect scaling"));
+        assert!(message(&clean, "best").starts_with("Fastest: threads, 2 workers"));
+        assert!(message(&clean, "faster").starts_with("At 2 workers: threads"));
+        // The 2-worker threads runs had another load: nothing is concluded from them.
+        let found = findings_marked(&machine, Scaling::Strong, &configurations, &times, &[1]);
+        let scaling = message(&found, "scaling");
+        assert!(
+            scaling.ends_with("Not conclusive: the runs of 2 workers are marked."),
+            "{scaling}"
+        );
+        assert!(!scaling.contains("perfect scaling"), "{scaling}");
+        assert_eq!(
+            message(&found, "best-unclear"),
+            "Least time: threads, 2 workers (1.010 ± 0.010 s). Not conclusive: its runs are marked."
+        );
+        assert!(
+            message(&found, "not-conclusive")
+                .ends_with("Not conclusive: the runs of threads are marked."),
+            "{found:?}"
+        );
+        assert!(!codes(&found).contains(&"best") && !codes(&found).contains(&"faster"));
+        assert!(message(&found, "other-load").starts_with("threads, 2 workers, "));
+        assert_one_colon_per_sentence(&found);
+    }
+
+    #[test]
+    fn one_run_each_states_no_difference_and_no_deviation() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let configurations = [threads(1), threads(2), with_mode(Mode::Processes, 2)];
+        let found = findings_of(
+            &machine,
+            Scaling::Strong,
+            &configurations,
+            &[&[2.0], &[1.0], &[1.5]],
+        );
+        assert!(message(&found, "one-run").contains("the noise is unknown"));
+        assert!(!found.iter().any(|f| f.message.contains('±')), "{found:?}");
+        assert!(
+            message(&found, "serial-fraction-unknown").contains("the noise is unknown"),
+            "{found:?}"
+        );
+        assert!(
+            message(&found, "indistinguishable").contains("cannot be told apart"),
+            "{found:?}"
+        );
+        for code in ["faster", "best", "best-unclear", "serial-fraction"] {
+            assert!(!codes(&found).contains(&code), "{code}: {found:?}");
+        }
+        assert!(!message(&found, "scaling").contains("perfect scaling"));
+    }
+
+    #[test]
+    fn findings_follow_the_table_order() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let configurations = [
+            threads(1),
+            threads(2),
+            with_mode(Mode::Processes, 1),
+            with_mode(Mode::Processes, 2),
+        ];
+        let times: [&[f64]; 4] = [&[2.0, 2.01], &[1.0, 1.01], &[2.0, 2.01], &[1.0, 1.01]];
+        let found = findings_of(&machine, Scaling::Strong, &configurations, &times);
+        let scaling: Vec<&str> = found
+            .iter()
+            .filter(|f| f.code == "scaling")
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(scaling[0].starts_with("threads, ") && scaling[1].starts_with("processes, "));
+    }
+
+    #[test]
+    fn nothing_finished_nothing_compared() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let spec = WorkloadSpec::Count { n: 8, split: false };
+        let comparison = Comparison {
+            title: "t".into(),
+            machine: &machine,
+            spec: &spec,
+            scaling: Scaling::Weak,
+            stats: &[],
+            fits: &[],
+            runs: &[],
+            interrupted: true,
+            repeat: 3,
+            command: None,
+        };
+        assert_eq!(
+            findings(&comparison),
+            vec![finding(
+                "interrupted",
+                "The sweep was interrupted before any run finished: nothing to compare.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn equal_pinnings_on_one_cpu_say_cpu() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 2));
+        let found = findings_of(
+            &machine,
+            Scaling::Strong,
+            &[spread_kept_for_compact(1, vec![0])],
+            &[&[1.0, 1.0, 1.0]],
+        );
+        assert!(
+            message(&found, "same-pinning").contains("with 1 worker (both use CPU 0): run once"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn overlapping_ranges_are_indistinguishable() {
+        let found = threads_against_processes([&[1.00, 1.05, 1.10], &[1.02, 1.07, 1.12]]);
         assert!(codes(&found).contains(&"indistinguishable"), "{found:?}");
         assert!(codes(&found).contains(&"best-unclear"), "{found:?}");
         assert!(
@@ -494,14 +745,7 @@ mod tests {
 
     #[test]
     fn separate_ranges_name_the_faster() {
-        let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configurations = [with_mode(Mode::Threads, 2), with_mode(Mode::Processes, 2)];
-        let found = findings_of(
-            &machine,
-            Scaling::Strong,
-            &configurations,
-            &[&[1.00, 1.01, 1.02], &[1.20, 1.21, 1.22]],
-        );
+        let found = threads_against_processes([&[1.00, 1.01, 1.02], &[1.20, 1.21, 1.22]]);
         let faster = found
             .iter()
             .find(|f| f.code == "faster")
@@ -643,20 +887,10 @@ mod tests {
     #[test]
     fn equal_pinnings_are_named_once_with_the_reason() {
         let machine = Machine::with_topology(Topology::synthetic(2, 1));
-        let configuration = Configuration {
-            mode: Mode::Threads,
-            pin: PinSpec::Spread,
-            workers: 2,
-        };
-        let placement = Placement {
-            cpus: vec![0, 1],
-            pinned: true,
-            same_as: vec!["compact".into()],
-        };
         let found = findings_of(
             &machine,
             Scaling::Strong,
-            &[(configuration, placement)],
+            &[spread_kept_for_compact(2, vec![0, 1])],
             &[&[1.0, 1.0, 1.0]],
         );
         let same = found

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::machine::pin::PinSpec;
 use crate::model::Status;
 use crate::model::workload::{Mode, WorkloadSpec};
+use crate::summary::warnings::Warning;
 
 /// One point of the comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +100,9 @@ pub struct RunRecord {
     pub samples: usize,
     /// Mean CPUs the workload kept busy.
     pub cpus_in_use: Option<f64>,
-    /// Codes of the run's measurement warnings (`other-load`, `underused`, ...).
-    pub warnings: Vec<String>,
+    /// The run's measurement warnings (`other-load`, `underused`, ...), as its
+    /// report states them.
+    pub warnings: Vec<Warning>,
 }
 
 /// What a configuration was, besides its runs: its CPUs and merged pinnings.

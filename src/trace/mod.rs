@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::model::{
     CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu,
@@ -179,14 +180,14 @@ pub struct TraceReader<R> {
     ended: bool,
 }
 
-/// Any line after the header; `Row` is the form of its CPUs.
+/// Any line after the header. Its CPUs are kept as the line's own text, read
+/// in the form the header announces by [`sample_loads`].
 #[derive(Deserialize)]
-#[serde(bound = "Row: Deserialize<'de>")] // not `Row: Default`, which `default` would ask
-struct AnyLine<Row> {
+struct AnyLine<'line> {
     #[serde(default)]
     t: Option<f64>,
-    #[serde(default)]
-    cpus: Option<Vec<Row>>,
+    #[serde(default, borrow)]
+    cpus: Option<&'line RawValue>,
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
@@ -316,21 +317,7 @@ fn parse_record(
     header_cpus: &[TraceCpu],
     times: &mut TimeOrder,
 ) -> Result<Option<Record>, String> {
-    match rows {
-        RowForm::Objects => parse_line(bytes, header_cpus, times, CpuLoad::checked),
-        RowForm::Ticks => parse_line(bytes, header_cpus, times, Row::ticks_load),
-        RowForm::Percent => parse_line(bytes, header_cpus, times, Row::percent_load),
-    }
-}
-
-/// [`parse_record`] for CPUs of type `R`, which `load` checks and turns into percentages.
-fn parse_line<R: DeserializeOwned>(
-    bytes: &[u8],
-    header_cpus: &[TraceCpu],
-    times: &mut TimeOrder,
-    load: fn(&R) -> Result<CpuLoad, String>,
-) -> Result<Option<Record>, String> {
-    let line: AnyLine<R> =
+    let line: AnyLine =
         serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
     if line.end.is_none() && line.event.is_none() && line.cpus.is_none() {
         return Ok(None); // a kind of line a later coreheat may add
@@ -355,21 +342,90 @@ fn parse_line<R: DeserializeOwned>(
             detail: line.detail,
         })));
     }
-    let cpus = line.cpus.unwrap_or_default();
+    let cpus = line.cpus.map_or("[]", RawValue::get);
+    let cpus = sample_loads(cpus, rows, header_cpus, || times.check(t))
+        .map_err(|fault| fault.in_line(bytes, cpus))?;
+    Ok(Some(Record::Sample(Sample { t, cpus })))
+}
+
+/// Why a sample's CPUs were refused.
+enum RowsFault {
+    /// serde's error, its position counted from the start of the `cpus` text.
+    Json(serde_json::Error),
+    Other(String),
+}
+
+impl From<String> for RowsFault {
+    fn from(message: String) -> Self {
+        RowsFault::Other(message)
+    }
+}
+
+impl RowsFault {
+    /// The message, a serde position counted from the start of `line`, of which
+    /// `cpus` is a part.
+    fn in_line(self, line: &[u8], cpus: &str) -> String {
+        match self {
+            RowsFault::Other(message) => message,
+            RowsFault::Json(error) => {
+                let message = error.to_string();
+                let what = match message.rfind(" at line ") {
+                    Some(at) if error.line() > 0 => &message[..at],
+                    _ => &message,
+                };
+                let offset = (cpus.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
+                let column = offset + error.column();
+                input::clip_message(&format!("{what} at line 1 column {column}"))
+            }
+        }
+    }
+}
+
+/// The percentages of a sample's `cpus` text. The rows are counted against the
+/// header, then `check_time` runs, then each row is checked, so a line's first
+/// fault is the one reported. Rows of ticks as coreheat writes them take a fast
+/// path; anything else (and every fault) goes through serde.
+fn sample_loads(
+    cpus: &str,
+    rows: RowForm,
+    header_cpus: &[TraceCpu],
+    check_time: impl FnOnce() -> Result<(), String>,
+) -> Result<Vec<CpuLoad>, RowsFault> {
+    if rows == RowForm::Ticks
+        && let Some(loads) = rows::plain_tick_loads(cpus.as_bytes(), header_cpus.len())
+    {
+        check_time()?;
+        return Ok(loads);
+    }
+    match rows {
+        RowForm::Objects => checked_loads(cpus, header_cpus, check_time, CpuLoad::checked),
+        RowForm::Ticks => checked_loads(cpus, header_cpus, check_time, Row::ticks_load),
+        RowForm::Percent => checked_loads(cpus, header_cpus, check_time, Row::percent_load),
+    }
+}
+
+/// [`sample_loads`] for CPUs of type `R`, which `load` checks and turns into percentages.
+fn checked_loads<R: DeserializeOwned>(
+    cpus: &str,
+    header_cpus: &[TraceCpu],
+    check_time: impl FnOnce() -> Result<(), String>,
+    load: fn(&R) -> Result<CpuLoad, String>,
+) -> Result<Vec<CpuLoad>, RowsFault> {
+    let cpus: Vec<R> = serde_json::from_str(cpus).map_err(RowsFault::Json)?;
     if cpus.len() != header_cpus.len() {
-        return Err(format!(
+        return Err(RowsFault::Other(format!(
             "sample has {} CPUs but the header lists {}",
             cpus.len(),
             header_cpus.len()
-        ));
+        )));
     }
-    times.check(t)?;
-    let cpus = cpus
+    check_time()?;
+    let loads = cpus
         .iter()
         .zip(header_cpus)
         .map(|(row, cpu)| load(row).map_err(|m| format!("cpu{}: {m}", cpu.cpu)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(Record::Sample(Sample { t, cpus })))
+        .collect::<Result<_, _>>()?;
+    Ok(loads)
 }
 
 impl<R: BufRead> Iterator for TraceReader<R> {
@@ -580,6 +636,20 @@ mod tests {
         std::fs::write(&path, "mine").unwrap();
         assert!(TraceWriter::create(&path, &meta()).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    }
+
+    #[test]
+    fn a_faulty_row_is_placed_by_its_column_in_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        drop(TraceWriter::create(&path, &ticks_meta()).unwrap());
+        append(
+            &path,
+            "{\"t\":0.5,\"cpus\":[[1,2,3,4,5,6,7],[0,0,0,1,0,0,0,0]]}\n",
+        );
+        let err = Trace::read(&path).unwrap_err().to_string();
+        assert!(err.contains(":2: a CPU row has 7 numbers"), "{err}");
+        assert!(err.ends_with("at line 1 column 32"), "{err}");
     }
 
     #[test]

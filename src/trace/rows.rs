@@ -94,6 +94,51 @@ fn wrong_length(count: &str) -> String {
     )
 }
 
+/// The percentages of `cpus`, a sample's list of tick rows exactly as coreheat
+/// writes them (`[[97,0,2,1,0,0,0,0],...]`: no spaces, whole numbers of at most
+/// 15 digits, so each is below 2^53), when it holds `expected` rows. `None` for
+/// anything else, which the general reader then parses and words the fault of.
+/// The text is already known to be valid JSON.
+pub(crate) fn plain_tick_loads(cpus: &[u8], expected: usize) -> Option<Vec<CpuLoad>> {
+    let mut rest = cpus.strip_prefix(b"[")?;
+    let mut loads = Vec::with_capacity(expected);
+    if rest != b"]" {
+        loop {
+            let (ticks, after) = plain_tick_row(rest)?;
+            loads.push(CpuLoad::from_counts(ticks));
+            match after {
+                [b',', more @ ..] => rest = more,
+                b"]" => break,
+                _ => return None,
+            }
+        }
+    }
+    (loads.len() == expected).then_some(loads)
+}
+
+/// One `[A,B,C,D,E,F,G,H]` row of whole numbers at the start of `text`, and the
+/// text after it.
+fn plain_tick_row(text: &[u8]) -> Option<([f64; 8], &[u8])> {
+    let mut rest = text.strip_prefix(b"[")?;
+    let mut ticks = [0.0; 8];
+    for (at, slot) in ticks.iter_mut().enumerate() {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=15).contains(&digits) {
+            return None;
+        }
+        let value = rest[..digits]
+            .iter()
+            .fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'));
+        *slot = value as f64;
+        let separator = if at == 7 { b']' } else { b',' };
+        if rest.get(digits) != Some(&separator) {
+            return None;
+        }
+        rest = &rest[digits + 1..];
+    }
+    Some((ticks, rest))
+}
+
 /// Appends `{"t":T,"cpus":[ROW,...]}` and a newline to `line`, each row written
 /// by `push_row`.
 pub(crate) fn push_sample_line<T>(
@@ -154,6 +199,34 @@ mod tests {
 
     fn row(text: &str) -> Result<Row, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plain_tick_rows_read_as_the_general_reader_reads_them() {
+        let text = "[[97,0,2,1,0,0,0,0],[1,0,1,1,0,0,0,0],[0,0,0,0,0,0,0,0]]";
+        let general: Vec<Row> = serde_json::from_str(text).unwrap();
+        let general: Vec<CpuLoad> = general.iter().map(|r| r.ticks_load().unwrap()).collect();
+        assert_eq!(plain_tick_loads(text.as_bytes(), 3), Some(general));
+        assert_eq!(plain_tick_loads(b"[]", 0), Some(Vec::new()));
+        let biggest = "[[999999999999999,0,0,0,0,0,0,1]]";
+        assert!(plain_tick_loads(biggest.as_bytes(), 1).is_some());
+    }
+
+    #[test]
+    fn anything_but_plain_tick_rows_is_left_to_the_general_reader() {
+        for (text, rows) in [
+            ("[[97,0,2,1,0,0,0,0]]", 2),                 // a row too few
+            ("[[97,0,2,1,0,0,0,0],[1,1,1,1,1,1,1]]", 2), // seven numbers
+            ("[[97,0,2,1,0,0,0,0,1]]", 1),               // nine
+            ("[[97.5,0,2,1,0,0,0,0]]", 1),               // a fraction
+            ("[[-1,0,2,1,0,0,0,0]]", 1),                 // negative
+            ("[[1e3,0,2,1,0,0,0,0]]", 1),                // an exponent
+            ("[[1000000000000000,0,0,0,0,0,0,0]]", 1),   // 16 digits
+            ("[ [97,0,2,1,0,0,0,0]]", 1),                // a space
+            ("[{\"usr\":1}]", 1),                        // version 1's objects
+        ] {
+            assert_eq!(plain_tick_loads(text.as_bytes(), rows), None, "{text}");
+        }
     }
 
     #[test]
