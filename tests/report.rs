@@ -391,18 +391,27 @@ document.getElementById('f').addEventListener('load', function () {
 });
 </script></body></html>"#;
     std::fs::write(&frame, script).unwrap();
+    script_output(
+        chromium,
+        &frame,
+        "--allow-file-access-from-files",
+        "scrollWidth=",
+    )
+}
+
+/// What the script of `page` wrote into its DOM in Chromium run with `flag`:
+/// the text from `first` up to ` end`.
+fn script_output(chromium: &common::Chromium, page: &Path, flag: &str, first: &str) -> String {
     let output = chromium
         .command(600, 1400)
-        .arg("--allow-file-access-from-files")
+        .arg(flag)
         .arg("--dump-dom")
-        .arg(format!("file://{}", frame.display()))
+        .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&output.stdout);
-    let start = dom
-        .find("scrollWidth=")
-        .expect("the measurement is in the DOM");
-    dom[start..dom[start..].find(" end").unwrap() + start].to_string()
+    let start = dom.find(first).expect("the measurement is in the DOM");
+    dom[start..start + dom[start..].find(" end").unwrap()].to_string()
 }
 
 /// The measurement `name=N` of [`measure_at_480`].
@@ -473,16 +482,7 @@ document.getElementById('measure').textContent = 'page=' + s('html', 'background
 </script></body>"#;
     let dark = scratch.path().join("dark.html");
     std::fs::write(&dark, page.replace("</body>", probe)).unwrap();
-    let output = chromium
-        .command(1280, 800)
-        .arg("--force-dark-mode")
-        .arg("--dump-dom")
-        .arg(format!("file://{}", dark.display()))
-        .output()
-        .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&output.stdout);
-    let start = dom.find("page=").expect("the measurement is in the DOM");
-    let measured = &dom[start..start + dom[start..].find(" end").unwrap()];
+    let measured = script_output(&chromium, &dark, "--force-dark-mode", "page=");
     assert_eq!(
         measured, "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(252, 232, 140)",
         "dark page, dark idle cells, bright full cells"

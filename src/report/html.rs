@@ -552,26 +552,12 @@ fn quantized_view(summary: &TraceSummary, axis: &TimeAxis) -> QuantizedView {
 fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
     let columns = &summary.columns;
     let cpus = summary.meta.cpus.len() as f64;
-    let mut out = String::new();
-    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
-        let width = axis.offset(last.t_end) - axis.offset(first.t_start);
-        let _ = write!(
-            out,
-            r#"<rect x="0" width="{}" class="bg"/>"#,
-            svg_number(width)
-        );
-    }
+    let mut out = background_cell(columns, axis);
     let class_of = |column: &Column| level(count_level(column.cpus_in_band(band), cpus));
-    let mut i = 0;
-    while i < columns.len() {
-        let class = class_of(&columns[i]);
-        let mut j = i + 1;
-        while j < columns.len() && class_of(&columns[j]) == class {
-            j += 1;
-        }
+    for (from, to, class) in runs(columns, class_of) {
         if class > 0 {
-            let x = axis.offset(columns[i].t_start);
-            let width = axis.offset(columns[j - 1].t_end) - x;
+            let x = axis.offset(from.t_start);
+            let width = axis.offset(to.t_end) - x;
             let _ = write!(
                 out,
                 r#"<rect x="{}" width="{}" class="q{class}"/>"#,
@@ -579,9 +565,40 @@ fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
                 svg_number(width)
             );
         }
-        i = j;
     }
     out
+}
+
+/// The trace's own time range as one background cell; beyond it (a shorter
+/// trace on a shared scale) nothing is drawn.
+fn background_cell(columns: &[Column], axis: &TimeAxis) -> String {
+    match (columns.first(), columns.last()) {
+        (Some(first), Some(last)) => format!(
+            r#"<rect x="0" width="{}" class="bg"/>"#,
+            svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Runs of neighbouring columns of one `key`: the first and last column of
+/// each run, and the key.
+fn runs<'a, K: PartialEq>(
+    columns: &'a [Column],
+    key: impl Fn(&Column) -> K,
+) -> Vec<(&'a Column, &'a Column, K)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < columns.len() {
+        let class = key(&columns[i]);
+        let mut j = i + 1;
+        while j < columns.len() && key(&columns[j]) == class {
+            j += 1;
+        }
+        found.push((&columns[i], &columns[j - 1], class));
+        i = j;
+    }
+    found
 }
 
 fn percent(fraction: f64) -> String {
@@ -592,15 +609,7 @@ fn percent(fraction: f64) -> String {
 /// cells of one color in a row are drawn as one wider rectangle.
 fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) -> String {
     let mut out = String::with_capacity(columns.len() * if kernel { 40 } else { 100 });
-    // The trace's own time range; beyond it (a shorter trace on a shared
-    // scale) nothing is drawn.
-    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
-        let _ = write!(
-            out,
-            r#"<rect x="0" width="{}" class="bg"/>"#,
-            svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
-        );
-    }
+    out.push_str(&background_cell(columns, axis));
     let place = |from: &Column, to: &Column| {
         let x = axis.offset(from.t_start);
         (svg_number(x), svg_number(axis.offset(to.t_end) - x))
@@ -608,14 +617,8 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
     if kernel {
         let kernel_level =
             |column: &Column| row.sums(&column.cpus).mean().map(|m| level(m.kernel()));
-        let mut i = 0;
-        while i < columns.len() {
-            let class = kernel_level(&columns[i]);
-            let mut j = i + 1;
-            while j < columns.len() && kernel_level(&columns[j]) == class {
-                j += 1;
-            }
-            let (x, width) = place(&columns[i], &columns[j - 1]);
+        for (from, to, class) in runs(columns, kernel_level) {
+            let (x, width) = place(from, to);
             match class {
                 Some(0) => {}
                 Some(l) => {
@@ -625,7 +628,6 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
                     let _ = write!(out, r#"<rect x="{x}" width="{width}" class="nd"/>"#);
                 }
             }
-            i = j;
         }
         return out;
     }
