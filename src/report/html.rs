@@ -583,10 +583,10 @@ fn background_cell(columns: &[Column], axis: &TimeAxis) -> String {
 
 /// Runs of neighbouring columns of one `key`: the first and last column of
 /// each run, and the key.
-fn runs<'a, K: PartialEq>(
-    columns: &'a [Column],
+fn runs<K: PartialEq>(
+    columns: &[Column],
     key: impl Fn(&Column) -> K,
-) -> Vec<(&'a Column, &'a Column, K)> {
+) -> Vec<(&Column, &Column, K)> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < columns.len() {
