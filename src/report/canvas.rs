@@ -6,6 +6,7 @@
 //! own, which lifts a decimal point off the line).
 
 use std::convert::Infallible;
+use std::sync::OnceLock;
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use anyhow::{Result, anyhow};
@@ -18,6 +19,19 @@ use plotters_backend::{
 
 /// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
 pub static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// The family the charts' text is drawn in (plotters knows [`FONT`] by it).
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the embedded font under the family the charts use (once).
+pub fn ensure_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok()
+    });
+    ok.then_some(())
+        .ok_or_else(|| anyhow!("the embedded chart font could not be loaded"))
+}
 
 /// Most pixels per logical pixel a PNG may have (`--png-scale`).
 pub const MAX_PNG_SCALE: u32 = 4;
@@ -192,7 +206,7 @@ pub fn record(
     height: u32,
     draw: impl FnOnce(&Canvas<'_>) -> Result<()>,
 ) -> Result<Recording> {
-    super::charts::ensure_font()?;
+    ensure_font()?;
     let mut shapes = Vec::new();
     {
         let recorder = Recorder {
@@ -200,7 +214,7 @@ pub fn record(
             shapes: &mut shapes,
         };
         let area = recorder.into_drawing_area();
-        area.fill(&WHITE).map_err(super::charts::err)?;
+        area.fill(&WHITE).map_err(drawing_failed)?;
         draw(&area)?;
     }
     Ok(Recording {
@@ -354,7 +368,7 @@ fn set_text(backend: &mut BitMapBackend<'_>, font: &FontRef<'_>, text: &TextShap
 
 /// A text drawn by the SVG backend: a `<text>` element the browser sets.
 fn svg_text(backend: &mut SVGBackend<'_>, text: &TextShape) -> Result<()> {
-    let font = (super::charts::FONT_FAMILY, text.size)
+    let font = (FONT_FAMILY, text.size)
         .into_font()
         .transform(text.transform.clone());
     let color = rgba(text.color);

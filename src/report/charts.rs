@@ -4,30 +4,16 @@
 //! (one small panel per CPU with its usr and sys lines). Sweeps add
 //! `speedup.png`. PNG text uses DejaVu Sans, embedded in the binary.
 
-use std::sync::OnceLock;
-
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 use plotters::style::FontTransform;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{Canvas, FONT, Recording, record};
+use super::canvas::{Canvas, FONT_FAMILY, Recording, record};
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::{CpuLoad, EventKind};
 use crate::summary::trace_summary::{Column, CpuRow, TraceSummary, merge_columns};
-
-pub const FONT_FAMILY: &str = "sans-serif";
-
-/// Registers the embedded font under the family the charts use (once).
-pub fn ensure_font() -> Result<()> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok()
-    });
-    ok.then_some(())
-        .ok_or_else(|| anyhow!("the embedded chart font could not be loaded"))
-}
 
 /// Width of every chart, in logical pixels (a PNG has `--png-scale` pixels
 /// for each).
