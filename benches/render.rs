@@ -1,18 +1,24 @@
-//! Rendering a long trace: a synthetic 24-hour, 1 s, 64-CPU trace (86 400 samples,
-//! about 110 MB) drawn into report.html and the PNGs. Prints the sizes once,
-//! and the trace's bytes per CPU per sample.
+//! Rendering a long trace: a synthetic 24-hour, 1 s trace (86 400 samples) of
+//! 64 CPUs (about 110 MB) and of 1 024 CPUs (about 1.8 GB; its heatmap.png is
+//! the quantized heat map) drawn into report.html and the PNGs. Prints the
+//! sizes once, and the trace's bytes per CPU per sample.
 
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const CPUS: u32 = 64;
 const SAMPLES: u64 = 86_400;
 
 fn render_day(c: &mut Criterion) {
+    render_day_of(c, 64);
+    render_day_of(c, 1024);
+}
+
+/// Renders a 24-hour trace of `cpus` CPUs.
+fn render_day_of(c: &mut Criterion, cpus: u32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let trace = dir.path().join("trace.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, CPUS, SAMPLES, 1.0).expect("synthetic trace");
+    coreheat::trace::synthetic::write_trace(&trace, cpus, SAMPLES, 1.0).expect("synthetic trace");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     let report = coreheat::report::render_run_folder(&trace, &out).expect("render");
@@ -26,7 +32,7 @@ fn render_day(c: &mut Criterion) {
         "trace {} MB ({:.1} bytes per CPU per sample) -> report.html {} kB, heatmap.png {} kB, \
          cores.png {} kB ({})",
         trace_bytes / 1_000_000,
-        trace_bytes as f64 / (CPUS as u64 * SAMPLES) as f64,
+        trace_bytes as f64 / (cpus as u64 * SAMPLES) as f64,
         size("report.html") / 1000,
         size("heatmap.png") / 1000,
         size("cores.png") / 1000,
@@ -34,7 +40,7 @@ fn render_day(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("render");
     group.sample_size(10);
-    group.bench_function("24h at 1s, 64 CPUs", |b| {
+    group.bench_function(format!("24h at 1s, {cpus} CPUs"), |b| {
         b.iter(|| coreheat::report::render_run_folder(Path::new(&trace), &out).expect("render"))
     });
     group.finish();

@@ -13,7 +13,8 @@ use coreheat::machine::pin::PinSpec;
 use coreheat::machine::topology::Topology;
 use coreheat::model::Status;
 use coreheat::model::workload::{Mode, WorkloadSpec};
-use coreheat::report::sweep::speedup_png;
+use coreheat::report::canvas::DEFAULT_PNG_SCALE;
+use coreheat::report::sweep::speedup_chart;
 use coreheat::report::writeup::writeup_markdown;
 use coreheat::summary::compare::{Comparison, compare};
 use coreheat::summary::sweep_runs::{Configuration, RunRecord, Scaling, merge_equal};
@@ -107,7 +108,8 @@ fn main() -> anyhow::Result<()> {
             "coreheat sweep --workers 1,2,4,8 --pins spread,compact count --n 2^28".into(),
         ),
     };
-    std::fs::write(out.join("speedup.png"), speedup_png(&comparison)?)?;
+    let chart = speedup_chart(&comparison)?;
+    std::fs::write(out.join("speedup.png"), chart.png(DEFAULT_PNG_SCALE)?)?;
     std::fs::write(out.join("writeup.md"), writeup_markdown(&comparison))?;
     println!("{}", out.display());
     Ok(())

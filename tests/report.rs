@@ -45,8 +45,8 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
     }
     for png in ["heatmap.png", "cores.png"] {
         let (width, height) = png_size(&dir.join(png));
-        assert_eq!(width, 1200, "{png}");
-        assert!(height >= 300, "{png} is {height} px high");
+        assert_eq!(width, 2400, "{png}: 1200 points at 2 pixels each");
+        assert!(height >= 600, "{png} is {height} px high");
     }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     for text in [
@@ -56,10 +56,11 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
         "Per-CPU summary",
         "[144115187807420416, 144115187807420416]",
         "coreheat run --mode threads --workers 2",
-        "data:image/png;base64,",
+        r#"<svg class="chart" viewBox="0 0 1200 "#,
     ] {
         assert!(html.contains(text), "report lacks {text:?}");
     }
+    assert!(!html.contains("<img"), "charts are inline SVG, not images");
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "no network references"
@@ -67,6 +68,52 @@ fn every_run_leaves_a_report_and_pngs_that_decode() {
     let mode = std::fs::metadata(dir.join("report.html")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(mode.permissions().mode() & 0o777, 0o644);
+}
+
+/// `--png-scale N` draws N pixels per point on run and render (sweep takes the
+/// same flag); a density outside 1 to 4 is refused before anything is drawn.
+#[test]
+fn png_scale_sets_the_pixels_per_point_and_is_checked() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    for (scale, width) in [("1", 1200), ("3", 3600)] {
+        let out = format!("x{scale}");
+        scratch.ok(&["render", "trace.jsonl", "--out", &out, "--png-scale", scale]);
+        for png in ["heatmap.png", "cores.png"] {
+            let path = scratch.path().join(&out).join(png);
+            assert_eq!(png_size(&path).0, width, "{png} at --png-scale {scale}");
+        }
+    }
+    let run = run_folder(
+        &scratch,
+        &["--png-scale", "1", "idle", "--duration", "200ms"],
+    );
+    assert_eq!(png_size(&run.join("cores.png")).0, 1200);
+    for (command, bad) in [
+        ("render", "0"),
+        ("render", "5"),
+        ("run", "-2"),
+        ("sweep", "x"),
+    ] {
+        let mut args = vec![command, "--png-scale", bad];
+        args.extend_from_slice(match command {
+            "render" => &["trace.jsonl", "--out", "never"][..],
+            _ => &["idle", "--duration", "200ms"][..],
+        });
+        let output = scratch.run(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--png-scale") && stderr.contains("1") && stderr.contains("4"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!scratch.path().join("never").exists());
+    }
+    assert_eq!(
+        scratch.run_dirs().len(),
+        1,
+        "only the good run made a folder"
+    );
 }
 
 #[test]
@@ -322,6 +369,126 @@ fn chromium_shows_one_row_per_cpu() {
     }
 }
 
+/// What Chromium measures of `page` shown 480 CSS pixels wide (in an iframe:
+/// headless windows are at least 500 wide): the page's scroll width and
+/// width, its `<img>` and chart `<svg>` elements, its legend entries and how
+/// many of them break over two lines.
+fn measure_at_480(chromium: &common::Chromium, page: &Path) -> String {
+    let frame = page.with_file_name("frame-480.html");
+    let script = r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:480px;height:1200px;border:0"></iframe>
+<pre id="measure"></pre>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var w = this.contentWindow, d = w.document;
+  var items = d.querySelectorAll('.legend .item');
+  var broken = Array.prototype.filter.call(items, function (i) { return i.getClientRects().length > 1; });
+  document.getElementById('measure').textContent = 'scrollWidth=' + d.documentElement.scrollWidth +
+    ' innerWidth=' + w.innerWidth + ' imgs=' + d.images.length +
+    ' charts=' + d.querySelectorAll('svg.chart').length +
+    ' swatches=' + d.querySelectorAll('.legend .swatch').length +
+    ' items=' + items.length + ' broken=' + broken.length + ' end';
+});
+</script></body></html>"#;
+    std::fs::write(&frame, script).unwrap();
+    script_output(
+        chromium,
+        &frame,
+        "--allow-file-access-from-files",
+        "scrollWidth=",
+    )
+}
+
+/// What the script of `page` wrote into its DOM in Chromium run with `flag`:
+/// the text from `first` up to ` end`.
+fn script_output(chromium: &common::Chromium, page: &Path, flag: &str, first: &str) -> String {
+    let output = chromium
+        .command(600, 1400)
+        .arg(flag)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom.find(first).expect("the measurement is in the DOM");
+    dom[start..start + dom[start..].find(" end").unwrap()].to_string()
+}
+
+/// The measurement `name=N` of [`measure_at_480`].
+fn measured(measurement: &str, name: &str) -> usize {
+    measurement
+        .split(' ')
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {measurement}"))
+}
+
+/// Real headless Chromium at 480 pixels: the page is no wider than the
+/// window (tables scroll inside their box, charts take its width), every
+/// chart is an inline SVG, and no legend entry breaks between swatch and
+/// label. A real run's page and a 64-CPU trace's.
+#[test]
+fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^26"]);
+    let wide = scratch.path().join("wide.jsonl");
+    coreheat::trace::synthetic::write_trace(&wide, 64, 120, 1.0).unwrap();
+    scratch.ok(&["render", "wide.jsonl", "--out", "wide"]);
+    for page in [
+        run.join("report.html"),
+        scratch.path().join("wide/report.html"),
+    ] {
+        let m = measure_at_480(&chromium, &page);
+        assert_eq!(measured(&m, "innerWidth"), 480, "{m}");
+        assert!(
+            measured(&m, "scrollWidth") <= 480,
+            "{}: {m}",
+            page.display()
+        );
+        assert_eq!(measured(&m, "imgs"), 0, "no <img> charts: {m}");
+        assert_eq!(
+            measured(&m, "charts"),
+            1,
+            "the cores chart is an <svg>: {m}"
+        );
+        assert_eq!(
+            measured(&m, "items"),
+            measured(&m, "swatches"),
+            "every swatch is one legend item with its label: {m}"
+        );
+        assert_eq!(measured(&m, "broken"), 0, "{m}");
+    }
+}
+
+/// Real headless Chromium with the reader's system set to dark: the page turns
+/// dark, and the heat map's idle cells and full cells take the dark theme's
+/// ramp (idle a dark grey, not a white glare; full the brightest).
+#[test]
+fn chromium_in_dark_mode_shows_the_dark_theme() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let page = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    let probe = r#"<svg><rect class="c100" id="full"/></svg><pre id="measure"></pre><script>
+var s = function (q, p) { return getComputedStyle(document.querySelector(q))[p]; };
+document.getElementById('measure').textContent = 'page=' + s('html', 'backgroundColor') +
+  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') + ' end';
+</script></body>"#;
+    let dark = scratch.path().join("dark.html");
+    std::fs::write(&dark, page.replace("</body>", probe)).unwrap();
+    let measured = script_output(&chromium, &dark, "--force-dark-mode", "page=");
+    assert_eq!(
+        measured, "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(252, 232, 140)",
+        "dark page, dark idle cells, bright full cells"
+    );
+}
+
 /// Peak resident memory of `coreheat render TRACE --out OUT`, in kB.
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn render_peak_rss_kb(scratch: &Scratch, trace: &Path, out: &str) -> i64 {
@@ -448,6 +615,63 @@ fn write_one_sample_trace(dir: &Path) -> PathBuf {
     path
 }
 
+/// Every chart names its axes' units, has a short title and says the details
+/// in a caption: the heat map's time axis, the cores chart (inline SVG).
+#[test]
+fn charts_name_their_units_and_keep_details_in_the_caption() {
+    let scratch = Scratch::new();
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let html = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("<em>seconds since start</em>"),
+        "heat map axis"
+    );
+    let cores = &html[html.find(r#"<svg class="chart""#).unwrap()..];
+    let cores = &cores[..cores.find("</svg>").unwrap()];
+    for text in [
+        ">\ncoreheat · hash, 2 threads\n<",
+        ">\nseconds since start\n<",
+        ">\n% of CPU time\n<",
+        ">\nusr %\n<",
+        "flat over each interval; dashed: the workload",
+    ] {
+        assert!(cores.contains(text), "cores chart lacks {text:?}");
+    }
+}
+
+/// Past rows of 4 points per CPU, heatmap.png is the quantized heat map (ten
+/// busy bands, colored by how many CPUs were that busy), and the page offers
+/// both views: the row per CPU and the quantized one, unfolded.
+#[test]
+fn many_cpus_get_a_quantized_heat_map_and_the_page_offers_both_views() {
+    let scratch = Scratch::new();
+    let many = scratch.path().join("many.jsonl");
+    coreheat::trace::synthetic::write_trace(&many, 256, 60, 1.0).unwrap();
+    scratch.ok(&["render", "many.jsonl", "--out", "many", "--png-scale", "1"]);
+    let dir = scratch.path().join("many");
+    let (_, height) = png_size(&dir.join("heatmap.png"));
+    assert!(
+        height < 700,
+        "ten bands, not 256 hairlines: {height} points high"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let busy_map = html.split("heatmap kernel").next().unwrap();
+    assert_eq!(busy_map.matches(r#"<div class="row"#).count(), 256);
+    assert!(busy_map.contains(r#"<details class="quantized" open>"#));
+    assert_eq!(busy_map.matches(r#"<div class="band""#).count(), 10);
+    assert!(busy_map.contains(r#"data-band="90–100%""#));
+    assert!(busy_map.contains(">256 CPUs</span>"), "a legend of counts");
+
+    write_one_sample_trace(scratch.path());
+    scratch.ok(&["render", "trace.jsonl"]);
+    let few = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
+    assert!(
+        few.contains(r#"<details class="quantized">"#),
+        "two CPUs: rows first, the quantized view folded"
+    );
+}
+
 #[test]
 fn labels_say_exactly_what_they_measure() {
     let scratch = Scratch::new();
@@ -485,7 +709,7 @@ fn the_header_reads_well_and_a_single_sample_draws() {
     let dir = scratch.path();
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     for png in ["heatmap.png", "cores.png"] {
-        assert_eq!(png_size(&dir.join(png)).0, 1200, "{png}");
+        assert_eq!(png_size(&dir.join(png)).0, 2400, "{png}");
     }
     assert!(
         html.contains("<dd>1 sample every 1.0s over 900ms</dd>"),

@@ -96,7 +96,13 @@ fn threads_against_processes() {
         std::fs::File::open(dir.join("speedup.png")).unwrap(),
     ));
     let reader = decoder.read_info().unwrap();
-    assert_eq!((reader.info().width, reader.info().height), (1200, 720));
+    assert_eq!(
+        (reader.info().width, reader.info().height),
+        (2400, 1440),
+        "1200 × 720 points at 2 pixels each"
+    );
+    assert!(html.contains(r#"<svg class="chart" viewBox="0 0 1200 720""#));
+    assert!(!html.contains("<img"), "the speedup chart is inline SVG");
 }
 
 #[test]
@@ -507,7 +513,11 @@ fn a_sweep_interrupted_before_any_run_finished_says_so() {
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(dir.join("speedup.png")).unwrap(),
     ));
-    assert_eq!(decoder.read_info().unwrap().info().width, 1200);
+    assert_eq!(
+        decoder.read_info().unwrap().info().width,
+        2400,
+        "2 pixels per point"
+    );
 }
 
 #[test]

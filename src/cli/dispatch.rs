@@ -34,16 +34,23 @@ pub fn execute(cli: Cli) -> anyhow::Result<i32> {
 
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Run(command) => commands::run::run(&run_options(&command), output(&command.flags)),
-        Command::Sweep(command) => {
-            commands::sweep::sweep(&sweep_options(&command), output(&command.flags))
-        }
+        Command::Run(command) => commands::run::run(
+            &run_options(&command),
+            output(&command.flags),
+            command.flags.png_scale,
+        ),
+        Command::Sweep(command) => commands::sweep::sweep(
+            &sweep_options(&command),
+            output(&command.flags),
+            command.flags.png_scale,
+        ),
         Command::Render(c) => commands::render::render(
             &c.files,
             c.out.as_deref(),
             &c.format,
             c.title.as_deref(),
             c.topology.as_deref(),
+            c.png_scale,
         ),
         Command::Info(command) => commands::info::info(command.json),
         Command::Completions(command) => {

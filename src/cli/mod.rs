@@ -16,6 +16,7 @@ use crate::capture::checks::{
 use crate::kernels::hash::Engine;
 use crate::machine::pin::PinSpec;
 use crate::model::workload::{Mode, WorkloadSpec};
+use crate::report::canvas::{DEFAULT_PNG_SCALE, check_png_scale};
 use crate::util::units::{parse_count, parse_duration};
 
 #[derive(Debug, Parser)]
@@ -89,6 +90,10 @@ pub struct RunFlags {
     /// Print one JSON object instead of the result and time block.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Pixels per point of the PNG charts, 1 to 4 (2: sharp on high-density
+    /// screens and in print).
+    #[arg(long, global = true, value_name = "N", default_value_t = DEFAULT_PNG_SCALE, value_parser = parse_png_scale, allow_negative_numbers = true)]
+    pub png_scale: u32,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +204,10 @@ pub struct RenderCommand {
     /// trace was recorded on.
     #[arg(long, value_name = "INFO.json")]
     pub topology: Option<PathBuf>,
+    /// Pixels per point of the PNG charts, 1 to 4 (2: sharp on high-density
+    /// screens and in print).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PNG_SCALE, value_parser = parse_png_scale, allow_negative_numbers = true)]
+    pub png_scale: u32,
 }
 
 #[derive(Debug, Args)]
@@ -324,6 +333,11 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = parse_whole(text, &workers_range(), "must be positive")?;
     check_workers(n).map_err(|r| r.for_typed(text))?;
     Ok(n)
+}
+
+fn parse_png_scale(text: &str) -> Result<u32, String> {
+    let range = "use 1 to 4 pixels per point";
+    check_png_scale(parse_whole(text, range, "must be positive")?)
 }
 
 fn parse_zeros(text: &str) -> Result<u32, String> {

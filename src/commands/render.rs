@@ -16,8 +16,9 @@ pub fn render(
     format: &str,
     title: Option<&str>,
     topology: Option<&Path>,
+    png_scale: u32,
 ) -> Result<i32> {
-    let rendered = crate::report::render_files(files, out, format, title, topology)?;
+    let rendered = crate::report::render_files(files, out, format, title, topology, png_scale)?;
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {
         return Ok(0);

@@ -15,12 +15,12 @@ use crate::util::output::{print, print_err, print_err_line, print_line};
 use crate::util::sorted_json;
 use crate::util::text::shell_quote;
 
-/// `coreheat run`: captures the run, draws its report, prints the result;
-/// returns the exit code.
-pub fn run(options: &RunOptions, output: Output) -> Result<i32> {
+/// `coreheat run`: captures the run, draws its report (PNGs at `png_scale`
+/// pixels per point), prints the result; returns the exit code.
+pub fn run(options: &RunOptions, output: Output, png_scale: u32) -> Result<i32> {
     let interrupts = Interrupts::install().context("cannot install the Ctrl-C handler")?;
     let mut summary = capture::run::run(options, interrupts.stop.clone())?;
-    report::draw_run(&mut summary);
+    report::draw_run(&mut summary, png_scale);
     print_summary(&summary, output)?;
     if summary.outcome.status == Status::Ok && interrupts.stop.load(Ordering::Relaxed) {
         print_err_line("coreheat: interrupted after the workload ended: its result stands");

@@ -16,10 +16,12 @@ use crate::util::output::{print, print_line};
 use crate::util::sorted_json;
 use crate::util::text::printable;
 
-/// Runs the sweep and writes its comparison; returns the exit code.
-pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
+/// Runs the sweep and writes its comparison, PNGs at `png_scale` pixels per
+/// point; returns the exit code.
+pub fn sweep(options: &SweepOptions, output: Output, png_scale: u32) -> Result<i32> {
     let interrupts = Interrupts::install().context("cannot install the Ctrl-C handler")?;
-    let swept = capture_sweep(options, interrupts.stop.clone(), &mut report::draw_run)?;
+    let mut draw = |summary: &mut _| report::draw_run(summary, png_scale);
+    let swept = capture_sweep(options, interrupts.stop.clone(), &mut draw)?;
     let SweepRuns {
         dir,
         machine,
@@ -48,7 +50,7 @@ pub fn sweep(options: &SweepOptions, output: Output) -> Result<i32> {
         command: options.command.clone(),
     };
     let findings = findings(&comparison);
-    let written = report::sweep::write_comparison(&comparison, &findings, &dir)?;
+    let written = report::sweep::write_comparison(&comparison, &findings, &dir, png_scale)?;
     if output.json {
         let json = report::json::sweep_json(&comparison, &findings, &written);
         print_line(&sorted_json::to_string(&json)?);

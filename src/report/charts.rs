@@ -1,74 +1,32 @@
-//! The PNG charts, drawn with plotters into memory and encoded with `png`:
-//! `heatmap.png` (busy % and kernel % per CPU over time, with axes, labels and
-//! legends) and `cores.png` (one small panel per CPU with its usr and sys lines).
-//! Sweeps add `speedup.png`. Text uses DejaVu Sans, embedded in the binary.
-
-use std::sync::OnceLock;
+//! The charts, drawn with plotters into a [`Recording`] (see `canvas`) that
+//! becomes a PNG at any pixel density or inline SVG: `heatmap.png` (busy % and
+//! kernel % per CPU over time, with axes, labels and legends) and `cores.png`
+//! (one small panel per CPU with its usr and sys lines). Sweeps add
+//! `speedup.png`. PNG text uses DejaVu Sans, embedded in the binary.
 
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
+use plotters::style::FontTransform;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::canvas::{Canvas, FONT_FAMILY, Recording, record};
 use super::color::{BUSY, KERNEL, Ramp, Rgb};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::{CpuLoad, EventKind};
-use crate::summary::trace_summary::{CpuRow, MAX_HEAT_ROWS, TraceSummary};
+use crate::summary::trace_summary::{Column, CpuRow, TraceSummary, merge_columns};
 
-/// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-pub const FONT_FAMILY: &str = "sans-serif";
-
-/// Registers the embedded font under the family the charts use (once).
-pub fn ensure_font() -> Result<()> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok()
-    });
-    ok.then_some(())
-        .ok_or_else(|| anyhow!("the embedded chart font could not be loaded"))
-}
-
-/// Width of every chart, in pixels.
+/// Width of every chart, in logical pixels (a PNG has `--png-scale` pixels
+/// for each).
 pub const CHART_WIDTH: u32 = 1200;
 
 fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(super) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size)
         .into_font()
         .color(&RGBColor(0x22, 0x22, 0x22))
-}
-
-/// Renders into an RGB buffer and encodes it as PNG bytes.
-pub fn render_png(
-    width: u32,
-    height: u32,
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<()>,
-) -> Result<Vec<u8>> {
-    ensure_font()?;
-    let mut pixels = vec![255u8; width as usize * height as usize * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        area.fill(&WHITE)
-            .map_err(|e| anyhow!("drawing failed: {e}"))?;
-        draw(&area)?;
-        area.present().map_err(|e| anyhow!("drawing failed: {e}"))?;
-    }
-    encode_png(&pixels, width, height)
-}
-
-fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Default);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(pixels)?;
-    writer.finish()?;
-    Ok(out)
 }
 
 /// A plotters error as the charts report it.
@@ -76,7 +34,22 @@ pub(super) fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type Area<'a> = Canvas<'a>;
+
+/// Text sizes of every chart (plotters' sizes: the em is `size / 1.24`
+/// pixels), chosen so that a chart shown 1200 points wide has text as large as
+/// the page's: titles, labels and ticks, and the small print of captions.
+pub const TITLE_SIZE: f64 = 26.0;
+pub const LABEL_SIZE: f64 = 18.0;
+pub const TICK_SIZE: f64 = 16.0;
+pub const CAPTION_SIZE: f64 = 16.0;
+
+/// Rows of a heat map are at least this many points high; with more rows than
+/// fit, the picture is the quantized heat map instead (see `quantized`).
+pub const MIN_ROW_HEIGHT: i32 = 4;
+
+/// The height the rows of a heat-map panel share.
+const ROWS_HEIGHT: i32 = 420;
 
 /// Layout of the heat map picture.
 struct HeatLayout {
@@ -88,91 +61,170 @@ struct HeatLayout {
     panel_h: i32,
 }
 
+impl HeatLayout {
+    /// Space between the busy panel and the kernel panel: room for the
+    /// kernel panel's title and the workload's start and end labels.
+    const BETWEEN: i32 = 84;
+
+    /// Where the kernel panel starts.
+    fn second_top(&self) -> i32 {
+        self.top + self.panel_h + Self::BETWEEN
+    }
+
+    /// Where the time axis under both panels lies.
+    fn axis_top(&self) -> i32 {
+        self.second_top() + self.panel_h + 6
+    }
+}
+
 /// One heat-map panel: its title, color ramp and the percentage it shows.
 struct Panel<'a> {
     name: &'a str,
+    unit: &'a str,
     ramp: &'a Ramp,
     value: fn(&CpuLoad) -> f64,
+}
+
+/// The two panels of a heat map: busy %, then kernel %.
+fn heat_panels() -> [Panel<'static>; 2] {
+    [
+        Panel {
+            name: "busy",
+            unit: "% busy",
+            ramp: &BUSY,
+            value: CpuLoad::busy,
+        },
+        Panel {
+            name: "kernel",
+            unit: "% kernel",
+            ramp: &KERNEL,
+            value: CpuLoad::kernel,
+        },
+    ]
 }
 
 /// Rows between CPU labels on a heat map whose rows merge several CPUs.
 const MERGED_LABEL_EVERY: usize = 40;
 
-/// The heat map: busy % on top, kernel % below, one row per CPU grouped by core
-/// (or, past [`MAX_HEAT_ROWS`] CPUs, rows of neighbouring CPUs), so the picture
-/// is at most about 1900 pixels high whatever the CPU count.
-pub fn heatmap_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
-    let groups = summary.heat_rows();
-    let rows = groups
+/// Whether the heat map of `summary` draws a row per CPU (or per run of
+/// merged CPUs): only while rows are at least [`MIN_ROW_HEIGHT`] points high.
+pub fn draws_rows(summary: &TraceSummary) -> bool {
+    heat_row_count(&summary.heat_rows()) <= ROWS_HEIGHT / MIN_ROW_HEIGHT
+}
+
+fn heat_row_count(groups: &[(String, Vec<CpuRow>)]) -> i32 {
+    groups
         .iter()
         .map(|(_, rows)| rows.len())
         .sum::<usize>()
-        .max(1) as i32;
+        .max(1) as i32
+}
+
+/// The heat map: busy % on top, kernel % below, one row per CPU grouped by
+/// core (see [`draws_rows`]). A short title on top, what it shows in the
+/// caption below.
+pub fn heatmap(summary: &TraceSummary, title: &str) -> Result<Recording> {
+    let groups = summary.heat_rows();
+    let rows = heat_row_count(&groups);
     let group_gaps = (groups.len() as i32 - 1).max(0);
-    let row_h = (420 / rows).clamp(2, 22);
+    let row_h = (ROWS_HEIGHT / rows).clamp(MIN_ROW_HEIGHT, 22);
     let gap = if row_h >= 6 { 3 } else { 0 };
     let panel_h = rows * row_h + group_gaps * gap;
     let layout = HeatLayout {
-        left: 190,
-        right: CHART_WIDTH as i32 - 110,
-        top: 74,
+        left: 250,
+        right: CHART_WIDTH as i32 - 140,
+        top: 110,
         row_h,
         gap,
         panel_h,
     };
-    let height = (layout.top + 2 * panel_h + 150) as u32;
-    render_png(CHART_WIDTH, height, |area| {
-        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
-            .map_err(err)?;
-        let merged = merged_note(summary, &groups);
-        let busy_name = format!("busy % (all but idle and iowait){merged}");
-        let kernel_name = format!("kernel % (sys + irq + softirq){merged}");
-        let busy = Panel {
-            name: &busy_name,
-            ramp: &BUSY,
-            value: CpuLoad::busy,
-        };
-        let kernel = Panel {
-            name: &kernel_name,
-            ramp: &KERNEL,
-            value: CpuLoad::kernel,
-        };
+    let height = (layout.axis_top() + 110) as u32;
+    record(CHART_WIDTH, height, |area| {
+        draw_title(area, title)?;
         let drawing = HeatDrawing {
             area,
             summary,
             layout: &layout,
             axis: TimeAxis::new(&summary.columns),
         };
-        for (panel, offset) in [(busy, 0), (kernel, panel_h + 60)] {
-            let top = layout.top + offset;
-            drawing.panel(&groups, top, &panel)?;
-            draw_legend(area, panel.ramp, layout.right + 30, top, panel_h.max(60))?;
+        for (panel, top) in heat_panels().iter().zip([layout.top, layout.second_top()]) {
+            drawing.panel(&groups, top, panel)?;
+            let legend = Legend {
+                x: layout.right + 28,
+                top,
+                height: panel_h.max(90),
+            };
+            legend.draw(area, panel.ramp, panel.unit)?;
         }
-        drawing.time_axis(layout.top + panel_h + 60 + panel_h + 6)
+        let axis_title = drawing.time_axis(layout.axis_top())?;
+        let caption = heat_caption(summary, &groups, &axis_title);
+        draw_caption(area, &caption, height as i32)
     })
 }
 
-/// `, 8192 CPUs, 21 per row` when rows merge CPUs, else nothing.
-fn merged_note(summary: &TraceSummary, groups: &[(String, Vec<CpuRow>)]) -> String {
-    match groups.first().and_then(|(_, rows)| rows.first()) {
+/// A chart's short title at its top left.
+pub(super) fn draw_title(area: &Area<'_>, title: &str) -> Result<()> {
+    let style = font(TITLE_SIZE).pos(Pos::new(HPos::Left, VPos::Top));
+    area.draw(&Text::new(title.to_string(), (20, 14), style))
+        .map_err(err)
+}
+
+/// A chart's caption: its details in small print at the bottom left, one line
+/// per `\n`.
+pub(super) fn draw_caption(area: &Area<'_>, caption: &str, height: i32) -> Result<()> {
+    let lines: Vec<&str> = caption.lines().collect();
+    let style = font(CAPTION_SIZE)
+        .color(&RGBColor(0x55, 0x55, 0x55))
+        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    for (i, line) in lines.iter().enumerate() {
+        let y = height - 10 - 22 * (lines.len() - 1 - i) as i32;
+        area.draw(&Text::new(line.to_string(), (20, y), style.clone()))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// What the heat map shows, for its caption.
+fn heat_caption(
+    summary: &TraceSummary,
+    groups: &[(String, Vec<CpuRow>)],
+    axis_title: &str,
+) -> String {
+    let bin = summary.columns.first().map_or(1, |c| c.samples);
+    let columns = match bin {
+        1 => "each column one sampling interval".to_string(),
+        n => format!("each column the mean of {n} samples"),
+    };
+    let rows = match groups.first().and_then(|(_, rows)| rows.first()) {
         Some(row) if row.is_merged() => format!(
-            ", {} CPUs, {} per row",
+            "{} CPUs, {} per row",
             summary.meta.cpus.len(),
             row.members.len()
         ),
-        _ => String::new(),
-    }
+        _ => format!("one row per CPU, {} CPUs", summary.meta.cpus.len()),
+    };
+    format!(
+        "Busy = all but idle and iowait; kernel = sys + irq + softirq; {rows}.\n\
+         x: {axis_title}, {columns}, as wide as the time it covers; dashed: the workload's start and end."
+    )
 }
 
 /// Whether a row is labelled with its CPU: rows that merge CPUs one in
-/// [`MERGED_LABEL_EVERY`]; others when rows are tall enough to read, every
-/// row or as many as fit without overlapping.
+/// [`MERGED_LABEL_EVERY`]; others as many as fit without overlapping.
 fn row_labelled(layout: &HeatLayout, row: &CpuRow, row_index: usize) -> bool {
     if row.is_merged() {
         return row_index.is_multiple_of(MERGED_LABEL_EVERY);
     }
-    let label_every = ((12 / layout.row_h.max(1)) as usize).max(1);
-    layout.row_h >= 9 && row_index.is_multiple_of(label_every)
+    row_index.is_multiple_of(label_every(layout.row_h))
+}
+
+/// Points from one row label to the next: an em of [`LABEL_SIZE`] - 2 and a
+/// little air.
+const LABEL_PITCH: i32 = 16;
+
+/// Every how many rows of `row_h` points a label fits.
+fn label_every(row_h: i32) -> usize {
+    (LABEL_PITCH as f64 / row_h.max(1) as f64).ceil() as usize
 }
 
 /// The heat map being drawn: its picture, trace, layout and time scale.
@@ -194,7 +246,8 @@ impl HeatDrawing<'_, '_> {
     /// CPUs) grouped by core, with labels, and the workload's start and end.
     fn panel(&self, groups: &[(String, Vec<CpuRow>)], top: i32, panel: &Panel<'_>) -> Result<()> {
         let layout = self.layout;
-        let title = Text::new(panel.name.to_string(), (layout.left, top - 36), font(15.0));
+        let style = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Bottom));
+        let title = Text::new(panel.name.to_string(), (layout.left, top - 44), style);
         self.area.draw(&title).map_err(err)?;
         let mut y = top;
         let mut row_index = 0usize;
@@ -214,19 +267,11 @@ impl HeatDrawing<'_, '_> {
             }
             y += layout.gap;
         }
-        let merged = groups
-            .iter()
-            .flat_map(|(_, rows)| rows)
-            .any(CpuRow::is_merged);
-        if layout.row_h < 9 && !merged {
-            let text = format!("{} CPUs", self.summary.meta.cpus.len());
-            self.left_label(text, top + layout.panel_h / 2)?;
-        }
         self.markers(top)
     }
 
     /// A row's cells, each as wide as the time its column covers (at least a
-    /// pixel), grey where the row has no data; a row `outside` the run's CPUs
+    /// point), grey where the row has no data; a row `outside` the run's CPUs
     /// is dimmed, for its load is other programs'.
     fn row(&self, panel: &Panel<'_>, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
         let layout = self.layout;
@@ -253,123 +298,201 @@ impl HeatDrawing<'_, '_> {
     /// `cpu3` left of its row, or `cpu3 (not allowed)`.
     fn row_label(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
         let text = match outside {
-            true => format!("cpu{} (not allowed)", row.first_cpu),
-            false => format!("cpu{}", row.first_cpu),
+            true => format!("{} (not allowed)", row.label()),
+            false => row.label(),
         };
-        self.left_label(text, y + self.layout.row_h / 2)
+        let style = font(TICK_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
+        let at = (self.layout.left - 8, y + self.layout.row_h / 2);
+        self.area.draw(&Text::new(text, at, style)).map_err(err)
     }
 
     /// The core of a group of rows (`core 0` of `core 0 · package 0`), at the
     /// left edge.
     fn core_label(&self, label: &str, mid: i32) -> Result<()> {
         let core = label.split(" · ").next().unwrap_or(label).to_string();
-        let style = font(12.0).pos(Pos::new(HPos::Left, VPos::Center));
+        let style = font(TICK_SIZE - 2.0)
+            .color(&RGBColor(0x66, 0x66, 0x66))
+            .pos(Pos::new(HPos::Left, VPos::Center));
         self.area
-            .draw(&Text::new(core, (12, mid), style))
+            .draw(&Text::new(core, (14, mid), style))
             .map_err(err)
     }
 
-    /// Text right-aligned against the maps' left edge.
-    fn left_label(&self, text: String, y: i32) -> Result<()> {
-        let style = font(12.0).pos(Pos::new(HPos::Right, VPos::Center));
-        self.area
-            .draw(&Text::new(text, (self.layout.left - 6, y), style))
-            .map_err(err)
-    }
-
-    /// Workload start and end, as dashed-looking vertical lines.
+    /// Workload start and end, as dashed vertical lines labelled above the
+    /// panel; labels of lines close together lean apart.
     fn markers(&self, top: i32) -> Result<()> {
-        for (kind, label) in [
-            (EventKind::WorkloadStart, "start"),
-            (EventKind::WorkloadEnd, "end"),
-        ] {
-            if let Some(t) = self.summary.event_time(kind) {
-                let x = self.x_of(t);
-                let mut yy = top - 4;
-                while yy < top + self.layout.panel_h + 4 {
-                    let dash = PathElement::new([(x, yy), (x, yy + 4)], BLACK.stroke_width(2));
-                    self.area.draw(&dash).map_err(err)?;
-                    yy += 7;
-                }
-                let style = font(11.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-                self.area
-                    .draw(&Text::new(label.to_string(), (x, top - 5), style))
-                    .map_err(err)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The time axis under the maps, with round-numbered ticks.
-    fn time_axis(&self, top: i32) -> Result<()> {
-        let (area, layout) = (self.area, self.layout);
-        area.draw(&PathElement::new(
-            [(layout.left, top), (layout.right, top)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?;
-        for tick in nice_ticks(self.summary.first_t, self.summary.last_t, 10) {
-            let x = self.x_of(tick.t);
-            area.draw(&PathElement::new(
-                [(x, top), (x, top + 5)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(err)?;
-            let style = font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
-            area.draw(&Text::new(tick.label, (x, top + 8), style))
+        let start = self.summary.event_time(EventKind::WorkloadStart);
+        let end = self.summary.event_time(EventKind::WorkloadEnd);
+        let xs = [start.map(|t| self.x_of(t)), end.map(|t| self.x_of(t))];
+        let close = matches!(xs, [Some(a), Some(b)] if b - a < 60);
+        let leans = match close {
+            true => [HPos::Right, HPos::Left],
+            false => [HPos::Center, HPos::Center],
+        };
+        for ((x, label), lean) in xs.into_iter().zip(["start", "end"]).zip(leans) {
+            let Some(x) = x else { continue };
+            dashed_line(self.area, x, top - 4, top + self.layout.panel_h + 4)?;
+            let style = font(TICK_SIZE).pos(Pos::new(lean, VPos::Bottom));
+            self.area
+                .draw(&Text::new(label.to_string(), (x, top - 8), style))
                 .map_err(err)?;
         }
-        let style = font(13.0).pos(Pos::new(HPos::Center, VPos::Top));
-        area.draw(&Text::new(
-            "time since start".to_string(),
-            ((layout.left + layout.right) / 2, top + 28),
-            style,
-        ))
-        .map_err(err)?;
         Ok(())
+    }
+
+    /// The time axis under the maps; returns its title.
+    fn time_axis(&self, top: i32) -> Result<String> {
+        let span = (self.layout.left, self.layout.right);
+        draw_time_axis(self.area, self.summary, span, top, &|t| self.x_of(t))
     }
 }
 
-fn draw_legend(area: &Area<'_>, ramp: &Ramp, x: i32, top: i32, height: i32) -> Result<()> {
-    for step in 0..height {
-        let percent = 100.0 * (1.0 - step as f64 / (height - 1).max(1) as f64);
-        area.draw(&Rectangle::new(
-            [(x, top + step), (x + 16, top + step + 1)],
-            rgb(ramp.at(percent)).filled(),
-        ))
-        .map_err(err)?;
+/// A time axis from `left` to `right` at `top`, with round-numbered ticks
+/// placed by `x_of` and its title under them; returns the title (`seconds
+/// since start`).
+pub(super) fn draw_time_axis(
+    area: &Area<'_>,
+    summary: &TraceSummary,
+    (left, right): (i32, i32),
+    top: i32,
+    x_of: &dyn Fn(f64) -> i32,
+) -> Result<String> {
+    let line = PathElement::new([(left, top), (right, top)], BLACK.stroke_width(1));
+    area.draw(&line).map_err(err)?;
+    let ticks = nice_ticks(summary.first_t, summary.last_t, 10);
+    for tick in &ticks.ticks {
+        let x = x_of(tick.t);
+        let mark = PathElement::new([(x, top), (x, top + 5)], BLACK.stroke_width(1));
+        area.draw(&mark).map_err(err)?;
+        let style = font(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+        area.draw(&Text::new(tick.label.clone(), (x, top + 8), style))
+            .map_err(err)?;
     }
-    area.draw(&Rectangle::new(
-        [(x, top), (x + 16, top + height)],
-        BLACK.stroke_width(1),
+    let style = font(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(
+        ticks.title(),
+        ((left + right) / 2, top + 32),
+        style,
     ))
     .map_err(err)?;
-    for (percent, dy) in [(100, 0), (50, height / 2), (0, height)] {
-        let style = font(11.0).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(format!("{percent}%"), (x + 22, top + dy), style))
-            .map_err(err)?;
+    Ok(ticks.title())
+}
+
+/// A dashed vertical line at `x` from `from` down to `to`.
+pub(super) fn dashed_line(area: &Area<'_>, x: i32, from: i32, to: i32) -> Result<()> {
+    let mut y = from;
+    while y < to {
+        let dash = PathElement::new([(x, y), (x, (y + 5).min(to))], BLACK.stroke_width(2));
+        area.draw(&dash).map_err(err)?;
+        y += 9;
     }
     Ok(())
 }
 
-/// One small panel per CPU with its usr (red) and sys (blue) percent over time;
-/// past [`MAX_HEAT_ROWS`] CPUs, one panel per run of neighbouring CPUs, so the
-/// picture is at most 34 rows of 12 panels (3820 pixels) high.
-pub fn cores_png(summary: &TraceSummary, title: &str) -> Result<Vec<u8>> {
-    let rows = summary.cpu_rows(MAX_HEAT_ROWS);
+/// A color ramp's legend: a bar from 100 % at the top to 0 % at the bottom,
+/// its unit above it, 0, 50 and 100 beside it.
+pub(super) struct Legend {
+    pub x: i32,
+    pub top: i32,
+    pub height: i32,
+}
+
+impl Legend {
+    fn draw(&self, area: &Area<'_>, ramp: &Ramp, unit: &str) -> Result<()> {
+        let marks = [(100, 0), (50, self.height / 2), (0, self.height)];
+        self.draw_bar(
+            area,
+            |fraction| rgb(ramp.at(100.0 * fraction)),
+            unit,
+            &marks.map(|(p, dy)| (p.to_string(), dy)),
+        )
+    }
+
+    /// The bar, colored by `color_at` (0 at the bottom, 1 at the top), with
+    /// `unit` above it and `marks` (text, points below the top) beside it.
+    pub(super) fn draw_bar(
+        &self,
+        area: &Area<'_>,
+        color_at: impl Fn(f64) -> RGBColor,
+        unit: &str,
+        marks: &[(String, i32)],
+    ) -> Result<()> {
+        let (x, top, height) = (self.x, self.top, self.height);
+        for step in 0..height {
+            let fraction = 1.0 - step as f64 / (height - 1).max(1) as f64;
+            area.draw(&Rectangle::new(
+                [(x, top + step), (x + 18, top + step + 1)],
+                color_at(fraction).filled(),
+            ))
+            .map_err(err)?;
+        }
+        area.draw(&Rectangle::new(
+            [(x, top), (x + 18, top + height)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+        for (text, dy) in marks {
+            area.draw(&Text::new(text.clone(), (x + 24, top + dy), style.clone()))
+                .map_err(err)?;
+        }
+        let style = font(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Bottom));
+        area.draw(&Text::new(unit.to_string(), (x, top - 10), style))
+            .map_err(err)
+    }
+}
+
+/// Most panels cores.png draws: past this many CPUs, a panel shows a run of
+/// neighbouring CPUs, so the picture (and its SVG in the page) stays small.
+pub const MAX_CORE_PANELS: usize = 64;
+
+/// One small panel per CPU with its usr (red) and sys (blue) percent of each
+/// interval, drawn flat over the interval, and the workload's start and end;
+/// past [`MAX_CORE_PANELS`] CPUs, one panel per run of neighbouring CPUs, so
+/// the picture is at most 8 rows of 8 panels.
+pub fn cores(summary: &TraceSummary, title: &str) -> Result<Recording> {
+    let rows = summary.cpu_rows(MAX_CORE_PANELS);
     let (per_row, panel_h) = cores_grid(rows.len().max(1));
     let grid_rows = rows.len().max(1).div_ceil(per_row);
-    let height = 80 + grid_rows as u32 * panel_h;
-    render_png(CHART_WIDTH, height, |area| {
-        area.draw(&Text::new(title.to_string(), (20, 14), font(20.0)))
-            .map_err(err)?;
+    let height = 180 + grid_rows as u32 * panel_h;
+    let ticks = nice_ticks(summary.first_t, summary.last_t, 4);
+    let columns = merge_columns(summary.columns.clone(), CHART_WIDTH as usize / per_row / 2);
+    record(CHART_WIDTH, height, |area| {
+        draw_title(area, title)?;
         draw_cores_legend(area)?;
-        let body = area.margin(50, 10, 10, 10);
+        let body = area.margin(60, 120, 36, 10);
         let panels = body.split_evenly((grid_rows, per_row));
+        let drawing = CoresDrawing {
+            summary,
+            columns: &columns,
+            seconds: ticks.seconds,
+            small: per_row >= 6,
+        };
         for (row, panel) in rows.iter().zip(panels.iter()) {
-            draw_core_panel(panel, summary, row, per_row > 8)?;
+            drawing.panel(panel, row)?;
         }
-        Ok(())
+        let bottom = height as i32 - 120;
+        let style = font(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+        let middle = CHART_WIDTH as i32 / 2;
+        area.draw(&Text::new(ticks.title(), (middle, bottom + 8), style))
+            .map_err(err)?;
+        let style = font(LABEL_SIZE)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let text = "% of CPU time".to_string();
+        area.draw(&Text::new(text, (14, (60 + bottom) / 2), style))
+            .map_err(err)?;
+        let merged = match rows.first() {
+            Some(row) if row.is_merged() => {
+                format!(" (of {} neighbouring CPUs together)", row.members.len())
+            }
+            _ => String::new(),
+        };
+        let caption = format!(
+            "Each panel: % of one CPU's time{merged} in usr (user + nice) and sys (system \
+             time),\nflat over each interval; dashed: the workload's start and end."
+        );
+        draw_caption(area, &caption, height as i32)
     })
 }
 
@@ -382,14 +505,12 @@ fn cores_grid(panels: usize) -> (usize, u32) {
         5..=9 => 3,
         10..=16 => 4,
         17..=36 => 6,
-        37..=64 => 8,
-        _ => 12,
+        _ => 8,
     };
     let panel_h = match per_row {
-        1 | 2 => 220,
-        3 | 4 => 180,
-        6 | 8 => 140,
-        _ => 110,
+        1 | 2 => 240,
+        3 | 4 => 200,
+        _ => 150,
     };
     (per_row, panel_h)
 }
@@ -417,55 +538,138 @@ fn core_lines() -> [CoreLine; 2] {
     ]
 }
 
-/// The usr and sys legend at the top right of cores.png.
+/// The usr and sys legend at the top right of cores.png, each swatch beside
+/// its label.
 fn draw_cores_legend(area: &Area<'_>) -> Result<()> {
     for (i, line) in core_lines().iter().enumerate() {
-        let x = CHART_WIDTH as i32 - 230 + i as i32 * 110;
+        let x = CHART_WIDTH as i32 - 250 + i as i32 * 120;
         area.draw(&Rectangle::new(
-            [(x, 22), (x + 26, 26)],
+            [(x, 24), (x + 28, 29)],
             line.color.filled(),
         ))
         .map_err(err)?;
-        let style = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(line.name.to_string(), (x + 32, 24), style))
+        let style = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(line.name.to_string(), (x + 34, 27), style))
             .map_err(err)?;
     }
     Ok(())
 }
 
-/// One CPU's (or merged CPUs') panel: 0–100 % over the trace's time, a line
-/// per [`core_lines`] through the middle of each column; `small` when the
-/// panels are many and narrow.
-fn draw_core_panel(
-    panel: &Area<'_>,
-    summary: &TraceSummary,
-    row: &CpuRow,
+/// What every panel of cores.png shares: the trace, its columns merged to the
+/// panels' width, the seconds of the time axis's unit, and whether panels are
+/// small.
+struct CoresDrawing<'a> {
+    summary: &'a TraceSummary,
+    columns: &'a [Column],
+    seconds: f64,
     small: bool,
-) -> Result<()> {
-    let x_end = summary.last_t.max(summary.first_t + 1e-3);
-    let mut chart = ChartBuilder::on(panel)
-        .margin(4)
-        .caption(row.label(), font(if small { 11.0 } else { 13.0 }))
-        .x_label_area_size(if small { 14 } else { 20 })
-        .y_label_area_size(if small { 22 } else { 30 })
-        .build_cartesian_2d(summary.first_t..x_end, 0f64..100f64)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(4)
-        .y_labels(3)
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .label_style(font(if small { 9.0 } else { 11.0 }))
-        .draw()
-        .map_err(err)?;
-    for line in core_lines() {
-        let points = summary.columns.iter().filter_map(|c| {
-            let mean = row.sums(&c.cpus).mean()?;
-            Some(((c.t_start + c.t_end) / 2.0, (line.value)(&mean)))
-        });
-        chart
-            .draw_series(LineSeries::new(points, line.color.stroke_width(2)))
+}
+
+impl CoresDrawing<'_> {
+    /// One CPU's (or merged CPUs') panel: 0–100 % over the trace's time (in
+    /// the time axis's unit), a step line per [`core_lines`] (flat over each
+    /// column's time), the workload's start and end dashed.
+    fn panel(&self, panel: &Area<'_>, row: &CpuRow) -> Result<()> {
+        let summary = self.summary;
+        let seconds = self.seconds;
+        let x_end = summary.last_t.max(summary.first_t + 1e-3) / seconds;
+        let size = if self.small {
+            TICK_SIZE - 2.0
+        } else {
+            TICK_SIZE
+        };
+        let mut chart = ChartBuilder::on(panel)
+            .margin(6)
+            .caption(row.label(), font(size))
+            .x_label_area_size(if self.small { 20 } else { 24 })
+            .y_label_area_size(if self.small { 34 } else { 40 })
+            .build_cartesian_2d(summary.first_t / seconds..x_end, 0f64..100f64)
             .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(if self.small { 3 } else { 5 })
+            .y_labels(3)
+            .x_label_formatter(&|x| format!("{}", (x * 100.0).round() / 100.0))
+            .y_label_formatter(&|p| format!("{p:.0}"))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
+            .label_style(font(size))
+            .draw()
+            .map_err(err)?;
+        for line in core_lines() {
+            let points = steps(self.columns, row, line.value)
+                .into_iter()
+                .map(|(t, v)| (t / seconds, v));
+            chart
+                .draw_series(LineSeries::new(points, line.color.stroke_width(2)))
+                .map_err(err)?;
+        }
+        for kind in [EventKind::WorkloadStart, EventKind::WorkloadEnd] {
+            if let Some(t) = summary.event_time(kind) {
+                let x = t / seconds;
+                let line =
+                    DashedLineSeries::new([(x, 0.0), (x, 100.0)], 5, 4, BLACK.stroke_width(1));
+                chart.draw_series(line).map_err(err)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// A row's percentage over time as a step line: flat from each column's start
+/// to its end, a vertical joint to the next; gaps without data are skipped.
+fn steps(columns: &[Column], row: &CpuRow, value: fn(&CpuLoad) -> f64) -> Vec<(f64, f64)> {
+    let mut points = Vec::with_capacity(columns.len() * 2);
+    for column in columns {
+        if let Some(mean) = row.sums(&column.cpus).mean() {
+            let v = value(&mean);
+            points.push((column.t_start, v));
+            points.push((column.t_end, v));
+        }
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::trace_summary::LoadSums;
+
+    #[test]
+    fn an_interval_is_drawn_flat_over_its_span() {
+        let load = |usr: f64| {
+            LoadSums::of(&CpuLoad {
+                usr,
+                idle: 100.0 - usr,
+                ..CpuLoad::default()
+            })
+        };
+        let column = |t_start: f64, t_end: f64, usr: f64| Column {
+            t_end,
+            samples: 1,
+            cpus: vec![load(usr)],
+            ..Column::empty(1, t_start)
+        };
+        let columns = [column(0.0, 1.0, 20.0), column(1.0, 2.5, 80.0)];
+        let row = CpuRow {
+            members: vec![0],
+            first_cpu: 0,
+            last_cpu: 0,
+        };
+        assert_eq!(
+            steps(&columns, &row, CpuLoad::user),
+            vec![(0.0, 20.0), (1.0, 20.0), (1.0, 80.0), (2.5, 80.0)]
+        );
+    }
+
+    #[test]
+    fn row_labels_are_never_closer_than_a_line_of_text() {
+        for row_h in MIN_ROW_HEIGHT..=22 {
+            assert!(label_every(row_h) as i32 * row_h >= LABEL_PITCH, "{row_h}");
+        }
+        assert!(
+            LABEL_PITCH as f64 >= (TICK_SIZE / 1.24).ceil(),
+            "the pitch holds a line"
+        );
+    }
 }

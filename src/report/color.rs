@@ -53,6 +53,87 @@ pub const KERNEL: Ramp = Ramp {
     ],
 };
 
+/// CPUs in a busy band of the quantized heat map: near-white for none,
+/// through green and blue to deep navy for all (YlGnBu), distinct from both
+/// load ramps.
+pub const COUNT: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0xf4, 0xf4, 0xf2)),
+        (8.0, Rgb(0xd9, 0xf0, 0xb4)),
+        (35.0, Rgb(0x7f, 0xcd, 0xbb)),
+        (60.0, Rgb(0x2c, 0x7f, 0xb8)),
+        (100.0, Rgb(0x08, 0x1d, 0x58)),
+    ],
+};
+
+/// The page's background in the dark theme (`prefers-color-scheme: dark`).
+pub const DARK_BACKGROUND: Rgb = Rgb(0x18, 0x18, 0x1b);
+
+/// Busy % in the dark theme: an idle CPU is a dark grey a step above the
+/// page, and load brightens through ember and orange to yellow-white, so the
+/// busiest cells stand out on the dark page (lightness rises all the way).
+pub const DARK_BUSY: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0x2e, 0x2e, 0x33)),
+        (10.0, Rgb(0x6a, 0x2c, 0x2c)),
+        (35.0, Rgb(0x9c, 0x2a, 0x2a)),
+        (60.0, Rgb(0xe0, 0x4a, 0x24)),
+        (85.0, Rgb(0xfb, 0x9a, 0x2c)),
+        (100.0, Rgb(0xfc, 0xe8, 0x8c)),
+    ],
+};
+
+/// Kernel % in the dark theme: dark grey through indigo and blue to pale cyan.
+pub const DARK_KERNEL: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0x2e, 0x2e, 0x33)),
+        (10.0, Rgb(0x2b, 0x2f, 0x6b)),
+        (35.0, Rgb(0x3a, 0x55, 0xb5)),
+        (65.0, Rgb(0x4f, 0x9c, 0xe0)),
+        (100.0, Rgb(0xc6, 0xf0, 0xff)),
+    ],
+};
+
+/// CPU counts in the dark theme: dark grey through teal to pale green.
+pub const DARK_COUNT: Ramp = Ramp {
+    stops: &[
+        (0.0, Rgb(0x2e, 0x2e, 0x33)),
+        (8.0, Rgb(0x1d, 0x4a, 0x55)),
+        (35.0, Rgb(0x1f, 0x80, 0x8a)),
+        (60.0, Rgb(0x41, 0xb6, 0xa4)),
+        (100.0, Rgb(0xd9, 0xf7, 0xb4)),
+    ],
+};
+
+/// Relative luminance of a color (WCAG 2).
+pub fn luminance(color: Rgb) -> f64 {
+    let channel = |c: u8| {
+        let c = c as f64 / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(color.0) + 0.7152 * channel(color.1) + 0.0722 * channel(color.2)
+}
+
+/// WCAG 2 contrast ratio of two colors, 1 to 21.
+pub fn contrast(a: Rgb, b: Rgb) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// Where `count` of `total` CPUs falls on the [`COUNT`] ramp, 0..=100: by the
+/// square root of the share, so that a few busy CPUs among thousands still
+/// show, and at least 8 for any CPU at all.
+pub fn count_level(count: f64, total: f64) -> f64 {
+    if !(count > 0.0 && total > 0.0) {
+        return 0.0;
+    }
+    (100.0 * (count / total).min(1.0).sqrt()).max(8.0)
+}
+
 impl Ramp {
     /// The color at `percent` (clamped to 0..=100).
     pub fn at(&self, percent: f64) -> Rgb {
@@ -160,6 +241,31 @@ mod tests {
         assert_eq!(Band::of(67.0), Band::Mid);
         assert_eq!(Band::of(68.0), Band::High);
         assert_eq!(Band::of(100.0), Band::High);
+    }
+
+    #[test]
+    fn a_single_cpu_of_thousands_still_shows_on_the_count_ramp() {
+        assert_eq!(count_level(0.0, 5000.0), 0.0);
+        assert!(count_level(1.0, 5000.0) >= 8.0);
+        assert_ne!(COUNT.at(count_level(1.0, 5000.0)), COUNT.at(0.0));
+        assert_eq!(count_level(1250.0, 5000.0), 50.0);
+        assert_eq!(count_level(5000.0, 5000.0), 100.0);
+    }
+
+    /// On the dark page, every dark ramp brightens with the load, an idle cell
+    /// is set off from the page, and a full one stands out (contrast ≥ 4.5).
+    #[test]
+    fn dark_ramps_read_on_the_dark_page() {
+        for ramp in [&DARK_BUSY, &DARK_KERNEL, &DARK_COUNT] {
+            for p in 0..100 {
+                let (here, next) = (ramp.at(p as f64), ramp.at(p as f64 + 1.0));
+                assert!(luminance(next) >= luminance(here), "{p}: {here:?} {next:?}");
+            }
+            let idle = ramp.at(0.0);
+            assert!(contrast(idle, DARK_BACKGROUND) >= 1.2, "idle {idle:?}");
+            assert!(contrast(ramp.at(100.0), DARK_BACKGROUND) >= 4.5);
+            assert!(contrast(ramp.at(50.0), idle) >= 1.5, "half load shows");
+        }
     }
 
     #[test]

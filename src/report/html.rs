@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use askama::Template;
-use base64::Engine as _;
 
-use super::color::{BUSY, Band, KERNEL, level};
+use super::color::{
+    BUSY, Band, COUNT, DARK_BUSY, DARK_COUNT, DARK_KERNEL, KERNEL, count_level, level,
+};
 use super::threads_view::{ThreadsView, threads_view};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
@@ -18,7 +19,7 @@ use crate::model::{CpuLoad, EventKind, Status};
 use crate::summary::findings::Finding;
 use crate::summary::run_findings::run_findings;
 use crate::summary::trace_summary::{
-    Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
+    BUSY_BANDS, Column, CpuRow, LoadSums, MAX_HEAT_ROWS, TraceSummary, merge_columns,
 };
 use crate::summary::warnings::{Warning, capacity};
 use crate::summary::window::Weighted;
@@ -63,7 +64,8 @@ pub struct SectionView {
     pub findings: Vec<Finding>,
     /// Who ran where (traces with tasks only).
     pub threads: Option<ThreadsView>,
-    pub cores_png: Option<String>,
+    /// The cores chart as inline SVG.
+    pub cores_svg: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -85,7 +87,20 @@ pub struct HeatMapView {
     pub width: String,
     pub groups: Vec<GroupView>,
     pub ticks: Vec<AxisTick>,
+    /// `seconds since start`: what the ticks count.
+    pub axis_title: String,
     pub markers: Vec<Marker>,
+    pub legend: Vec<LegendStop>,
+    /// The busy map's other view: how many CPUs were how busy.
+    pub quantized: Option<QuantizedView>,
+}
+
+/// The quantized heat map in the page: a band of cells per 10 % of busy.
+pub struct QuantizedView {
+    /// Shown unfolded: when heatmap.png shows it instead of rows.
+    pub open: bool,
+    /// Busy bands from the top (90–100 %) down.
+    pub rows: Vec<RowView>,
     pub legend: Vec<LegendStop>,
 }
 
@@ -151,14 +166,14 @@ pub struct SummaryRow {
     pub steal: String,
 }
 
-/// Builds the section for one trace. `cores_png` is the cores chart to inline;
+/// Builds the section for one trace. `cores_svg` is the cores chart to inline;
 /// `span` is the time scale its maps share with the page's others (seconds
 /// across; 0: its own).
 pub fn section(
     summary: &TraceSummary,
     id: &str,
     source: &str,
-    cores_png: Option<&[u8]>,
+    cores_svg: Option<String>,
     span: f64,
 ) -> SectionView {
     let meta = &summary.meta;
@@ -204,7 +219,7 @@ pub fn section(
             .threads
             .as_ref()
             .and_then(|t| threads_view(t, meta.cpus.len())),
-        cores_png: cores_png.map(data_uri),
+        cores_svg,
         notes,
     }
 }
@@ -279,14 +294,6 @@ fn rate_figures(summary: &TraceSummary) -> Vec<Fact> {
         });
     }
     figures
-}
-
-/// A PNG inside the page, as an `<img src>` data URI.
-pub(super) fn data_uri(png: &[u8]) -> String {
-    format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(png)
-    )
 }
 
 fn banner(summary: &TraceSummary) -> Option<Banner> {
@@ -472,7 +479,10 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 .collect(),
         })
         .collect();
-    let ticks = nice_ticks(summary.first_t, summary.last_t, 10)
+    let time_ticks = nice_ticks(summary.first_t, summary.last_t, 10);
+    let axis_title = time_ticks.title();
+    let ticks = time_ticks
+        .ticks
         .into_iter()
         .map(|tick| AxisTick {
             left: percent(axis.fraction(tick.t)),
@@ -500,12 +510,14 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
         "Busy: all but idle and iowait, percent of each interval".to_string()
     };
     let prefix = if kernel { "k" } else { "c" };
+    let quantized = (!kernel).then(|| quantized_view(summary, &axis));
     HeatMapView {
         caption,
         dense: row_count > 64,
         width: svg_number(axis.span().max(1e-3)),
         groups,
         ticks,
+        axis_title,
         markers,
         legend: [0, 10, 25, 50, 75, 100]
             .into_iter()
@@ -514,7 +526,91 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 label: format!("{p}%"),
             })
             .collect(),
+        quantized,
     }
+}
+
+/// The quantized view of the busy map: a row per busy band, 90–100 % on top,
+/// each cell colored by how many CPUs were that busy, and a legend of counts.
+fn quantized_view(summary: &TraceSummary, axis: &TimeAxis) -> QuantizedView {
+    let cpus = summary.meta.cpus.len();
+    let rows = (0..BUSY_BANDS)
+        .rev()
+        .map(|band| RowView {
+            label: format!("{}–{}%", band * 10, band * 10 + 10),
+            pinned: false,
+            outside: false,
+            cells: band_cells(summary, band, axis),
+        })
+        .collect();
+    let mut counts = vec![0, 1, cpus / 4, cpus];
+    counts.sort_unstable();
+    counts.dedup();
+    QuantizedView {
+        open: !super::charts::draws_rows(summary),
+        rows,
+        legend: counts
+            .into_iter()
+            .map(|count| LegendStop {
+                class: format!("q{}", level(count_level(count as f64, cpus as f64))),
+                label: plural(count, "CPU"),
+            })
+            .collect(),
+    }
+}
+
+/// One busy band's cells: neighbouring columns of one color as one rectangle,
+/// none where no CPU was in the band.
+fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
+    let columns = &summary.columns;
+    let cpus = summary.meta.cpus.len() as f64;
+    let mut out = background_cell(columns, axis);
+    let class_of = |column: &Column| level(count_level(column.cpus_in_band(band), cpus));
+    for (from, to, class) in runs(columns, class_of) {
+        if class > 0 {
+            let x = axis.offset(from.t_start);
+            let width = axis.offset(to.t_end) - x;
+            let _ = write!(
+                out,
+                r#"<rect x="{}" width="{}" class="q{class}"/>"#,
+                svg_number(x),
+                svg_number(width)
+            );
+        }
+    }
+    out
+}
+
+/// The trace's own time range as one background cell; beyond it (a shorter
+/// trace on a shared scale) nothing is drawn.
+fn background_cell(columns: &[Column], axis: &TimeAxis) -> String {
+    match (columns.first(), columns.last()) {
+        (Some(first), Some(last)) => format!(
+            r#"<rect x="0" width="{}" class="bg"/>"#,
+            svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Runs of neighbouring columns of one `key`: the first and last column of
+/// each run, and the key.
+fn runs<K: PartialEq>(
+    columns: &[Column],
+    key: impl Fn(&Column) -> K,
+) -> Vec<(&Column, &Column, K)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < columns.len() {
+        let class = key(&columns[i]);
+        let mut j = i + 1;
+        while j < columns.len() && key(&columns[j]) == class {
+            j += 1;
+        }
+        found.push((&columns[i], &columns[j - 1], class));
+        i = j;
+    }
+    found
 }
 
 fn percent(fraction: f64) -> String {
@@ -525,15 +621,7 @@ fn percent(fraction: f64) -> String {
 /// cells of one color in a row are drawn as one wider rectangle.
 fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) -> String {
     let mut out = String::with_capacity(columns.len() * if kernel { 40 } else { 100 });
-    // The trace's own time range; beyond it (a shorter trace on a shared
-    // scale) nothing is drawn.
-    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
-        let _ = write!(
-            out,
-            r#"<rect x="0" width="{}" class="bg"/>"#,
-            svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
-        );
-    }
+    out.push_str(&background_cell(columns, axis));
     let place = |from: &Column, to: &Column| {
         let x = axis.offset(from.t_start);
         (svg_number(x), svg_number(axis.offset(to.t_end) - x))
@@ -541,14 +629,8 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
     if kernel {
         let kernel_level =
             |column: &Column| row.sums(&column.cpus).mean().map(|m| level(m.kernel()));
-        let mut i = 0;
-        while i < columns.len() {
-            let class = kernel_level(&columns[i]);
-            let mut j = i + 1;
-            while j < columns.len() && kernel_level(&columns[j]) == class {
-                j += 1;
-            }
-            let (x, width) = place(&columns[i], &columns[j - 1]);
+        for (from, to, class) in runs(columns, kernel_level) {
+            let (x, width) = place(from, to);
             match class {
                 Some(0) => {}
                 Some(l) => {
@@ -558,7 +640,6 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
                     let _ = write!(out, r#"<rect x="{x}" width="{width}" class="nd"/>"#);
                 }
             }
-            i = j;
         }
         return out;
     }
@@ -749,6 +830,12 @@ pub fn stylesheet() -> String {
     let mut css = String::from(CSS);
     css.push_str(&BUSY.css_classes("c"));
     css.push_str(&KERNEL.css_classes("k"));
+    css.push_str(&COUNT.css_classes("q"));
+    css.push_str("@media screen and (prefers-color-scheme:dark){");
+    css.push_str(&DARK_BUSY.css_classes("c"));
+    css.push_str(&DARK_KERNEL.css_classes("k"));
+    css.push_str(&DARK_COUNT.css_classes("q"));
+    css.push('}');
     for band in [Band::Zero, Band::Low, Band::Mid, Band::High] {
         let _ = write!(
             css,

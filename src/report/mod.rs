@@ -3,11 +3,13 @@
 //! reads it back (streaming and binned), so a drawing failure never loses data
 //! and a trace of a killed run draws like any other.
 
+pub mod canvas;
 pub mod charts;
 pub mod color;
 pub mod html;
 pub mod info;
 pub mod json;
+pub mod quantized;
 pub mod sweep;
 pub mod text;
 pub mod threads_view;
@@ -27,15 +29,17 @@ use crate::model::workload::kind_has_workers;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::trace_summary::TraceSummary;
 use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
+use canvas::DEFAULT_PNG_SCALE;
 use html::{ReportPage, section, stylesheet};
 
-/// Draws a finished run's report into its folder from the trace it read back;
-/// sets `report`, or `report_error` when it cannot be drawn.
-pub fn draw_run(summary: &mut RunSummary) {
+/// Draws a finished run's report into its folder from the trace it read back,
+/// PNGs at `png_scale` pixels per point; sets `report`, or `report_error` when
+/// it cannot be drawn.
+pub fn draw_run(summary: &mut RunSummary, png_scale: u32) {
     let Some(loaded) = summary.loaded.take() else {
         return;
     };
-    match redraw(&[loaded], &summary.trace, &summary.dir, None) {
+    match redraw(&[loaded], &summary.trace, &summary.dir, None, png_scale) {
         Ok(path) => summary.report = Some(path),
         Err(e) => summary.report_error = Some(format!("{e:#}")),
     }
@@ -43,10 +47,11 @@ pub fn draw_run(summary: &mut RunSummary) {
 
 /// Draws the report of a run folder from its trace: report.html, heatmap.png and
 /// cores.png in `dir`. Files there of those names are replaced only when
-/// coreheat drew them from this same trace. Returns the path of report.html.
+/// coreheat drew them from this same trace; PNGs have the default density.
+/// Returns the path of report.html.
 pub fn render_run_folder(trace: &Path, dir: &Path) -> Result<PathBuf> {
     let loaded = load(trace, InputFormat::Coreheat)?;
-    redraw(&[loaded], trace, dir, None)
+    redraw(&[loaded], trace, dir, None, DEFAULT_PNG_SCALE)
 }
 
 /// The files [`write_report`] writes for `count` traces.
@@ -78,12 +83,13 @@ pub fn redraw(
     trace: &Path,
     dir: &Path,
     title: Option<&str>,
+    png_scale: u32,
 ) -> Result<PathBuf> {
     let names = report_files(traces.len());
     let key = trace_key(trace, dir);
     outdir::check_replaceable(dir, &key, &names)?;
     outdir::claim(dir, Some(&key), &names)?;
-    write_report(traces, dir, title)
+    write_report(traces, dir, title, png_scale)
 }
 
 /// Draws `traces` into a folder just made or checked to hold none of the
@@ -93,10 +99,11 @@ fn draw_into_new(
     traces: &[LoadedTrace],
     folder: &outdir::NewFolder,
     title: Option<&str>,
+    png_scale: u32,
 ) -> Result<PathBuf> {
     let mut names = report_files(traces.len());
     let drawn = outdir::claim(&folder.path, None, &names)
-        .and_then(|_| write_report(traces, &folder.path, title));
+        .and_then(|_| write_report(traces, &folder.path, title, png_scale));
     if drawn.is_err() {
         names.push(outdir::MANIFEST_FILE.to_string());
         folder.discard(&names);
@@ -144,9 +151,15 @@ fn workload_name(summary: &TraceSummary) -> String {
     }
 }
 
-/// Writes report.html and the PNGs for `traces` into `dir` (each file through a
-/// temporary file and a rename). With several traces, PNGs get a `-N` suffix.
-pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> Result<PathBuf> {
+/// Writes report.html and the PNGs (`png_scale` pixels per point) for `traces`
+/// into `dir` (each file through a temporary file and a rename). With several
+/// traces, PNGs get a `-N` suffix.
+pub fn write_report(
+    traces: &[LoadedTrace],
+    dir: &Path,
+    title: Option<&str>,
+    png_scale: u32,
+) -> Result<PathBuf> {
     if traces.is_empty() {
         bail!("nothing to draw");
     }
@@ -168,17 +181,21 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
                 .as_deref()
                 .map_or_else(|| trace.source.clone(), crate::util::text::printable),
         };
-        let heatmap = charts::heatmap_png(&trace.summary, &chart_title)
+        let heatmap = heat_picture(&trace.summary, &chart_title)
+            .and_then(|chart| chart.png(png_scale))
             .context("cannot draw the heat map chart")?;
-        let cores = charts::cores_png(&trace.summary, &chart_title)
+        let cores =
+            charts::cores(&trace.summary, &chart_title).context("cannot draw the per-CPU chart")?;
+        let cores_png = cores
+            .png(png_scale)
             .context("cannot draw the per-CPU chart")?;
         outdir::write_atomically(&dir.join(png_name(HEATMAP_FILE, &suffix)), &heatmap)?;
-        outdir::write_atomically(&dir.join(png_name(CORES_FILE, &suffix)), &cores)?;
+        outdir::write_atomically(&dir.join(png_name(CORES_FILE, &suffix)), &cores_png)?;
         sections.push(section(
             &trace.summary,
             &format!("trace{}", index + 1),
             &trace.source,
-            Some(&cores),
+            Some(cores.svg(CORES_LABEL)?),
             span,
         ));
     }
@@ -205,6 +222,18 @@ pub fn write_report(traces: &[LoadedTrace], dir: &Path, title: Option<&str>) -> 
     Ok(path)
 }
 
+/// heatmap.png: a row per CPU while rows are at least
+/// [`charts::MIN_ROW_HEIGHT`] points high, else the quantized heat map.
+fn heat_picture(summary: &TraceSummary, title: &str) -> Result<canvas::Recording> {
+    match charts::draws_rows(summary) {
+        true => charts::heatmap(summary, title),
+        false => quantized::quantized_heatmap(summary, title),
+    }
+}
+
+/// What the cores chart shows, for readers of the page who cannot see it.
+const CORES_LABEL: &str = "usr and sys percent of each CPU over time (sys: system time)";
+
 /// With several traces, the PNGs of trace N are named `heatmap-N.png`.
 fn png_suffix(count: usize, index: usize) -> String {
     if count > 1 {
@@ -230,14 +259,16 @@ pub struct Rendered {
 
 /// `coreheat render`: reads every file (giving each the CPU topology of
 /// `topology`, an `info --json`, when given), then draws one report of those
-/// that could be read. It is an error only when none could. Output goes to
-/// `out`, or next to a single coreheat trace, or to a new folder under reports/.
+/// that could be read, PNGs at `png_scale` pixels per point. It is an error
+/// only when none could. Output goes to `out`, or next to a single coreheat
+/// trace, or to a new folder under reports/.
 pub fn render_files(
     files: &[PathBuf],
     out: Option<&Path>,
     format: &str,
     title: Option<&str>,
     topology: Option<&Path>,
+    png_scale: u32,
 ) -> Result<Rendered> {
     let format = InputFormat::parse(format)?;
     let topology = topology
@@ -264,7 +295,7 @@ pub fn render_files(
     if traces.is_empty() {
         return Err(none_readable(failures));
     }
-    let report = draw_rendered(&read, &traces, out, title)?;
+    let report = draw_rendered(&read, &traces, out, title, png_scale)?;
     Ok(Rendered { report, failures })
 }
 
@@ -289,12 +320,13 @@ fn draw_rendered(
     traces: &[LoadedTrace],
     out: Option<&Path>,
     title: Option<&str>,
+    png_scale: u32,
 ) -> Result<PathBuf> {
     if let Some(dir) = out {
         let mut names = report_files(traces.len());
         names.push(outdir::MANIFEST_FILE.to_string());
         let folder = outdir::prepare_out_folder(dir, &names)?;
-        return draw_into_new(traces, &folder, title);
+        return draw_into_new(traces, &folder, title, png_scale);
     }
     if let ([file], [trace]) = (files, traces)
         && trace.summary.meta.tool.starts_with("coreheat")
@@ -304,7 +336,7 @@ fn draw_rendered(
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         outdir::check_writable(dir)?;
-        return redraw(traces, file, dir, title);
+        return redraw(traces, file, dir, title, png_scale);
     }
     let label = match files {
         [file] => format!(
@@ -316,5 +348,5 @@ fn draw_rendered(
         _ => "render".to_string(),
     };
     let folder = outdir::create_unique(&outdir::reports_root(), &label)?;
-    draw_into_new(traces, &folder, title)
+    draw_into_new(traces, &folder, title, png_scale)
 }

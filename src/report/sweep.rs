@@ -9,8 +9,9 @@ use askama::Template;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{FONT_FAMILY, err, render_png};
-use super::html::{HeatMapView, data_uri, heat_map, stylesheet};
+use super::canvas::{Canvas, Recorder, Recording, record};
+use super::charts::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, draw_caption, draw_title, err, font};
+use super::html::{HeatMapView, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
 use super::writeup::{cpus_text, writeup_markdown};
@@ -60,7 +61,8 @@ impl Frame {
         let topology = &comparison.machine.topology;
         let physical = topology.physical_count() as f64;
         let max_workers = stats.iter().map(|s| s.workers).max().unwrap_or(1).max(2) as f64;
-        let x_end = max_workers.max(physical) + 0.5;
+        // Whole workers: the axis ends at the largest count.
+        let x_end = max_workers.max(physical);
         let max_speedup = stats
             .iter()
             .filter_map(|s| s.speedup.map(|r| r.value + r.stddev.unwrap_or(0.0)))
@@ -108,14 +110,17 @@ impl Frame {
 /// region up to the logical CPUs and any time-sliced region beyond shaded.
 /// Regions and lines go under the data. With no finished run, the picture
 /// says so instead of showing empty axes.
-pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
+pub fn speedup_chart(comparison: &Comparison<'_>) -> Result<Recording> {
     if let Some(nothing) = comparison.nothing_to_compare() {
-        return render_png(1200, 720, |area| draw_message(area, comparison, nothing));
+        return record(1200, SPEEDUP_HEIGHT, |area| {
+            draw_message(area, comparison, nothing)
+        });
     }
     let frame = Frame::of(comparison);
     let plotted = plotted_series(comparison, &frame);
-    render_png(1200, 720, |area| {
-        let mut chart = draw_axes(area, comparison, &frame)?;
+    record(1200, SPEEDUP_HEIGHT, |area| {
+        let (plot, _) = area.split_vertically(SPEEDUP_HEIGHT - 50);
+        let mut chart = draw_axes(&plot, comparison, &frame)?;
         draw_regions(&mut chart, &frame)?;
         draw_physical_line(&mut chart, &frame)?;
         draw_ideal(&mut chart, &frame)?;
@@ -131,25 +136,21 @@ pub fn speedup_png(comparison: &Comparison<'_>) -> Result<Vec<u8>> {
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-            .label_font((FONT_FAMILY, 15.0))
+            .label_font(font(LABEL_SIZE))
             .draw()
             .map_err(err)?;
-        Ok(())
+        draw_caption(area, &caption(comparison), SPEEDUP_HEIGHT as i32)
     })
 }
 
+/// Height of speedup.png in points (its width is 1200).
+const SPEEDUP_HEIGHT: u32 = 720;
+
 /// The caption, and in the plot area why there is nothing to draw.
-fn draw_message(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    comparison: &Comparison<'_>,
-    message: &str,
-) -> Result<()> {
+fn draw_message(area: &Canvas<'_>, comparison: &Comparison<'_>, message: &str) -> Result<()> {
     let (width, height) = area.dim_in_pixel();
-    let caption = (FONT_FAMILY, 20.0).into_font();
-    area.draw(&Text::new(comparison.title.clone(), (24, 24), caption))
-        .map_err(err)?;
-    let style =
-        TextStyle::from((FONT_FAMILY, 22.0).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+    draw_title(area, &comparison.title)?;
+    let style = font(LABEL_SIZE + 4.0).pos(Pos::new(HPos::Center, VPos::Center));
     let middle = (width as i32 / 2, height as i32 / 2);
     area.draw(&Text::new(message.to_string(), middle, style))
         .map_err(err)?;
@@ -197,7 +198,7 @@ fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<Plot
         .collect()
 }
 
-/// The caption: the sweep's title and what the speedup is against. Speedup
+/// The caption under the chart: what the speedup is against. Speedup
 /// is against a 1-worker run only (see `compare`), so a series whose smallest
 /// count is larger has none, and the caption says so rather than name a
 /// T(1 worker) that was never measured.
@@ -219,14 +220,13 @@ fn caption(comparison: &Comparison<'_>) -> String {
         .iter()
         .filter(|f| f.base_workers != 1)
         .collect();
-    let title = &comparison.title;
     if without.is_empty() {
-        return format!("{title} — {kind}: {formula}");
+        return format!("{kind}: {formula}");
     }
     if without.len() < comparison.fits.len() {
         let names: Vec<&str> = without.iter().map(|f| f.series.as_str()).collect();
         return format!(
-            "{title} — {kind}: {formula}; none for {} (no 1-worker run)",
+            "{kind}: {formula}; none for {} (no 1-worker run)",
             names.join(", ")
         );
     }
@@ -235,23 +235,25 @@ fn caption(comparison: &Comparison<'_>) -> String {
     smallest.dedup();
     let counts: Vec<String> = smallest.iter().map(|w| w.to_string()).collect();
     format!(
-        "{title} — {kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
+        "{kind}: no {what} without a 1-worker run (the smallest count here is {} workers)",
         counts.join(" or ")
     )
 }
 
-/// The caption, the workers and speedup axes and the grid.
+/// The short title, the workers and speedup axes (whole workers only) and the
+/// grid.
 fn draw_axes<'a, 'b>(
-    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    area: &'a Canvas<'b>,
     comparison: &Comparison<'_>,
     frame: &Frame,
 ) -> Result<Chart<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
         .margin(24)
-        .caption(caption(comparison), (FONT_FAMILY, 20.0).into_font())
-        .x_label_area_size(50)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..frame.x_end, 0f64..frame.y_top)
+        .caption(&comparison.title, font(TITLE_SIZE))
+        .x_label_area_size(60)
+        .y_label_area_size(76)
+        // A quarter worker of room right of the last count, unlabelled.
+        .build_cartesian_2d(0f64..frame.x_end + 0.25, 0f64..frame.y_top)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -259,11 +261,12 @@ fn draw_axes<'a, 'b>(
         .x_labels((frame.x_end as usize + 1).min(17))
         .x_label_formatter(&|x| whole_number(*x))
         .y_desc(match comparison.scaling {
-            Scaling::Strong => "speedup",
-            Scaling::Weak => "scaled speedup",
+            Scaling::Strong => "speedup (×)",
+            Scaling::Weak => "scaled speedup (×)",
         })
-        .axis_desc_style((FONT_FAMILY, 16.0))
-        .label_style((FONT_FAMILY, 14.0))
+        .y_label_formatter(&|y| format!("{y}"))
+        .axis_desc_style(font(LABEL_SIZE))
+        .label_style(font(TICK_SIZE))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
@@ -417,7 +420,7 @@ fn whole_number(x: f64) -> String {
 
 type Chart<'a, 'b> = ChartContext<
     'a,
-    BitMapBackend<'b>,
+    Recorder<'b>,
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
@@ -487,7 +490,7 @@ struct SweepPage {
     /// Why there is no table, when no run finished.
     nothing: Option<String>,
     scaling: String,
-    speedup_png: String,
+    speedup_svg: String,
     rows: Vec<SweepRow>,
     findings: Vec<String>,
     minis: Vec<Mini>,
@@ -531,7 +534,7 @@ pub fn write_sweep_report(
     comparison: &Comparison<'_>,
     findings: &[Finding],
     dir: &Path,
-    speedup_png: &[u8],
+    speedup: &Recording,
 ) -> Result<PathBuf> {
     let page = SweepPage {
         title: comparison.title.clone(),
@@ -541,7 +544,7 @@ pub fn write_sweep_report(
         interrupted: comparison.interrupted,
         nothing: comparison.nothing_to_compare().map(str::to_string),
         scaling: comparison.scaling.describe().to_string(),
-        speedup_png: data_uri(speedup_png),
+        speedup_svg: speedup.svg(SPEEDUP_LABEL)?,
         rows: comparison.stats.iter().map(SweepRow::of).collect(),
         findings: findings.iter().map(|f| f.message.clone()).collect(),
         minis: minis(comparison.stats, dir)?,
@@ -630,16 +633,21 @@ fn minis(stats: &[ConfigStats], dir: &Path) -> Result<Vec<Mini>> {
         .collect())
 }
 
-/// Writes the comparison into the sweep folder: speedup.png, report.html,
-/// writeup.md and sweep.json.
+/// What the speedup chart shows, for readers of the page who cannot see it.
+const SPEEDUP_LABEL: &str = "speedup against workers, with the ideal line";
+
+/// Writes the comparison into the sweep folder: speedup.png (`png_scale`
+/// pixels per point), report.html, writeup.md and sweep.json.
 pub fn write_comparison(
     comparison: &Comparison<'_>,
     findings: &[Finding],
     dir: &Path,
+    png_scale: u32,
 ) -> Result<Written> {
-    let png = speedup_png(comparison).context("cannot draw speedup.png")?;
+    let chart = speedup_chart(comparison).context("cannot draw speedup.png")?;
+    let png = chart.png(png_scale).context("cannot draw speedup.png")?;
     outdir::write_atomically(&dir.join(SPEEDUP_FILE), &png)?;
-    let report = write_sweep_report(comparison, findings, dir, &png)?;
+    let report = write_sweep_report(comparison, findings, dir, &chart)?;
     let writeup = dir.join(WRITEUP_FILE);
     outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
     let json = sweep_file_json(comparison, findings);
@@ -710,7 +718,7 @@ mod tests {
     fn the_caption_says_what_the_speedup_is_against() {
         assert_eq!(
             caption_of(&[threads(1), threads(2)]),
-            "t — strong scaling: speedup = T(1 worker) / T(workers)"
+            "strong scaling: speedup = T(1 worker) / T(workers)"
         );
         // The base is the smallest count, 2 workers: no speedup is stated
         // against a 1-worker run that did not happen.
@@ -718,12 +726,70 @@ mod tests {
         assert!(!base_two.contains("T(1 worker)"), "{base_two}");
         assert_eq!(
             base_two,
-            "t — strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
+            "strong scaling: no speedup without a 1-worker run (the smallest count here is 2 workers)"
         );
         let mixed = caption_of(&[threads(1), threads(2), processes(2)]);
         assert_eq!(
             mixed,
-            "t — strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+            "strong scaling: speedup = T(1 worker) / T(workers); none for processes (no 1-worker run)"
+        );
+    }
+
+    /// The texts of an SVG and the y they are drawn at.
+    fn texts(svg: &str) -> Vec<(i32, String)> {
+        svg.split("<text ")
+            .skip(1)
+            .map(|element| {
+                let y = element.split("y=\"").nth(1).unwrap();
+                let y = y[..y.find('"').unwrap()].parse().unwrap();
+                let text = element.split_once('>').unwrap().1;
+                (y, text[..text.find("</text>").unwrap()].trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_speedup_chart_has_whole_workers_units_a_short_title_and_a_full_legend() {
+        let svg = with_two_runs(
+            Topology::synthetic(2, 1),
+            &[threads(1), threads(2)],
+            |comparison| speedup_chart(comparison).unwrap().svg("speedup").unwrap(),
+        );
+        let texts = texts(&svg);
+        let words: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+        for wanted in [
+            "t",
+            "workers",
+            "speedup (×)",
+            "ideal",
+            "threads",
+            "2 physical cores",
+        ] {
+            assert!(words.contains(&wanted), "no {wanted:?} in {words:?}");
+        }
+        assert!(
+            words.iter().any(|w| w.starts_with("threads Amdahl fit")),
+            "the fit is in the legend: {words:?}"
+        );
+        assert!(
+            words.contains(&"strong scaling: speedup = T(1 worker) / T(workers)"),
+            "the details are the caption: {words:?}"
+        );
+        // The worker ticks: the numbers on the lowest line of numbers.
+        let numbers: Vec<&(i32, String)> = texts
+            .iter()
+            .filter(|(_, t)| t.parse::<f64>().is_ok())
+            .collect();
+        let axis_y = numbers.iter().map(|(y, _)| *y).max().unwrap();
+        let ticks: Vec<&str> = numbers
+            .iter()
+            .filter(|(y, _)| *y == axis_y)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(
+            ticks,
+            ["0", "1", "2"],
+            "whole workers only, up to the largest count"
         );
     }
 
@@ -766,7 +832,8 @@ mod tests {
     fn the_ideal_line_stops_at_the_logical_cpus() {
         let configurations = [threads(1), threads(2), threads(8)];
         let frame = with_two_runs(Topology::synthetic(2, 2), &configurations, Frame::of);
-        assert_eq!((frame.x_end, frame.ideal_end()), (8.5, 4.0));
+        // The workers axis ends at the largest count, a whole number (issue 15).
+        assert_eq!((frame.x_end, frame.ideal_end()), (8.0, 4.0));
         let frame = with_two_runs(Topology::synthetic(4, 2), &configurations, Frame::of);
         assert_eq!(frame.ideal_end(), 8.0);
     }

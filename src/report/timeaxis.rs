@@ -57,19 +57,41 @@ pub fn columns_span(columns: &[Column]) -> f64 {
     }
 }
 
-/// A labelled time on the axis.
+/// A labelled time on the axis: a number in the axis's unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tick {
     pub t: f64,
     pub label: String,
 }
 
+/// The ticks of a time axis and the unit their numbers are in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeTicks {
+    pub ticks: Vec<Tick>,
+    /// `seconds`, `minutes` or `hours`.
+    pub unit: &'static str,
+    /// Seconds in the unit.
+    pub seconds: f64,
+}
+
+impl TimeTicks {
+    /// The axis's title: `seconds since start`.
+    pub fn title(&self) -> String {
+        format!("{} since start", self.unit)
+    }
+}
+
 /// At most about `max` ticks at round times (1, 2, 5 × 10^k seconds, or whole
-/// minutes and hours for long traces) between `start` and `end`.
-pub fn nice_ticks(start: f64, end: f64, max: usize) -> Vec<Tick> {
+/// minutes and hours for long traces) between `start` and `end`, numbered in
+/// seconds, minutes or hours as the step is.
+pub fn nice_ticks(start: f64, end: f64, max: usize) -> TimeTicks {
     let span = end - start;
     if !span.is_finite() || span <= 0.0 || max == 0 {
-        return Vec::new();
+        return TimeTicks {
+            ticks: Vec::new(),
+            unit: "seconds",
+            seconds: 1.0,
+        };
     }
     const STEPS: [f64; 20] = [
         0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
@@ -80,6 +102,7 @@ pub fn nice_ticks(start: f64, end: f64, max: usize) -> Vec<Tick> {
         .copied()
         .find(|s| span / s <= max as f64)
         .unwrap_or_else(|| (span / max as f64 / 86400.0).ceil() * 86400.0);
+    let (unit, seconds) = unit_of_step(step);
     let mut ticks = Vec::new();
     let mut k = (start / step).ceil() as i64;
     loop {
@@ -87,24 +110,28 @@ pub fn nice_ticks(start: f64, end: f64, max: usize) -> Vec<Tick> {
         if t > end + 1e-9 {
             break;
         }
-        ticks.push(Tick {
-            t,
-            label: label(t, step),
-        });
+        let label = match step < 1.0 {
+            true => format!("{t:.1}"),
+            false => format!("{}", (t / seconds).round() as i64),
+        };
+        ticks.push(Tick { t, label });
         k += 1;
     }
-    ticks
+    TimeTicks {
+        ticks,
+        unit,
+        seconds,
+    }
 }
 
-fn label(t: f64, step: f64) -> String {
+/// The unit ticks `step` seconds apart are numbered in, and its seconds.
+pub fn unit_of_step(step: f64) -> (&'static str, f64) {
     if step >= 3600.0 {
-        format!("{}h", (t / 3600.0).round() as i64)
+        ("hours", 3600.0)
     } else if step >= 60.0 {
-        format!("{}m", (t / 60.0).round() as i64)
-    } else if step < 1.0 {
-        format!("{t:.1}s")
+        ("minutes", 60.0)
     } else {
-        format!("{}s", t.round() as i64)
+        ("seconds", 1.0)
     }
 }
 
@@ -114,10 +141,9 @@ mod tests {
 
     fn column(t_start: f64, t_end: f64) -> Column {
         Column {
-            t_start,
             t_end,
             samples: 1,
-            cpus: Vec::new(),
+            ..Column::empty(0, t_start)
         }
     }
 
@@ -148,12 +174,15 @@ mod tests {
     fn ticks_are_round() {
         let ticks = nice_ticks(0.0, 12.0, 10);
         assert_eq!(
-            ticks.iter().map(|t| t.t).collect::<Vec<_>>(),
+            ticks.ticks.iter().map(|t| t.t).collect::<Vec<_>>(),
             vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
         );
+        assert_eq!(ticks.title(), "seconds since start");
         let day = nice_ticks(0.0, 86400.0, 10);
-        assert!(day.len() <= 10 && day.len() >= 4, "{day:?}");
-        assert_eq!(day[1].label, "3h");
-        assert!(nice_ticks(5.0, 5.0, 10).is_empty());
+        assert!(day.ticks.len() <= 10 && day.ticks.len() >= 4, "{day:?}");
+        assert_eq!(day.ticks[1].label, "3");
+        assert_eq!(day.title(), "hours since start");
+        assert_eq!(nice_ticks(0.0, 600.0, 10).ticks[1].label, "1");
+        assert!(nice_ticks(5.0, 5.0, 10).ticks.is_empty());
     }
 }

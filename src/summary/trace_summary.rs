@@ -25,13 +25,22 @@ pub struct LoadSums {
 }
 
 impl LoadSums {
-    fn add(&mut self, load: &CpuLoad) {
+    /// The sums of one sample's load.
+    pub fn of(load: &CpuLoad) -> LoadSums {
+        let mut sums = LoadSums::default();
+        sums.add(load);
+        sums
+    }
+
+    /// Adds a sample's load; says whether it had data.
+    fn add(&mut self, load: &CpuLoad) -> bool {
         if *load == CpuLoad::default() {
-            return; // no data for this CPU in this sample (offline, or no ticks)
+            return false; // no data for this CPU in this sample (offline, or no ticks)
         }
         self.sums += load;
         self.max_busy = self.max_busy.max(load.busy());
         self.n += 1;
+        true
     }
 
     /// Adds another set of sums (of other samples, or of another CPU).
@@ -47,6 +56,15 @@ impl LoadSums {
     }
 }
 
+/// Busy-% bands of the quantized heat map: 0–10 %, 10–20 %, ... 90–100 %.
+pub const BUSY_BANDS: usize = 10;
+
+/// The band of a busy percentage (100 % is in the top band, 90–100 %).
+pub fn busy_band(busy: f64) -> usize {
+    // `as` saturates: NaN and negatives are band 0.
+    ((busy / 10.0).floor() as usize).min(BUSY_BANDS - 1)
+}
+
 /// One column of the heat map: the samples from `t_start` to `t_end`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -54,15 +72,20 @@ pub struct Column {
     pub t_end: f64,
     pub samples: u32,
     pub cpus: Vec<LoadSums>,
+    /// For each busy band, how many (sample, CPU) pairs fell in it: divided
+    /// by `samples`, the mean number of CPUs that were that busy.
+    pub busy_bands: [u32; BUSY_BANDS],
 }
 
 impl Column {
-    fn empty(cpus: usize, t_start: f64) -> Column {
+    /// A column of no samples yet.
+    pub fn empty(cpus: usize, t_start: f64) -> Column {
         Column {
             t_start,
             t_end: t_start,
             samples: 0,
             cpus: vec![LoadSums::default(); cpus],
+            busy_bands: [0; BUSY_BANDS],
         }
     }
 
@@ -71,6 +94,17 @@ impl Column {
         self.samples += other.samples;
         for (mine, theirs) in self.cpus.iter_mut().zip(&other.cpus) {
             mine.merge(theirs);
+        }
+        for (mine, theirs) in self.busy_bands.iter_mut().zip(&other.busy_bands) {
+            *mine += theirs;
+        }
+    }
+
+    /// The mean number of CPUs in busy band `band` over the column's samples.
+    pub fn cpus_in_band(&self, band: usize) -> f64 {
+        match self.samples {
+            0 => 0.0,
+            n => self.busy_bands[band] as f64 / n as f64,
         }
     }
 }
@@ -119,7 +153,9 @@ impl Binner {
         column.t_end = sample.t;
         column.samples += 1;
         for (sums, load) in column.cpus.iter_mut().zip(&sample.cpus) {
-            sums.add(load);
+            if sums.add(load) {
+                column.busy_bands[busy_band(load.busy())] += 1;
+            }
         }
         if column.samples == self.per_column {
             self.done
@@ -486,6 +522,22 @@ mod tests {
         assert_eq!(summary.first_t, 0.0);
         assert_eq!(summary.last_t, 1000.0);
         assert!((summary.totals[0].mean().unwrap().usr - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn busy_bands_count_cpus_per_sample_in_the_one_streaming_pass() {
+        let records: Vec<Result<Record, ()>> = (1..=1000)
+            .map(|t| Ok(sample(t as f64, &[5.0, 55.0, 100.0, 59.9])))
+            .collect();
+        let cpus = [(0, 0), (1, 1), (2, 2), (3, 3)];
+        let summary = TraceSummary::build(meta(&cpus), records.into_iter(), 100).unwrap();
+        for column in &summary.columns {
+            let bands: Vec<f64> = (0..BUSY_BANDS).map(|b| column.cpus_in_band(b)).collect();
+            assert_eq!(bands, [1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0]);
+        }
+        assert_eq!(busy_band(f64::NAN), 0);
+        assert_eq!(busy_band(-3.0), 0);
+        assert_eq!(busy_band(10.0), 1);
     }
 
     #[test]
