@@ -662,3 +662,81 @@ fn parse_u64(bytes: &[u8]) -> Option<u64> {
 pub fn task_folder(proc_root: &Path, pid: u32, tid: u32) -> PathBuf {
     proc_root.join(format!("{pid}/task/{tid}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a task's three files under a folder shaped like /proc.
+    fn write_task(root: &Path, pid: u32, tid: u32, name: &str, counts: [u64; 6], children: &str) {
+        let folder = task_folder(root, pid, tid);
+        std::fs::create_dir_all(&folder).unwrap();
+        let [utime, stime, run, wait, vol, invol] = counts;
+        let stat = format!(
+            "{tid} ({name}) R 1 {pid} 0 0 -1 0 0 0 0 0 {utime} {stime} 0 0 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0\n"
+        );
+        std::fs::write(folder.join("stat"), stat).unwrap();
+        std::fs::write(folder.join("schedstat"), format!("{run} {wait} 1\n")).unwrap();
+        let status = format!(
+            "Name:\t{name}\nvoluntary_ctxt_switches:\t{vol}\nnonvoluntary_ctxt_switches:\t{invol}\n"
+        );
+        std::fs::write(folder.join("status"), status).unwrap();
+        std::fs::write(folder.join("children"), children).unwrap();
+        std::fs::write(
+            root.join(format!("{pid}/stat")),
+            format!("{pid} ({name}) S 1 0\n"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn children_are_followed_counted_from_birth_and_forgotten_when_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write_task(root, 10, 10, "coreheat", [0, 0, 5, 0, 0, 0], "");
+        let scope = TaskScope {
+            proc_root: root.to_path_buf(),
+            root: 10,
+            root_threads: RootThreads::AllButSampler,
+            own_process_word: None,
+        };
+        let mut sampler = TaskSampler::start(scope).unwrap();
+        assert!(
+            sampler.read().rows.is_empty(),
+            "the reference counts nothing"
+        );
+        assert_eq!(sampler.take_announced()[0].name, "coreheat");
+        write_task(root, 10, 10, "coreheat", [1, 0, 9, 0, 1, 0], "20");
+        write_task(root, 20, 20, "python3", [3, 1, 40_000_000, 2_000, 4, 5], "");
+        let rows = sampler.read().rows.clone();
+        let child = rows
+            .iter()
+            .find(|r| r.tid == 20)
+            .expect("the child is read");
+        assert_eq!((child.utime, child.stime, child.run_ns), (3, 1, 40_000_000));
+        assert_eq!((child.voluntary, child.involuntary, child.cpu), (4, 5, 1));
+        let announced = sampler.take_announced();
+        assert_eq!((announced[0].tid, announced[0].ppid), (20, 10));
+        std::fs::remove_dir_all(root.join("20")).unwrap();
+        write_task(root, 10, 10, "coreheat", [2, 0, 12, 0, 1, 0], "");
+        sampler.read();
+        assert_eq!(sampler.followed(), 1, "the ended child is forgotten");
+    }
+
+    #[test]
+    fn stat_with_spaces_and_parentheses_in_the_name() {
+        let text = b"7 (a (b) c) S 3 7 7 0 -1 0 0 0 0 0 11 12 0 0 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5 0\n";
+        let stat = parse_stat(text).unwrap();
+        assert_eq!(stat.name.as_bytes(), b"a (b) c");
+        assert_eq!(
+            (stat.ppid, stat.utime, stat.stime, stat.cpu),
+            (3, 11, 12, 5)
+        );
+        assert_eq!(
+            parse_switches(b"x\nvoluntary_ctxt_switches:\t3\nnonvoluntary_ctxt_switches:\t4\n"),
+            Some((3, 4))
+        );
+        assert_eq!(parse_schedstat(b"1 2 3\n"), Some((1, 2, 3)));
+        assert!(parse_stat(b"garbage").is_none());
+    }
+}
