@@ -717,7 +717,10 @@ mod tests {
         assert_eq!((child.voluntary, child.involuntary, child.cpu), (4, 5, 1));
         let announced = sampler.take_announced();
         assert_eq!((announced[0].tid, announced[0].ppid), (20, 10));
-        std::fs::remove_dir_all(root.join("20")).unwrap();
+        // A dead task's files read as errors in /proc; here they read empty.
+        for file in ["stat", "schedstat", "status"] {
+            std::fs::write(task_folder(root, 20, 20).join(file), "").unwrap();
+        }
         write_task(root, 10, 10, "coreheat", [2, 0, 12, 0, 1, 0], "");
         sampler.read();
         assert_eq!(sampler.followed(), 1, "the ended child is forgotten");
