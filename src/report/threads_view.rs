@@ -57,7 +57,7 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
         by_process
             .entry(thread.info.pid)
             .or_insert_with(|| ProcessView {
-                label: format!("{} (pid {})", thread.info.name, thread.info.pid),
+                label: process_label(threads, thread),
                 rows: Vec::new(),
             })
             .rows
@@ -78,6 +78,13 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
              the grey above the orange is other programs."
         ),
     })
+}
+
+/// `python3 (pid 4242)`: the name of the process's main thread (its tid is the pid).
+fn process_label(threads: &ThreadsSummary, member: &ThreadSeries) -> String {
+    let pid = member.info.pid;
+    let main = threads.threads.iter().find(|t| t.info.tid == pid);
+    format!("{} (pid {pid})", main.unwrap_or(member).info.name)
 }
 
 fn busy_s(thread: &ThreadSeries) -> f64 {
