@@ -95,7 +95,12 @@ fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
     let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
     assert!(trace.header.meta.task_fields.is_empty());
     assert!(trace.tasks.is_empty() && trace.task_rows.is_empty());
-    let json = traced(&scratch, &[], &["python3", "-c", "sum(range(20000000))"]);
+    // Sampled every 100 ms, so the half-second program is seen at least once.
+    let json = traced(
+        &scratch,
+        &["--interval", "100ms"],
+        &["python3", "-c", "sum(range(20000000))"],
+    );
     let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
     assert!(
         trace.tasks.iter().any(|(_, task)| task.name == "python3"),
