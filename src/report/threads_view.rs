@@ -2,14 +2,16 @@
 //! workload, grouped by process, each interval colored by the thread's CPU
 //! share with a thin band below for the time it waited for a CPU; the busiest
 //! [`DRAWN_THREADS`] are drawn and the rest folded into one row. Above them, a
-//! strip of the workload's CPUs over time against the machine's busy CPUs.
-//! The SVG markup is made of numbers and fixed words only; names are escaped
-//! by the template.
+//! strip of the workload's CPUs over time against the machine's busy CPUs, and
+//! below them a time axis. Time is drawn to scale (a column is as wide as the
+//! time it covers), on the same clock as the heat maps. The SVG markup is made
+//! of numbers and fixed words only; names are escaped by the template.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::summary::threads::{ThreadColumn, ThreadSeries, ThreadsSummary, Use};
+use crate::report::timeaxis::nice_ticks;
+use crate::summary::threads::{BUSY_SHARE, ThreadColumn, ThreadSeries, ThreadsSummary, Use};
 use crate::util::text::plural;
 
 /// Thread rows drawn; the rest share one row.
@@ -24,19 +26,45 @@ pub struct ProcessView {
 /// One drawn row.
 pub struct ThreadRowView {
     pub label: String,
-    /// `cpu1`, `3 CPUs, 12 moves`.
+    /// `cpu1`, `cpu0 and cpu1, moved 3×`.
     pub where_ran: String,
+    /// What `where_ran` counts, in words (its hover).
+    pub where_title: String,
     pub title: String,
     pub cells: String,
 }
 
+/// A labelled time under the rows.
+pub struct AxisTick {
+    /// CSS `left` of the tick, a percentage of the rows' width.
+    pub left: String,
+    pub label: String,
+}
+
 /// The whole view.
 pub struct ThreadsView {
-    pub width: usize,
+    /// The viewBox width: milliseconds from the first column's start to the
+    /// last one's end.
+    pub width: String,
     pub processes: Vec<ProcessView>,
     pub strip: String,
     pub strip_height: usize,
     pub strip_caption: String,
+    /// `of 2 CPUs`: the strip's full height.
+    pub strip_scale: String,
+    pub ticks: Vec<AxisTick>,
+    pub axis_title: String,
+}
+
+/// Where each column is drawn: milliseconds from the first column's start.
+struct Scale {
+    t0: f64,
+}
+
+impl Scale {
+    fn x(&self, t: f64) -> f64 {
+        (t - self.t0) * 1000.0
+    }
 }
 
 /// The view of a trace's threads, `None` when it has none.
@@ -52,6 +80,8 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
     });
     let (drawn, rest) = order.split_at(order.len().min(DRAWN_THREADS));
     let columns = &threads.columns;
+    let (t0, t1) = (columns[0].t_start, columns[columns.len() - 1].t_end);
+    let scale = Scale { t0 };
     let mut by_process: BTreeMap<u32, ProcessView> = BTreeMap::new();
     for thread in drawn {
         by_process
@@ -61,22 +91,33 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
                 rows: Vec::new(),
             })
             .rows
-            .push(row(thread, columns));
+            .push(row(thread, columns, &scale));
     }
     let mut processes: Vec<ProcessView> = by_process.into_values().collect();
     if !rest.is_empty() || threads.folded_threads > 0 {
-        processes.push(folded(rest, threads.folded_threads, columns));
+        processes.push(folded(rest, threads.folded_threads, columns, &scale));
     }
     let strip_height = cpus.clamp(1, 64) * 8;
+    let axis = nice_ticks(t0, t1, 8);
+    let span = (t1 - t0).max(f64::EPSILON);
     Some(ThreadsView {
-        width: columns.len(),
+        width: format!("{:.0}", scale.x(t1).max(1.0)),
         processes,
-        strip: strip(columns, cpus, strip_height),
+        strip: strip(columns, cpus, strip_height, &scale),
         strip_height,
-        strip_caption: format!(
-            "The workload's CPUs over time (orange) against the machine's busy CPUs (grey, of {cpus}): \
-             the grey above the orange is other programs."
-        ),
+        strip_caption: "The workload's CPUs over time (orange) against the machine's busy CPUs \
+             (grey): the grey above the orange is other programs."
+            .to_string(),
+        strip_scale: format!("top: {}", plural(cpus, "CPU")),
+        ticks: axis
+            .ticks
+            .iter()
+            .map(|tick| AxisTick {
+                left: format!("{:.2}%", 100.0 * (tick.t - t0) / span),
+                label: tick.label.clone(),
+            })
+            .collect(),
+        axis_title: axis.title(),
     })
 }
 
@@ -91,29 +132,53 @@ fn busy_s(thread: &ThreadSeries) -> f64 {
     thread.cells.iter().map(Use::cpu_s).sum()
 }
 
-fn row(thread: &ThreadSeries, columns: &[ThreadColumn]) -> ThreadRowView {
-    let where_ran = match thread.cpus.as_slice() {
-        [] => "—".to_string(),
+/// Where a thread ran: the CPUs it was seen on at the samples (up to three by
+/// name), and, when it was busy in consecutive samples, how often it was on
+/// another CPU than in the sample before (the hover says so in words).
+fn where_ran(thread: &ThreadSeries) -> (String, String) {
+    let on = match thread.cpus.as_slice() {
+        [] => return ("—".to_string(), String::new()),
         [cpu] => format!("cpu{cpu}"),
-        many => format!(
-            "{} CPUs, {}",
-            many.len(),
-            plural(thread.migrations as usize, "migration")
-        ),
+        [a, b] => format!("cpu{a} and cpu{b}"),
+        [a, b, c] => format!("cpu{a}, cpu{b} and cpu{c}"),
+        many => format!("{} CPUs", many.len()),
     };
+    let seen = "the CPU it last ran on, read at each sample";
+    match (thread.cpus.len(), thread.busy_pairs) {
+        (1, _) | (_, 0) => (on, format!("{seen}; it never moved while busy")),
+        (_, pairs) => (
+            format!("{on}, moved {}×", thread.migrations),
+            format!(
+                "{seen}: in {} of {pairs} pairs of consecutive samples in which it used at least \
+                 {:.0} % of a CPU, it was on another CPU than the sample before",
+                thread.migrations,
+                100.0 * BUSY_SHARE
+            ),
+        ),
+    }
+}
+
+fn row(thread: &ThreadSeries, columns: &[ThreadColumn], scale: &Scale) -> ThreadRowView {
+    let (where_ran, where_title) = where_ran(thread);
     ThreadRowView {
         label: format!(
             "{}/{} {}",
             thread.info.pid, thread.info.tid, thread.info.name
         ),
         where_ran,
+        where_title,
         title: thread.total.describe(),
-        cells: cells(&thread.cells, columns),
+        cells: cells(&thread.cells, columns, scale),
     }
 }
 
 /// The threads not drawn, one row of their summed use.
-fn folded(rest: &[&ThreadSeries], uncounted: usize, columns: &[ThreadColumn]) -> ProcessView {
+fn folded(
+    rest: &[&ThreadSeries],
+    uncounted: usize,
+    columns: &[ThreadColumn],
+    scale: &Scale,
+) -> ProcessView {
     let mut sums = vec![Use::default(); columns.len()];
     for thread in rest {
         for (sum, cell) in sums.iter_mut().zip(&thread.cells) {
@@ -136,17 +201,20 @@ fn folded(rest: &[&ThreadSeries], uncounted: usize, columns: &[ThreadColumn]) ->
         rows: vec![ThreadRowView {
             label: plural(count, "other thread"),
             where_ran: String::new(),
+            where_title: String::new(),
             title: format!("{} together", plural(count, "thread")),
-            cells: cells(&sums, columns),
+            cells: cells(&sums, columns, scale),
         }],
     }
 }
 
 /// One rect per interval for the CPU share (darker = more; 1 CPU or more is
 /// full) and a thin band below for the share spent waiting for a CPU.
-fn cells(uses: &[Use], columns: &[ThreadColumn]) -> String {
+fn cells(uses: &[Use], columns: &[ThreadColumn], scale: &Scale) -> String {
     let mut svg = String::new();
-    for (x, (used, column)) in uses.iter().zip(columns).enumerate() {
+    for (used, column) in uses.iter().zip(columns) {
+        let x = scale.x(column.t_start).round();
+        let width = scale.x(column.t_end).round() - x;
         let share = used.cpu_share().min(1.0);
         let wait = used.wait_share().min(1.0);
         if share < 0.005 && wait < 0.005 {
@@ -163,14 +231,14 @@ fn cells(uses: &[Use], columns: &[ThreadColumn]) -> String {
         if share >= 0.005 {
             let _ = write!(
                 svg,
-                r#"<rect class="run" x="{x}" y="0" width="1" height="7" fill-opacity="{:.2}"/>"#,
+                r#"<rect class="run" x="{x:.0}" y="0" width="{width:.0}" height="7" fill-opacity="{:.2}"/>"#,
                 0.15 + 0.85 * share
             );
         }
         if wait >= 0.005 {
             let _ = write!(
                 svg,
-                r#"<rect class="wait" x="{x}" y="7.5" width="1" height="2.5" fill-opacity="{:.2}"/>"#,
+                r#"<rect class="wait" x="{x:.0}" y="7.5" width="{width:.0}" height="2.5" fill-opacity="{:.2}"/>"#,
                 0.15 + 0.85 * wait
             );
         }
@@ -180,18 +248,131 @@ fn cells(uses: &[Use], columns: &[ThreadColumn]) -> String {
 }
 
 /// Two step areas: the machine's busy CPUs (grey) and the workload's (orange).
-fn strip(columns: &[ThreadColumn], cpus: usize, height: usize) -> String {
-    let scale = height as f64 / cpus.max(1) as f64;
+fn strip(columns: &[ThreadColumn], cpus: usize, height: usize, scale: &Scale) -> String {
+    let per_cpu = height as f64 / cpus.max(1) as f64;
     let mut machine = String::new();
     let mut workload = String::new();
-    for (x, column) in columns.iter().enumerate() {
+    for column in columns {
         let (ours, busy) = column.cpus();
-        let top = |value: f64| height as f64 - value.min(cpus as f64) * scale;
-        let _ = write!(machine, "{x},{:.1} {},{:.1} ", top(busy), x + 1, top(busy));
-        let _ = write!(workload, "{x},{:.1} {},{:.1} ", top(ours), x + 1, top(ours));
+        let top = |value: f64| height as f64 - value.min(cpus as f64) * per_cpu;
+        let (x0, x1) = (scale.x(column.t_start), scale.x(column.t_end));
+        let _ = write!(
+            machine,
+            "{x0:.0},{:.1} {x1:.0},{:.1} ",
+            top(busy),
+            top(busy)
+        );
+        let _ = write!(
+            workload,
+            "{x0:.0},{:.1} {x1:.0},{:.1} ",
+            top(ours),
+            top(ours)
+        );
     }
-    let end = columns.len();
+    let end = columns.last().map_or(0.0, |c| scale.x(c.t_end));
     format!(
-        r#"<polygon class="machine" points="0,{height} {machine}{end},{height}"/><polygon class="workload" points="0,{height} {workload}{end},{height}"/>"#
+        r#"<polygon class="machine" points="0,{height} {machine}{end:.0},{height}"/><polygon class="workload" points="0,{height} {workload}{end:.0},{height}"/>"#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tasks::{TASK_FIELDS, TaskInfo, TaskTicks};
+    use crate::model::{CpuLoad, Meta, TraceCpu};
+    use crate::summary::threads::ThreadsBuilder;
+
+    /// One thread on 2 CPUs, sampled over `intervals`, running a whole CPU on
+    /// the CPU of each interval.
+    fn summary(intervals: &[(f64, f64, u32)]) -> ThreadsSummary {
+        let meta = Meta {
+            cpus: (0..2)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cpu,
+                    package: 0,
+                })
+                .collect(),
+            ticks_per_s: Some(100),
+            task_fields: TASK_FIELDS.map(String::from).to_vec(),
+            ..Meta::default()
+        };
+        let mut builder = ThreadsBuilder::new(&meta).unwrap();
+        builder.task(TaskInfo {
+            pid: 7,
+            tid: 8,
+            ppid: 1,
+            name: "worker".into(),
+        });
+        for &(t_start, t, cpu) in intervals {
+            let ticks = ((t - t_start) * 100.0).round() as u64;
+            builder.sample(t_start, t, true, &[CpuLoad::default(); 2], &[0, 1]);
+            builder.rows(&[TaskTicks {
+                tid: 8,
+                utime: ticks,
+                stime: 0,
+                run_ns: ticks * 10_000_000,
+                wait_ns: 0,
+                voluntary: 0,
+                involuntary: 0,
+                cpu,
+            }]);
+        }
+        builder.finish()
+    }
+
+    fn only_row(view: &ThreadsView) -> &ThreadRowView {
+        &view.processes[0].rows[0]
+    }
+
+    #[test]
+    fn each_interval_is_as_wide_as_the_time_it_covers() {
+        let view =
+            threads_view(&summary(&[(0.0, 0.5, 0), (0.5, 1.5, 0), (1.5, 1.75, 0)]), 2).unwrap();
+        assert_eq!(view.width, "1750");
+        let cells = &only_row(&view).cells;
+        for (x, width) in [(0, 500), (500, 1000), (1500, 250)] {
+            let rect = format!(r#"class="run" x="{x}" y="0" width="{width}""#);
+            assert!(cells.contains(&rect), "{rect} in {cells}");
+        }
+        assert!(view.strip.contains("1500,") && view.strip.contains("1750,"));
+    }
+
+    #[test]
+    fn the_time_axis_is_numbered_at_round_times_across_the_rows() {
+        let view = threads_view(&summary(&[(0.0, 1.0, 0), (1.0, 2.0, 0)]), 2).unwrap();
+        let ticks: Vec<(&str, &str)> = view
+            .ticks
+            .iter()
+            .map(|t| (t.label.as_str(), t.left.as_str()))
+            .collect();
+        assert_eq!(
+            ticks,
+            [
+                ("0.0", "0.00%"),
+                ("0.5", "25.00%"),
+                ("1.0", "50.00%"),
+                ("1.5", "75.00%"),
+                ("2.0", "100.00%")
+            ]
+        );
+        assert_eq!(view.axis_title, "seconds since start");
+        assert_eq!(view.strip_scale, "top: 2 CPUs");
+    }
+
+    #[test]
+    fn where_a_thread_ran_names_its_cpus_and_counts_moves_while_busy() {
+        let stayed = threads_view(&summary(&[(0.0, 1.0, 1), (1.0, 2.0, 1)]), 2).unwrap();
+        assert_eq!(only_row(&stayed).where_ran, "cpu1");
+        let moved = summary(&[(0.0, 1.0, 0), (1.0, 2.0, 1), (2.0, 3.0, 1), (3.0, 4.0, 0)]);
+        let view = threads_view(&moved, 2).unwrap();
+        assert_eq!(only_row(&view).where_ran, "cpu0 and cpu1, moved 2×");
+        assert!(
+            only_row(&view)
+                .where_title
+                .contains("in 2 of 3 pairs of consecutive samples"),
+            "{}",
+            only_row(&view).where_title
+        );
+    }
 }
