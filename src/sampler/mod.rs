@@ -487,6 +487,17 @@ mod tests {
         }
     }
 
+    fn ok_end(wall_s: f64) -> End {
+        End {
+            status: Status::Ok,
+            result: None,
+            wall_s,
+            user_s: 0.0,
+            sys_s: 0.0,
+            message: None,
+        }
+    }
+
     #[test]
     fn a_trace_of_percent_is_refused_before_sampling_starts() {
         let dir = tempfile::tempdir().unwrap();
@@ -525,15 +536,7 @@ mod tests {
         sampler.event(EventKind::WorkloadStart, None, None);
         std::thread::sleep(Duration::from_millis(250));
         sampler.workload_ended();
-        let end = End {
-            status: Status::Ok,
-            result: None,
-            wall_s: 0.25,
-            user_s: 0.0,
-            sys_s: 0.0,
-            message: None,
-        };
-        let report = sampler.finish(end, true);
+        let report = sampler.finish(ok_end(0.25), true);
         assert!(report.write_error.is_none());
 
         let trace = Trace::read(&path).unwrap();
@@ -555,5 +558,65 @@ mod tests {
             "tail sample a full interval after the end"
         );
         assert_eq!(trace.end.unwrap().1.status, Status::Ok);
+    }
+
+    /// A source whose third reading takes `slow` (a sample of a thousand
+    /// tasks on a loaded machine, say).
+    struct SlowOnce {
+        reads: usize,
+        slow: Duration,
+    }
+
+    impl LoadSource for SlowOnce {
+        fn cpu_count(&self) -> usize {
+            1
+        }
+
+        fn read(&mut self, out: &mut [CpuTicks]) -> io::Result<()> {
+            self.reads += 1;
+            if self.reads == 3 {
+                std::thread::sleep(self.slow);
+            }
+            out[0] = busy(50);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_slow_reading_does_not_shift_the_ticks_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let meta = Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(100),
+            ..one_cpu_meta()
+        };
+        let writer = TraceWriter::create(&path, &meta).unwrap();
+        let source = SlowOnce {
+            reads: 0,
+            slow: Duration::from_millis(150),
+        };
+        let schedule = Schedule::every(Duration::from_millis(100));
+        let sampler = Sampler::start(Box::new(source), writer, schedule, None, None).unwrap();
+        std::thread::sleep(Duration::from_millis(1300));
+        sampler.finish(ok_end(1.3), false);
+
+        // Samples after the slow one stay on the grid 0.1 + k × 0.1 s; had the
+        // slow reading moved the grid, they would sit 50 ms off it.
+        let trace = Trace::read(&path).unwrap();
+        let slow = trace.samples[1].t - trace.samples[0].t;
+        assert!(
+            slow >= 0.2,
+            "the second sample took its slow reading: {slow}"
+        );
+        let mut phases: Vec<f64> = trace.samples[3..trace.samples.len() - 1]
+            .iter()
+            .map(|sample| (sample.t * 1000.0).round() as i64 % 100)
+            .map(|ms| ms.min(100 - ms) as f64)
+            .collect();
+        assert!(phases.len() >= 5, "{:?}", trace.samples);
+        phases.sort_by(f64::total_cmp);
+        let median = phases[phases.len() / 2];
+        assert!(median < 25.0, "samples {:?} off the grid", trace.samples);
     }
 }

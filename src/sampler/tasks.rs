@@ -742,4 +742,48 @@ mod tests {
         assert_eq!(parse_schedstat(b"1 2 3\n"), Some((1, 2, 3)));
         assert!(parse_stat(b"garbage").is_none());
     }
+
+    /// A long run of a program that keeps starting short-lived threads: each
+    /// is seen by one reading and gone by the next, and the sampler forgets it,
+    /// so what it follows is the live threads, not every thread there ever was.
+    #[test]
+    fn memory_follows_the_live_threads_over_a_long_run_of_short_lived_ones() {
+        let scope = TaskScope::this_process(RootThreads::AllButSampler, None);
+        let mut sampler = TaskSampler::start(scope).unwrap();
+        sampler.read();
+        let (mut seen, mut most_followed) = (0, 0);
+        for _round in 0..300 {
+            let (release, wait) = std::sync::mpsc::channel::<()>();
+            let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
+            let (tell, tids) = std::sync::mpsc::channel();
+            let threads: Vec<_> = (0..5)
+                .map(|_| {
+                    let (wait, tell) = (wait.clone(), tell.clone());
+                    std::thread::spawn(move || {
+                        let _ = tell.send(os::thread_id());
+                        let _ = wait.lock().map(|w| w.recv());
+                    })
+                })
+                .collect();
+            let tids: HashSet<u32> = tids.iter().take(5).collect();
+            let reading = sampler.read();
+            seen += reading
+                .rows
+                .iter()
+                .filter(|r| tids.contains(&r.tid))
+                .count();
+            drop(release);
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            most_followed = most_followed.max(sampler.followed());
+        }
+        sampler.read();
+        assert!(seen > 0, "the short-lived threads were read");
+        assert!(
+            most_followed < 100,
+            "1500 threads came and went; {most_followed} followed at most"
+        );
+        assert!(sampler.tasks.capacity() < 400 && sampler.processes.len() < 50);
+    }
 }
