@@ -627,16 +627,19 @@ fn parse_schedstat(text: &[u8]) -> Option<(u64, u64, u64)> {
     Some((values.next()?, values.next()?, values.next()?))
 }
 
-/// `voluntary_ctxt_switches:` and `nonvoluntary_ctxt_switches:` of `status`.
+/// `voluntary_ctxt_switches:` and `nonvoluntary_ctxt_switches:` of `status`:
+/// its last lines, so they are looked for from the end (a search from the
+/// start through the 1.5 KiB before them cost more than reading the file).
 fn parse_switches(text: &[u8]) -> Option<(u64, u64)> {
-    let value_after = |key: &[u8]| {
-        let at = text.windows(key.len()).position(|w| w == key)? + key.len();
-        numbers(&text[at..]).next()
-    };
-    Some((
-        value_after(b"\nvoluntary_ctxt_switches:")?,
-        value_after(b"\nnonvoluntary_ctxt_switches:")?,
-    ))
+    let (mut voluntary, mut involuntary) = (None, None);
+    for line in text.rsplit(|&b| b == b'\n').take(8) {
+        if let Some(rest) = line.strip_prefix(b"voluntary_ctxt_switches:") {
+            voluntary = numbers(rest).next();
+        } else if let Some(rest) = line.strip_prefix(b"nonvoluntary_ctxt_switches:") {
+            involuntary = numbers(rest).next();
+        }
+    }
+    Some((voluntary?, involuntary?))
 }
 
 /// The whitespace-separated whole numbers at the start of `text`, up to the
