@@ -106,7 +106,8 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
         strip: strip(columns, cpus, strip_height, &scale),
         strip_height,
         strip_caption: "The workload's CPUs over time (orange) against the machine's busy CPUs \
-             (grey): the grey above the orange is other programs."
+             (grey): the grey above the orange is other programs. Tasks are read at each \
+             sample, so what a thread did between its last sample and its exit is not drawn."
             .to_string(),
         strip_scale: format!("top: {}", plural(cpus, "CPU")),
         ticks: axis
