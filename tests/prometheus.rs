@@ -1,0 +1,428 @@
+//! `coreheat render --prometheus` against a real Prometheus scraping a real
+//! node_exporter every second, both started here on 127.0.0.1 free ports
+//! (Debian's `prometheus` and `prometheus-node-exporter`; `.ci/run` installs
+//! them): the per-CPU busy figures Prometheus recorded agree with coreheat's
+//! own trace of the same seconds; an exporter that stops midway leaves a gap;
+//! a range beyond Prometheus' points limit is read in chunks; and the errors a
+//! fleet user meets (nothing listening, not a Prometheus, a selector matching
+//! nothing) say what to do. Everything started is stopped.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Scratch, read_trace};
+use coreheat::model::{CpuLoad, EventKind};
+use coreheat::trace::Trace;
+
+/// A process this test started, stopped (and reaped) when dropped.
+struct Started(Child);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    listener.local_addr().unwrap().port()
+}
+
+/// The path of the first of `names` on PATH.
+fn find(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Prometheus and node_exporter, or a skip notice (a failure under CI).
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let prometheus = find(&["prometheus"]);
+    let exporter = find(&["prometheus-node-exporter", "node_exporter"]);
+    match (prometheus, exporter) {
+        (Some(p), Some(e)) => Some((p, e)),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("prometheus and prometheus-node-exporter are missing; .ci/run installs them")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: prometheus or node_exporter not found; install Debian's \
+                 prometheus and prometheus-node-exporter to run this test"
+            );
+            None
+        }
+    }
+}
+
+/// The body of `GET path` from 127.0.0.1:port, if it answers 200.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let code = head.split(' ').nth(1)?;
+    (code == "200").then(|| body.to_string())
+}
+
+/// A node_exporter of CPU counters and a Prometheus scraping it every second.
+struct Stack {
+    prometheus_port: u16,
+    exporter_port: u16,
+    exporter: Option<Started>,
+    _prometheus: Started,
+    _dir: tempfile::TempDir,
+}
+
+impl Stack {
+    fn start(prometheus: &Path, exporter: &Path) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
+        let (prometheus_port, exporter_port) = (free_port(), free_port());
+        let exporter = spawn(Command::new(exporter).args([
+            &format!("--web.listen-address=127.0.0.1:{exporter_port}"),
+            "--collector.disable-defaults",
+            "--collector.cpu",
+            "--collector.cpu.info",
+        ]));
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    \
+                 static_configs:\n      - targets: ['127.0.0.1:{exporter_port}']\n"
+            ),
+        )
+        .unwrap();
+        let started = spawn(Command::new(prometheus).args([
+            &format!("--config.file={}", config.display()),
+            &format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+            &format!("--web.listen-address=127.0.0.1:{prometheus_port}"),
+        ]));
+        let stack = Stack {
+            prometheus_port,
+            exporter_port,
+            exporter: Some(exporter),
+            _prometheus: started,
+            _dir: dir,
+        };
+        stack.wait_for_scrapes();
+        stack
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.prometheus_port)
+    }
+
+    fn selector(&self) -> String {
+        format!("instance=\"127.0.0.1:{}\"", self.exporter_port)
+    }
+
+    /// Until Prometheus holds two scrapes of the exporter's CPU counters.
+    fn wait_for_scrapes(&self) {
+        let query = "/api/v1/query?query=count_over_time(node_cpu_seconds_total%5B1m%5D)";
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let body = http_get(self.prometheus_port, query).unwrap_or_default();
+            if body.contains("\"value\":[") && !body.contains(",\"1\"]") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "Prometheus on port {} scraped nothing in 30 s",
+            self.prometheus_port
+        );
+    }
+
+    /// Stops the exporter: Prometheus marks its series stale at the next scrape.
+    fn stop_exporter(&mut self) {
+        self.exporter.take();
+    }
+}
+
+fn spawn(command: &mut Command) -> Started {
+    Started(
+        command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start a server"),
+    )
+}
+
+/// Unix seconds of a trace's time `t`.
+fn unix(trace: &Trace, t: f64) -> f64 {
+    let start = chrono::DateTime::parse_from_rfc3339(&trace.header.meta.start).unwrap();
+    start.timestamp_millis() as f64 / 1000.0 + t
+}
+
+/// Each CPU's mean busy % over unix seconds `from..to`, each sample weighted
+/// by the time it overlaps them (samples without data left out).
+fn mean_busy(trace: &Trace, from: f64, to: f64) -> Vec<f64> {
+    let cpus = trace.header.meta.cpus.len();
+    let (mut sums, mut weights) = (vec![0.0; cpus], vec![0.0; cpus]);
+    let mut previous = 0.0f64.max(trace.samples[0].t - trace.header.meta.interval_s);
+    for sample in &trace.samples {
+        let (a, b) = (
+            unix(trace, previous).max(from),
+            unix(trace, sample.t).min(to),
+        );
+        previous = sample.t;
+        if b <= a {
+            continue;
+        }
+        for (cpu, load) in sample.cpus.iter().enumerate() {
+            if *load != CpuLoad::default() {
+                sums[cpu] += load.busy() * (b - a);
+                weights[cpu] += b - a;
+            }
+        }
+    }
+    sums.iter().zip(&weights).map(|(s, w)| s / w).collect()
+}
+
+/// The one trace `render --prometheus --out dir` saved.
+fn saved_trace(dir: &Path) -> Trace {
+    let traces: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    assert_eq!(traces.len(), 1, "{traces:?}");
+    read_trace(&traces[0])
+}
+
+fn render(scratch: &Scratch, stack: &Stack, out: &str, range: (f64, f64), step: &str) -> Trace {
+    let (from, to) = (format!("{:.3}", range.0), format!("{:.3}", range.1));
+    let args = [
+        "render",
+        "--prometheus",
+        &stack.url(),
+        "--match",
+        &stack.selector(),
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--step",
+        step,
+        "--out",
+        out,
+    ];
+    scratch.ok(&args);
+    assert!(scratch.path().join(out).join("report.html").is_file());
+    saved_trace(&scratch.path().join(out))
+}
+
+#[test]
+fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
+    let Some((prometheus, exporter)) = tools() else {
+        return;
+    };
+    let mut stack = Stack::start(&prometheus, &exporter);
+    let scratch = Scratch::new();
+    // One CPU kept busy by a shell loop pinned to cpu0 for 7 s, traced by coreheat.
+    let run = scratch.run(&[
+        "run",
+        "--out",
+        "own",
+        "--pin",
+        "0",
+        "--tasks",
+        "off",
+        "exec",
+        "--",
+        "timeout",
+        "7",
+        "sh",
+        "-c",
+        "while :; do :; done",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(124),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let own = read_trace(&scratch.path().join("own/trace.jsonl"));
+    let event = |kind| own.events.iter().find(|e| e.event == kind).unwrap().t;
+    let window = (
+        unix(&own, event(EventKind::WorkloadStart)) + 1.0,
+        unix(&own, event(EventKind::WorkloadEnd)) - 1.0,
+    );
+    std::thread::sleep(Duration::from_millis(2500)); // the last seconds scraped
+    let fleet = render(&scratch, &stack, "fleet", window, "1s");
+    assert_eq!(
+        fleet.header.meta.host,
+        format!("127.0.0.1:{}", stack.exporter_port)
+    );
+    let theirs = mean_busy(&fleet, window.0, window.1);
+    let ours = mean_busy(&own, window.0, window.1);
+    eprintln!(
+        "agreement over {:.1} s: prometheus {theirs:.2?} coreheat {ours:.2?}",
+        window.1 - window.0
+    );
+    assert_eq!(theirs.len(), ours.len());
+    for (cpu, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+        assert!(
+            (t - o).abs() <= 5.0,
+            "cpu{cpu}: prometheus {t:.2} % busy, coreheat {o:.2} %"
+        );
+    }
+    assert!(
+        theirs[0] > 90.0,
+        "the pinned loop's CPU is cpu0 in both: {theirs:?}"
+    );
+
+    // A range of 12 001 steps of 1 ms: beyond the 11 000 points Prometheus
+    // answers at once, read in chunks.
+    let fine = render(&scratch, &stack, "fine", (window.0, window.0 + 12.0), "1ms");
+    assert_eq!(fine.samples.len(), 12_000);
+
+    // The exporter stops: the seconds after it are no data, drawn as gaps.
+    stack.stop_exporter();
+    let stopped = unix(&own, own.samples.last().unwrap().t) + 2.5;
+    while coreheat::import::prometheus::time::now() < stopped + 3.0 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let gap = render(&scratch, &stack, "gap", (window.0, stopped + 3.0), "1s");
+    let no_data = |s: &coreheat::model::Sample| s.cpus.iter().all(|l| *l == CpuLoad::default());
+    assert!(!no_data(&gap.samples[0]));
+    assert!(
+        gap.samples.iter().rev().take(2).all(no_data),
+        "{:?}",
+        gap.samples.last()
+    );
+    let page = std::fs::read_to_string(scratch.path().join("gap/report.html")).unwrap();
+    assert!(
+        page.contains("no data"),
+        "the report draws the gap as no data"
+    );
+    assert!(page.contains("did not report"), "and says why");
+}
+
+/// A loopback HTTP server answering every request with an HTML page, as a
+/// node_exporter's or a login page's root does; stops when dropped.
+struct HtmlServer {
+    port: u16,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl HtmlServer {
+    fn start() -> HtmlServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let thread = std::thread::spawn(move || {
+            // One request: the first one coreheat makes.
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let body = "<html><head><title>Sign in</title></head></html>";
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        HtmlServer {
+            port,
+            _thread: thread,
+        }
+    }
+}
+
+fn failure(scratch: &Scratch, args: &[&str]) -> String {
+    let output = scratch.run(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?} must fail");
+    assert!(
+        !scratch.path().join("reports").exists(),
+        "nothing is left behind"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
+    let scratch = Scratch::new();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let message = failure(
+        &scratch,
+        &["render", "--prometheus", &closed, "--timeout", "2s"],
+    );
+    assert!(
+        message.contains(&closed) && message.contains("cannot reach Prometheus"),
+        "{message}"
+    );
+    assert!(message.contains("--timeout"), "{message}");
+
+    let html = HtmlServer::start();
+    let url = format!("http://127.0.0.1:{}", html.port);
+    let message = failure(&scratch, &["render", "--prometheus", &url]);
+    assert!(
+        message.contains("text/html") && message.contains("not Prometheus' JSON API"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&url) && message.contains("9090"),
+        "{message}"
+    );
+
+    let message = failure(
+        &scratch,
+        &["render", "--prometheus", &closed, "--from", "yesterday"],
+    );
+    assert!(
+        message.contains("--from 'yesterday' is not a time") && message.contains("now-10m"),
+        "{message}"
+    );
+    let message = failure(&scratch, &["render", "--prometheus", "https://prom:9090"]);
+    assert!(message.contains("plain http"), "{message}");
+}
+
+#[test]
+fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
+    let Some((prometheus, exporter)) = tools() else {
+        return;
+    };
+    let stack = Stack::start(&prometheus, &exporter);
+    let scratch = Scratch::new();
+    let url = stack.url();
+    let message = failure(
+        &scratch,
+        &[
+            "render",
+            "--prometheus",
+            &url,
+            "--match",
+            "job=\"nosuch\"",
+            "--from",
+            "now-1m",
+        ],
+    );
+    assert!(
+        message.contains("no series node_cpu_seconds_total{job=\"nosuch\"}"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&url) && message.contains("/targets") && message.contains("from 20"),
+        "{message}"
+    );
+    let message = failure(
+        &scratch,
+        &["render", "--prometheus", &url, "--match", "job="],
+    );
+    assert!(
+        message.contains("bad_data") && message.contains("check --match"),
+        "{message}"
+    );
+}
