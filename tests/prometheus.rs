@@ -13,6 +13,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Scratch, read_trace};
@@ -304,41 +306,152 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
     );
     let page = std::fs::read_to_string(scratch.path().join("gap/report.html")).unwrap();
     assert!(
-        page.contains("no data"),
-        "the report draws the gap as no data"
+        page.contains(r#"class="nd"><title>"#) && page.contains(" no data</title>"),
+        "the report draws the gap as no-data cells"
     );
     assert!(page.contains("did not report"), "and says why");
 }
 
-/// A loopback HTTP server answering every request with an HTML page, as a
-/// node_exporter's or a login page's root does; stops when dropped.
-struct HtmlServer {
+/// A loopback HTTP server answering each request with what `answer` gives
+/// for its path and query (content type, body); stops when dropped.
+struct FakeServer {
     port: u16,
-    _thread: std::thread::JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl HtmlServer {
-    fn start() -> HtmlServer {
+type Answer = fn(&str) -> (&'static str, String);
+
+impl FakeServer {
+    fn start(answer: Answer) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
         let thread = std::thread::spawn(move || {
-            // One request: the first one coreheat makes.
-            if let Ok((mut stream, _)) = listener.accept() {
-                let mut buffer = [0u8; 4096];
-                let _ = stream.read(&mut buffer);
-                let body = "<html><head><title>Sign in</title></head></html>";
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    serve(stream, answer);
+                }
             }
         });
-        HtmlServer {
+        FakeServer {
             port,
-            _thread: thread,
+            stop,
+            thread: Some(thread),
         }
     }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Answers one request and closes the connection.
+fn serve(mut stream: TcpStream, answer: Answer) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let request = String::from_utf8_lossy(&request);
+    let target = request.split(' ').nth(1).unwrap_or("/");
+    let (content_type, body) = answer(target);
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A login page, whatever is asked.
+fn html_page(_: &str) -> (&'static str, String) {
+    let body = "<html><head><title>Sign in</title></head></html>";
+    ("text/html", body.to_string())
+}
+
+/// A Prometheus of one node, node9:9100, whose cpu0 counters went back to
+/// nearly zero between 1001 s and 1002 s (it rebooted).
+fn rebooted_node(target: &str) -> (&'static str, String) {
+    let json = "application/json";
+    let labels = |mode: &str| {
+        format!(
+            r#"{{"__name__":"node_cpu_seconds_total","instance":"node9:9100","job":"node","cpu":"0","mode":"{mode}"}}"#
+        )
+    };
+    let values = |values: [&str; 5]| {
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(k, v)| format!(r#"[{},"{v}"]"#, 1000 + k))
+            .collect();
+        points.join(",")
+    };
+    let body = if target.starts_with("/api/v1/series") {
+        format!(
+            r#"{{"status":"success","data":[{},{}]}}"#,
+            labels("user"),
+            labels("idle")
+        )
+    } else if target.starts_with("/api/v1/query_range") {
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{},"values":[{}]}},{{"metric":{},"values":[{}]}}]}}}}"#,
+            labels("user"),
+            values(["100", "100.5", "0.25", "0.75", "1.25"]),
+            labels("idle"),
+            values(["200", "200.5", "0.25", "0.75", "1.25"])
+        )
+    } else {
+        r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.to_string()
+    };
+    (json, body)
+}
+
+#[test]
+fn a_node_that_rebooted_leaves_out_the_interval_instead_of_a_spike() {
+    let server = FakeServer::start(rebooted_node);
+    let scratch = Scratch::new();
+    let url = server.url();
+    let args = [
+        "render",
+        "--prometheus",
+        &url,
+        "--from",
+        "1000",
+        "--to",
+        "1004",
+        "--out",
+        "fleet",
+    ];
+    scratch.ok(&args);
+    let trace = read_trace(&scratch.path().join("fleet/node9_9100.jsonl"));
+    let busy: Vec<Option<f64>> = trace
+        .samples
+        .iter()
+        .map(|s| (s.cpus[0] != CpuLoad::default()).then(|| s.cpus[0].busy()))
+        .collect();
+    assert_eq!(busy, [Some(50.0), None, Some(50.0), Some(50.0)]);
+    let page = std::fs::read_to_string(scratch.path().join("fleet/report.html")).unwrap();
+    assert!(
+        page.contains("a counter went backwards"),
+        "the page says why"
+    );
 }
 
 fn failure(scratch: &Scratch, args: &[&str]) -> String {
@@ -365,8 +478,21 @@ fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
     );
     assert!(message.contains("--timeout"), "{message}");
 
-    let html = HtmlServer::start();
-    let url = format!("http://127.0.0.1:{}", html.port);
+    // A server that takes the connection but never answers: the timeout ends it.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let message = failure(
+        &scratch,
+        &["render", "--prometheus", &url, "--timeout", "1s"],
+    );
+    assert!(
+        message.contains("no answer within 1s") && message.contains(&url),
+        "{message}"
+    );
+    drop(silent);
+
+    let html = FakeServer::start(html_page);
+    let url = html.url();
     let message = failure(&scratch, &["render", "--prometheus", &url]);
     assert!(
         message.contains("text/html") && message.contains("not Prometheus' JSON API"),

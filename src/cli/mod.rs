@@ -209,8 +209,7 @@ pub struct RenderCommand {
         long,
         value_name = "TIME",
         default_value = "now-10m",
-        requires = "prometheus",
-        allow_hyphen_values = true
+        requires = "prometheus"
     )]
     pub from: String,
     /// With --prometheus: the end (same forms as --from).
@@ -218,8 +217,7 @@ pub struct RenderCommand {
         long,
         value_name = "TIME",
         default_value = "now",
-        requires = "prometheus",
-        allow_hyphen_values = true
+        requires = "prometheus"
     )]
     pub to: String,
     /// With --prometheus: the time between two readings of the counters.
@@ -227,8 +225,7 @@ pub struct RenderCommand {
         long,
         value_name = "DURATION",
         default_value = "1s",
-        requires = "prometheus",
-        allow_hyphen_values = true
+        requires = "prometheus"
     )]
     pub step: String,
     /// With --prometheus: the longest wait to connect and for each answer.
@@ -236,8 +233,7 @@ pub struct RenderCommand {
         long,
         value_name = "DURATION",
         default_value = "10s",
-        requires = "prometheus",
-        allow_hyphen_values = true
+        requires = "prometheus"
     )]
     pub timeout: String,
     /// Folder for the report [default: next to the trace; for several files or
