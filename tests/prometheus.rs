@@ -263,6 +263,10 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
     );
     std::thread::sleep(Duration::from_millis(2500)); // the last seconds scraped
     let fleet = render(&scratch, &stack, "fleet", window, "1s");
+    // What was read renders again offline, as an ordinary trace.
+    let saved = format!("fleet/127.0.0.1_{}.jsonl", stack.exporter_port);
+    scratch.ok(&["render", &saved, "--out", "offline"]);
+    assert!(scratch.path().join("offline/report.html").is_file());
     assert_eq!(
         fleet.header.meta.host,
         format!("127.0.0.1:{}", stack.exporter_port)
