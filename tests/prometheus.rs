@@ -80,6 +80,7 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 struct Stack {
     prometheus_port: u16,
     exporter_port: u16,
+    exporter_pid: u32,
     exporter: Option<Started>,
     _prometheus: Started,
     _dir: tempfile::TempDir,
@@ -112,6 +113,7 @@ impl Stack {
         let stack = Stack {
             prometheus_port,
             exporter_port,
+            exporter_pid: exporter.0.id(),
             exporter: Some(exporter),
             _prometheus: started,
             _dir: dir,
@@ -293,6 +295,11 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
     // answers at once, read in chunks.
     let fine = render(&scratch, &stack, "fine", (window.0, window.0 + 12.0), "1ms");
     assert_eq!(fine.samples.len(), 12_000);
+    let notes = &fine.header.meta.notes;
+    assert!(
+        !notes.iter().any(|n| n.contains("did not report")),
+        "no step lost between chunks: {notes:?}"
+    );
 
     // The exporter stops: the seconds after it are no data, drawn as gaps.
     stack.stop_exporter();
@@ -314,6 +321,12 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
         "the report draws the gap as no-data cells"
     );
     assert!(page.contains("did not report"), "and says why");
+
+    // Everything this test started is stopped with it.
+    let exporter = stack.exporter_pid;
+    let prometheus = stack._prometheus.0.id();
+    drop(stack);
+    assert!(!common::alive(exporter) && !common::alive(prometheus));
 }
 
 /// A loopback HTTP server answering each request with what `answer` gives

@@ -10,7 +10,7 @@ use super::EXIT_FAILED;
 use crate::import::prometheus::{self, FleetQuery, time};
 use crate::util::outdir;
 use crate::util::output::{print_err_line, print_line};
-use crate::util::units::parse_duration;
+use crate::util::units::{parse_duration, round_ms};
 
 /// Draws the files that can be read; names each one that cannot, and then
 /// exits with 1.
@@ -59,7 +59,9 @@ impl PrometheusArgs {
         let duration = |flag: &str, text: &str| {
             parse_duration(text).map_err(|e| anyhow::anyhow!("--{flag} {e}"))
         };
+        // Prometheus' resolution is the millisecond.
         let (from, to) = (when("from", &self.from)?, when("to", &self.to)?);
+        let (from, to) = (round_ms(from), round_ms(to));
         if from >= to {
             anyhow::bail!(
                 "--from {} ({}) is not before --to {} ({}); give the earlier time to --from",
@@ -74,7 +76,7 @@ impl PrometheusArgs {
             selector: self.selector.clone(),
             from,
             to,
-            step: duration("step", &self.step)?.as_secs_f64(),
+            step: round_ms(duration("step", &self.step)?.as_secs_f64()),
             timeout: duration("timeout", &self.timeout)?,
         })
     }

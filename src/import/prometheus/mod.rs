@@ -106,6 +106,12 @@ impl FleetQuery {
     }
 }
 
+/// Seconds as the API takes them: to the millisecond, its resolution
+/// (Prometheus truncates finer digits, which could lose a step).
+fn seconds(value: f64) -> String {
+    format!("{value:.3}")
+}
+
 /// A PromQL string literal's content.
 fn escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
@@ -129,8 +135,8 @@ pub fn connect(query: &FleetQuery) -> Result<Fleet> {
     let selector = query.selector_of(METRIC, None);
     let params = [
         ("match[]", selector.clone()),
-        ("start", query.from.to_string()),
-        ("end", query.to.to_string()),
+        ("start", seconds(query.from)),
+        ("end", seconds(query.to)),
     ];
     let what = format!("the series {selector} {}", query.range_text());
     let data = client.get("/api/v1/series", &params, &what)?;
@@ -214,9 +220,9 @@ impl Fleet {
     fn range(&self, query: &str, start: f64, end: f64) -> Result<Matrix> {
         let params = [
             ("query", query.to_string()),
-            ("start", start.to_string()),
-            ("end", end.to_string()),
-            ("step", self.query.step.to_string()),
+            ("start", seconds(start)),
+            ("end", seconds(end)),
+            ("step", seconds(self.query.step)),
         ];
         let what = format!(
             "the range query {query} from {} to {} every {} s",
@@ -237,10 +243,7 @@ impl Fleet {
             "max_over_time({}[{range}s])",
             self.query.selector_of("node_cpu_info", Some(instance))
         );
-        let params = [
-            ("query", query.clone()),
-            ("time", self.query.to.to_string()),
-        ];
+        let params = [("query", query.clone()), ("time", seconds(self.query.to))];
         let what = format!("the query {query} at {}", time::rfc3339(self.query.to));
         let data = self.client.get("/api/v1/query", &params, &what)?;
         let vector: Vector = serde_json::from_str(data.get()).with_context(|| {
