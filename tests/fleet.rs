@@ -69,6 +69,18 @@ fn the_fleet_view_names_idle_hot_and_uneven_hosts_and_a_balanced_fleet_has_none(
         "the chart of all CPUs"
     );
     assert!(view.contains("<td>idle</td><td>4</td>"), "a row per host");
+    // Sections in order of host name: hot, idle, warm.
+    let idle_section = section(&fleet, "trace2");
+    let idle_section = &idle_section[..idle_section.find(r#"id="trace3""#).unwrap()];
+    assert!(
+        idle_section.contains("<h2>idle · "),
+        "{}",
+        &idle_section[..200]
+    );
+    assert!(
+        idle_section.contains("<b>fleet-idle-host</b>: this host was"),
+        "the idle host's own section says so"
+    );
 
     let balanced = Scratch::new();
     let files = [

@@ -25,6 +25,8 @@ const STRIPS_H: i32 = 480;
 pub struct FleetView {
     pub svg: String,
     pub findings: Vec<Finding>,
+    /// The findings about one host, for its sections: (host, finding).
+    pub host_findings: Vec<(String, Finding)>,
     /// Host, CPUs, mean busy.
     pub hosts: Vec<(String, usize, String)>,
 }
@@ -37,6 +39,7 @@ pub fn fleet_view(fleet: &FleetSummary) -> Result<FleetView> {
             "mean busy of each host over time, and how many CPUs of all hosts were how busy",
         )?,
         findings: fleet.findings.clone(),
+        host_findings: fleet.host_findings.clone(),
         hosts: fleet
             .hosts
             .iter()

@@ -197,12 +197,16 @@ pub fn write_report(
             axes[index],
         ));
     }
-    if fleet.is_some() {
+    if let Some(fleet) = &fleet {
         for (view, trace) in sections.iter_mut().zip(traces) {
-            let host = crate::util::text::printable(&trace.summary.meta.host);
-            if !view.heading.starts_with(&host) {
-                view.heading = format!("{host} · {}", view.heading);
+            let host = &trace.summary.meta.host;
+            let shown = crate::util::text::printable(host);
+            if !view.heading.starts_with(&shown) {
+                view.heading = format!("{shown} · {}", view.heading);
             }
+            let mine = fleet.host_findings.iter().filter(|(h, _)| h == host);
+            view.findings
+                .extend(mine.map(|(_, finding)| finding.clone()));
         }
     }
     let subtitle = match traces {

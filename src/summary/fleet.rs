@@ -59,6 +59,8 @@ pub struct FleetSummary {
     /// Seconds from the page's time 0 to its end.
     pub span: f64,
     pub findings: Vec<Finding>,
+    /// The findings about one host, for its own sections: (host, finding).
+    pub host_findings: Vec<(String, Finding)>,
 }
 
 /// The fleet of `traces` (each with its offset on the page), when they come
@@ -101,6 +103,7 @@ pub fn fleet(traces: &[(&TraceSummary, f64)]) -> Option<FleetSummary> {
     let cpus = rows.iter().map(|r| r.cpus).sum();
     Some(FleetSummary {
         findings: fleet_findings(&rows),
+        host_findings: host_findings(&rows),
         hosts: rows,
         columns,
         cpus,
@@ -214,6 +217,43 @@ pub fn fleet_findings(rows: &[HostRow]) -> Vec<Finding> {
     findings
 }
 
+/// The hosts the fleet's findings name: each idle host, and the hot one.
+pub fn host_findings(rows: &[HostRow]) -> Vec<(String, Finding)> {
+    let busiest = rows.iter().filter_map(|r| r.mean_busy).fold(0.0, f64::max);
+    let codes: Vec<&str> = fleet_findings(rows).iter().map(|f| f.code).collect();
+    let mut found = Vec::new();
+    for row in rows {
+        let Some(busy) = row.mean_busy else { continue };
+        if busy < IDLE_HOST_BUSY {
+            let message = format!(
+                "this host was {busy:.1} % busy on average (under {IDLE_HOST_BUSY} %) while the \
+                 fleet's busiest was {busiest:.1} %"
+            );
+            found.push((
+                row.host.clone(),
+                Finding {
+                    code: "fleet-idle-host",
+                    message,
+                },
+            ));
+        }
+        if codes.contains(&"fleet-one-hot-host") && busy == busiest {
+            let message = format!(
+                "this host was {busy:.1} % busy on average, at least {HOT_HOST_RATIO}× any other \
+                 host of the fleet"
+            );
+            found.push((
+                row.host.clone(),
+                Finding {
+                    code: "fleet-one-hot-host",
+                    message,
+                },
+            ));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +282,12 @@ mod tests {
         assert!(codes(&[host("a", 60.0), host("b", 31.0)]).is_empty());
         let uneven = [host("a", 70.0), host("b", 40.0)];
         assert_eq!(codes(&uneven), ["fleet-imbalance"]);
+        let named = host_findings(&[host("a", 60.0), host("b", 1.0), host("c", 20.0)]);
+        let named: Vec<(&str, &str)> = named.iter().map(|(h, f)| (h.as_str(), f.code)).collect();
+        assert_eq!(
+            named,
+            [("a", "fleet-one-hot-host"), ("b", "fleet-idle-host")]
+        );
         let message = &fleet_findings(&uneven)[0].message;
         assert!(message.contains("a 70.0 % busy, b 40.0 %"), "{message}");
     }
