@@ -403,16 +403,37 @@ fn html_page(_: &str) -> (&'static str, String) {
     ("text/html", body.to_string())
 }
 
-/// A Prometheus of one node, node9:9100, whose cpu0 counters went back to
-/// nearly zero between 1001 s and 1002 s (it rebooted).
-fn rebooted_node(target: &str) -> (&'static str, String) {
-    let json = "application/json";
-    let labels = |mode: &str| {
-        format!(
-            r#"{{"__name__":"node_cpu_seconds_total","instance":"node9:9100","job":"node","cpu":"0","mode":"{mode}"}}"#
-        )
-    };
-    let values = |values: [&str; 5]| {
+/// The labels of cpu0's counter of `mode` on `instance`.
+fn labels(instance: &str, mode: &str) -> String {
+    format!(
+        r#"{{"__name__":"node_cpu_seconds_total","instance":"{instance}","job":"node","cpu":"0","mode":"{mode}"}}"#
+    )
+}
+
+/// A fake Prometheus' answer: the series list of `instances`, the user and
+/// idle counters (at 1000 s to 1004 s) of the instance a range query names,
+/// and no node_cpu_info.
+fn answer(
+    target: &str,
+    instances: &[&str],
+    counters: fn(&str) -> [[&'static str; 5]; 2],
+) -> String {
+    if target.starts_with("/api/v1/series") {
+        let series: Vec<String> = instances
+            .iter()
+            .flat_map(|i| [labels(i, "user"), labels(i, "idle")])
+            .collect();
+        return format!(r#"{{"status":"success","data":[{}]}}"#, series.join(","));
+    }
+    if !target.starts_with("/api/v1/query_range") {
+        return r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.to_string();
+    }
+    // The query names the instance, percent-encoded: node9%3A9100.
+    let instance = instances
+        .iter()
+        .find(|i| target.contains(&i.replace(':', "%3A")))
+        .expect("a query of one instance");
+    let points = |values: [&str; 5]| {
         let points: Vec<String> = values
             .iter()
             .enumerate()
@@ -420,32 +441,48 @@ fn rebooted_node(target: &str) -> (&'static str, String) {
             .collect();
         points.join(",")
     };
-    let body = if target.starts_with("/api/v1/series") {
-        format!(
-            r#"{{"status":"success","data":[{},{}]}}"#,
-            labels("user"),
-            labels("idle")
-        )
-    } else if target.starts_with("/api/v1/query_range") {
-        format!(
-            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{},"values":[{}]}},{{"metric":{},"values":[{}]}}]}}}}"#,
-            labels("user"),
-            values(["100", "100.5", "0.25", "0.75", "1.25"]),
-            labels("idle"),
-            values(["200", "200.5", "0.25", "0.75", "1.25"])
-        )
-    } else {
-        r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.to_string()
-    };
-    (json, body)
+    let [user, idle] = counters(instance);
+    format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{},"values":[{}]}},{{"metric":{},"values":[{}]}}]}}}}"#,
+        labels(instance, "user"),
+        points(user),
+        labels(instance, "idle"),
+        points(idle)
+    )
 }
 
-#[test]
-fn a_node_that_rebooted_leaves_out_the_interval_instead_of_a_spike() {
-    let server = FakeServer::start(rebooted_node);
+/// A Prometheus of one node, node9:9100, whose cpu0 counters went back to
+/// nearly zero between 1001 s and 1002 s (it rebooted).
+fn rebooted_node(target: &str) -> (&'static str, String) {
+    let counters = |_: &str| {
+        [
+            ["100", "100.5", "0.25", "0.75", "1.25"],
+            ["200", "200.5", "0.25", "0.75", "1.25"],
+        ]
+    };
+    (
+        "application/json",
+        answer(target, &["node9:9100"], counters),
+    )
+}
+
+/// A Prometheus of two nodes: node1 busy, node2 idle.
+fn two_nodes(target: &str) -> (&'static str, String) {
+    let counters = |instance: &str| match instance {
+        "node1:9100" => [["10", "11", "12", "13", "14"], ["10"; 5]],
+        _ => [["10"; 5], ["10", "11", "12", "13", "14"]],
+    };
+    let instances = ["node1:9100", "node2:9100"];
+    ("application/json", answer(target, &instances, counters))
+}
+
+/// Renders 1000 s to 1004 s from a fake Prometheus giving `answer` into
+/// `out/` of a new scratch folder.
+fn render_fake(answer: Answer) -> Scratch {
+    let server = FakeServer::start(answer);
     let scratch = Scratch::new();
     let url = server.url();
-    let args = [
+    scratch.ok(&[
         "render",
         "--prometheus",
         &url,
@@ -454,17 +491,39 @@ fn a_node_that_rebooted_leaves_out_the_interval_instead_of_a_spike() {
         "--to",
         "1004",
         "--out",
-        "fleet",
-    ];
-    scratch.ok(&args);
-    let trace = read_trace(&scratch.path().join("fleet/node9_9100.jsonl"));
-    let busy: Vec<Option<f64>> = trace
+        "out",
+    ]);
+    scratch
+}
+
+/// cpu0's busy % in each sample of a saved trace (`None`: no data).
+fn cpu0_busy(scratch: &Scratch, file: &str) -> Vec<Option<f64>> {
+    let trace = read_trace(&scratch.path().join("out").join(file));
+    let busy = |s: &coreheat::model::Sample| s.cpus[0].busy();
+    let known = |s: &coreheat::model::Sample| s.cpus[0] != CpuLoad::default();
+    trace
         .samples
         .iter()
-        .map(|s| (s.cpus[0] != CpuLoad::default()).then(|| s.cpus[0].busy()))
-        .collect();
+        .map(|s| known(s).then(|| busy(s)))
+        .collect()
+}
+
+#[test]
+fn several_instances_make_a_section_each_and_a_fleet_view() {
+    let scratch = render_fake(two_nodes);
+    assert_eq!(cpu0_busy(&scratch, "node1_9100.jsonl"), [Some(100.0); 4]);
+    assert_eq!(cpu0_busy(&scratch, "node2_9100.jsonl"), [Some(0.0); 4]);
+    let page = std::fs::read_to_string(scratch.path().join("out/report.html")).unwrap();
+    assert!(page.contains("<h2>Fleet</h2>") && page.contains("<h2>node2:9100</h2>"));
+    assert!(page.contains("<b>fleet-idle-host</b>") && page.contains("<b>fleet-one-hot-host</b>"));
+}
+
+#[test]
+fn a_node_that_rebooted_leaves_out_the_interval_instead_of_a_spike() {
+    let scratch = render_fake(rebooted_node);
+    let busy = cpu0_busy(&scratch, "node9_9100.jsonl");
     assert_eq!(busy, [Some(50.0), None, Some(50.0), Some(50.0)]);
-    let page = std::fs::read_to_string(scratch.path().join("fleet/report.html")).unwrap();
+    let page = std::fs::read_to_string(scratch.path().join("out/report.html")).unwrap();
     assert!(
         page.contains("a counter went backwards"),
         "the page says why"
@@ -481,55 +540,46 @@ fn failure(scratch: &Scratch, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// coreheat `args` fails (exit 2, nothing left behind) with a message that
+/// holds every one of `parts`.
+fn fails_saying(scratch: &Scratch, args: &[&str], parts: &[&str]) {
+    let message = failure(scratch, args);
+    for part in parts {
+        assert!(message.contains(part), "{part:?} missing from: {message}");
+    }
+}
+
 #[test]
 fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
     let scratch = Scratch::new();
     let closed = format!("http://127.0.0.1:{}", free_port());
-    let message = failure(
+    let args = ["render", "--prometheus", &closed, "--timeout", "2s"];
+    fails_saying(
         &scratch,
-        &["render", "--prometheus", &closed, "--timeout", "2s"],
+        &args,
+        &[&closed, "cannot reach Prometheus", "--timeout"],
     );
-    assert!(
-        message.contains(&closed) && message.contains("cannot reach Prometheus"),
-        "{message}"
-    );
-    assert!(message.contains("--timeout"), "{message}");
 
     // A server that takes the connection but never answers: the timeout ends it.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
-    let message = failure(
-        &scratch,
-        &["render", "--prometheus", &url, "--timeout", "1s"],
-    );
-    assert!(
-        message.contains("no answer within 1s") && message.contains(&url),
-        "{message}"
-    );
+    let args = ["render", "--prometheus", &url, "--timeout", "1s"];
+    fails_saying(&scratch, &args, &["no answer within 1s", &url]);
     drop(silent);
 
     let html = FakeServer::start(html_page);
     let url = html.url();
-    let message = failure(&scratch, &["render", "--prometheus", &url]);
-    assert!(
-        message.contains("text/html") && message.contains("not Prometheus' JSON API"),
-        "{message}"
-    );
-    assert!(
-        message.contains(&url) && message.contains("9090"),
-        "{message}"
-    );
+    let parts = ["text/html", "not Prometheus' JSON API", &url, "9090"];
+    fails_saying(&scratch, &["render", "--prometheus", &url], &parts);
 
-    let message = failure(
+    let args = ["render", "--prometheus", &closed, "--from", "yesterday"];
+    fails_saying(
         &scratch,
-        &["render", "--prometheus", &closed, "--from", "yesterday"],
+        &args,
+        &["--from 'yesterday' is not a time", "now-10m"],
     );
-    assert!(
-        message.contains("--from 'yesterday' is not a time") && message.contains("now-10m"),
-        "{message}"
-    );
-    let message = failure(&scratch, &["render", "--prometheus", "https://prom:9090"]);
-    assert!(message.contains("plain http"), "{message}");
+    let args = ["render", "--prometheus", "https://prom:9090"];
+    fails_saying(&scratch, &args, &["plain http"]);
 }
 
 #[test]
@@ -540,32 +590,22 @@ fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
     let stack = Stack::start(&prometheus, &exporter);
     let scratch = Scratch::new();
     let url = stack.url();
-    let message = failure(
-        &scratch,
-        &[
-            "render",
-            "--prometheus",
-            &url,
-            "--match",
-            "job=\"nosuch\"",
-            "--from",
-            "now-1m",
-        ],
-    );
-    assert!(
-        message.contains("no series node_cpu_seconds_total{job=\"nosuch\"}"),
-        "{message}"
-    );
-    assert!(
-        message.contains(&url) && message.contains("/targets") && message.contains("from 20"),
-        "{message}"
-    );
-    let message = failure(
-        &scratch,
-        &["render", "--prometheus", &url, "--match", "job="],
-    );
-    assert!(
-        message.contains("bad_data") && message.contains("check --match"),
-        "{message}"
-    );
+    let args = [
+        "render",
+        "--prometheus",
+        &url,
+        "--match",
+        "job=\"nosuch\"",
+        "--from",
+        "now-1m",
+    ];
+    let parts = [
+        "no series node_cpu_seconds_total{job=\"nosuch\"}",
+        &url,
+        "/targets",
+        "from 20",
+    ];
+    fails_saying(&scratch, &args, &parts);
+    let args = ["render", "--prometheus", &url, "--match", "job="];
+    fails_saying(&scratch, &args, &["bad_data", "check --match"]);
 }
