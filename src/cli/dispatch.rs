@@ -5,7 +5,7 @@
 
 use clap::CommandFactory;
 
-use super::{Cli, Command, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
+use super::{Cli, Command, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
 use crate::capture::run::RunOptions;
 use crate::capture::sweep::{SweepOptions, default_workers};
 use crate::commands::{self, Output};
@@ -43,6 +43,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             &sweep_options(&command),
             output(&command.flags),
             command.flags.png_scale,
+        ),
+        Command::Render(c) if c.prometheus.is_some() => commands::render::render_prometheus(
+            &prometheus_args(&c),
+            c.out.as_deref(),
+            c.title.as_deref(),
+            c.png_scale,
         ),
         Command::Render(c) => commands::render::render(
             &c.files,
@@ -209,6 +215,18 @@ fn man_page() -> anyhow::Result<String> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// What `render --prometheus` reads, as typed.
+fn prometheus_args(command: &RenderCommand) -> commands::render::PrometheusArgs {
+    commands::render::PrometheusArgs {
+        url: command.prometheus.clone().unwrap_or_default(),
+        selector: command.selector.clone().unwrap_or_default(),
+        from: command.from.clone(),
+        to: command.to.clone(),
+        step: command.step.clone(),
+        timeout: command.timeout.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -186,9 +186,56 @@ pub struct SweepCommand {
 
 #[derive(Debug, Args)]
 pub struct RenderCommand {
-    /// Traces to draw: coreheat trace.jsonl, dstat CSV or mpstat JSON.
-    #[arg(required = true, value_name = "FILE")]
+    /// Traces to draw: coreheat trace.jsonl, dstat CSV or mpstat JSON (traces of
+    /// several machines are aligned on their start times, grouped by host).
+    #[arg(required_unless_present = "prometheus", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Read node_exporter's CPU counters from the Prometheus server at URL
+    /// (http://host:9090) instead of files; the traces read are saved beside
+    /// the report.
+    #[arg(long, value_name = "URL", conflicts_with = "files")]
+    pub prometheus: Option<String>,
+    /// With --prometheus: the instances to read, as PromQL label matchers
+    /// (job="node", instance=~"node[0-9]+:9100") [default: every instance].
+    #[arg(
+        long = "match",
+        value_name = "SELECTOR",
+        requires = "prometheus",
+        allow_hyphen_values = true
+    )]
+    pub selector: Option<String>,
+    /// With --prometheus: the start, as RFC 3339, unix seconds, now or now-10m.
+    #[arg(
+        long,
+        value_name = "TIME",
+        default_value = "now-10m",
+        requires = "prometheus"
+    )]
+    pub from: String,
+    /// With --prometheus: the end (same forms as --from).
+    #[arg(
+        long,
+        value_name = "TIME",
+        default_value = "now",
+        requires = "prometheus"
+    )]
+    pub to: String,
+    /// With --prometheus: the time between two readings of the counters.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1s",
+        requires = "prometheus"
+    )]
+    pub step: String,
+    /// With --prometheus: the longest wait to connect and for each answer.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        requires = "prometheus"
+    )]
+    pub timeout: String,
     /// Folder for the report [default: next to the trace; for several files or
     /// foreign formats, reports/STAMP-render/].
     #[arg(long, value_name = "DIR")]

@@ -1,12 +1,16 @@
 //! `coreheat render`: draw one report from saved traces and dstat or mpstat
-//! files; the files that cannot be read are named and make the exit code 1.
+//! files, or from what Prometheus recorded of many machines (saved as traces
+//! first); the files that cannot be read are named and make the exit code 1.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 use super::EXIT_FAILED;
+use crate::import::prometheus::{self, FleetQuery, time};
+use crate::util::outdir;
 use crate::util::output::{print_err_line, print_line};
+use crate::util::units::{parse_duration, round_ms};
 
 /// Draws the files that can be read; names each one that cannot, and then
 /// exits with 1.
@@ -32,4 +36,121 @@ pub fn render(
         files.len()
     ));
     Ok(EXIT_FAILED)
+}
+
+/// `render --prometheus` as typed: times and durations are read here.
+#[derive(Debug, Clone)]
+pub struct PrometheusArgs {
+    pub url: String,
+    pub selector: String,
+    pub from: String,
+    pub to: String,
+    pub step: String,
+    pub timeout: String,
+}
+
+impl PrometheusArgs {
+    /// The query, with every time and duration read (an error names the flag).
+    fn query(&self) -> Result<FleetQuery> {
+        let now = time::now();
+        let when = |flag: &str, text: &str| {
+            time::parse_time(text, now).map_err(|e| anyhow::anyhow!("--{flag} {e}"))
+        };
+        let duration = |flag: &str, text: &str| {
+            parse_duration(text).map_err(|e| anyhow::anyhow!("--{flag} {e}"))
+        };
+        // Prometheus' resolution is the millisecond.
+        let (from, to) = (when("from", &self.from)?, when("to", &self.to)?);
+        let (from, to) = (round_ms(from), round_ms(to));
+        if from >= to {
+            anyhow::bail!(
+                "--from {} ({}) is not before --to {} ({}); give the earlier time to --from",
+                self.from,
+                time::rfc3339(from),
+                self.to,
+                time::rfc3339(to)
+            );
+        }
+        Ok(FleetQuery {
+            url: self.url.clone(),
+            selector: self.selector.clone(),
+            from,
+            to,
+            step: round_ms(duration("step", &self.step)?.as_secs_f64()),
+            timeout: duration("timeout", &self.timeout)?,
+        })
+    }
+}
+
+/// Reads every matching instance from Prometheus, saves each as a trace in
+/// the output folder (`--out`, or a new reports/STAMP-prometheus/), and draws
+/// one report of them there.
+pub fn render_prometheus(
+    args: &PrometheusArgs,
+    out: Option<&Path>,
+    title: Option<&str>,
+    png_scale: u32,
+) -> Result<i32> {
+    let query = args.query()?;
+    let fleet = prometheus::connect(&query)?;
+    let trace_names = unique_names(fleet.instances());
+    let mut names = crate::report::report_files(trace_names.len());
+    names.extend(trace_names.iter().cloned());
+    names.push(outdir::MANIFEST_FILE.to_string());
+    let folder = match out {
+        Some(dir) => outdir::prepare_out_folder(dir, &names)?,
+        None => outdir::create_unique(&outdir::reports_root(), "prometheus")?,
+    };
+    let saved = save_traces(&fleet, &folder.path, &trace_names);
+    let files = match saved {
+        Ok(files) => files,
+        Err(e) => {
+            folder.discard(&names);
+            return Err(e);
+        }
+    };
+    print_err_line(&format!(
+        "coreheat: saved {} in {}; `coreheat render {}/*.jsonl` draws them again offline",
+        crate::util::text::plural(files.len(), "trace"),
+        folder.path.display(),
+        folder.path.display()
+    ));
+    let code = render(
+        &files,
+        Some(&folder.path),
+        "coreheat",
+        title,
+        None,
+        png_scale,
+    )?;
+    outdir::claim(&folder.path, None, &trace_names)?;
+    Ok(code)
+}
+
+/// Reads each instance and saves it under its name in `dir`.
+fn save_traces(fleet: &prometheus::Fleet, dir: &Path, names: &[String]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::with_capacity(names.len());
+    for (instance, name) in fleet.instances().iter().zip(names) {
+        let trace = fleet.read(instance)?;
+        let path = dir.join(name);
+        prometheus::save(&trace, &path)?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// A trace file name per instance, `-2`, `-3`... when two would clash.
+fn unique_names(instances: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(instances.len());
+    for instance in instances {
+        let base = prometheus::trace_name(instance);
+        let mut name = base.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!("{}-{n}.jsonl", base.trim_end_matches(".jsonl"));
+        }
+        names.push(name);
+    }
+    names
 }

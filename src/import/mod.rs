@@ -6,6 +6,7 @@
 
 pub mod dstat;
 pub mod mpstat;
+pub mod prometheus;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

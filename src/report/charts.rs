@@ -343,23 +343,24 @@ impl HeatDrawing<'_, '_> {
     /// The time axis under the maps; returns its title.
     fn time_axis(&self, top: i32) -> Result<String> {
         let span = (self.layout.left, self.layout.right);
-        draw_time_axis(self.area, self.summary, span, top, &|t| self.x_of(t))
+        let times = (self.summary.first_t, self.summary.last_t);
+        draw_time_axis(self.area, times, span, top, &|t| self.x_of(t))
     }
 }
 
 /// A time axis from `left` to `right` at `top`, with round-numbered ticks
-/// placed by `x_of` and its title under them; returns the title (`seconds
-/// since start`).
+/// from `first` to `last` seconds placed by `x_of` and its title under them;
+/// returns the title (`seconds since start`).
 pub(super) fn draw_time_axis(
     area: &Area<'_>,
-    summary: &TraceSummary,
+    (first, last): (f64, f64),
     (left, right): (i32, i32),
     top: i32,
     x_of: &dyn Fn(f64) -> i32,
 ) -> Result<String> {
     let line = PathElement::new([(left, top), (right, top)], BLACK.stroke_width(1));
     area.draw(&line).map_err(err)?;
-    let ticks = nice_ticks(summary.first_t, summary.last_t, 10);
+    let ticks = nice_ticks(first, last, 10);
     for tick in &ticks.ticks {
         let x = x_of(tick.t);
         let mark = PathElement::new([(x, top), (x, top + 5)], BLACK.stroke_width(1));

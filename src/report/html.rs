@@ -42,6 +42,8 @@ pub struct ReportPage {
     pub tool: String,
     pub css: String,
     pub sections: Vec<SectionView>,
+    /// The fleet view, for traces of two hosts or more.
+    pub fleet: Option<super::fleet::FleetView>,
 }
 
 /// One trace's part of the page.
@@ -167,14 +169,13 @@ pub struct SummaryRow {
 }
 
 /// Builds the section for one trace. `cores_svg` is the cores chart to inline;
-/// `span` is the time scale its maps share with the page's others (seconds
-/// across; 0: its own).
+/// `axis` is the time scale its maps share with the page's others.
 pub fn section(
     summary: &TraceSummary,
     id: &str,
     source: &str,
     cores_svg: Option<String>,
-    span: f64,
+    axis: TimeAxis,
 ) -> SectionView {
     let meta = &summary.meta;
     let heading = printable(&meta.title.clone().unwrap_or_else(|| {
@@ -208,8 +209,8 @@ pub fn section(
         command: printable(&meta.command),
         result_line,
         time_block,
-        heat: heat_map(summary, false, span),
-        kernel: heat_map(summary, true, span),
+        heat: heat_map_on(summary, false, axis),
+        kernel: heat_map_on(summary, true, axis),
         dstat: dstat_view(summary),
         summary: summary_tables(summary),
         figures: figures(summary),
@@ -448,7 +449,11 @@ fn allowed_fact(meta: &crate::model::Meta) -> String {
 /// Columns are as wide as the time they cover, on a scale `span` seconds wide
 /// (0: the trace's own span).
 pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView {
-    let axis = TimeAxis::shared(&summary.columns, span);
+    heat_map_on(summary, kernel, TimeAxis::shared(&summary.columns, span))
+}
+
+/// [`heat_map`] on a given time axis (the page's, for aligned traces).
+pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> HeatMapView {
     let pinned: BTreeSet<u32> = summary.meta.worker_cpus.iter().copied().collect();
     let is_pinned = |row: &CpuRow| {
         row.members
@@ -479,13 +484,17 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
                 .collect(),
         })
         .collect();
-    let time_ticks = nice_ticks(summary.first_t, summary.last_t, 10);
-    let axis_title = time_ticks.title();
+    let offset = axis.page_offset().unwrap_or(0.0);
+    let time_ticks = nice_ticks(summary.first_t + offset, summary.last_t + offset, 10);
+    let axis_title = match axis.page_offset() {
+        None => time_ticks.title(),
+        Some(_) => format!("{} since the first trace's start", time_ticks.unit),
+    };
     let ticks = time_ticks
         .ticks
         .into_iter()
         .map(|tick| AxisTick {
-            left: percent(axis.fraction(tick.t)),
+            left: percent(axis.fraction(tick.t - offset)),
             label: tick.label,
         })
         .collect();
@@ -586,7 +595,8 @@ fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
 fn background_cell(columns: &[Column], axis: &TimeAxis) -> String {
     match (columns.first(), columns.last()) {
         (Some(first), Some(last)) => format!(
-            r#"<rect x="0" width="{}" class="bg"/>"#,
+            r#"<rect x="{}" width="{}" class="bg"/>"#,
+            svg_number(axis.offset(first.t_start)),
             svg_number(axis.offset(last.t_end) - axis.offset(first.t_start))
         ),
         _ => String::new(),

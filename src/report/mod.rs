@@ -6,6 +6,7 @@
 pub mod canvas;
 pub mod charts;
 pub mod color;
+pub mod fleet;
 pub mod html;
 pub mod info;
 pub mod json;
@@ -165,11 +166,8 @@ pub fn write_report(
     }
     let page_title = page_title(traces, title);
     let mut sections = Vec::with_capacity(traces.len());
-    // Every map on the page on one time scale: the longest trace's.
-    let span = traces
-        .iter()
-        .map(|t| timeaxis::columns_span(&t.summary.columns))
-        .fold(0.0, f64::max);
+    let axes = page_axes(traces);
+    let fleet = fleet_of(traces, &axes)?;
     for (index, trace) in traces.iter().enumerate() {
         let suffix = png_suffix(traces.len(), index);
         let chart_title = match traces.len() {
@@ -196,8 +194,20 @@ pub fn write_report(
             &format!("trace{}", index + 1),
             &trace.source,
             Some(cores.svg(CORES_LABEL)?),
-            span,
+            axes[index],
         ));
+    }
+    if let Some(fleet) = &fleet {
+        for (view, trace) in sections.iter_mut().zip(traces) {
+            let host = &trace.summary.meta.host;
+            let shown = crate::util::text::printable(host);
+            if !view.heading.starts_with(&shown) {
+                view.heading = format!("{shown} · {}", view.heading);
+            }
+            let mine = fleet.host_findings.iter().filter(|(h, _)| h == host);
+            view.findings
+                .extend(mine.map(|(_, finding)| finding.clone()));
+        }
     }
     let subtitle = match traces {
         // The date is among the section's facts, once.
@@ -215,11 +225,57 @@ pub fn write_report(
         tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
         css: stylesheet(),
         sections,
+        fleet,
     };
     let html = page.render().context("cannot lay out report.html")?;
     let path = dir.join(REPORT_FILE);
     outdir::write_atomically(&path, html.as_bytes())?;
     Ok(path)
+}
+
+/// Each trace's time axis on the page: with traces of several machines (or
+/// runs), one wall-clock axis on which each is placed by its start time;
+/// otherwise every map on one scale, the longest trace's.
+fn page_axes(traces: &[LoadedTrace]) -> Vec<timeaxis::TimeAxis> {
+    let metas: Vec<&crate::model::Meta> = traces.iter().map(|t| &t.summary.meta).collect();
+    match crate::summary::fleet::start_offsets(&metas) {
+        Some(offsets) if traces.len() > 1 => {
+            let span = traces
+                .iter()
+                .zip(&offsets)
+                .map(|(t, offset)| t.summary.columns.last().map_or(0.0, |c| c.t_end) + offset)
+                .fold(0.0, f64::max);
+            offsets
+                .iter()
+                .map(|offset| timeaxis::TimeAxis::aligned(*offset, span))
+                .collect()
+        }
+        _ => {
+            let span = traces
+                .iter()
+                .map(|t| timeaxis::columns_span(&t.summary.columns))
+                .fold(0.0, f64::max);
+            traces
+                .iter()
+                .map(|t| timeaxis::TimeAxis::shared(&t.summary.columns, span))
+                .collect()
+        }
+    }
+}
+
+/// The fleet view, when the traces come from two hosts or more.
+fn fleet_of(
+    traces: &[LoadedTrace],
+    axes: &[timeaxis::TimeAxis],
+) -> Result<Option<fleet::FleetView>> {
+    let placed: Vec<(&TraceSummary, f64)> = traces
+        .iter()
+        .zip(axes)
+        .map(|(t, axis)| (&t.summary, axis.page_offset().unwrap_or(0.0)))
+        .collect();
+    crate::summary::fleet::fleet(&placed)
+        .map(|f| fleet::fleet_view(&f).context("cannot draw the fleet view"))
+        .transpose()
 }
 
 /// heatmap.png: a row per CPU while rows are at least
@@ -295,8 +351,26 @@ pub fn render_files(
     if traces.is_empty() {
         return Err(none_readable(failures));
     }
+    let (read, traces) = grouped_by_host(read, traces);
     let report = draw_rendered(&read, &traces, out, title, png_scale)?;
     Ok(Rendered { report, failures })
+}
+
+/// Traces of several hosts in order of host, then start time (the files'
+/// order otherwise).
+fn grouped_by_host(
+    files: Vec<PathBuf>,
+    traces: Vec<LoadedTrace>,
+) -> (Vec<PathBuf>, Vec<LoadedTrace>) {
+    let mut pairs: Vec<(PathBuf, LoadedTrace)> = files.into_iter().zip(traces).collect();
+    let first_host = pairs[0].1.summary.meta.host.clone();
+    if pairs.iter().any(|(_, t)| t.summary.meta.host != first_host) {
+        pairs.sort_by(|(_, a), (_, b)| {
+            let key = |t: &LoadedTrace| (t.summary.meta.host.clone(), t.summary.meta.start.clone());
+            key(a).cmp(&key(b))
+        });
+    }
+    pairs.into_iter().unzip()
 }
 
 /// The error when no file could be read: the one file's own, or each file's.

@@ -11,6 +11,8 @@ use crate::summary::trace_summary::Column;
 pub struct TimeAxis {
     start: f64,
     span: f64,
+    /// Seconds from the page's time 0 to the trace's, when aligned.
+    offset: Option<f64>,
 }
 
 impl TimeAxis {
@@ -26,7 +28,24 @@ impl TimeAxis {
         TimeAxis {
             start,
             span: span.max(columns_span(columns)),
+            offset: None,
         }
+    }
+
+    /// A trace whose time 0 is `offset` seconds after the page's, on a
+    /// drawing `span` seconds of the page wide: traces of several machines
+    /// on one wall-clock axis.
+    pub fn aligned(offset: f64, span: f64) -> TimeAxis {
+        TimeAxis {
+            start: -offset,
+            span,
+            offset: Some(offset),
+        }
+    }
+
+    /// Seconds from the page's time 0 to the trace's time 0, when aligned.
+    pub fn page_offset(&self) -> Option<f64> {
+        self.offset
     }
 
     /// Seconds from the left edge to the right edge of the drawing.

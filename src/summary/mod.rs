@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod findings;
+pub mod fleet;
 pub mod load;
 pub mod run_findings;
 pub mod stats;

@@ -109,6 +109,27 @@ impl Column {
     }
 }
 
+/// How many CPUs were in each busy band from `t_start` to `t_end`: a column
+/// of a quantized heat map (of one trace, or of a fleet's CPUs together).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandColumn {
+    pub t_start: f64,
+    pub t_end: f64,
+    /// Mean number of CPUs in each band.
+    pub cpus: [f64; BUSY_BANDS],
+}
+
+impl BandColumn {
+    /// The bands of a heat-map column.
+    pub fn of(column: &Column) -> BandColumn {
+        BandColumn {
+            t_start: column.t_start,
+            t_end: column.t_end,
+            cpus: std::array::from_fn(|band| column.cpus_in_band(band)),
+        }
+    }
+}
+
 /// Merges neighbouring columns pairwise until at most `max` remain.
 pub fn merge_columns(mut columns: Vec<Column>, max: usize) -> Vec<Column> {
     let max = max.max(1);

@@ -17,10 +17,34 @@ pub const TICKS_PER_S: u32 = 100;
 /// Writes a trace of `samples` samples of `cpus` CPUs (SMT pairs, Intel-style
 /// numbering) every `interval_s` seconds to `path`, with an end line.
 pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io::Result<()> {
+    let machine = Machine {
+        host: "synthetic",
+        start: "2026-11-22T00:00:00+00:00",
+        scale: 1.0,
+    };
+    write_machine_trace(path, &machine, cpus, samples, interval_s)
+}
+
+/// One machine of a synthetic fleet: its host name, its RFC 3339 start, and
+/// how busy it is next to the plain synthetic load (0.1: a tenth as busy).
+pub struct Machine<'a> {
+    pub host: &'a str,
+    pub start: &'a str,
+    pub scale: f64,
+}
+
+/// [`write_trace`] of one machine of a fleet.
+pub fn write_machine_trace(
+    path: &Path,
+    machine: &Machine<'_>,
+    cpus: u32,
+    samples: u64,
+    interval_s: f64,
+) -> io::Result<()> {
     let cores = (cpus / 2).max(1);
     let meta = Meta {
         tool: format!("coreheat {}", env!("CARGO_PKG_VERSION")),
-        host: "synthetic".into(),
+        host: machine.host.into(),
         cpu_model: "synthetic CPU".into(),
         logical_cpus: cpus as usize,
         physical_cores: cores as usize,
@@ -32,7 +56,7 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
             })
             .collect(),
         interval_s,
-        start: "2026-11-22T00:00:00+00:00".into(),
+        start: machine.start.into(),
         title: Some(format!("synthetic: {cpus} CPUs, {samples} samples")),
         command: "synthetic".into(),
         workload: Some(WorkloadMeta::Synthetic {}),
@@ -45,7 +69,8 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
     let mut ticks = vec![CpuTicks::default(); cpus as usize];
     for k in 1..=samples {
         for (cpu, row) in ticks.iter_mut().enumerate() {
-            *row = ticks_of(&synthetic_load(cpu as u64, k, samples), per_sample);
+            let load = synthetic_load(cpu as u64, k, samples);
+            *row = ticks_of(&scaled(load, machine.scale), per_sample);
         }
         writer.write_ticks(k as f64 * interval_s, &ticks)?;
     }
@@ -60,6 +85,18 @@ pub fn write_trace(path: &Path, cpus: u32, samples: u64, interval_s: f64) -> io:
             message: None,
         },
     )
+}
+
+/// `load` with its usr and sys times `scale` (at most the whole interval).
+fn scaled(load: CpuLoad, scale: f64) -> CpuLoad {
+    let usr = (load.usr * scale).min(100.0);
+    let sys = (load.sys * scale).min(100.0 - usr);
+    CpuLoad {
+        usr,
+        sys,
+        idle: 100.0 - usr - sys,
+        ..CpuLoad::default()
+    }
 }
 
 /// `load` in `total` ticks: usr and sys rounded to whole ticks, the rest idle.
