@@ -667,3 +667,31 @@ fn no_speedup_is_made_up_without_a_one_worker_run() {
     assert!(only["speedup"].is_null(), "{only}");
     assert!(only["efficiency"].is_null(), "{only}");
 }
+
+#[test]
+fn a_pinning_given_twice_in_two_notations_is_said_to_run_once() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&[
+        "sweep",
+        "--workers",
+        "1",
+        "--pins",
+        "0",
+        "--pins",
+        "0,0",
+        "--repeat",
+        "1",
+        "--interval",
+        "100ms",
+        "--json",
+        "hash",
+        "--zeros",
+        "1",
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--pins 0 is given more than once") && stderr.contains("run once"),
+        "{stderr}"
+    );
+}

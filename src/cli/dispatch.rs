@@ -131,6 +131,15 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     } else {
         command.pins.iter().flatten().cloned().collect()
     };
+    for (at, pin) in pins.iter().enumerate() {
+        if pins[..at].contains(pin) && !pins[at + 1..].contains(pin) {
+            print_err_line(&format!(
+                "coreheat: note: --pins {} is given more than once (as typed or in another \
+                 notation of the same CPUs): its configurations are run once",
+                pin.as_text()
+            ));
+        }
+    }
     if !command.workers.is_empty()
         && let Some(note) = serial_note(&modes, &workers)
     {

@@ -424,7 +424,8 @@ type Chart<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-/// A series' fitted Amdahl or Gustafson curve, with its legend entry.
+/// A series' fitted Amdahl or Gustafson curve over the counts it was fitted
+/// on, with its legend entry (drawn only when the fraction is stated).
 fn draw_fit(
     chart: &mut Chart<'_, '_>,
     comparison: &Comparison<'_>,
@@ -437,7 +438,9 @@ fn draw_fit(
         Scaling::Strong => ("Amdahl", amdahl_speedup),
         Scaling::Weak => ("Gustafson", gustafson_speedup),
     };
-    let curve: Vec<(f64, f64)> = (10..=(x_end * 10.0) as u32)
+    // Drawn over the worker counts it was fitted on, not beyond.
+    let fitted_end = fit.fit_workers.last().map_or(x_end, |&w| w as f64);
+    let curve: Vec<(f64, f64)> = (10..=(fitted_end.min(x_end) * 10.0) as u32)
         .map(|i| {
             let w = i as f64 / 10.0;
             (w, model(fraction, w))
@@ -447,18 +450,11 @@ fn draw_fit(
         (Some(a), Some(b)) => format!("{a}–{b}"),
         _ => String::new(),
     };
-    let label = if fit.beyond_noise {
-        format!(
-            "{} {law} fit over {over} workers: serial fraction {:.1}%",
-            fit.series,
-            fraction * 100.0
-        )
-    } else {
-        format!(
-            "{} {law} fit over {over} workers: within the noise of ideal",
-            fit.series
-        )
-    };
+    let label = format!(
+        "{} {law} fit over {over} workers: serial fraction {:.1}%",
+        fit.series,
+        fraction * 100.0
+    );
     chart
         .draw_series(DashedLineSeries::new(
             curve,

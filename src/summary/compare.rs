@@ -13,7 +13,7 @@ use crate::model::workload::WorkloadSpec;
 use crate::summary::stats::{self, Ratio, Spread};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, Scaling};
 use crate::summary::warnings::Warning;
-use crate::util::text::join_and;
+use crate::util::text::{join_and, plural};
 
 /// Clock resolution of the recorded times (they are rounded to milliseconds).
 const RESOLUTION_S: f64 = 0.001;
@@ -36,6 +36,10 @@ const UNFIT_WARNINGS: [(&str, &str, &str); 3] = [
         "measure on a quieter machine",
     ),
 ];
+
+/// CPU time (user + sys) above what the base's implies for the work, past
+/// which a configuration's CPUs are taken to have run slower: 15 %.
+pub const CPU_TIME_GROWTH: f64 = 0.15;
 
 /// A configuration's runs boiled down.
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +98,10 @@ pub struct SeriesFit {
     pub base_workers: usize,
     /// The worker counts the fit used, smallest first.
     pub fit_workers: Vec<usize>,
-    /// Amdahl (strong) or Gustafson (weak) serial fraction, 0..=1.
+    /// Two or more points could be fitted.
+    pub fitted: bool,
+    /// Amdahl (strong) or Gustafson (weak) serial fraction, 0..=1; stated
+    /// only when some point differs from perfect scaling beyond the noise.
     pub serial_fraction: Option<f64>,
     /// Some fitted point's time differs from perfect scaling beyond its noise.
     pub beyond_noise: bool,
@@ -400,9 +407,18 @@ fn fit_series(
         .filter(|s| s.series == series)
         .min_by_key(|s| s.workers)
         .map(|s| (s.workers, s.wall_s))?;
+    let base_cpu_s = stats
+        .iter()
+        .find(|s| s.series == series && s.workers == base_workers)
+        .map(|s| s.user_s.mean + s.sys_s.mean);
     let mut points = Vec::new();
     let mut beyond_noise = false;
     for s in stats.iter_mut().filter(|s| s.series == series) {
+        if let Some(base_cpu_s) = base_cpu_s
+            && one_per_core(topology, s)
+        {
+            mark_cpu_time_growth(scaling, base_workers, base_cpu_s, s);
+        }
         // Speedup and efficiency are against one worker: without a 1-worker
         // run they would be made up, so only the time ratio is stated.
         s.speedup = (base_workers == 1)
@@ -425,10 +441,12 @@ fn fit_series(
             beyond_noise |= s.workers != base_workers && stats::distinguishable(&s.wall_s, &ideal);
         }
     }
-    let serial_fraction = match scaling {
+    let fraction = match scaling {
         Scaling::Strong => amdahl_fraction(&points),
         Scaling::Weak => gustafson_fraction(&points),
     };
+    // Stated only when the times differ from perfect scaling beyond the noise.
+    let serial_fraction = fraction.filter(|_| beyond_noise);
     // Configurations may come in any order (a library caller's).
     let mut fit_workers: Vec<usize> = points.iter().map(|p| p.0).collect();
     fit_workers.sort_unstable();
@@ -436,9 +454,48 @@ fn fit_series(
         series: series.to_string(),
         base_workers,
         fit_workers,
+        fitted: fraction.is_some(),
         serial_fraction,
         beyond_noise,
     })
+}
+
+/// CPU time that grew with the workers beyond [`CPU_TIME_GROWTH`] for the same
+/// work (strong scaling; weak scaling's work grows with the workers): each
+/// CPU did less per second — shared caches or memory bandwidth, a lower clock,
+/// another virtual machine on the host — so the slowdown is not serial code and
+/// the configuration is kept out of the fit.
+fn mark_cpu_time_growth(
+    scaling: Scaling,
+    base_workers: usize,
+    base_cpu_s: f64,
+    s: &mut ConfigStats,
+) {
+    let expected = match scaling {
+        Scaling::Strong => base_cpu_s,
+        Scaling::Weak => base_cpu_s * s.workers as f64 / base_workers as f64,
+    };
+    let cpu_s = s.user_s.mean + s.sys_s.mean;
+    if s.workers == base_workers || expected <= 0.0 || cpu_s <= expected * (1.0 + CPU_TIME_GROWTH) {
+        return;
+    }
+    let work = match scaling {
+        Scaling::Strong => "the same work",
+        Scaling::Weak => "the same work per worker",
+    };
+    s.in_fit = false;
+    s.warnings.push(Warning {
+        code: "cpu-time-grew",
+        message: format!(
+            "{} used {cpu_s:.2}s of CPU (user + sys) against {expected:.2}s expected from {} \
+             for {work} (+{:.0}%): each CPU did less per second (shared caches or memory \
+             bandwidth, a lower clock, or another virtual machine on the host), which is not \
+             serial code; kept out of the fit",
+            plural(s.workers, "worker"),
+            plural(base_workers, "worker"),
+            100.0 * (cpu_s / expected - 1.0)
+        ),
+    });
 }
 
 #[cfg(test)]
@@ -633,7 +690,12 @@ pub(crate) mod tests {
             &Topology::synthetic(4, 1),
         );
         assert_eq!(fits[0].fit_workers, vec![1, 2, 4]);
-        assert!(fits[0].serial_fraction.unwrap() < 0.01, "{:?}", fits[0]);
+        // Perfect scaling within the noise: fitted, no fraction stated.
+        assert!(
+            fits[0].fitted && fits[0].serial_fraction.is_none(),
+            "{:?}",
+            fits[0]
+        );
         let (_, all) = compare(
             Scaling::Strong,
             &configurations,
@@ -643,6 +705,67 @@ pub(crate) mod tests {
         assert!(
             all[0].serial_fraction.unwrap() > 0.05,
             "8 workers on siblings look serial"
+        );
+    }
+
+    /// The reviewer's sweep on a shared machine: 2 workers were faster, but
+    /// used 30 % more CPU for the same work, so the CPUs ran slower.
+    #[test]
+    fn cpu_time_that_grew_for_the_same_work_is_not_called_serial_code() {
+        let configurations = vec![threads(1), threads(2)];
+        let run = |index: usize, repeat: u32, wall: f64, user: f64| {
+            let mut record = record(&format!("t{}", index + 1), repeat, wall);
+            record.user_s = user;
+            (index, record)
+        };
+        let slowed = vec![
+            run(0, 1, 1.70, 1.69),
+            run(0, 2, 1.82, 1.81),
+            run(0, 3, 1.95, 1.94),
+            run(1, 1, 1.35, 2.35),
+            run(1, 2, 1.37, 2.37),
+            run(1, 3, 1.38, 2.39),
+        ];
+        with_comparison(
+            Topology::synthetic(2, 1),
+            Scaling::Strong,
+            &configurations,
+            slowed.clone(),
+            |comparison| {
+                let two = &comparison.stats[1];
+                assert!(!two.in_fit);
+                let grew = two.warnings.iter().find(|w| w.code == "cpu-time-grew");
+                let message = &grew.expect("the growth is marked").message;
+                assert!(message.contains("2 workers used 2.37s of CPU"), "{message}");
+                assert!(
+                    message
+                        .contains("against 1.81s expected from 1 worker for the same work (+31%)"),
+                    "{message}"
+                );
+                assert!(comparison.fits[0].serial_fraction.is_none());
+                let text = crate::summary::findings::findings(comparison)
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                assert!(!text.contains("serial fraction 4"), "{text}");
+                assert!(text.contains("Not conclusive"), "{text}");
+            },
+        );
+        // The same times with the CPU time of the work unchanged: a fraction.
+        let mut steady = slowed;
+        for (_, record) in steady.iter_mut().skip(3) {
+            record.user_s = 1.80;
+        }
+        with_comparison(
+            Topology::synthetic(2, 1),
+            Scaling::Strong,
+            &configurations,
+            steady,
+            |comparison| {
+                assert!(comparison.stats[1].in_fit);
+                assert!(comparison.fits[0].serial_fraction.unwrap() > 0.4);
+            },
         );
     }
 

@@ -159,29 +159,29 @@ fn fit_finding(comparison: &Comparison<'_>, fit: &SeriesFit, series: &[&ConfigSt
         .iter()
         .any(|s| fit.fit_workers.contains(&s.workers) && s.wall_s.stddev.is_none());
     let name = &fit.series;
-    match fit.serial_fraction {
-        Some(f) if fit.beyond_noise => finding(
+    match (fit.serial_fraction, fit.fitted) {
+        (Some(f), _) => finding(
             "serial-fraction",
             format!(
                 "{law} fit of {name} over {over} (up to the {cores}): serial fraction {:.1}%.",
                 f * 100.0
             ),
         ),
-        Some(_) if noise_unknown => finding(
+        (None, true) if noise_unknown => finding(
             "serial-fraction-unknown",
             format!(
                 "For {name} over {over} (up to the {cores}) the noise is unknown with one run \
                  each, so no serial fraction is stated."
             ),
         ),
-        Some(_) => finding(
+        (None, true) => finding(
             "serial-fraction-unknown",
             format!(
                 "For {name} over {over} (up to the {cores}) the times are indistinguishable \
                  from perfect scaling here, so no serial fraction is stated."
             ),
         ),
-        None => finding(
+        (None, false) => finding(
             "no-fit",
             format!(
                 "No {law} fit for {name}: it needs two worker counts or more up to the {cores}, \
