@@ -24,9 +24,11 @@ use crate::summary::findings::Finding;
 use crate::summary::load::summarize_trace_columns;
 use crate::summary::stats::Ratio;
 use crate::summary::sweep_runs::{RunRecord, Scaling};
+use crate::util::cpulist::format_cpulist;
 use crate::util::outdir::{self, REPORT_FILE};
 use crate::util::outdir::{SPEEDUP_FILE, SWEEP_JSON_FILE, WRITEUP_FILE};
 use crate::util::sorted_json;
+use crate::util::text::join_and;
 
 /// Line colors of the series, readable on white and in print.
 const PALETTE: [RGBColor; 6] = [
@@ -496,7 +498,9 @@ struct SweepPage {
 struct SweepRow {
     configuration: String,
     href: String,
+    /// The CPU list (`0-3`, `0-3*` when pinned); its hover says it in words.
     cpus: String,
+    cpus_title: String,
     wall: String,
     median: String,
     range: String,
@@ -566,12 +570,26 @@ fn subtitle(machine: &Machine) -> String {
     .join(" · ")
 }
 
+/// The configuration's marks, and the pinnings that share its runs.
+fn marks_with_merged(s: &ConfigStats) -> Vec<String> {
+    let mut marks = s.marks();
+    if !s.same_as.is_empty() {
+        marks.insert(0, format!("also pin {}: same CPUs", join_and(&s.same_as)));
+    }
+    marks
+}
+
 impl SweepRow {
     fn of(s: &ConfigStats) -> SweepRow {
         SweepRow {
             configuration: s.description.clone(),
             href: format!("{}/{REPORT_FILE}", s.dir),
-            cpus: cpus_text(s),
+            cpus: format!(
+                "{}{}",
+                format_cpulist(&s.cpus),
+                if s.pinned { " pinned" } else { "" }
+            ),
+            cpus_title: cpus_text(s),
             wall: s.wall_s.plus_minus(3),
             median: format!("{:.3}", s.wall_s.median),
             range: format!("{:.3}–{:.3}", s.wall_s.min, s.wall_s.max),
@@ -586,7 +604,7 @@ impl SweepRow {
             }),
             time_ratio: s.time_ratio.map_or("—".into(), |v| v.plus_minus(2)),
             runs: s.runs,
-            marks: s.marks().join(", "),
+            marks: marks_with_merged(s).join(", "),
         }
     }
 }
