@@ -120,6 +120,10 @@ fn scaling_finding(
         plural(base.workers, "worker"),
     );
     let figures = match scaling {
+        Scaling::Strong if base.workers == 1 && top.speedup.is_none() => format!(
+            "{series}, {top_workers} against {base_workers}: speedup unknown ({times}: \
+             a time that rounds to 0 s cannot be divided by)"
+        ),
         Scaling::Strong => format!(
             "{series}, {top_workers} against {base_workers}: speedup {speedup}× \
              ({efficiency}% efficiency; {times})"
@@ -921,5 +925,22 @@ mod tests {
         assert!(scaling.contains("4 workers against 1 worker"), "{scaling}");
         let fit = message("serial-fraction");
         assert!(fit.contains("over 1–4 workers"), "{fit}");
+    }
+
+    #[test]
+    fn a_base_that_took_no_measurable_time_gives_no_speedup_figure() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let found = findings_of(
+            &machine,
+            Scaling::Strong,
+            &[threads(1), threads(2)],
+            &[&[0.0], &[0.0]],
+        );
+        let scaling = found.iter().find(|f| f.code == "scaling").unwrap();
+        assert!(
+            scaling.message.contains("speedup unknown") && !scaling.message.contains("—"),
+            "{}",
+            scaling.message
+        );
     }
 }
