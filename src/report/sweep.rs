@@ -18,7 +18,7 @@ use super::writeup::{cpus_text, writeup_markdown};
 use crate::capture::sweep::SweepOptions;
 use crate::machine::Machine;
 use crate::summary::compare::{
-    Comparison, ConfigStats, SeriesFit, amdahl_speedup, gustafson_speedup,
+    Comparison, ConfigStats, SeriesFit, amdahl_speedup, gustafson_speedup, only_shared_runs,
 };
 use crate::summary::findings::Finding;
 use crate::summary::load::summarize_trace_columns;
@@ -174,6 +174,7 @@ fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<Plot
     let with_points: Vec<(&SeriesFit, Vec<(f64, Ratio)>)> = comparison
         .fits
         .iter()
+        .filter(|fit| !only_shared_runs(comparison.stats, &fit.series))
         .map(|fit| {
             let mut points: Vec<(f64, Ratio)> = comparison
                 .stats

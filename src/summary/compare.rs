@@ -251,6 +251,14 @@ pub fn compare(
     (stats, fits)
 }
 
+/// Whether every configuration of `series` is another pinning's run (its
+/// CPUs were the same at every worker count): the series repeats that one and
+/// is neither drawn nor described again.
+pub fn only_shared_runs(stats: &[ConfigStats], series: &str) -> bool {
+    let mut of_series = stats.iter().filter(|s| s.series == series).peekable();
+    of_series.peek().is_some() && of_series.all(|s| s.shared_with.is_some())
+}
+
 /// Each value of `key` over the configurations once, in the order met.
 fn first_met<T: PartialEq>(stats: &[ConfigStats], key: impl Fn(&ConfigStats) -> T) -> Vec<T> {
     let mut order: Vec<T> = Vec::new();

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::compare::{ConfigStats, SeriesFit, ideal_factor, one_per_core};
-use crate::summary::compare::Comparison;
+use crate::summary::compare::{Comparison, only_shared_runs};
 use crate::summary::stats::{self, Ratio};
 use crate::summary::sweep_runs::Scaling;
 use crate::util::cpulist::format_cpulist;
@@ -47,7 +47,9 @@ pub fn findings(comparison: &Comparison<'_>) -> Vec<Finding> {
         ));
     }
     for fit in comparison.fits {
-        out.extend(series_findings(comparison, fit));
+        if !only_shared_runs(comparison.stats, &fit.series) {
+            out.extend(series_findings(comparison, fit));
+        }
     }
     out.extend(same_worker_findings(comparison.stats));
     out.extend(best_finding(comparison));
@@ -941,6 +943,30 @@ mod tests {
             scaling.message.contains("speedup unknown") && !scaling.message.contains("—"),
             "{}",
             scaling.message
+        );
+    }
+
+    /// Spread and compact the same at every worker count: the compact series
+    /// repeats the spread runs, so its findings are not said a second time.
+    #[test]
+    fn a_series_made_only_of_another_pinnings_runs_is_described_once() {
+        let machine = Machine::with_topology(Topology::synthetic(2, 1));
+        let found = findings_of(
+            &machine,
+            Scaling::Strong,
+            &[
+                spread_kept_for_compact(1, vec![0]),
+                spread_kept_for_compact(2, vec![0, 1]),
+            ],
+            &[&[2.0, 2.01, 2.02], &[1.0, 1.01, 1.02]],
+        );
+        let scaling: Vec<&Finding> = found.iter().filter(|f| f.code == "scaling").collect();
+        assert_eq!(scaling.len(), 1, "{found:?}");
+        assert!(scaling[0].message.contains("pin spread"), "{found:?}");
+        assert!(
+            !found
+                .iter()
+                .any(|f| f.code == "no-fit" && f.message.contains("compact"))
         );
     }
 }
