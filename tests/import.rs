@@ -201,6 +201,10 @@ fn render_draws_every_fixture() {
             "{name}: busy and kernel rows"
         );
         assert!(html.contains("Imported from"), "{name}");
+        assert!(
+            !html.contains("dashed: the workload"),
+            "{name}: an import has no workload start or end to draw"
+        );
     }
 }
 

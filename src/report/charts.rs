@@ -205,8 +205,22 @@ fn heat_caption(
     };
     format!(
         "Busy = all but idle and iowait; kernel = sys + irq + softirq; {rows}.\n\
-         x: {axis_title}, {columns}, as wide as the time it covers; dashed: the workload's start and end."
+         x: {axis_title}, {columns}, as wide as the time it covers{}.",
+        dashed_lines_said(summary)
     )
+}
+
+/// `; dashed: the workload's start and end`, naming only the lines drawn
+/// (an imported trace has none).
+pub(super) fn dashed_lines_said(summary: &TraceSummary) -> String {
+    let start = summary.event_time(EventKind::WorkloadStart).is_some();
+    let end = summary.event_time(EventKind::WorkloadEnd).is_some();
+    match (start, end) {
+        (true, true) => "; dashed: the workload's start and end".into(),
+        (true, false) => "; dashed: the workload's start".into(),
+        (false, true) => "; dashed: the workload's end".into(),
+        (false, false) => String::new(),
+    }
 }
 
 /// Whether a row is labelled with its CPU: rows that merge CPUs one in
@@ -491,7 +505,8 @@ pub fn cores(summary: &TraceSummary, title: &str) -> Result<Recording> {
         };
         let caption = format!(
             "Each panel: % of one CPU's time{merged} in usr (user + nice) and sys (system \
-             time),\nflat over each interval; dashed: the workload's start and end."
+             time),\nflat over each interval{}.",
+            dashed_lines_said(summary)
         );
         draw_caption(area, &caption, height as i32)
     })

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{Canvas, Recording, record};
 use super::charts::{
-    CHART_WIDTH, LABEL_SIZE, Legend, TICK_SIZE, dashed_line, draw_caption, draw_time_axis,
-    draw_title, err, font,
+    CHART_WIDTH, LABEL_SIZE, Legend, TICK_SIZE, dashed_line, dashed_lines_said, draw_caption,
+    draw_time_axis, draw_title, err, font,
 };
 use super::color::{COUNT, Rgb, count_level};
 use super::timeaxis::TimeAxis;
@@ -53,10 +53,11 @@ pub fn quantized_heatmap(summary: &TraceSummary, title: &str) -> Result<Recordin
         let bin = summary.columns.first().map_or(1, |c| c.samples);
         let caption = format!(
             "{} CPUs, too many for a row each: each cell is how many of them were that busy \
-             (busy = all but idle and iowait),\nthe mean of {bin} sample{} per column; x: {axis_title}; \
-             dashed: the workload's start and end. report.html has the map per CPU.",
+             (busy = all but idle and iowait),\nthe mean of {bin} sample{} per column; x: {axis_title}{}. \
+             report.html has the map per CPU.",
             summary.meta.cpus.len(),
-            if bin == 1 { "" } else { "s" }
+            if bin == 1 { "" } else { "s" },
+            dashed_lines_said(summary)
         );
         draw_caption(area, &caption, height)
     })
