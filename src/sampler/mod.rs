@@ -487,6 +487,18 @@ mod tests {
         }
     }
 
+    /// A trace of one CPU's ticks in `dir`, and its writer.
+    fn ticks_trace(dir: &Path) -> (std::path::PathBuf, TraceWriter) {
+        let path = dir.join("trace.jsonl");
+        let meta = Meta {
+            cpu_unit: Some(CpuUnit::Ticks),
+            ticks_per_s: Some(100),
+            ..one_cpu_meta()
+        };
+        let writer = TraceWriter::create(&path, &meta).unwrap();
+        (path, writer)
+    }
+
     fn ok_end(wall_s: f64) -> End {
         End {
             status: Status::Ok,
@@ -516,13 +528,7 @@ mod tests {
     #[test]
     fn samples_events_and_end_reach_the_trace_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let meta = Meta {
-            cpu_unit: Some(CpuUnit::Ticks),
-            ticks_per_s: Some(100),
-            ..one_cpu_meta()
-        };
-        let writer = TraceWriter::create(&path, &meta).unwrap();
+        let (path, writer) = ticks_trace(dir.path());
         let source = ScriptedSource::new(vec![vec![busy(0)], vec![busy(10)], vec![busy(90)]]);
         let sampler = Sampler::start(
             Box::new(source),
@@ -585,13 +591,7 @@ mod tests {
     #[test]
     fn a_slow_reading_does_not_shift_the_ticks_after_it() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("trace.jsonl");
-        let meta = Meta {
-            cpu_unit: Some(CpuUnit::Ticks),
-            ticks_per_s: Some(100),
-            ..one_cpu_meta()
-        };
-        let writer = TraceWriter::create(&path, &meta).unwrap();
+        let (path, writer) = ticks_trace(dir.path());
         let source = SlowOnce {
             reads: 0,
             slow: Duration::from_millis(150),
