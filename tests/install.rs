@@ -83,6 +83,48 @@ fn completions_for_every_shell_and_a_man_page() {
 }
 
 #[test]
+fn completions_offer_the_words_a_flag_takes() {
+    let bash = stdout_of(Command::new(bin()).args(["completions", "bash"]));
+    for words in [
+        "serial threads processes",
+        "none spread compact",
+        "on off",
+        "auto scalar simd",
+    ] {
+        assert!(bash.contains(words), "{words} in the bash script");
+    }
+    let fish = stdout_of(Command::new(bin()).args(["completions", "fish"]));
+    assert!(
+        fish.contains("-l mode") && fish.contains("serial"),
+        "{fish}"
+    );
+}
+
+#[test]
+fn every_page_the_main_man_page_names_can_be_printed() {
+    let main = stdout_of(Command::new(bin()).arg("man"));
+    for page in ["run", "sweep", "render", "info", "completions", "man"] {
+        let name = format!("coreheat\\-{page}(1)");
+        assert!(main.contains(&name), "{name} in the main page");
+        let text = stdout_of(Command::new(bin()).args(["man", page]));
+        assert!(text.contains(&format!(".TH coreheat-{page} 1")), "{text}");
+    }
+    let exec = stdout_of(Command::new(bin()).args(["man", "run", "exec"]));
+    assert!(exec.contains(".TH coreheat-run-exec 1"), "{exec}");
+    let wrong = Command::new(bin())
+        .args(["man", "run", "fibers"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        message.contains("coreheat-run has no command 'fibers'")
+            && message.contains("hash, count, exec, idle"),
+        "{message}"
+    );
+}
+
+#[test]
 fn version_names_the_hash_engine_and_why() {
     let version = stdout_of(Command::new(bin()).arg("--version"));
     assert!(version.starts_with(&format!("coreheat {}", env!("CARGO_PKG_VERSION"))));
@@ -110,4 +152,34 @@ fn version_names_the_hash_engine_and_why() {
     } else {
         assert!(capped.contains("scalar (no AVX2"), "{capped}");
     }
+}
+
+#[test]
+fn a_simd_cap_it_does_not_know_is_warned_about_and_its_case_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |cap: &str, out: &str| {
+        Command::new(bin())
+            .args(["run", "--quiet", "--tasks", "off", "--baseline", "0"])
+            .args(["--interval", "100ms", "--out"])
+            .arg(dir.path().join(out))
+            .args(["hash", "--zeros", "1"])
+            .env("COREHEAT_SIMD", cap)
+            .output()
+            .unwrap()
+    };
+    let unknown = run("sse4", "a");
+    assert!(unknown.status.success(), "{unknown:?}");
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("warning: COREHEAT_SIMD=sse4 is not one of none, avx2 or avx512"),
+        "{stderr}"
+    );
+    let known = run("NONE", "b");
+    assert!(!String::from_utf8_lossy(&known.stderr).contains("COREHEAT_SIMD"));
+    let version = stdout_of(
+        Command::new(bin())
+            .arg("--version")
+            .env("COREHEAT_SIMD", "Off"),
+    );
+    assert!(!version.contains("AVX-512 on this CPU"), "{version}");
 }

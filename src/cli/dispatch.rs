@@ -28,8 +28,22 @@ pub fn execute(cli: Cli) -> anyhow::Result<i32> {
             ..
         })
     );
+    if searches_hashes(&cli.command)
+        && let Some(problem) = crate::kernels::simd::cap_problem()
+    {
+        print_err_line(&format!("coreheat: warning: {problem}"));
+    }
     let code = dispatch(cli)?;
     Ok(exit_code_after_printing(code, passes_a_code_on))
+}
+
+/// Whether the command runs the hash workload (the one `COREHEAT_SIMD` caps).
+fn searches_hashes(command: &Command) -> bool {
+    match command {
+        Command::Run(c) => matches!(c.workload, WorkloadCommand::Hash(_)),
+        Command::Sweep(c) => matches!(c.workload, WorkloadCommand::Hash(_)),
+        _ => false,
+    }
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
@@ -63,8 +77,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             print(&completions(command.shell));
             Ok(0)
         }
-        Command::Man => {
-            print(&man_page()?);
+        Command::Man(command) => {
+            print(&man_page(
+                command.page.as_deref(),
+                command.workload.as_deref(),
+            )?);
             Ok(0)
         }
         Command::Worker(command) => Ok(worker::worker_main(command.index, command.cpu)),
@@ -219,10 +236,30 @@ fn completions(shell: clap_complete::Shell) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The man page, from the same definitions as `--help`.
-fn man_page() -> anyhow::Result<String> {
+/// The main man page, or the page of the command `page` (`coreheat-run(1)`)
+/// or of one of its workloads (`coreheat-run-exec(1)`), named as the pages
+/// above them list them, from the same definitions as `--help`.
+fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String> {
+    let mut command = Cli::command();
+    command.build();
+    let mut name = "coreheat".to_string();
+    for word in [page, workload].into_iter().flatten() {
+        let sub = command.find_subcommand(word).cloned().ok_or_else(|| {
+            let known: Vec<&str> = command
+                .get_subcommands()
+                .map(|s| s.get_name())
+                .filter(|n| *n != "help")
+                .collect();
+            anyhow::anyhow!(
+                "{name} has no command '{word}' for `coreheat man`; its commands are {}",
+                known.join(", ")
+            )
+        })?;
+        name = format!("{name}-{word}");
+        command = sub.name(name.clone()).version(env!("CARGO_PKG_VERSION"));
+    }
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(command).render(&mut out)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 

@@ -46,8 +46,9 @@ pub enum Command {
     Info(InfoCommand),
     /// Print a shell completion script: coreheat completions bash > ~/.local/share/bash-completion/completions/coreheat
     Completions(CompletionsCommand),
-    /// Print the man page (roff): coreheat man > ~/.local/share/man/man1/coreheat.1
-    Man,
+    /// Print a man page (roff): coreheat man > ~/.local/share/man/man1/coreheat.1, and
+    /// coreheat man run > …/coreheat-run.1 for each command.
+    Man(ManCommand),
     /// Internal: a worker process of processes mode.
     #[command(name = "__worker", hide = true)]
     Worker(WorkerCommand),
@@ -61,11 +62,11 @@ pub enum Command {
 pub struct RunFlags {
     /// How workers are made: serial (the calling thread), threads or processes
     /// [default: threads].
-    #[arg(long, global = true, value_parser = parse_mode)]
+    #[arg(long, global = true, value_parser = Words::new(MODE_WORDS, parse_mode))]
     pub mode: Option<Mode>,
     /// Pin workers: none, spread (physical cores first), compact (SMT siblings
     /// first) or a CPU list like 0-3,8.
-    #[arg(long, global = true, value_parser = parse_pin, default_value = "none", allow_hyphen_values = true)]
+    #[arg(long, global = true, value_parser = Words::new(PIN_WORDS, parse_pin), hide_possible_values = true, default_value = "none", allow_hyphen_values = true)]
     pub pin: PinSpec,
     /// Time between samples, 100ms to 1h.
     #[arg(long, global = true, value_parser = parse_interval, default_value = "1s", allow_hyphen_values = true)]
@@ -76,7 +77,7 @@ pub struct RunFlags {
     pub baseline: Option<Duration>,
     /// Sample the workload's threads and processes (the report's threads view
     /// and findings): on or off.
-    #[arg(long, global = true, value_parser = parse_on_off, default_value = "on", value_name = "on|off", action = clap::ArgAction::Set)]
+    #[arg(long, global = true, value_parser = Words::new(&["on", "off"], parse_on_off), hide_possible_values = true, default_value = "on", value_name = "on|off", action = clap::ArgAction::Set)]
     pub tasks: bool,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]
@@ -128,7 +129,7 @@ pub struct HashArgs {
     #[arg(long, default_value = "")]
     pub prefix: String,
     /// SHA-512 implementation: auto, scalar or simd.
-    #[arg(long, default_value = "auto", value_parser = parse_engine)]
+    #[arg(long, default_value = "auto", value_parser = Words::new(&["auto", "scalar", "simd"], parse_engine))]
     pub engine: Engine,
 }
 
@@ -170,11 +171,11 @@ pub struct SweepCommand {
     #[arg(long, global = true, value_delimiter = ',', value_parser = parse_workers, allow_hyphen_values = true)]
     pub workers: Vec<usize>,
     /// Modes to compare, like threads,processes [default: --mode].
-    #[arg(long, global = true, value_delimiter = ',', value_parser = parse_mode)]
+    #[arg(long, global = true, value_delimiter = ',', value_parser = Words::new(MODE_WORDS, parse_mode))]
     pub modes: Vec<Mode>,
     /// Pinnings to compare, like spread,compact; repeat the flag for CPU lists
     /// (--pins 0-1 --pins 0,2) [default: --pin].
-    #[arg(long, global = true, value_parser = parse_pins, allow_hyphen_values = true)]
+    #[arg(long, global = true, value_parser = Words::new(PIN_WORDS, parse_pins), hide_possible_values = true, allow_hyphen_values = true)]
     pub pins: Vec<Vec<PinSpec>>,
     /// Runs per configuration: their mean, spread and outliers are compared,
     /// and differences within the noise are called indistinguishable.
@@ -279,6 +280,29 @@ pub struct CompletionsCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ManCommand {
+    /// The command whose page to print (run, sweep, render, info, completions,
+    /// man); the main page without one.
+    #[arg(value_parser = Words::new(MAN_PAGES, parse_man_page))]
+    pub page: Option<String>,
+    /// A workload of `run` or `sweep` (hash, count, exec, idle): its own page.
+    pub workload: Option<String>,
+}
+
+/// The commands with a man page of their own.
+const MAN_PAGES: &[&str] = &["run", "sweep", "render", "info", "completions", "man"];
+
+fn parse_man_page(text: &str) -> Result<String, String> {
+    match MAN_PAGES.contains(&text) {
+        true => Ok(text.to_string()),
+        false => Err(format!(
+            "coreheat has no command '{text}'; the pages are {}",
+            MAN_PAGES.join(", ")
+        )),
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct GuardCommand {
     /// CPUs to pin the command to, like 0,2-3.
     #[arg(long)]
@@ -322,6 +346,48 @@ impl WorkloadCommand {
                 duration: a.duration,
             },
         }
+    }
+}
+
+/// The words `--mode` and `--modes` take.
+const MODE_WORDS: &[&str] = &["serial", "threads", "processes"];
+/// The words `--pin` and `--pins` take besides CPU lists.
+const PIN_WORDS: &[&str] = &["none", "spread", "compact"];
+
+/// One of our parsers (and its messages), telling completion scripts and
+/// `--help` the words it takes.
+#[derive(Clone)]
+struct Words<T> {
+    words: &'static [&'static str],
+    parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Words<T> {
+    fn new(words: &'static [&'static str], parse: fn(&str) -> Result<T, String>) -> Words<T> {
+        Words { words, parse }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Words<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.words
+                .iter()
+                .map(|w| clap::builder::PossibleValue::new(*w)),
+        ))
     }
 }
 

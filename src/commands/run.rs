@@ -66,6 +66,13 @@ fn print_summary(summary: &RunSummary, output: Output) -> Result<()> {
         }
         show("\n");
         show(&report::text::time_block(summary));
+        // What the threads did, in words, as the report's top says it.
+        for finding in &summary.findings {
+            print_err_line(&format!(
+                "coreheat: finding [{}]: {}",
+                finding.code, finding.message
+            ));
+        }
     }
     if let Some(message) = &summary.outcome.message
         && !said_by_the_result_line(summary, output)

@@ -53,7 +53,7 @@ pub fn best_lanes_and_why() -> (Option<Lanes>, &'static str) {
         *BEST.get_or_init(|| {
             let cap = std::env::var("COREHEAT_SIMD").unwrap_or_default();
             choose(
-                &cap,
+                Cap::parse(&cap).unwrap_or(Cap::Widest),
                 std::arch::is_x86_feature_detected!("avx512f"),
                 std::arch::is_x86_feature_detected!("avx2"),
             )
@@ -65,11 +65,43 @@ pub fn best_lanes_and_why() -> (Option<Lanes>, &'static str) {
     }
 }
 
+/// What `COREHEAT_SIMD` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cap {
+    /// Unset, empty, `avx512` or `auto`: the widest kernel the CPU has.
+    Widest,
+    Avx2,
+    /// `none` (or `off`, `scalar`, `0`): the scalar engine.
+    Scalar,
+}
+
+impl Cap {
+    /// The cap a value names (any case, spaces around ignored).
+    fn parse(value: &str) -> Result<Cap, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" | "avx512" => Ok(Cap::Widest),
+            "avx2" => Ok(Cap::Avx2),
+            "none" | "off" | "scalar" | "0" => Ok(Cap::Scalar),
+            _ => Err(format!(
+                "COREHEAT_SIMD={} is not one of none, avx2 or avx512: it is ignored and the \
+                 widest kernel this CPU has is used",
+                crate::util::input::excerpt(value)
+            )),
+        }
+    }
+}
+
+/// What is wrong with the `COREHEAT_SIMD` of this process, to warn about.
+pub fn cap_problem() -> Option<String> {
+    let value = std::env::var_os("COREHEAT_SIMD")?;
+    Cap::parse(&value.to_string_lossy()).err()
+}
+
 /// The kernel for a `COREHEAT_SIMD` cap and the CPU's features, and why.
-fn choose(cap: &str, avx512: bool, avx2: bool) -> (Option<Lanes>, &'static str) {
+fn choose(cap: Cap, avx512: bool, avx2: bool) -> (Option<Lanes>, &'static str) {
     match (cap, avx512, avx2) {
-        ("none", _, true) => (None, "SIMD disabled by COREHEAT_SIMD=none"),
-        ("avx2", true, _) => (Some(Lanes::Avx2), "AVX-512 capped by COREHEAT_SIMD=avx2"),
+        (Cap::Scalar, _, true) => (None, "SIMD disabled by COREHEAT_SIMD=none"),
+        (Cap::Avx2, true, _) => (Some(Lanes::Avx2), "AVX-512 capped by COREHEAT_SIMD=avx2"),
         (_, true, _) => (Some(Lanes::Avx512), "AVX-512 on this CPU"),
         (_, false, true) => (Some(Lanes::Avx2), "AVX2 on this CPU, no AVX-512"),
         (_, false, false) => (None, "no AVX2 on this CPU"),
@@ -584,18 +616,39 @@ mod tests {
     #[test]
     fn every_choice_says_why() {
         assert_eq!(
-            choose("", true, true),
+            choose(Cap::Widest, true, true),
             (Some(Lanes::Avx512), "AVX-512 on this CPU")
         );
-        assert_eq!(choose("avx2", true, true).0, Some(Lanes::Avx2));
-        assert!(choose("avx2", true, true).1.contains("COREHEAT_SIMD=avx2"));
+        assert_eq!(choose(Cap::Avx2, true, true).0, Some(Lanes::Avx2));
+        assert!(
+            choose(Cap::Avx2, true, true)
+                .1
+                .contains("COREHEAT_SIMD=avx2")
+        );
         assert_eq!(
-            choose("none", true, true),
+            choose(Cap::Scalar, true, true),
             (None, "SIMD disabled by COREHEAT_SIMD=none")
         );
-        assert_eq!(choose("", false, true).0, Some(Lanes::Avx2));
-        assert_eq!(choose("", false, false), (None, "no AVX2 on this CPU"));
-        assert_eq!(choose("none", false, false), (None, "no AVX2 on this CPU"));
+        assert_eq!(choose(Cap::Widest, false, true).0, Some(Lanes::Avx2));
+        assert_eq!(
+            choose(Cap::Widest, false, false),
+            (None, "no AVX2 on this CPU")
+        );
+        assert_eq!(
+            choose(Cap::Scalar, false, false),
+            (None, "no AVX2 on this CPU")
+        );
+    }
+
+    #[test]
+    fn the_cap_is_read_in_any_case_and_a_word_it_does_not_know_is_named() {
+        assert_eq!(Cap::parse(" AVX2 "), Ok(Cap::Avx2));
+        for none in ["none", "NONE", "off", "0", "scalar"] {
+            assert_eq!(Cap::parse(none), Ok(Cap::Scalar), "{none}");
+        }
+        assert_eq!(Cap::parse(""), Ok(Cap::Widest));
+        let message = Cap::parse("sse4").unwrap_err();
+        assert!(message.starts_with("COREHEAT_SIMD=sse4 is not one of none, avx2 or avx512"));
     }
     use crate::kernels::digest::reference_digest;
     use crate::kernels::hash::{Engine, find_first};

@@ -219,7 +219,7 @@ pub fn section(
         threads: summary
             .threads
             .as_ref()
-            .and_then(|t| threads_view(t, meta.cpus.len())),
+            .and_then(|t| threads_view(t, meta.cpus.len(), axis)),
         cores_svg,
         notes,
     }

@@ -2,15 +2,16 @@
 //! workload, grouped by process, each interval colored by the thread's CPU
 //! share with a thin band below for the time it waited for a CPU; the busiest
 //! [`DRAWN_THREADS`] are drawn and the rest folded into one row. Above them, a
-//! strip of the workload's CPUs over time against the machine's busy CPUs, and
-//! below them a time axis. Time is drawn to scale (a column is as wide as the
-//! time it covers), on the same clock as the heat maps. The SVG markup is made
-//! of numbers and fixed words only; names are escaped by the template.
+//! strip of the workload's CPUs over time against the machine's busy CPUs.
+//! Time is drawn to scale (a column is as wide as the time it covers) on the
+//! heat maps' own [`TimeAxis`], so the view lines up under them and shares
+//! their time axis and start/end marks. The SVG markup is made of numbers and
+//! fixed words only; names are escaped by the template.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::report::timeaxis::nice_ticks;
+use crate::report::timeaxis::TimeAxis;
 use crate::summary::threads::{BUSY_SHARE, ThreadColumn, ThreadSeries, ThreadsSummary, Use};
 use crate::util::text::plural;
 
@@ -34,41 +35,32 @@ pub struct ThreadRowView {
     pub cells: String,
 }
 
-/// A labelled time under the rows.
-pub struct AxisTick {
-    /// CSS `left` of the tick, a percentage of the rows' width.
-    pub left: String,
-    pub label: String,
-}
-
 /// The whole view.
 pub struct ThreadsView {
-    /// The viewBox width: milliseconds from the first column's start to the
-    /// last one's end.
+    /// The viewBox width: the heat maps' span, in milliseconds.
     pub width: String,
     pub processes: Vec<ProcessView>,
     pub strip: String,
     pub strip_height: usize,
     pub strip_caption: String,
-    /// `of 2 CPUs`: the strip's full height.
+    /// `top: 2 CPUs`: the strip's full height.
     pub strip_scale: String,
-    pub ticks: Vec<AxisTick>,
-    pub axis_title: String,
 }
 
-/// Where each column is drawn: milliseconds from the first column's start.
+/// Where each column is drawn: milliseconds from the heat maps' left edge.
 struct Scale {
-    t0: f64,
+    axis: TimeAxis,
 }
 
 impl Scale {
     fn x(&self, t: f64) -> f64 {
-        (t - self.t0) * 1000.0
+        self.axis.offset(t) * 1000.0
     }
 }
 
-/// The view of a trace's threads, `None` when it has none.
-pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView> {
+/// The view of a trace's threads on the heat maps' `axis`, `None` when it
+/// has none.
+pub fn threads_view(threads: &ThreadsSummary, cpus: usize, axis: TimeAxis) -> Option<ThreadsView> {
     if threads.threads.is_empty() || threads.columns.is_empty() {
         return None;
     }
@@ -80,8 +72,7 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
     });
     let (drawn, rest) = order.split_at(order.len().min(DRAWN_THREADS));
     let columns = &threads.columns;
-    let (t0, t1) = (columns[0].t_start, columns[columns.len() - 1].t_end);
-    let scale = Scale { t0 };
+    let scale = Scale { axis };
     let mut by_process: BTreeMap<u32, ProcessView> = BTreeMap::new();
     for thread in drawn {
         by_process
@@ -98,28 +89,39 @@ pub fn threads_view(threads: &ThreadsSummary, cpus: usize) -> Option<ThreadsView
         processes.push(folded(rest, threads.folded_threads, columns, &scale));
     }
     let strip_height = cpus.clamp(1, 64) * 8;
-    let axis = nice_ticks(t0, t1, 8);
-    let span = (t1 - t0).max(f64::EPSILON);
     Some(ThreadsView {
-        width: format!("{:.0}", scale.x(t1).max(1.0)),
+        width: format!("{:.0}", (axis.span() * 1000.0).max(1.0)),
         processes,
         strip: strip(columns, cpus, strip_height, &scale),
         strip_height,
-        strip_caption: "The workload's CPUs over time (orange) against the machine's busy CPUs \
-             (grey): the grey above the orange is other programs. Tasks are read at each \
-             sample, so what a thread did between its last sample and its exit is not drawn."
-            .to_string(),
+        strip_caption: strip_caption(threads),
         strip_scale: format!("top: {}", plural(cpus, "CPU")),
-        ticks: axis
-            .ticks
-            .iter()
-            .map(|tick| AxisTick {
-                left: format!("{:.2}%", 100.0 * (tick.t - t0) / span),
-                label: tick.label.clone(),
-            })
-            .collect(),
-        axis_title: axis.title(),
     })
+}
+
+/// What the strip shows, and how its last moments were filled in.
+fn strip_caption(threads: &ThreadsSummary) -> String {
+    let mut caption = "The workload's CPUs over time (orange) against the machine's busy CPUs \
+         (grey): the grey above the orange is other programs. Tasks are read at each sample, \
+         so a thread's rows end at its last sample before it exited."
+        .to_string();
+    if let Some(tail) = threads.tail {
+        caption.push_str(&format!(
+            " From {:.2} s to {:.2} s the workload's threads were gone before they could be \
+             read again: the pale orange there is its CPU time by its own end accounting \
+             ({:.2} CPU-s",
+            tail.t_start, tail.t_end, tail.cpu_s
+        ));
+        if tail.unseen_cpu_s > tail.cpu_s + 0.005 {
+            caption.push_str(&format!(
+                " of the {:.2} its rows do not hold: the rest does not fit under the busy CPUs \
+                 measured then",
+                tail.unseen_cpu_s
+            ));
+        }
+        caption.push_str(").");
+    }
+    caption
 }
 
 /// `python3 (pid 4242)`: the name of the process's main thread (its tid is the pid).
@@ -133,9 +135,9 @@ fn busy_s(thread: &ThreadSeries) -> f64 {
     thread.cells.iter().map(Use::cpu_s).sum()
 }
 
-/// Where a thread ran: the CPUs it was seen on at the samples (up to three by
-/// name), and, when it was busy in consecutive samples, how often it was on
-/// another CPU than in the sample before (the hover says so in words).
+/// Where a thread ran: the CPUs it was seen on at the samples in which it ran
+/// (up to three by name) and how often it was on another CPU than at its
+/// previous such sample (the hover says so in words).
 fn where_ran(thread: &ThreadSeries) -> (String, String) {
     let on = match thread.cpus.as_slice() {
         [] => return ("—".to_string(), String::new()),
@@ -144,18 +146,29 @@ fn where_ran(thread: &ThreadSeries) -> (String, String) {
         [a, b, c] => format!("cpu{a}, cpu{b} and cpu{c}"),
         many => format!("{} CPUs", many.len()),
     };
-    let seen = "the CPU it last ran on, read at each sample";
-    match (thread.cpus.len(), thread.busy_pairs) {
-        (1, _) | (_, 0) => (on, format!("{seen}; it never moved while busy")),
-        (_, pairs) => (
-            format!("{on}, moved {}×", thread.migrations),
-            format!(
-                "{seen}: in {} of {pairs} pairs of consecutive samples in which it used at least \
-                 {:.0} % of a CPU, it was on another CPU than the sample before",
-                thread.migrations,
-                100.0 * BUSY_SHARE
-            ),
+    let seen = "the CPU it last ran on, read at each sample in which it ran";
+    if thread.cpus.len() == 1 {
+        return (on, format!("{seen}: always this one"));
+    }
+    (
+        format!("{on}, moved {}×", thread.moves),
+        format!(
+            "{seen}: {} it was on another CPU than at its previous such sample (moves within \
+             an interval are not seen); {} of the moves were between samples in which it used \
+             at least {:.0} % of a CPU",
+            times(thread.moves),
+            thread.migrations,
+            100.0 * BUSY_SHARE
         ),
+    )
+}
+
+/// `once`, `twice`, `5 times`.
+fn times(count: u32) -> String {
+    match count {
+        1 => "once".into(),
+        2 => "twice".into(),
+        n => format!("{n} times"),
     }
 }
 
@@ -248,32 +261,39 @@ fn cells(uses: &[Use], columns: &[ThreadColumn], scale: &Scale) -> String {
     svg
 }
 
-/// Two step areas: the machine's busy CPUs (grey) and the workload's (orange).
+/// Step areas: the machine's busy CPUs (grey), the workload's as read from
+/// its tasks (orange), and on top the part filled from its end accounting
+/// (pale orange).
 fn strip(columns: &[ThreadColumn], cpus: usize, height: usize, scale: &Scale) -> String {
     let per_cpu = height as f64 / cpus.max(1) as f64;
-    let mut machine = String::new();
-    let mut workload = String::new();
+    let top = |value: f64| height as f64 - value.min(cpus as f64) * per_cpu;
+    let mut areas = [String::new(), String::new(), String::new()];
     for column in columns {
         let (ours, busy) = column.cpus();
-        let top = |value: f64| height as f64 - value.min(cpus as f64) * per_cpu;
+        let seconds = column.t_end - column.t_start;
+        let read = ours
+            - if seconds > 0.0 {
+                column.estimated_cpu_s / seconds
+            } else {
+                0.0
+            };
         let (x0, x1) = (scale.x(column.t_start), scale.x(column.t_end));
-        let _ = write!(
-            machine,
-            "{x0:.0},{:.1} {x1:.0},{:.1} ",
-            top(busy),
-            top(busy)
-        );
-        let _ = write!(
-            workload,
-            "{x0:.0},{:.1} {x1:.0},{:.1} ",
-            top(ours),
-            top(ours)
-        );
+        for (area, value) in areas.iter_mut().zip([busy, ours, read]) {
+            let y = top(value.max(0.0));
+            let _ = write!(area, "{x0:.0},{y:.1} {x1:.0},{y:.1} ");
+        }
     }
     let end = columns.last().map_or(0.0, |c| scale.x(c.t_end));
-    format!(
-        r#"<polygon class="machine" points="0,{height} {machine}{end:.0},{height}"/><polygon class="workload" points="0,{height} {workload}{end:.0},{height}"/>"#
-    )
+    let [machine, estimate, workload] = areas;
+    let polygon = |class: &str, points: &str| {
+        format!(r#"<polygon class="{class}" points="0,{height} {points}{end:.0},{height}"/>"#)
+    };
+    let mut svg = polygon("machine", &machine);
+    if columns.iter().any(|c| c.estimated_cpu_s > 0.0) {
+        svg.push_str(&polygon("estimate", &estimate));
+    }
+    svg.push_str(&polygon("workload", &workload));
+    svg
 }
 
 #[cfg(test)]
@@ -286,6 +306,15 @@ mod tests {
     /// One thread on 2 CPUs, sampled over `intervals`, running a whole CPU on
     /// the CPU of each interval.
     fn summary(intervals: &[(f64, f64, u32)]) -> ThreadsSummary {
+        let whole: Vec<(f64, f64, u32, f64)> = intervals
+            .iter()
+            .map(|&(a, b, cpu)| (a, b, cpu, 1.0))
+            .collect();
+        summary_of_shares(&whole)
+    }
+
+    /// The same, running the given share of a CPU in each interval.
+    fn summary_of_shares(intervals: &[(f64, f64, u32, f64)]) -> ThreadsSummary {
         let meta = Meta {
             cpus: (0..2)
                 .map(|cpu| TraceCpu {
@@ -305,8 +334,8 @@ mod tests {
             ppid: 1,
             name: "worker".into(),
         });
-        for &(t_start, t, cpu) in intervals {
-            let ticks = ((t - t_start) * 100.0).round() as u64;
+        for &(t_start, t, cpu, share) in intervals {
+            let ticks = ((t - t_start) * share * 100.0).round() as u64;
             builder.sample(t_start, t, true, &[CpuLoad::default(); 2], &[0, 1]);
             builder.rows(&[TaskTicks {
                 tid: 8,
@@ -319,7 +348,13 @@ mod tests {
                 cpu,
             }]);
         }
-        builder.finish()
+        builder.finish(None)
+    }
+
+    /// The view on an axis of the threads' own time range.
+    fn view_of(threads: &ThreadsSummary) -> Option<ThreadsView> {
+        let last = threads.columns.last().unwrap();
+        threads_view(threads, 2, TimeAxis::shared(&[], last.t_end))
     }
 
     fn only_row(view: &ThreadsView) -> &ThreadRowView {
@@ -328,8 +363,7 @@ mod tests {
 
     #[test]
     fn each_interval_is_as_wide_as_the_time_it_covers() {
-        let view =
-            threads_view(&summary(&[(0.0, 0.5, 0), (0.5, 1.5, 0), (1.5, 1.75, 0)]), 2).unwrap();
+        let view = view_of(&summary(&[(0.0, 0.5, 0), (0.5, 1.5, 0), (1.5, 1.75, 0)])).unwrap();
         assert_eq!(view.width, "1750");
         let cells = &only_row(&view).cells;
         for (x, width) in [(0, 500), (500, 1000), (1500, 250)] {
@@ -340,40 +374,37 @@ mod tests {
     }
 
     #[test]
-    fn the_time_axis_is_numbered_at_round_times_across_the_rows() {
-        let view = threads_view(&summary(&[(0.0, 1.0, 0), (1.0, 2.0, 0)]), 2).unwrap();
-        let ticks: Vec<(&str, &str)> = view
-            .ticks
-            .iter()
-            .map(|t| (t.label.as_str(), t.left.as_str()))
-            .collect();
-        assert_eq!(
-            ticks,
-            [
-                ("0.0", "0.00%"),
-                ("0.5", "25.00%"),
-                ("1.0", "50.00%"),
-                ("1.5", "75.00%"),
-                ("2.0", "100.00%")
-            ]
+    fn the_view_is_drawn_on_the_heat_maps_axis() {
+        let threads = summary(&[(0.0, 1.0, 0), (1.0, 2.0, 0)]);
+        // A page whose longest map is 4 s: this run fills half of the width.
+        let view = threads_view(&threads, 2, TimeAxis::shared(&[], 4.0)).unwrap();
+        assert_eq!(view.width, "4000");
+        assert!(
+            only_row(&view)
+                .cells
+                .contains(r#"x="1000" y="0" width="1000""#)
         );
-        assert_eq!(view.axis_title, "seconds since start");
         assert_eq!(view.strip_scale, "top: 2 CPUs");
     }
 
     #[test]
-    fn where_a_thread_ran_names_its_cpus_and_counts_moves_while_busy() {
-        let stayed = threads_view(&summary(&[(0.0, 1.0, 1), (1.0, 2.0, 1)]), 2).unwrap();
+    fn where_a_thread_ran_names_its_cpus_and_counts_every_move() {
+        let stayed = view_of(&summary(&[(0.0, 1.0, 1), (1.0, 2.0, 1)])).unwrap();
         assert_eq!(only_row(&stayed).where_ran, "cpu1");
         let moved = summary(&[(0.0, 1.0, 0), (1.0, 2.0, 1), (2.0, 3.0, 1), (3.0, 4.0, 0)]);
-        let view = threads_view(&moved, 2).unwrap();
+        let view = view_of(&moved).unwrap();
         assert_eq!(only_row(&view).where_ran, "cpu0 and cpu1, moved 2×");
+        let title = &only_row(&view).where_title;
+        assert!(title.contains(": twice it was on another CPU"), "{title}");
         assert!(
-            only_row(&view)
-                .where_title
-                .contains("in 2 of 3 pairs of consecutive samples"),
-            "{}",
-            only_row(&view).where_title
+            title.contains("2 of the moves were between samples"),
+            "{title}"
         );
+        // A worker process's last, short interval on another CPU is a move too.
+        let last_short =
+            summary_of_shares(&[(0.0, 1.0, 1, 1.0), (1.0, 2.0, 1, 1.0), (2.0, 2.2, 0, 0.3)]);
+        let view = view_of(&last_short).unwrap();
+        assert_eq!(only_row(&view).where_ran, "cpu0 and cpu1, moved 1×");
+        assert!(only_row(&view).where_title.contains("0 of the moves"));
     }
 }

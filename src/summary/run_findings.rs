@@ -8,13 +8,21 @@ use crate::summary::findings::Finding;
 use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
 use crate::summary::trace_summary::TraceSummary;
 
-/// A thread counts as wanting to run when it was runnable (on a CPU or
-/// waiting for one) at least this share of the window.
-pub const ACTIVE_DEMAND: f64 = 0.10;
-/// threads-take-turns: two or more such threads of one process together used
-/// at most this many CPUs, and were runnable at most this many CPUs' worth of
-/// time (one at a time, give or take) or blocked more often than they were
-/// preempted (they gave way to each other, not to other programs)...
+/// A thread takes part when it was runnable (on a CPU or waiting for one) at
+/// least this share of the time its tasks were read, and at least
+/// [`MEMBER_OF_BUSIEST`] of the busiest thread of its process (a main thread
+/// that only started the workers and waits for them does not take part).
+pub const MEMBER_DEMAND: f64 = 0.01;
+pub const MEMBER_OF_BUSIEST: f64 = 0.25;
+/// threads-take-turns: the threads of one process taking part wanted at least
+/// this many CPUs together, the ones besides the busiest at least
+/// [`TURNS_OTHERS_DEMAND`] (one busy thread with idle helpers is not turns)...
+pub const TURNS_MIN_DEMAND: f64 = 0.5;
+pub const TURNS_OTHERS_DEMAND: f64 = 0.10;
+/// ...together used at most this many CPUs, and were runnable at most this
+/// many CPUs' worth of time (one at a time, give or take) or blocked more
+/// often than they were preempted (they gave way to each other, not to other
+/// programs)...
 pub const TURNS_MAX_CPUS: f64 = 1.3;
 /// ...with at least two CPUs to run on.
 pub const TURNS_MIN_CPUS: usize = 2;
@@ -25,8 +33,12 @@ pub const KERNEL_MIN_CPU_S: f64 = 0.2;
 /// waiting-for-cpu: the workload's threads waited for a CPU at least this share
 /// of the time they were runnable...
 pub const WAIT_SHARE: f64 = 0.25;
-/// ...and at least this many seconds in all.
+/// ...and at least this many seconds in all...
 pub const WAIT_MIN_S: f64 = 0.2;
+/// ...while more of them were runnable than there are CPUs, or other programs
+/// kept at least this many CPUs busy (else the wait is only the moments
+/// between a thread's wake-up and its start).
+pub const WAIT_OTHERS_CPUS: f64 = 0.5;
 /// smt-siblings-shared: at least this share of the intervals with two or more
 /// busy threads had two on siblings of one core while another core was idle...
 pub const SMT_SHARE: f64 = 0.30;
@@ -43,7 +55,7 @@ pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
     let Some(threads) = &summary.threads else {
         return Vec::new();
     };
-    if threads.window_s <= 0.0 {
+    if threads.covered_s <= 0.0 {
         return Vec::new();
     }
     let cpus = summary
@@ -63,34 +75,46 @@ fn finding(code: &'static str, message: String) -> Finding {
     Finding { code, message }
 }
 
-/// Runnable share of the window (on a CPU or waiting for one).
-fn demand(thread: &ThreadSeries, window_s: f64) -> f64 {
-    (thread.total.cpu_s() + thread.total.wait_s) / window_s
+/// Runnable share of the time the tasks were read (on a CPU or waiting for one).
+fn demand(thread: &ThreadSeries, covered_s: f64) -> f64 {
+    (thread.total.cpu_s() + thread.total.wait_s) / covered_s
 }
 
-/// Processes with two or more threads that wanted to run but together were
-/// runnable about one CPU's worth: at most one ran at a time.
+/// Processes whose threads together wanted about a CPU or more but together
+/// were runnable about one CPU's worth: at most one ran at a time. Judged on
+/// the threads together, so forty threads behind one lock, each runnable a
+/// fortieth of the time, are found as well as two.
 fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
     if cpus < TURNS_MIN_CPUS {
         return Vec::new();
     }
-    let window = threads.window_s;
+    let covered = threads.covered_s;
     let mut by_process: BTreeMap<u32, Vec<&ThreadSeries>> = BTreeMap::new();
     for thread in &threads.threads {
-        if demand(thread, window) >= ACTIVE_DEMAND {
+        if demand(thread, covered) >= MEMBER_DEMAND {
             by_process.entry(thread.info.pid).or_default().push(thread);
         }
+    }
+    for members in by_process.values_mut() {
+        let busiest = members
+            .iter()
+            .map(|t| demand(t, covered))
+            .fold(0.0, f64::max);
+        members.retain(|t| demand(t, covered) >= MEMBER_OF_BUSIEST * busiest);
     }
     by_process
         .into_iter()
         .filter(|(_, members)| members.len() >= 2)
         .filter_map(|(pid, members)| {
-            let wanted: f64 = members.iter().map(|t| demand(t, window)).sum();
-            let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / window;
+            let demands: Vec<f64> = members.iter().map(|t| demand(t, covered)).collect();
+            let wanted: f64 = demands.iter().sum();
+            let busiest = demands.iter().copied().fold(0.0, f64::max);
+            let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / covered;
             let voluntary: u64 = members.iter().map(|t| t.total.voluntary).sum();
             let involuntary: u64 = members.iter().map(|t| t.total.involuntary).sum();
+            let shared = wanted >= TURNS_MIN_DEMAND && wanted - busiest >= TURNS_OTHERS_DEMAND;
             let gave_way = wanted <= TURNS_MAX_CPUS || voluntary > involuntary;
-            (used <= TURNS_MAX_CPUS && gave_way).then(|| {
+            (shared && used <= TURNS_MAX_CPUS && gave_way).then(|| {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
                 finding(
                     "threads-take-turns",
@@ -127,7 +151,7 @@ fn workload_total(threads: &ThreadsSummary) -> Use {
         total.run_s += thread.total.run_s;
         total.wait_s += thread.total.wait_s;
     }
-    total.seconds = threads.window_s;
+    total.seconds = threads.covered_s;
     total
 }
 
@@ -155,15 +179,30 @@ fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
     let total = workload_total(threads);
     let runnable = total.run_s + total.wait_s;
     let share = total.wait_s / runnable;
-    (total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE).then(|| {
+    let runnable_threads = runnable / total.seconds;
+    let others = ((threads.covered_machine_cpu_s - total.cpu_s()) / total.seconds).max(0.0);
+    let crowded = runnable_threads > cpus as f64;
+    let waited = total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE;
+    let why = if crowded {
+        format!(
+            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, more \
+             than fit"
+        )
+    } else if others >= WAIT_OTHERS_CPUS {
+        format!(
+            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, but other \
+             programs kept {others:.1} CPUs busy and their threads queue on the same CPUs"
+        )
+    } else {
+        return None;
+    };
+    waited.then(|| {
         finding(
             "waiting-for-cpu",
             format!(
                 "the workload's threads were runnable but waiting for a CPU {:.0} % of the time \
-                 they wanted one: on average {:.1} of them were runnable for {cpus} CPUs, and \
-                 other programs' threads queue on the same CPUs",
+                 they wanted one: {why}",
                 100.0 * share,
-                runnable / total.seconds,
             ),
         )
     })
@@ -196,7 +235,7 @@ fn migrating(threads: &ThreadsSummary) -> Option<Finding> {
                  ({moves} moves in {:.1} s): the scheduler kept moving the work between CPUs \
                  (cold caches each time); --pin keeps each worker on one CPU",
                 100.0 * f64::from(moves) / f64::from(pairs),
-                threads.window_s,
+                threads.covered_s,
             ),
         )
     })
@@ -387,6 +426,62 @@ mod tests {
         );
         let staying = findings_of(&TWO_CORES, &PAIR[..1], &[0], |_| vec![row(100, 100, 0, 1)]);
         assert!(staying.is_empty());
+    }
+
+    /// Forty threads of one process, each on a CPU `run_ms` and waiting
+    /// `wait_ms` of every 100 ms.
+    fn forty_threads(busy_cpus: &[usize], run_ms: u64, wait_ms: u64) -> Vec<Finding> {
+        let names: Vec<(u32, u32, &str)> = (0..40).map(|k| (100, 100 + k, "python3")).collect();
+        findings_of(&TWO_CORES, &names, busy_cpus, |k| {
+            (0..40)
+                .map(|n| row(100 + n, run_ms, wait_ms, (k + n) % 2))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn many_threads_each_runnable_a_little_are_judged_together() {
+        let found = forty_threads(&[0], 3, 1);
+        assert_eq!(codes(&found), ["threads-take-turns"], "{found:?}");
+        assert!(
+            found[0].message.starts_with(
+                "40 threads of python3 (pid 100) were runnable but together used about 1.2 CPU"
+            ),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn one_busy_thread_beside_idle_helpers_does_not_take_turns() {
+        let names: Vec<(u32, u32, &str)> = (0..10).map(|k| (100, 100 + k, "java")).collect();
+        let found = findings_of(&TWO_CORES, &names, &[0], |_| {
+            let mut rows = vec![row(100, 100, 0, 0)];
+            rows.extend((1..10).map(|n| row(100 + n, 1, 0, 1)));
+            rows
+        });
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn waiting_for_a_cpu_needs_more_runnable_threads_than_cpus_or_other_load() {
+        // 40 × 3.5 % = 1.4 runnable on 2 CPUs, the machine otherwise idle: the
+        // wait is between wake-ups and starts, not a crowded run queue.
+        let idle_machine = forty_threads(&[0], 2, 1);
+        assert!(
+            !codes(&idle_machine).contains(&"waiting-for-cpu"),
+            "{idle_machine:?}"
+        );
+        // The same threads while other programs keep the second CPU busy.
+        let busy_machine = forty_threads(&[0, 1], 2, 1);
+        let waiting = busy_machine.iter().find(|f| f.code == "waiting-for-cpu");
+        let message = &waiting.expect("waiting-for-cpu").message;
+        assert!(
+            message.contains(
+                "1.2 of them were runnable for 2 CPUs, but other programs kept 1.2 CPUs busy"
+            ),
+            "{message}"
+        );
     }
 
     #[test]

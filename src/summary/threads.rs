@@ -98,12 +98,15 @@ pub struct ThreadSeries {
     pub cells: Vec<Use>,
     /// Over the workload window (the whole trace when it has none).
     pub total: Use,
-    /// The CPUs it was seen on, ascending.
+    /// The CPUs it was seen on at the readings in which it ran, ascending.
     pub cpus: Vec<u32>,
+    /// Times it was on another CPU than at its previous reading in which it ran.
+    pub moves: u32,
     /// Times it was on another CPU than in its previous busy interval.
     pub migrations: u32,
     /// Busy intervals that followed a busy interval (where a move can be seen).
     pub busy_pairs: u32,
+    last_cpu: Option<u32>,
     last_busy_cpu: Option<u32>,
 }
 
@@ -116,6 +119,9 @@ pub struct ThreadColumn {
     /// CPU-seconds of the workload's threads and of the whole machine (busy).
     pub workload_cpu_s: f64,
     pub machine_busy_cpu_s: f64,
+    /// The part of `workload_cpu_s` taken from the workload's own end
+    /// accounting (its last moments, after its last reading).
+    pub estimated_cpu_s: f64,
 }
 
 impl ThreadColumn {
@@ -124,6 +130,7 @@ impl ThreadColumn {
         self.samples += other.samples;
         self.workload_cpu_s += other.workload_cpu_s;
         self.machine_busy_cpu_s += other.machine_busy_cpu_s;
+        self.estimated_cpu_s += other.estimated_cpu_s;
     }
 
     /// CPUs the workload kept busy, and the machine's busy CPUs.
@@ -150,8 +157,41 @@ pub struct ThreadsSummary {
     pub smt_shared_intervals: u32,
     pub multi_busy_intervals: u32,
     pub smt_example: Option<(u32, u32, usize)>,
-    /// Seconds of the workload window that had task rows.
+    /// Seconds of the workload window.
     pub window_s: f64,
+    /// Seconds of the window its tasks were read in: the window but the
+    /// samples after the last reading with rows (the workload had ended, its
+    /// threads gone before the sample at its end could read them).
+    pub covered_s: f64,
+    /// Busy CPU-seconds of the whole machine in the covered time.
+    pub covered_machine_cpu_s: f64,
+    /// The workload's CPU time after its last reading, from its own end
+    /// accounting; drawn in the strip's last columns.
+    pub tail: Option<TailEstimate>,
+}
+
+/// CPU time the workload used after its tasks were last read: its end line's
+/// user + sys less what its task rows add up to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TailEstimate {
+    pub t_start: f64,
+    pub t_end: f64,
+    /// What is drawn: the time not in the rows, at most the machine's busy
+    /// CPU-seconds of those samples.
+    pub cpu_s: f64,
+    /// The end line's user + sys less the rows' CPU time.
+    pub unseen_cpu_s: f64,
+}
+
+/// Smallest tail worth drawing: two clock ticks.
+const MIN_TAIL_CPU_S: f64 = 0.02;
+
+/// A window sample not (yet) followed by one with task rows.
+#[derive(Debug, Clone, Copy)]
+struct Unread {
+    t_start: f64,
+    t_end: f64,
+    machine_busy_cpu_s: f64,
 }
 
 /// Streams task records into a [`ThreadsSummary`].
@@ -168,6 +208,10 @@ pub struct ThreadsBuilder {
     interval: (f64, f64),
     in_window: bool,
     busy_cpus: HashMap<u32, f64>,
+    unread: Vec<Unread>,
+    window_machine_cpu_s: f64,
+    /// CPU seconds of every task row (the whole trace).
+    sampled_cpu_s: f64,
 }
 
 impl ThreadsBuilder {
@@ -191,6 +235,9 @@ impl ThreadsBuilder {
             interval: (0.0, 0.0),
             in_window: false,
             busy_cpus: HashMap::new(),
+            unread: Vec::new(),
+            window_machine_cpu_s: 0.0,
+            sampled_cpu_s: 0.0,
         })
     }
 
@@ -211,8 +258,10 @@ impl ThreadsBuilder {
             cells: vec![Use::default(); columns],
             total: Use::default(),
             cpus: Vec::new(),
+            moves: 0,
             migrations: 0,
             busy_pairs: 0,
+            last_cpu: None,
             last_busy_cpu: None,
         });
     }
@@ -238,6 +287,12 @@ impl ThreadsBuilder {
         let seconds = t - t_start;
         if in_window {
             self.summary.window_s += seconds;
+            self.window_machine_cpu_s += busy * seconds;
+            self.unread.push(Unread {
+                t_start,
+                t_end: t,
+                machine_busy_cpu_s: busy * seconds,
+            });
         }
         self.open_column(t_start, t);
         let column = self.summary.columns.last_mut().expect("a column is open");
@@ -252,9 +307,13 @@ impl ThreadsBuilder {
     /// The task rows of the sample just given.
     pub fn rows(&mut self, rows: &[TaskTicks]) {
         let seconds = self.interval.1 - self.interval.0;
+        if !rows.is_empty() {
+            self.unread.clear();
+        }
         let mut busy_on = Vec::new();
         for row in rows {
             let used = self.use_of(row, seconds);
+            self.sampled_cpu_s += used.cpu_s();
             let Some(&at) = self.index_of.get(&row.tid) else {
                 if self.in_window {
                     self.summary.folded.add(&used);
@@ -272,8 +331,12 @@ impl ThreadsBuilder {
                 continue;
             }
             thread.total.add(&used);
-            if let Err(place) = thread.cpus.binary_search(&row.cpu) {
-                thread.cpus.insert(place, row.cpu);
+            if used.cpu_s() > 0.0 {
+                if let Err(place) = thread.cpus.binary_search(&row.cpu) {
+                    thread.cpus.insert(place, row.cpu);
+                }
+                thread.moves += u32::from(thread.last_cpu.is_some_and(|cpu| cpu != row.cpu));
+                thread.last_cpu = Some(row.cpu);
             }
             let busy = used.cpu_share() >= BUSY_SHARE;
             if busy {
@@ -312,6 +375,38 @@ impl ThreadsBuilder {
         if let Some((&idle_core, _)) = cores.iter().filter(|(_, idle)| **idle).min() {
             self.summary.smt_shared_intervals += 1;
             self.summary.smt_example.get_or_insert((a, b, idle_core));
+        }
+    }
+
+    /// Spreads the workload's CPU time not seen in its rows over the samples
+    /// after its last reading, each as far as the machine was busy in it.
+    fn estimate_tail(&mut self, unseen_cpu_s: f64) {
+        let room: f64 = self.unread.iter().map(|u| u.machine_busy_cpu_s).sum();
+        let cpu_s = unseen_cpu_s.min(room);
+        let (Some(first), Some(last)) = (self.unread.first(), self.unread.last()) else {
+            return;
+        };
+        if cpu_s < MIN_TAIL_CPU_S {
+            return;
+        }
+        self.summary.tail = Some(TailEstimate {
+            t_start: first.t_start,
+            t_end: last.t_end,
+            cpu_s,
+            unseen_cpu_s,
+        });
+        for unread in &self.unread {
+            let middle = (unread.t_start + unread.t_end) / 2.0;
+            let share = cpu_s * unread.machine_busy_cpu_s / room;
+            if let Some(column) = self
+                .summary
+                .columns
+                .iter_mut()
+                .find(|c| c.t_start <= middle && middle < c.t_end)
+            {
+                column.workload_cpu_s += share;
+                column.estimated_cpu_s += share;
+            }
         }
     }
 
@@ -377,18 +472,125 @@ impl ThreadsBuilder {
     }
 
     /// The summary; threads that never did anything in the trace are dropped.
-    pub fn finish(mut self) -> ThreadsSummary {
+    /// `end_cpu_s` is the workload's user + sys from the trace's end line: what
+    /// its task rows miss of it after their last reading is drawn there.
+    pub fn finish(mut self, end_cpu_s: Option<f64>) -> ThreadsSummary {
+        let unread_s: f64 = self.unread.iter().map(|u| u.t_end - u.t_start).sum();
+        let unread_busy: f64 = self.unread.iter().map(|u| u.machine_busy_cpu_s).sum();
+        self.summary.covered_s = (self.summary.window_s - unread_s).max(0.0);
+        self.summary.covered_machine_cpu_s = self.window_machine_cpu_s - unread_busy;
+        if let Some(end_cpu_s) = end_cpu_s {
+            self.estimate_tail(end_cpu_s - self.sampled_cpu_s);
+        }
         let columns = self.summary.columns.len();
         for thread in &mut self.summary.threads {
             thread.cells.resize(columns, Use::default());
             for (cell, column) in thread.cells.iter_mut().zip(&self.summary.columns) {
                 cell.seconds = column.t_end - column.t_start;
             }
-            thread.total.seconds = self.summary.window_s;
+            thread.total.seconds = self.summary.covered_s;
         }
         self.summary
             .threads
             .retain(|t| t.cells.iter().any(|c| c.cpu_s() > 0.0 || c.wait_s > 0.0));
         self.summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TraceCpu;
+    use crate::model::tasks::TASK_FIELDS;
+
+    fn builder() -> ThreadsBuilder {
+        let meta = Meta {
+            cpus: (0..2)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cpu,
+                    package: 0,
+                })
+                .collect(),
+            ticks_per_s: Some(100),
+            task_fields: TASK_FIELDS.map(String::from).to_vec(),
+            ..Meta::default()
+        };
+        let mut builder = ThreadsBuilder::new(&meta).unwrap();
+        builder.task(TaskInfo {
+            pid: 7,
+            tid: 8,
+            ppid: 1,
+            name: "worker".into(),
+        });
+        builder
+    }
+
+    /// One CPU of two busy (the other idle).
+    fn one_busy() -> [CpuLoad; 2] {
+        [
+            CpuLoad {
+                usr: 100.0,
+                ..CpuLoad::default()
+            },
+            CpuLoad {
+                idle: 100.0,
+                ..CpuLoad::default()
+            },
+        ]
+    }
+
+    fn whole_cpu(seconds: f64) -> TaskTicks {
+        TaskTicks {
+            tid: 8,
+            utime: (seconds * 100.0).round() as u64,
+            run_ns: (seconds * 1e9).round() as u64,
+            cpu: 0,
+            ..TaskTicks::default()
+        }
+    }
+
+    /// A workload busy on one CPU from 0 to 3.739 s, read at 1, 2, 3 and
+    /// 3.5 s; the sample at its end (3.739 s) finds its thread gone.
+    fn ended_between_readings(end_cpu_s: Option<f64>) -> ThreadsSummary {
+        let mut builder = builder();
+        let mut t_start = 0.0;
+        for t in [1.0, 2.0, 3.0, 3.5] {
+            builder.sample(t_start, t, true, &one_busy(), &[0, 1]);
+            builder.rows(&[whole_cpu(t - t_start)]);
+            t_start = t;
+        }
+        builder.sample(3.5, 3.739, true, &one_busy(), &[0, 1]);
+        builder.rows(&[]);
+        builder.finish(end_cpu_s)
+    }
+
+    #[test]
+    fn the_time_after_the_last_reading_is_not_counted_as_read() {
+        let summary = ended_between_readings(None);
+        assert!((summary.window_s - 3.739).abs() < 1e-9);
+        assert!((summary.covered_s - 3.5).abs() < 1e-9);
+        assert!((summary.covered_machine_cpu_s - 3.5).abs() < 1e-9);
+        assert_eq!(summary.threads[0].total.seconds, summary.covered_s);
+        assert!((summary.threads[0].total.cpu_share() - 1.0).abs() < 1e-9);
+        assert_eq!(summary.tail, None);
+    }
+
+    #[test]
+    fn the_end_accounting_fills_the_workloads_last_moments() {
+        let summary = ended_between_readings(Some(3.739));
+        let tail = summary.tail.expect("a tail");
+        assert_eq!((tail.t_start, tail.t_end), (3.5, 3.739));
+        assert!((tail.cpu_s - 0.239).abs() < 1e-9, "{tail:?}");
+        let last = summary.columns.last().unwrap();
+        assert!((last.cpus().0 - 1.0).abs() < 1e-9, "{last:?}");
+        assert!((last.estimated_cpu_s - 0.239).abs() < 1e-9);
+        // Never more than the machine was busy: a larger end figure (time
+        // from tasks never read) is cut to the busy CPUs of those samples.
+        let capped = ended_between_readings(Some(10.0)).tail.unwrap();
+        assert!((capped.cpu_s - 0.239).abs() < 1e-9, "{capped:?}");
+        assert!((capped.unseen_cpu_s - 6.5).abs() < 1e-9, "{capped:?}");
+        // Rows that hold all of it leave no tail.
+        assert_eq!(ended_between_readings(Some(3.505)).tail, None);
     }
 }

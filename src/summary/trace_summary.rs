@@ -345,7 +345,8 @@ impl TraceSummary {
             }
         }
         summary.columns = binner.finish();
-        summary.threads = threads.map(ThreadsBuilder::finish);
+        let end_cpu_s = summary.end.as_ref().map(|(_, end)| end.user_s + end.sys_s);
+        summary.threads = threads.map(|builder| builder.finish(end_cpu_s));
         summary.window = window.finish();
         Ok(summary)
     }
