@@ -74,6 +74,31 @@ fn python_threads_take_turns() {
 }
 
 #[test]
+fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_so() {
+    let scratch = Scratch::new();
+    let script = python_script();
+    let output = scratch.run(&[
+        "run",
+        "--interval",
+        "200ms",
+        "exec",
+        "--",
+        "python3",
+        &script,
+        "threads",
+        "40",
+        "1.2",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("coreheat: finding [threads-take-turns]: "))
+        .unwrap_or_else(|| panic!("no take-turns line in {stderr}"));
+    assert!(line.contains(" threads of python3 (pid "), "{line}");
+}
+
+#[test]
 fn python_processes_do_not_take_turns() {
     let found = findings(&["python3", &python_script(), "processes", "2", "1.2"]);
     assert!(!has(&found, "threads-take-turns"), "{found:?}");
