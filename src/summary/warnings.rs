@@ -102,6 +102,9 @@ pub fn warnings(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Vec<
 }
 
 fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Option<Warning> {
+    if measures_the_machine_itself(meta) {
+        return None;
+    }
     let (own, other) = (measures.workload_cpu_s?, measures.other_cpu_s?);
     let resolution = TICK_S * meta.cpus.len() as f64 * f64::from(window.samples.max(1));
     if other <= OTHER_LOAD_SHARE * own || other <= resolution {
@@ -121,8 +124,17 @@ fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Opti
     })
 }
 
+/// CPUs named one by one in the busy-before warning; more are summed up.
+const BUSY_BEFORE_NAMED: usize = 4;
+
 fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
-    let busy: Vec<String> = window
+    if measures_the_machine_itself(meta) {
+        return None;
+    }
+    let allowed = (0..meta.cpus.len())
+        .filter(|&slot| allowed_slot(meta, slot))
+        .count();
+    let mut busy: Vec<(u32, f64)> = window
         .before
         .iter()
         .zip(&meta.cpus)
@@ -131,20 +143,42 @@ fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
         .map(|(_, pair)| pair)
         .filter_map(|(w, cpu)| {
             let percent = w.mean()?.busy();
-            (percent > BUSY_BEFORE_PERCENT).then(|| format!("cpu{} {percent:.0} %", cpu.cpu))
+            (percent > BUSY_BEFORE_PERCENT).then_some((cpu.cpu, percent))
         })
         .collect();
     if busy.is_empty() {
         return None;
     }
+    let named = |cpus: &[(u32, f64)]| {
+        cpus.iter()
+            .map(|(cpu, percent)| format!("cpu{cpu} {percent:.0} %"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let which = if busy.len() <= BUSY_BEFORE_NAMED {
+        named(&busy)
+    } else {
+        let mean = busy.iter().map(|(_, p)| p).sum::<f64>() / busy.len() as f64;
+        busy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        format!(
+            "{} of {allowed} CPUs, {mean:.0} % busy on average; the busiest {}",
+            busy.len(),
+            named(&busy[..BUSY_BEFORE_NAMED])
+        )
+    };
     Some(Warning {
         code: "busy-before",
         message: format!(
-            "CPUs were busy before the workload started ({}): another program was running; \
-             its load likely continued during the run",
-            busy.join(", ")
+            "CPUs were busy before the workload started ({which}): another program was \
+             running; its load likely continued during the run"
         ),
     })
+}
+
+/// An idle run measures the machine's own load: other programs' load is what
+/// it shows, not a flaw of the measurement.
+fn measures_the_machine_itself(meta: &Meta) -> bool {
+    matches!(meta.workload, Some(WorkloadMeta::Idle { .. }))
 }
 
 fn underused(meta: &Meta, end: Option<&End>, measures: &Measures) -> Option<Warning> {
@@ -294,6 +328,37 @@ mod tests {
             Some(&end(4.0, 8.0)),
         );
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn many_cpus_busy_before_are_summed_up_with_the_busiest_named() {
+        let cpus = 12;
+        let mut builder = WindowBuilder::new(cpus);
+        let before: Vec<CpuLoad> = (0..cpus)
+            .map(|c| load(40.0 + 5.0 * c as f64, 0.0))
+            .collect();
+        builder.add_sample(0.0, 0.5, &before);
+        builder.workload_started(0.5);
+        builder.add_sample(0.5, 1.5, &vec![load(100.0, 0.0); cpus]);
+        builder.workload_ended(1.5);
+        let window = builder.finish().unwrap();
+        let w = busy_before(&meta(cpus as u32, 12, "count"), &window).unwrap();
+        assert_eq!(
+            w.message,
+            "CPUs were busy before the workload started (12 of 12 CPUs, 68 % busy on average; \
+             the busiest cpu11 95 %, cpu10 90 %, cpu9 85 %, cpu8 80 %): another program was \
+             running; its load likely continued during the run"
+        );
+    }
+
+    #[test]
+    fn an_idle_run_shows_other_programs_without_warning_about_them() {
+        let w = warnings(
+            &meta(2, 1, "idle"),
+            &window(50.0, 100.0, 0.0),
+            Some(&end(4.0, 0.0)),
+        );
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
