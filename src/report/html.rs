@@ -571,7 +571,7 @@ fn quantized_view(summary: &TraceSummary, axis: &TimeAxis) -> QuantizedView {
 /// One busy band's cells: neighbouring columns of one color as one rectangle,
 /// none where no CPU was in the band.
 fn band_cells(summary: &TraceSummary, band: usize, axis: &TimeAxis) -> String {
-    let columns = &summary.columns;
+    let columns = &summary.band_columns;
     let cpus = summary.meta.cpus.len() as f64;
     let mut out = background_cell(columns, axis);
     let class_of = |column: &Column| level(count_level(column.cpus_in_band(band), cpus));

@@ -36,11 +36,11 @@ pub fn quantized_heatmap(summary: &TraceSummary, title: &str) -> Result<Recordin
     let right = right_edge();
     let bottom = TOP + BUSY_BANDS as i32 * BAND_H;
     let height = bottom + 140;
-    let columns: Vec<BandColumn> = summary.columns.iter().map(BandColumn::of).collect();
+    let columns: Vec<BandColumn> = summary.band_columns.iter().map(BandColumn::of).collect();
     let cpus = summary.meta.cpus.len();
     record(CHART_WIDTH, height as u32, |area| {
         draw_title(area, title)?;
-        let axis = TimeAxis::new(&summary.columns);
+        let axis = TimeAxis::new(&summary.band_columns);
         let x_of = |t: f64| LEFT + (axis.fraction(t) * (right - LEFT) as f64).round() as i32;
         draw_bands(area, &columns, cpus, TOP, &x_of)?;
         for kind in [EventKind::WorkloadStart, EventKind::WorkloadEnd] {
@@ -50,7 +50,7 @@ pub fn quantized_heatmap(summary: &TraceSummary, title: &str) -> Result<Recordin
         }
         let times = (summary.first_t, summary.last_t);
         let axis_title = draw_time_axis(area, times, (LEFT, right), bottom, &x_of)?;
-        let bin = summary.columns.first().map_or(1, |c| c.samples);
+        let bin = summary.band_columns.first().map_or(1, |c| c.samples);
         let caption = format!(
             "{} CPUs, too many for a row each: each cell is how many of them were that busy \
              (busy = all but idle and iowait),\nthe mean of {bin} sample{} per column; x: {axis_title}{}. \

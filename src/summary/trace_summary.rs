@@ -148,11 +148,17 @@ pub fn merge_columns(mut columns: Vec<Column>, max: usize) -> Vec<Column> {
 }
 
 /// Streams samples into at most `2 × max` equal columns, halving as it goes.
+/// Columns of busy bands only (no per-CPU sums) are this many at most: the
+/// quantized map has ten rows whatever the CPU count, so it can be as fine
+/// as the widest heat map.
+pub const MAX_BAND_COLUMNS: usize = 600;
+
 struct Binner {
     max: usize,
     per_column: u32,
     done: Vec<Column>,
     current: Option<Column>,
+    /// CPUs whose sums each column keeps (0: busy bands only).
     cpus: usize,
 }
 
@@ -173,8 +179,12 @@ impl Binner {
             .get_or_insert_with(|| Column::empty(self.cpus, t_start));
         column.t_end = sample.t;
         column.samples += 1;
-        for (sums, load) in column.cpus.iter_mut().zip(&sample.cpus) {
-            if sums.add(load) {
+        for (slot, load) in sample.cpus.iter().enumerate() {
+            let has_data = match column.cpus.get_mut(slot) {
+                Some(sums) => sums.add(load),
+                None => *load != CpuLoad::default(),
+            };
+            if has_data {
                 column.busy_bands[busy_band(load.busy())] += 1;
             }
         }
@@ -247,6 +257,9 @@ impl CpuRow {
 pub struct TraceSummary {
     pub meta: Meta,
     pub columns: Vec<Column>,
+    /// The same samples binned finer for the quantized map, busy bands only
+    /// (at most [`MAX_BAND_COLUMNS`]).
+    pub band_columns: Vec<Column>,
     /// Per CPU, over the whole trace (sample means, and the busiest sample).
     pub totals: Vec<LoadSums>,
     /// Per CPU, over the whole trace, each sample weighted by its interval.
@@ -275,9 +288,11 @@ impl TraceSummary {
     ) -> Result<TraceSummary, E> {
         let cpus = meta.cpus.len();
         let mut binner = Binner::new(cpus, max_columns);
+        let mut band_binner = Binner::new(0, MAX_BAND_COLUMNS.max(max_columns));
         let mut summary = TraceSummary {
             meta,
             columns: Vec::new(),
+            band_columns: Vec::new(),
             totals: vec![LoadSums::default(); cpus],
             whole: vec![Weighted::default(); cpus],
             sample_count: 0,
@@ -320,6 +335,7 @@ impl TraceSummary {
                         threads.sample(t_start, sample.t, in_window, &sample.cpus, &cpu_numbers);
                     }
                     binner.push(t_start, &sample);
+                    band_binner.push(t_start, &sample);
                 }
                 Record::Event(event) => {
                     match event.event {
@@ -345,6 +361,7 @@ impl TraceSummary {
             }
         }
         summary.columns = binner.finish();
+        summary.band_columns = band_binner.finish();
         let end_cpu_s = summary.end.as_ref().map(|(_, end)| end.user_s + end.sys_s);
         summary.threads = threads.map(|builder| builder.finish(end_cpu_s));
         summary.window = window.finish();
@@ -553,10 +570,14 @@ mod tests {
             .collect();
         let cpus = [(0, 0), (1, 1), (2, 2), (3, 3)];
         let summary = TraceSummary::build(meta(&cpus), records.into_iter(), 100).unwrap();
-        for column in &summary.columns {
+        for column in summary.columns.iter().chain(&summary.band_columns) {
             let bands: Vec<f64> = (0..BUSY_BANDS).map(|b| column.cpus_in_band(b)).collect();
             assert_eq!(bands, [1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0]);
         }
+        // The heat map's columns hold 16 samples each; the bands' are finer.
+        assert_eq!(summary.columns.len(), 63);
+        assert_eq!(summary.band_columns.len(), 500);
+        assert!(summary.band_columns.iter().all(|c| c.cpus.is_empty()));
         assert_eq!(busy_band(f64::NAN), 0);
         assert_eq!(busy_band(-3.0), 0);
         assert_eq!(busy_band(10.0), 1);
