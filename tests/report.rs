@@ -691,8 +691,10 @@ fn labels_say_exactly_what_they_measure() {
     );
     // sys is system time: in the heat map's hover and the summary table.
     assert!(
-        html.contains("busy 85% · usr 50 sys 10 idle 15"),
-        "hover breakdown"
+        html.contains(
+            "busy 85% = usr 50 + sys 10 + irq 20 + softirq 5 + steal 0 · idle 15 iowait 0"
+        ),
+        "hover breakdown: the parts add up to busy"
     );
     assert!(
         html.contains("<td>50.0</td><td>10.0</td>"),

@@ -265,19 +265,20 @@ impl HeatDrawing<'_, '_> {
         self.area.draw(&title).map_err(err)?;
         let mut y = top;
         let mut row_index = 0usize;
+        let core_label_right = layout.left - 8 - self.widest_row_label(groups) - 14;
         for (label, rows) in groups {
             let group_top = y;
             for row in rows {
                 let outside = self.summary.row_outside(row);
                 self.row(panel, row, outside, y)?;
                 if row_labelled(layout, row, row_index) {
-                    self.row_label(row, outside, y)?;
+                    self.row_label(row, y)?;
                 }
                 y += layout.row_h;
                 row_index += 1;
             }
             if !label.is_empty() && layout.row_h * rows.len() as i32 >= 12 {
-                self.core_label(label, (group_top + y) / 2)?;
+                self.core_label(label, core_label_right, (group_top + y) / 2)?;
             }
             y += layout.gap;
         }
@@ -310,25 +311,48 @@ impl HeatDrawing<'_, '_> {
     }
 
     /// `cpu3` left of its row, or `cpu3 (not allowed)`.
-    fn row_label(&self, row: &CpuRow, outside: bool, y: i32) -> Result<()> {
-        let text = match outside {
+    fn row_label_text(&self, row: &CpuRow) -> String {
+        match self.summary.row_outside(row) {
             true => format!("{} (not allowed)", row.label()),
             false => row.label(),
-        };
+        }
+    }
+
+    /// Points the widest row label takes.
+    fn widest_row_label(&self, groups: &[(String, Vec<CpuRow>)]) -> i32 {
+        let style = font(TICK_SIZE);
+        groups
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .filter_map(|row| {
+                let text = self.row_label_text(row);
+                self.area.estimate_text_size(&text, &style).ok()
+            })
+            .map(|(width, _)| width as i32)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn row_label(&self, row: &CpuRow, y: i32) -> Result<()> {
+        let text = self.row_label_text(row);
         let style = font(TICK_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
         let at = (self.layout.left - 8, y + self.layout.row_h / 2);
         self.area.draw(&Text::new(text, at, style)).map_err(err)
     }
 
-    /// The core of a group of rows (`core 0` of `core 0 · package 0`), at the
-    /// left edge.
-    fn core_label(&self, label: &str, mid: i32) -> Result<()> {
+    /// The core of a group of rows (`core 0` of `core 0 · package 0`), ending
+    /// at `right`, just left of the rows' own labels (never past the left edge).
+    fn core_label(&self, label: &str, right: i32, mid: i32) -> Result<()> {
         let core = label.split(" · ").next().unwrap_or(label).to_string();
-        let style = font(TICK_SIZE - 2.0)
-            .color(&RGBColor(0x66, 0x66, 0x66))
-            .pos(Pos::new(HPos::Left, VPos::Center));
+        let style = font(TICK_SIZE - 2.0).color(&RGBColor(0x66, 0x66, 0x66));
+        let width = self
+            .area
+            .estimate_text_size(&core, &style)
+            .map_or(0, |(w, _)| w as i32);
+        let left = (right - width).max(14);
+        let style = style.pos(Pos::new(HPos::Left, VPos::Center));
         self.area
-            .draw(&Text::new(core, (14, mid), style))
+            .draw(&Text::new(core, (left, mid), style))
             .map_err(err)
     }
 

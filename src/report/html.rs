@@ -665,14 +665,16 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
             Some(m) => {
                 let _ = write!(
                     out,
-                    r#"<rect x="{x}" width="{width}" class="c{}"><title>{span} busy {:.0}% · usr {:.0} sys {:.0} idle {:.0} iowait {:.0} steal {:.0}</title></rect>"#,
+                    r#"<rect x="{x}" width="{width}" class="c{}"><title>{span} busy {:.0}% = usr {:.0} + sys {:.0} + irq {:.0} + softirq {:.0} + steal {:.0} · idle {:.0} iowait {:.0}</title></rect>"#,
                     level(m.busy()),
                     m.busy(),
                     m.user(),
                     m.sys,
+                    m.irq,
+                    m.softirq,
+                    m.steal,
                     m.idle,
                     m.iowait,
-                    m.steal
                 );
             }
             None => {

@@ -132,8 +132,16 @@ fn any_page_title(traces: &[LoadedTrace], title: Option<&str>) -> String {
     }
 }
 
+/// Longest command shown in a page title; longer ones end in `…`.
+const TITLE_COMMAND_CHARS: usize = 60;
+
 fn workload_name(summary: &TraceSummary) -> String {
     let meta = &summary.meta;
+    if let Some(WorkloadMeta::Exec { argv }) = &meta.workload
+        && !argv.is_empty()
+    {
+        return command_words(argv);
+    }
     match meta.workload.as_ref().map(WorkloadMeta::kind) {
         Some(kind) if meta.mode == "serial" => format!("{kind}, serial"),
         Some(kind) if !meta.mode.is_empty() && kind_has_workers(kind) => {
@@ -149,6 +157,24 @@ fn workload_name(summary: &TraceSummary) -> String {
         }
         Some(kind) => kind.to_string(),
         None => meta.tool.clone(),
+    }
+}
+
+/// A traced command as a title: its words, paths by their file names, cut
+/// at [`TITLE_COMMAND_CHARS`] (`python3 sum_threads.py threads 4 2`).
+fn command_words(argv: &[String]) -> String {
+    let file_name = |word: &'_ String| -> String {
+        let path = !word.chars().any(char::is_whitespace) && word.len() > 1;
+        match word.rsplit_once('/') {
+            Some((_, name)) if path && !name.is_empty() => name.to_string(),
+            _ => word.clone(),
+        }
+    };
+    let words: Vec<String> = argv.iter().map(file_name).collect();
+    let text = words.join(" ");
+    match text.char_indices().nth(TITLE_COMMAND_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
@@ -423,4 +449,35 @@ fn draw_rendered(
     };
     let folder = outdir::create_unique(&outdir::reports_root(), &label)?;
     draw_into_new(traces, &folder, title, png_scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(argv: &[&str]) -> String {
+        command_words(&argv.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_traced_command_is_titled_by_its_words_with_paths_by_file_name() {
+        assert_eq!(
+            words(&[
+                "/usr/bin/python3",
+                "/work/examples/sum_threads.py",
+                "threads",
+                "4"
+            ]),
+            "python3 sum_threads.py threads 4"
+        );
+        // A shell script's text is not a path, whatever slashes it holds.
+        assert_eq!(
+            words(&["sh", "-c", "yes > /dev/null"]),
+            "sh -c yes > /dev/null"
+        );
+        assert_eq!(words(&["ls", "/"]), "ls /");
+        let long = words(&["make", &"x".repeat(80)]);
+        assert_eq!(long.chars().count(), TITLE_COMMAND_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 }

@@ -270,7 +270,8 @@ fn draw_axes<'a, 'b>(
         .y_label_formatter(&|y| format!("{y}"))
         .axis_desc_style(font(LABEL_SIZE))
         .label_style(font(TICK_SIZE))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+        .max_light_lines(0)
         .draw()
         .map_err(err)?;
     Ok(chart)
@@ -338,7 +339,15 @@ fn draw_ideal(chart: &mut Chart<'_, '_>, frame: &Frame) -> Result<()> {
         .draw_series(ideal)
         .map_err(err)?
         .label("ideal")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], grey.stroke_width(2)));
+        .legend(move |(x, y)| {
+            // Dashed in the legend too, in the line's pattern.
+            plotters::element::DashedPathElement::new(
+                [(x, y), (x + 24, y)],
+                8,
+                6,
+                grey.stroke_width(2),
+            )
+        });
     Ok(())
 }
 
