@@ -114,8 +114,8 @@ fn strip_caption(threads: &ThreadsSummary) -> String {
         ));
         if tail.unseen_cpu_s > tail.cpu_s + 0.005 {
             caption.push_str(&format!(
-                " of the {:.2} its rows do not hold: the rest does not fit under the busy CPUs \
-                 measured then",
+                "; its rows miss {:.2} CPU-s in all, the rest from threads or processes that \
+                 ended between two samples before, or too briefly to be read",
                 tail.unseen_cpu_s
             ));
         }
