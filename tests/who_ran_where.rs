@@ -10,6 +10,14 @@ use std::process::Command;
 
 use common::{Scratch, read_trace};
 
+/// These tests measure how programs share the CPUs, so they take turns on the
+/// machine: one running beside another would be the other programs they see.
+static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn machine() -> std::sync::MutexGuard<'static, ()> {
+    MACHINE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The Rust program whose threads share one global Mutex, built on demand.
 fn mutex_program() -> PathBuf {
     let examples = common::bin().parent().unwrap().join("examples");
@@ -58,6 +66,7 @@ fn has(findings: &[(String, String)], code: &str) -> bool {
 
 #[test]
 fn python_threads_take_turns() {
+    let _machine = machine();
     for threads in ["2", "4"] {
         let found = findings(&["python3", &python_script(), "threads", threads, "1.2"]);
         assert!(
@@ -75,6 +84,7 @@ fn python_threads_take_turns() {
 
 #[test]
 fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_so() {
+    let _machine = machine();
     let scratch = Scratch::new();
     let script = python_script();
     let output = scratch.run(&[
@@ -100,12 +110,14 @@ fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_
 
 #[test]
 fn python_processes_do_not_take_turns() {
+    let _machine = machine();
     let found = findings(&["python3", &python_script(), "processes", "2", "1.2"]);
     assert!(!has(&found, "threads-take-turns"), "{found:?}");
 }
 
 #[test]
 fn threads_sharing_one_mutex_take_turns() {
+    let _machine = machine();
     let program = mutex_program();
     let found = findings(&[program.to_str().unwrap(), "3", "1.2"]);
     assert!(has(&found, "threads-take-turns"), "{found:?}");
@@ -113,6 +125,7 @@ fn threads_sharing_one_mutex_take_turns() {
 
 #[test]
 fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
+    let _machine = machine();
     let scratch = Scratch::new();
     let json = scratch.json(&["run", "--interval", "100ms", "idle", "--duration", "300ms"]);
     assert_eq!(json["findings"], serde_json::json!([]));
@@ -133,4 +146,43 @@ fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
         trace.tasks
     );
     assert!(!trace.task_rows.is_empty());
+}
+
+#[test]
+fn short_lived_processes_are_counted_whole_though_no_sample_sees_them() {
+    let _machine = machine();
+    let scratch = Scratch::new();
+    // Eight processes of about a tenth of a second each, sampled every 500 ms:
+    // most start and end between two samples.
+    let json = traced(
+        &scratch,
+        &["--interval", "500ms"],
+        &[
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8; do python3 -c 'sum(range(3000000))'; done",
+        ],
+    );
+    let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    let ticks = f64::from(trace.header.meta.ticks_per_s.unwrap());
+    let rows: u64 = trace
+        .task_rows
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .map(|r| r.utime + r.stime)
+        .sum();
+    let ended: u64 = trace
+        .ended
+        .iter()
+        .flat_map(|(_, ended)| ended)
+        .map(|e| e.utime + e.stime)
+        .sum();
+    let (_, end) = trace.end.expect("an end line");
+    let counted = (rows + ended) as f64 / ticks;
+    let used = end.user_s + end.sys_s;
+    assert!(ended > 0, "no process ended unseen: {:?}", trace.ended);
+    assert!(
+        (counted - used).abs() <= 0.05 + 0.02 * used,
+        "rows {rows} + ended {ended} ticks = {counted:.3} s against the command's {used:.3} s"
+    );
 }

@@ -134,6 +134,45 @@ impl TaskTicks {
     }
 }
 
+/// CPU ticks, in user and kernel mode, of processes that ended in one
+/// interval beyond what their task rows held: their last moments after their
+/// last reading, or all of a process too short-lived to be read. Counted from
+/// `pid`'s `cutime` and `cstime` (its reaped children's CPU time) less the
+/// rows already written for them; `pid` is the process that reaped them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndedTicks {
+    pub pid: u32,
+    pub utime: u64,
+    pub stime: u64,
+}
+
+impl EndedTicks {
+    /// `[pid, utime, stime]`, as a trace holds it.
+    pub fn fields(&self) -> [u64; 3] {
+        [u64::from(self.pid), self.utime, self.stime]
+    }
+
+    /// From `[pid, utime, stime]`, each checked.
+    pub fn from_fields(values: [f64; 3]) -> Result<EndedTicks, String> {
+        let mut whole = [0u64; 3];
+        for ((slot, value), name) in whole.iter_mut().zip(values).zip(["pid", "utime", "stime"]) {
+            *slot = super::checked_ticks(value)
+                .map_err(|message| format!("ended {name}: {message}"))? as u64;
+        }
+        let [pid, utime, stime] = whole;
+        if pid == 0 || pid > MAX_TID {
+            return Err(format!(
+                "ended pid {pid} is not a process id (1 to {MAX_TID})"
+            ));
+        }
+        Ok(EndedTicks {
+            pid: pid as u32,
+            utime,
+            stime,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,6 +105,14 @@ fn strip_caption(threads: &ThreadsSummary) -> String {
          (grey): the grey above the orange is other programs. Tasks are read at each sample, \
          so a thread's rows end at its last sample before it exited."
         .to_string();
+    if threads.ended_cpu_s >= 0.005 {
+        caption.push_str(&format!(
+            " The orange also holds {:.2} CPU-s of processes that ended between samples \
+             (their last moments, or all of one too short-lived to be read), counted where \
+             their parent reaped them; no row shows them.",
+            threads.ended_cpu_s
+        ));
+    }
     if let Some(tail) = threads.tail {
         caption.push_str(&format!(
             " From {:.2} s to {:.2} s the workload's threads were gone before they could be \

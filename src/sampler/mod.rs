@@ -438,8 +438,8 @@ impl SamplerThread {
         for task in tasks.take_announced() {
             self.write(|w| w.write_task(t, &task));
         }
-        let rows = &tasks.read_rows();
-        self.write(|w| w.write_ticks_and_tasks(t, ticks, rows));
+        let (rows, ended) = (tasks.read_rows(), tasks.read_ended());
+        self.write(|w| w.write_ticks_and_tasks(t, ticks, rows, ended));
         self.tasks = Some(tasks);
     }
 

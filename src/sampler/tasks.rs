@@ -18,7 +18,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::model::tasks::{MAX_NAME_CHARS, TaskInfo, TaskTicks};
+use crate::model::tasks::{EndedTicks, MAX_NAME_CHARS, TaskInfo, TaskTicks};
 use crate::util::os;
 
 /// Where the kernel lists its processes.
@@ -76,6 +76,9 @@ impl TaskScope {
 pub struct TaskReading {
     pub announced: Vec<TaskInfo>,
     pub rows: Vec<TaskTicks>,
+    /// CPU time of processes that ended since the reading before, beyond
+    /// their rows, by the process that reaped them.
+    pub ended: Vec<EndedTicks>,
 }
 
 /// A task's cumulative counters.
@@ -89,6 +92,8 @@ struct Counts {
     voluntary: u64,
     involuntary: u64,
     cpu: u32,
+    /// Its process's reaped children's CPU ticks (`cutime`, `cstime`).
+    reaped: (u64, u64),
 }
 
 impl Counts {
@@ -162,6 +167,18 @@ struct Process {
     /// Its main thread's name when its command line was last read.
     checked_name: Option<Name>,
     visited: u64,
+    /// Its reaped children's CPU ticks when last settled (`None`: not yet
+    /// read; a process there at the reference reading starts from its own).
+    reaped: Option<(u64, u64)>,
+    /// The same, as read in this reading (by a thread of it that ran).
+    reaped_now: Option<(u64, u64)>,
+    /// Ticks accounted for it and the children it reaped, over its life: its
+    /// threads' rows (its own threads' too, for coreheat's processes), the
+    /// ended ticks settled on it, and what was accounted for each child.
+    written: (u64, u64),
+    /// Ticks written for its children that ended, not yet matched by a rise
+    /// of its reaped ticks.
+    owed: (u64, u64),
 }
 
 /// What reading a task found.
@@ -231,6 +248,7 @@ impl TaskSampler {
         }
         self.generation += 1;
         self.reading.rows.clear();
+        self.reading.ended.clear();
         self.pending.clear();
         self.ran.clear();
         self.pending.extend(self.processes.keys());
@@ -239,12 +257,52 @@ impl TaskSampler {
             self.visit_pending();
         }
         self.forget_the_dead();
+        self.settle_reaped();
         &self.reading
+    }
+
+    /// The CPU time of processes that ended beyond their rows: for each
+    /// process whose reaped children's ticks rose, the rise less what was
+    /// written for the children it reaped.
+    fn settle_reaped(&mut self) {
+        for (&pid, process) in &mut self.processes {
+            let Some(now) = process.reaped_now.take() else {
+                continue;
+            };
+            let Some(before) = process.reaped.replace(now) else {
+                continue; // the reference: counts from here
+            };
+            let rose = (
+                now.0.saturating_sub(before.0),
+                now.1.saturating_sub(before.1),
+            );
+            let ended = (
+                rose.0.saturating_sub(process.owed.0),
+                rose.1.saturating_sub(process.owed.1),
+            );
+            process.owed = (
+                process.owed.0.saturating_sub(rose.0),
+                process.owed.1.saturating_sub(rose.1),
+            );
+            if ended != (0, 0) {
+                process.written = (process.written.0 + ended.0, process.written.1 + ended.1);
+                self.reading.ended.push(EndedTicks {
+                    pid,
+                    utime: ended.0,
+                    stime: ended.1,
+                });
+            }
+        }
     }
 
     /// The rows of the last reading.
     pub fn read_rows(&self) -> &[TaskTicks] {
         &self.reading.rows
+    }
+
+    /// The ended ticks of the last reading.
+    pub fn read_ended(&self) -> &[EndedTicks] {
+        &self.reading.ended
     }
 
     /// Takes the announcements made so far (they are written once).
@@ -292,9 +350,19 @@ impl TaskSampler {
             .map(|p| std::mem::take(&mut p.threads))
             .unwrap_or_default();
         for &tid in &threads {
-            let Some(added) = self.tasks.get_mut(&tid).and_then(|t| t.added.take()) else {
+            let Some(task) = self.tasks.get_mut(&tid) else {
                 continue;
             };
+            let Some(added) = task.added.take() else {
+                continue;
+            };
+            let reaped = task.counts.reaped;
+            if let Some(process) = self.processes.get_mut(&pid) {
+                process.written.0 += added.utime;
+                process.written.1 += added.stime;
+                let now = process.reaped_now.get_or_insert(reaped);
+                *now = (*now).max(reaped);
+            }
             if self.is_workload(tid) {
                 self.announce(tid);
                 if added.is_active() {
@@ -455,6 +523,11 @@ impl TaskSampler {
                 cmdline_checks: CMDLINE_CHECKS,
                 checked_name: None,
                 visited: 0,
+                // Born since the reference reading: all its children's time counts.
+                reaped: (self.generation > 1).then_some((0, 0)),
+                reaped_now: None,
+                written: (0, 0),
+                owed: (0, 0),
             }
         });
     }
@@ -551,8 +624,49 @@ impl TaskSampler {
             process.threads.retain(|tid| tasks.contains_key(tid));
         }
         let root = self.scope.root;
-        self.processes
-            .retain(|&pid, p| pid == root || !p.threads.is_empty() || p.visited == 0);
+        let mut departed = HashMap::new();
+        self.processes.retain(|&pid, p| {
+            let keep = pid == root || !p.threads.is_empty() || p.visited == 0;
+            if !keep {
+                departed.insert(pid, (p.ppid, p.written));
+            }
+            keep
+        });
+        self.hand_on_departed(departed);
+    }
+
+    /// Adds what was accounted for each process that ended to its parent's
+    /// (children first, so a parent that ended too hands on theirs): when the
+    /// parent's reaped ticks rise by the child's whole time, the accounted
+    /// part is owed, and only the rest has ended unseen.
+    fn hand_on_departed(&mut self, mut departed: HashMap<u32, (u32, (u64, u64))>) {
+        while !departed.is_empty() {
+            let parents: HashSet<u32> = departed.values().map(|(ppid, _)| *ppid).collect();
+            let leaves: Vec<u32> = departed
+                .keys()
+                .copied()
+                .filter(|pid| !parents.contains(pid))
+                .collect();
+            let leaves = if leaves.is_empty() {
+                departed.keys().copied().collect() // a cycle cannot be; end anyway
+            } else {
+                leaves
+            };
+            for pid in leaves {
+                let Some((ppid, written)) = departed.remove(&pid) else {
+                    continue;
+                };
+                let add = |total: &mut (u64, u64)| {
+                    *total = (total.0 + written.0, total.1 + written.1);
+                };
+                if let Some((_, parent_written)) = departed.get_mut(&ppid) {
+                    add(parent_written);
+                } else if let Some(parent) = self.processes.get_mut(&ppid) {
+                    add(&mut parent.owed);
+                    add(&mut parent.written);
+                }
+            }
+        }
     }
 }
 
@@ -573,6 +687,7 @@ fn read_counts(task: &mut Task, buffer: &mut [u8], counts: &mut Counts, first: b
         return TaskState::Gone;
     };
     (counts.utime, counts.stime, counts.cpu) = (stat.utime, stat.stime, stat.cpu);
+    counts.reaped = stat.reaped;
     task.name = stat.name;
     if let Some(file) = &task.status
         && let Some((voluntary, involuntary)) = read_with(file, buffer, parse_switches)
@@ -595,6 +710,8 @@ struct Stat {
     ppid: u32,
     utime: u64,
     stime: u64,
+    /// `cutime` and `cstime`: its process's reaped children's CPU ticks.
+    reaped: (u64, u64),
     cpu: u32,
 }
 
@@ -611,12 +728,15 @@ fn parse_stat(text: &[u8]) -> Option<Stat> {
     let ppid = fields.nth(1).and_then(parse_u64)?;
     let utime = fields.nth(9).and_then(parse_u64)?;
     let stime = fields.next().and_then(parse_u64)?;
-    let cpu = fields.nth(23).and_then(parse_u64)?;
+    let cutime = fields.next().and_then(parse_u64)?;
+    let cstime = fields.next().and_then(parse_u64)?;
+    let cpu = fields.nth(21).and_then(parse_u64)?;
     Some(Stat {
         name,
         ppid: ppid as u32,
         utime,
         stime,
+        reaped: (cutime, cstime),
         cpu: cpu as u32,
     })
 }
@@ -672,11 +792,25 @@ mod tests {
 
     /// Writes a task's three files under a folder shaped like /proc.
     fn write_task(root: &Path, pid: u32, tid: u32, name: &str, counts: [u64; 6], children: &str) {
+        write_task_reaping(root, pid, tid, name, counts, (0, 0), children);
+    }
+
+    /// The same, its process having reaped children of `reaped` CPU ticks.
+    fn write_task_reaping(
+        root: &Path,
+        pid: u32,
+        tid: u32,
+        name: &str,
+        counts: [u64; 6],
+        reaped: (u64, u64),
+        children: &str,
+    ) {
         let folder = task_folder(root, pid, tid);
         std::fs::create_dir_all(&folder).unwrap();
         let [utime, stime, run, wait, vol, invol] = counts;
+        let (cutime, cstime) = reaped;
         let stat = format!(
-            "{tid} ({name}) R 1 {pid} 0 0 -1 0 0 0 0 0 {utime} {stime} 0 0 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0\n"
+            "{tid} ({name}) R 1 {pid} 0 0 -1 0 0 0 0 0 {utime} {stime} {cutime} {cstime} 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 0 0\n"
         );
         std::fs::write(folder.join("stat"), stat).unwrap();
         std::fs::write(folder.join("schedstat"), format!("{run} {wait} 1\n")).unwrap();
@@ -730,13 +864,57 @@ mod tests {
     }
 
     #[test]
+    fn a_child_that_ended_between_readings_is_counted_from_its_parents_reaped_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let reading = |sampler: &mut TaskSampler| {
+            let reading = sampler.read();
+            (reading.rows.clone(), reading.ended.clone())
+        };
+        // Reaped children before the reference (30 ticks) are not counted.
+        write_task_reaping(root, 10, 10, "sh", [0, 0, 5, 0, 0, 0], (30, 0), "");
+        let scope = TaskScope {
+            proc_root: root.to_path_buf(),
+            root: 10,
+            root_threads: RootThreads::AllButSampler,
+            own_process_word: None,
+        };
+        let mut sampler = TaskSampler::start(scope).unwrap();
+        reading(&mut sampler);
+        // A child is read once: 20 ticks of user time, 5 of system time.
+        write_task_reaping(root, 10, 10, "sh", [0, 0, 6, 0, 0, 0], (30, 0), "20");
+        write_task(root, 20, 20, "cc", [20, 5, 250_000_000, 0, 0, 0], "");
+        let (rows, ended) = reading(&mut sampler);
+        assert_eq!(rows.iter().find(|r| r.tid == 20).map(|r| r.utime), Some(20));
+        assert!(ended.is_empty(), "{ended:?}");
+        // It ends having used 32 + 7 ticks in all, and another child lived
+        // and ended between the readings (10 + 1): sh reaped 50 + 9 more.
+        for file in ["stat", "schedstat", "status"] {
+            std::fs::write(task_folder(root, 20, 20).join(file), "").unwrap();
+        }
+        write_task_reaping(root, 10, 10, "sh", [0, 0, 7, 0, 0, 0], (80, 9), "");
+        let (_, ended) = reading(&mut sampler);
+        assert_eq!(
+            ended,
+            [EndedTicks {
+                pid: 10,
+                utime: 50 - 20,
+                stime: 9 - 5
+            }]
+        );
+        // Nothing more ended: nothing more is counted.
+        write_task_reaping(root, 10, 10, "sh", [0, 0, 8, 0, 0, 0], (80, 9), "");
+        assert!(reading(&mut sampler).1.is_empty());
+    }
+
+    #[test]
     fn stat_with_spaces_and_parentheses_in_the_name() {
-        let text = b"7 (a (b) c) S 3 7 7 0 -1 0 0 0 0 0 11 12 0 0 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5 0\n";
+        let text = b"7 (a (b) c) S 3 7 7 0 -1 0 0 0 0 0 11 12 13 14 20 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 5 0\n";
         let stat = parse_stat(text).unwrap();
         assert_eq!(stat.name.as_bytes(), b"a (b) c");
         assert_eq!(
-            (stat.ppid, stat.utime, stat.stime, stat.cpu),
-            (3, 11, 12, 5)
+            (stat.ppid, stat.utime, stat.stime, stat.reaped, stat.cpu),
+            (3, 11, 12, (13, 14), 5)
         );
         assert_eq!(
             parse_switches(b"x\nvoluntary_ctxt_switches:\t3\nnonvoluntary_ctxt_switches:\t4\n"),

@@ -9,14 +9,21 @@ use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
 use crate::summary::trace_summary::TraceSummary;
 
 /// A thread takes part when it was runnable (on a CPU or waiting for one) at
-/// least this share of the time its tasks were read, and at least
-/// [`MEMBER_OF_BUSIEST`] of the busiest thread of its process (a main thread
-/// that only started the workers and waits for them does not take part).
+/// least this share of the time its tasks were read, and either at least
+/// [`MEMBER_OF_BUSIEST`] of the busiest thread of its process or blocked at
+/// least [`LOCK_WAITER_BLOCKS_PER_S`] times a second (it kept waking for a
+/// lock it rarely got); a main thread that only started the workers and
+/// waits for them does not take part.
 pub const MEMBER_DEMAND: f64 = 0.01;
 pub const MEMBER_OF_BUSIEST: f64 = 0.25;
+pub const LOCK_WAITER_BLOCKS_PER_S: f64 = 100.0;
+/// The message says one thread did the work when it ran at least this share
+/// of its group's CPU time.
+pub const ONE_DID_THE_WORK: f64 = 0.8;
 /// threads-take-turns: the threads of one process taking part wanted at least
 /// this many CPUs together, the ones besides the busiest at least
-/// [`TURNS_OTHERS_DEMAND`] (one busy thread with idle helpers is not turns)...
+/// [`TURNS_OTHERS_DEMAND`] or as lock waiters (one busy thread with idle
+/// helpers is not turns)...
 pub const TURNS_MIN_DEMAND: f64 = 0.5;
 pub const TURNS_OTHERS_DEMAND: f64 = 0.10;
 /// ...together used at most this many CPUs, and were runnable at most this
@@ -89,6 +96,7 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
         return Vec::new();
     }
     let covered = threads.covered_s;
+    let blocks_per_s = |t: &ThreadSeries| t.total.voluntary as f64 / covered;
     let mut by_process: BTreeMap<u32, Vec<&ThreadSeries>> = BTreeMap::new();
     for thread in &threads.threads {
         if demand(thread, covered) >= MEMBER_DEMAND {
@@ -100,29 +108,53 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
             .iter()
             .map(|t| demand(t, covered))
             .fold(0.0, f64::max);
-        members.retain(|t| demand(t, covered) >= MEMBER_OF_BUSIEST * busiest);
+        members.retain(|t| {
+            demand(t, covered) >= MEMBER_OF_BUSIEST * busiest
+                || blocks_per_s(t) >= LOCK_WAITER_BLOCKS_PER_S
+        });
+        members.sort_by(|a, b| demand(b, covered).total_cmp(&demand(a, covered)));
     }
     by_process
         .into_iter()
         .filter(|(_, members)| members.len() >= 2)
         .filter_map(|(pid, members)| {
-            let demands: Vec<f64> = members.iter().map(|t| demand(t, covered)).collect();
-            let wanted: f64 = demands.iter().sum();
-            let busiest = demands.iter().copied().fold(0.0, f64::max);
-            let used: f64 = members.iter().map(|t| t.total.cpu_s()).sum::<f64>() / covered;
+            let wanted: f64 = members.iter().map(|t| demand(t, covered)).sum();
+            let busiest = demand(members[0], covered);
+            let waiters = members[1..]
+                .iter()
+                .any(|t| blocks_per_s(t) >= LOCK_WAITER_BLOCKS_PER_S);
+            let cpu_s: f64 = members.iter().map(|t| t.total.cpu_s()).sum();
+            let used = cpu_s / covered;
             let voluntary: u64 = members.iter().map(|t| t.total.voluntary).sum();
             let involuntary: u64 = members.iter().map(|t| t.total.involuntary).sum();
-            let shared = wanted >= TURNS_MIN_DEMAND && wanted - busiest >= TURNS_OTHERS_DEMAND;
+            let shared =
+                wanted >= TURNS_MIN_DEMAND && (wanted - busiest >= TURNS_OTHERS_DEMAND || waiters);
             let gave_way = wanted <= TURNS_MAX_CPUS || voluntary > involuntary;
             (shared && used <= TURNS_MAX_CPUS && gave_way).then(|| {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
+                let counts = format!(
+                    "{voluntary} times they blocked, {involuntary} times they were preempted"
+                );
+                let top_share = members[0].total.cpu_s() / cpu_s.max(f64::MIN_POSITIVE);
+                let how = if top_share >= ONE_DID_THE_WORK {
+                    format!(
+                        "they were serialized, as threads are behind one lock such as Python's \
+                         GIL or a Mutex, and thread {} did {:.0} % of the work while the others \
+                         waited for it ({counts})",
+                        members[0].info.tid,
+                        100.0 * top_share
+                    )
+                } else {
+                    format!(
+                        "they took turns, as threads do behind a lock such as Python's GIL \
+                         ({counts})"
+                    )
+                };
                 finding(
                     "threads-take-turns",
                     format!(
                         "{} threads of {name} (pid {pid}) were runnable but together used about \
-                         {used:.1} CPU of the {cpus} available: they took turns, as threads do \
-                         behind a lock such as Python's GIL ({voluntary} times they blocked, \
-                         {involuntary} times they were preempted)",
+                         {used:.1} CPU of the {cpus} available: {how}",
                         members.len()
                     ),
                 )
@@ -305,7 +337,9 @@ mod tests {
             .collect();
         for k in 1..=20 {
             let t = f64::from(k) / 10.0;
-            writer.write_ticks_and_tasks(t, &cpus, &rows(k)).unwrap();
+            writer
+                .write_ticks_and_tasks(t, &cpus, &rows(k), &[])
+                .unwrap();
         }
         writer
             .write_event(&event(2.0, EventKind::WorkloadEnd))
@@ -453,11 +487,40 @@ mod tests {
     }
 
     #[test]
+    fn threads_starved_by_one_that_holds_a_lock_are_found_serialized() {
+        // One thread runs 95 ms of every 100; two others run 1.5 ms and block
+        // 250 times a second each, waking for a lock they rarely get.
+        let three = [
+            (100, 100, "mutex"),
+            (100, 101, "mutex"),
+            (100, 102, "mutex"),
+        ];
+        let found = findings_of(&TWO_CORES, &three, &[0], |_| {
+            let waiter = |tid| TaskTicks {
+                voluntary: 25,
+                ..row(tid, 2, 0, 1)
+            };
+            vec![row(100, 95, 0, 0), waiter(101), waiter(102)]
+        });
+        assert_eq!(codes(&found), ["threads-take-turns"], "{found:?}");
+        assert!(
+            found[0].message.contains("they were serialized")
+                && found[0].message.contains("thread 100 did 96 % of the work"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
     fn one_busy_thread_beside_idle_helpers_does_not_take_turns() {
         let names: Vec<(u32, u32, &str)> = (0..10).map(|k| (100, 100 + k, "java")).collect();
+        // Helpers that wake ten times a second for a millisecond of work.
         let found = findings_of(&TWO_CORES, &names, &[0], |_| {
             let mut rows = vec![row(100, 100, 0, 0)];
-            rows.extend((1..10).map(|n| row(100 + n, 1, 0, 1)));
+            rows.extend((1..10).map(|n| TaskTicks {
+                voluntary: 1,
+                ..row(100 + n, 1, 0, 1)
+            }));
             rows
         });
         assert!(found.is_empty(), "{found:?}");

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::tasks::{TaskInfo, TaskTicks};
+use crate::model::tasks::{EndedTicks, TaskInfo, TaskTicks};
 use crate::model::{CpuLoad, Meta};
 
 /// Widest threads view, in columns.
@@ -168,6 +168,9 @@ pub struct ThreadsSummary {
     /// The workload's CPU time after its last reading, from its own end
     /// accounting; drawn in the strip's last columns.
     pub tail: Option<TailEstimate>,
+    /// CPU seconds of processes that ended between samples beyond their rows
+    /// (the trace's `ended`), drawn in the strip where they ended.
+    pub ended_cpu_s: f64,
 }
 
 /// CPU time the workload used after its tasks were last read: its end line's
@@ -239,6 +242,23 @@ impl ThreadsBuilder {
             window_machine_cpu_s: 0.0,
             sampled_cpu_s: 0.0,
         })
+    }
+
+    /// The ended ticks of the sample just given: the workload's, though no
+    /// thread row holds them.
+    pub fn ended(&mut self, ended: &[EndedTicks]) {
+        let cpu_s: f64 = ended
+            .iter()
+            .map(|e| (e.utime + e.stime) as f64 / self.ticks_per_s)
+            .sum();
+        if cpu_s <= 0.0 {
+            return;
+        }
+        self.sampled_cpu_s += cpu_s;
+        self.summary.ended_cpu_s += cpu_s;
+        if let Some(column) = self.summary.columns.last_mut() {
+            column.workload_cpu_s += cpu_s;
+        }
     }
 
     /// A task announced (again: renamed).

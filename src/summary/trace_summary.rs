@@ -357,7 +357,10 @@ impl TraceSummary {
                 }
                 Record::End { t, end } => summary.end = Some((t, end)),
                 Record::Task { task, .. } => threads.iter_mut().for_each(|b| b.task(task.clone())),
-                Record::Tasks { rows, .. } => threads.iter_mut().for_each(|b| b.rows(&rows)),
+                Record::Tasks { rows, ended, .. } => threads.iter_mut().for_each(|b| {
+                    b.rows(&rows);
+                    b.ended(&ended);
+                }),
             }
         }
         summary.columns = binner.finish();

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::model::tasks::{TaskInfo, TaskTicks};
+use crate::model::tasks::{EndedTicks, TaskInfo, TaskTicks};
 use crate::model::{
     CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu,
     check_seconds,
@@ -100,17 +100,19 @@ impl TraceWriter {
         self.flush_line()
     }
 
-    /// Writes a sample of ticks with the rows of the tasks that did anything.
+    /// Writes a sample of ticks with the rows of the tasks that did anything
+    /// and the CPU time of processes that ended beyond their rows.
     pub fn write_ticks_and_tasks(
         &mut self,
         t: f64,
         cpus: &[CpuTicks],
         task_rows: &[TaskTicks],
+        ended: &[EndedTicks],
     ) -> io::Result<()> {
         self.expect_unit(CpuUnit::Ticks)?;
         self.line.clear();
         rows::push_sample_line(&mut self.line, t, cpus, rows::push_ticks_row)?;
-        tasks::push_tasks_field(&mut self.line, task_rows);
+        tasks::push_tasks_field(&mut self.line, task_rows, ended);
         self.flush_line()
     }
 
@@ -175,10 +177,12 @@ pub enum Record {
         t: f64,
         task: TaskInfo,
     },
-    /// The task rows of the sample just before (only when it had some).
+    /// The task rows of the sample just before, and the CPU time of
+    /// processes that ended beyond their rows (only when it had either).
     Tasks {
         t: f64,
         rows: Vec<TaskTicks>,
+        ended: Vec<EndedTicks>,
     },
     Event(Event),
     End {
@@ -232,6 +236,8 @@ struct AnyLine<'line> {
     task: Option<&'line RawValue>,
     #[serde(default, borrow)]
     tasks: Option<&'line RawValue>,
+    #[serde(default, borrow)]
+    ended: Option<&'line RawValue>,
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
@@ -319,6 +325,7 @@ struct ParsedLine<'line> {
     record: Option<Record>,
     task: Option<(f64, &'line str)>,
     tasks: Option<&'line str>,
+    ended: Option<&'line str>,
 }
 
 impl ParsedLine<'_> {
@@ -327,6 +334,7 @@ impl ParsedLine<'_> {
             record: Some(record),
             task: None,
             tasks: None,
+            ended: None,
         }
     }
 }
@@ -343,6 +351,7 @@ fn with_tasks(
         record,
         task,
         tasks,
+        ended,
     } = line;
     if !has_tasks {
         return Ok(record);
@@ -354,10 +363,15 @@ fn with_tasks(
                 task: tasks::parse_task(text)?,
             }));
         }
-        if let (Some(Record::Sample(sample)), Some(text)) = (&record, tasks) {
-            let rows = tasks::parse_task_rows(text)?;
-            if !rows.is_empty() {
-                *stashed = Some(Record::Tasks { t: sample.t, rows });
+        if let Some(Record::Sample(sample)) = &record {
+            let rows = tasks.map_or(Ok(Vec::new()), tasks::parse_task_rows)?;
+            let ended = ended.map_or(Ok(Vec::new()), tasks::parse_ended_rows)?;
+            if !rows.is_empty() || !ended.is_empty() {
+                *stashed = Some(Record::Tasks {
+                    t: sample.t,
+                    rows,
+                    ended,
+                });
             }
         }
     }
@@ -433,6 +447,7 @@ fn parse_record<'line>(
             record: None,
             task,
             tasks: None,
+            ended: None,
         });
     }
     let t = line.t.ok_or("line has no time 't'")?;
@@ -460,6 +475,7 @@ fn parse_record<'line>(
         .map_err(|fault| fault.in_line(bytes, cpus))?;
     Ok(ParsedLine {
         tasks: line.tasks.map(RawValue::get),
+        ended: line.ended.map(RawValue::get),
         ..ParsedLine::of(Record::Sample(Sample { t, cpus }))
     })
 }
@@ -562,6 +578,8 @@ pub struct Trace {
     pub tasks: Vec<(f64, TaskInfo)>,
     /// Each sample's task rows, by the sample's time (samples without any are left out).
     pub task_rows: Vec<(f64, Vec<TaskTicks>)>,
+    /// Each sample's CPU time of processes that ended beyond their rows.
+    pub ended: Vec<(f64, Vec<EndedTicks>)>,
     pub end: Option<(f64, End)>,
     pub truncated: bool,
 }
@@ -575,6 +593,7 @@ impl Trace {
             events: Vec::new(),
             tasks: Vec::new(),
             task_rows: Vec::new(),
+            ended: Vec::new(),
             end: None,
             truncated: false,
         };
@@ -583,7 +602,14 @@ impl Trace {
                 Record::Sample(sample) => trace.samples.push(sample),
                 Record::Event(event) => trace.events.push(event),
                 Record::Task { t, task } => trace.tasks.push((t, task)),
-                Record::Tasks { t, rows } => trace.task_rows.push((t, rows)),
+                Record::Tasks { t, rows, ended } => {
+                    if !rows.is_empty() {
+                        trace.task_rows.push((t, rows));
+                    }
+                    if !ended.is_empty() {
+                        trace.ended.push((t, ended));
+                    }
+                }
                 Record::End { t, end } => trace.end = Some((t, end)),
             }
         }

@@ -9,7 +9,7 @@ use std::io;
 
 use serde::Serialize;
 
-use crate::model::tasks::{TaskInfo, TaskTicks};
+use crate::model::tasks::{EndedTicks, TaskInfo, TaskTicks};
 
 /// Most task rows a sample may hold (a machine's thread limit is about 4 M;
 /// a sample line is at most 4 MiB anyway).
@@ -28,20 +28,28 @@ pub(crate) fn push_task_line(line: &mut Vec<u8>, t: f64, task: &TaskInfo) -> io:
     Ok(())
 }
 
-/// Adds `,"tasks":[[..],..]` to a sample line that ends with `}` and a newline.
-pub(crate) fn push_tasks_field(line: &mut Vec<u8>, rows: &[TaskTicks]) {
-    if rows.is_empty() || !line.ends_with(b"}\n") {
+/// Adds `,"tasks":[[..],..]` and `,"ended":[[..],..]` (each when it has
+/// rows) to a sample line that ends with `}` and a newline.
+pub(crate) fn push_tasks_field(line: &mut Vec<u8>, rows: &[TaskTicks], ended: &[EndedTicks]) {
+    push_rows(line, "tasks", rows.iter().map(|r| r.fields()));
+    push_rows(line, "ended", ended.iter().map(|e| e.fields()));
+}
+
+/// Adds `,"NAME":[[..],..]` of `rows` of numbers, unless there are none.
+fn push_rows<const N: usize>(line: &mut Vec<u8>, name: &str, rows: impl Iterator<Item = [u64; N]>) {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() || !line.ends_with(b"}\n") {
         return;
     }
     line.truncate(line.len() - 2);
-    line.extend_from_slice(b",\"tasks\":[");
+    line.extend_from_slice(format!(",\"{name}\":[").as_bytes());
     let mut digits = itoa::Buffer::new();
-    for (at, row) in rows.iter().enumerate() {
+    for (at, row) in rows.enumerate() {
         if at > 0 {
             line.push(b',');
         }
         line.push(b'[');
-        for (index, value) in row.fields().iter().enumerate() {
+        for (index, value) in row.iter().enumerate() {
             if index > 0 {
                 line.push(b',');
             }
@@ -72,6 +80,19 @@ pub(crate) fn parse_task_rows(text: &str) -> Result<Vec<TaskTicks>, String> {
     rows.into_iter().map(TaskTicks::from_fields).collect()
 }
 
+/// A sample's ended rows, each checked.
+pub(crate) fn parse_ended_rows(text: &str) -> Result<Vec<EndedTicks>, String> {
+    let rows: Vec<[f64; 3]> = serde_json::from_str(text)
+        .map_err(|e| format!("a sample's ended are rows of 3 numbers [pid,utime,stime]: {e}"))?;
+    if rows.len() > MAX_TASK_ROWS {
+        return Err(format!(
+            "a sample lists {} ended rows; at most {MAX_TASK_ROWS} are read",
+            rows.len()
+        ));
+    }
+    rows.into_iter().map(EndedTicks::from_fields).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,12 +121,29 @@ mod tests {
             involuntary: 2,
             cpu: 1,
         };
+        let ended = EndedTicks {
+            pid: 9,
+            utime: 30,
+            stime: 4,
+        };
         let mut line = b"{\"t\":1.0,\"cpus\":[]}\n".to_vec();
-        push_tasks_field(&mut line, &[row]);
+        push_tasks_field(&mut line, &[row], &[ended]);
         assert_eq!(
             String::from_utf8(line.clone()).unwrap(),
-            "{\"t\":1.0,\"cpus\":[],\"tasks\":[[11,7,3,100,20,1,2,1]]}\n"
+            "{\"t\":1.0,\"cpus\":[],\"tasks\":[[11,7,3,100,20,1,2,1]],\"ended\":[[9,30,4]]}\n"
         );
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(
+            parse_ended_rows(&value["ended"].to_string()).unwrap(),
+            vec![ended]
+        );
+        assert!(
+            parse_ended_rows("[[0,1,1]]")
+                .unwrap_err()
+                .contains("ended pid 0")
+        );
+        let mut line = b"{\"t\":1.0,\"cpus\":[]}\n".to_vec();
+        push_tasks_field(&mut line, &[row], &[]);
         let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(
             parse_task_rows(&value["tasks"].to_string()).unwrap(),
