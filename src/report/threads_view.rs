@@ -307,9 +307,9 @@ fn strip(columns: &[ThreadColumn], cpus: usize, height: usize, scale: &Scale) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::tasks::{TASK_FIELDS, TaskInfo, TaskTicks};
-    use crate::model::{CpuLoad, Meta, TraceCpu};
-    use crate::summary::threads::ThreadsBuilder;
+    use crate::model::CpuLoad;
+    use crate::model::tasks::TaskTicks;
+    use crate::summary::threads::one_worker_on_two_cpus;
 
     /// One thread on 2 CPUs, sampled over `intervals`, running a whole CPU on
     /// the CPU of each interval.
@@ -323,25 +323,7 @@ mod tests {
 
     /// The same, running the given share of a CPU in each interval.
     fn summary_of_shares(intervals: &[(f64, f64, u32, f64)]) -> ThreadsSummary {
-        let meta = Meta {
-            cpus: (0..2)
-                .map(|cpu| TraceCpu {
-                    cpu,
-                    core: cpu,
-                    package: 0,
-                })
-                .collect(),
-            ticks_per_s: Some(100),
-            task_fields: TASK_FIELDS.map(String::from).to_vec(),
-            ..Meta::default()
-        };
-        let mut builder = ThreadsBuilder::new(&meta).unwrap();
-        builder.task(TaskInfo {
-            pid: 7,
-            tid: 8,
-            ppid: 1,
-            name: "worker".into(),
-        });
+        let mut builder = one_worker_on_two_cpus();
         for &(t_start, t, cpu, share) in intervals {
             let ticks = ((t - t_start) * share * 100.0).round() as u64;
             builder.sample(t_start, t, true, &[CpuLoad::default(); 2], &[0, 1]);

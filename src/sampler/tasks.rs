@@ -790,6 +790,16 @@ pub fn task_folder(proc_root: &Path, pid: u32, tid: u32) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The tree of process `root` in a folder shaped like /proc.
+    fn fake_scope(proc_root: &Path, root: u32) -> TaskScope {
+        TaskScope {
+            proc_root: proc_root.to_path_buf(),
+            root,
+            root_threads: RootThreads::AllButSampler,
+            own_process_word: None,
+        }
+    }
+
     /// Writes a task's three files under a folder shaped like /proc.
     fn write_task(root: &Path, pid: u32, tid: u32, name: &str, counts: [u64; 6], children: &str) {
         write_task_reaping(root, pid, tid, name, counts, (0, 0), children);
@@ -831,13 +841,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         write_task(root, 10, 10, "coreheat", [0, 0, 5, 0, 0, 0], "");
-        let scope = TaskScope {
-            proc_root: root.to_path_buf(),
-            root: 10,
-            root_threads: RootThreads::AllButSampler,
-            own_process_word: None,
-        };
-        let mut sampler = TaskSampler::start(scope).unwrap();
+        let mut sampler = TaskSampler::start(fake_scope(root, 10)).unwrap();
         assert!(
             sampler.read().rows.is_empty(),
             "the reference counts nothing"
@@ -873,13 +877,7 @@ mod tests {
         };
         // Reaped children before the reference (30 ticks) are not counted.
         write_task_reaping(root, 10, 10, "sh", [0, 0, 5, 0, 0, 0], (30, 0), "");
-        let scope = TaskScope {
-            proc_root: root.to_path_buf(),
-            root: 10,
-            root_threads: RootThreads::AllButSampler,
-            own_process_word: None,
-        };
-        let mut sampler = TaskSampler::start(scope).unwrap();
+        let mut sampler = TaskSampler::start(fake_scope(root, 10)).unwrap();
         reading(&mut sampler);
         // A child is read once: 20 ticks of user time, 5 of system time.
         write_task_reaping(root, 10, 10, "sh", [0, 0, 6, 0, 0, 0], (30, 0), "20");

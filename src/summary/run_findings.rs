@@ -150,11 +150,20 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
                          ({counts})"
                     )
                 };
+                let others = others_cpus(threads);
+                let caveat = if others >= WAIT_OTHERS_CPUS {
+                    format!(
+                        "; other programs kept {others:.1} CPUs busy meanwhile, so some of the \
+                         waiting may have been for them"
+                    )
+                } else {
+                    String::new()
+                };
                 finding(
                     "threads-take-turns",
                     format!(
                         "{} threads of {name} (pid {pid}) were runnable but together used about \
-                         {used:.1} CPU of the {cpus} available: {how}",
+                         {used:.1} CPU of the {cpus} available: {how}{caveat}",
                         members.len()
                     ),
                 )
@@ -207,12 +216,18 @@ fn kernel_heavy(threads: &ThreadsSummary) -> Option<Finding> {
     })
 }
 
+/// CPUs other programs kept busy, on average, while the tasks were read.
+fn others_cpus(threads: &ThreadsSummary) -> f64 {
+    let total = workload_total(threads);
+    ((threads.covered_machine_cpu_s - total.cpu_s()) / total.seconds).max(0.0)
+}
+
 fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
     let total = workload_total(threads);
     let runnable = total.run_s + total.wait_s;
     let share = total.wait_s / runnable;
     let runnable_threads = runnable / total.seconds;
-    let others = ((threads.covered_machine_cpu_s - total.cpu_s()) / total.seconds).max(0.0);
+    let others = others_cpus(threads);
     let crowded = runnable_threads > cpus as f64;
     let waited = total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE;
     let why = if crowded {
@@ -371,7 +386,7 @@ mod tests {
 
     #[test]
     fn threads_that_take_turns_are_found_and_parallel_ones_are_not() {
-        let turns = findings_of(&TWO_CORES, &PAIR, &[0, 1], |k| {
+        let turns = findings_of(&TWO_CORES, &PAIR, &[0], |k| {
             vec![row(100, 50, 0, k % 2), row(101, 50, 0, k % 2)]
         });
         assert_eq!(codes(&turns), ["threads-take-turns", "migrating"]);
@@ -382,6 +397,16 @@ mod tests {
         );
         assert!(
             message.contains("about 1.0 CPU of the 2 available"),
+            "{message}"
+        );
+        assert!(!message.contains("other programs"), "{message}");
+        // The same while another program keeps the other CPU busy.
+        let beside_other = findings_of(&TWO_CORES, &PAIR, &[0, 1], |k| {
+            vec![row(100, 50, 0, k % 2), row(101, 50, 0, k % 2)]
+        });
+        let message = &beside_other[0].message;
+        assert!(
+            message.ends_with("; other programs kept 1.0 CPUs busy meanwhile, so some of the waiting may have been for them"),
             "{message}"
         );
         let parallel = findings_of(&TWO_CORES, &PAIR, &[0, 1], |_| {

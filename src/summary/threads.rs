@@ -517,33 +517,40 @@ impl ThreadsBuilder {
     }
 }
 
+/// A builder for a trace of two CPUs with one thread announced (pid 7,
+/// tid 8, `worker`), for tests here and of the threads view.
+#[cfg(test)]
+pub(crate) fn one_worker_on_two_cpus() -> ThreadsBuilder {
+    use crate::model::TraceCpu;
+    use crate::model::tasks::TASK_FIELDS;
+    let meta = Meta {
+        cpus: (0..2)
+            .map(|cpu| TraceCpu {
+                cpu,
+                core: cpu,
+                package: 0,
+            })
+            .collect(),
+        ticks_per_s: Some(100),
+        task_fields: TASK_FIELDS.map(String::from).to_vec(),
+        ..Meta::default()
+    };
+    let mut builder = ThreadsBuilder::new(&meta).expect("the header has tasks");
+    builder.task(TaskInfo {
+        pid: 7,
+        tid: 8,
+        ppid: 1,
+        name: "worker".into(),
+    });
+    builder
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TraceCpu;
-    use crate::model::tasks::TASK_FIELDS;
 
     fn builder() -> ThreadsBuilder {
-        let meta = Meta {
-            cpus: (0..2)
-                .map(|cpu| TraceCpu {
-                    cpu,
-                    core: cpu,
-                    package: 0,
-                })
-                .collect(),
-            ticks_per_s: Some(100),
-            task_fields: TASK_FIELDS.map(String::from).to_vec(),
-            ..Meta::default()
-        };
-        let mut builder = ThreadsBuilder::new(&meta).unwrap();
-        builder.task(TaskInfo {
-            pid: 7,
-            tid: 8,
-            ppid: 1,
-            name: "worker".into(),
-        });
-        builder
+        one_worker_on_two_cpus()
     }
 
     /// One CPU of two busy (the other idle).

@@ -90,7 +90,7 @@ impl Measures {
 pub fn warnings(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Vec<Warning> {
     let measures = Measures::of(meta, window, end);
     [
-        other_load(meta, window, &measures),
+        other_load(meta, window, &measures, end),
         busy_before(meta, window),
         underused(meta, end, &measures),
         too_short(meta, window),
@@ -101,7 +101,12 @@ pub fn warnings(meta: &Meta, window: &WorkloadWindow, end: Option<&End>) -> Vec<
     .collect()
 }
 
-fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Option<Warning> {
+fn other_load(
+    meta: &Meta,
+    window: &WorkloadWindow,
+    measures: &Measures,
+    end: Option<&End>,
+) -> Option<Warning> {
     if measures_the_machine_itself(meta) {
         return None;
     }
@@ -115,12 +120,22 @@ fn other_load(meta: &Meta, window: &WorkloadWindow, measures: &Measures) -> Opti
     } else {
         format!("while it used {own:.2} CPU-s itself")
     };
-    Some(Warning {
-        code: "other-load",
-        message: format!(
+    let message = match left_running(end) {
+        0 => format!(
             "other programs used {other:.2} CPU-s on its CPUs while the workload ran \
              ({share}): the heat map shows their load too; run on a quieter machine"
         ),
+        n => format!(
+            "{other:.2} CPU-s on its CPUs were not the command's own CPU time ({share}); \
+             the command left {} running, and its CPU time counts only processes that \
+             ended, so that load may be the command's own (the threads view shows it as \
+             the workload's) as well as other programs'",
+            crate::util::text::plural(n as usize, "process")
+        ),
+    };
+    Some(Warning {
+        code: "other-load",
+        message,
     })
 }
 
@@ -173,6 +188,14 @@ fn busy_before(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
              running; its load likely continued during the run"
         ),
     })
+}
+
+/// Processes a traced command started and left running when it ended.
+fn left_running(end: Option<&End>) -> u32 {
+    match end.and_then(|e| e.result.as_ref()) {
+        Some(crate::model::workload::WorkloadResult::Exec(exec)) => exec.left_running,
+        _ => 0,
+    }
 }
 
 /// An idle run measures the machine's own load: other programs' load is what
@@ -348,6 +371,32 @@ mod tests {
             "CPUs were busy before the workload started (12 of 12 CPUs, 68 % busy on average; \
              the busiest cpu11 95 %, cpu10 90 %, cpu9 85 %, cpu8 80 %): another program was \
              running; its load likely continued during the run"
+        );
+    }
+
+    #[test]
+    fn load_of_a_process_the_command_left_running_is_not_called_other_programs_only() {
+        use crate::model::workload::{ExecResult, WorkloadResult};
+        let left = End {
+            result: Some(WorkloadResult::Exec(ExecResult {
+                exit_code: 0,
+                signal: None,
+                left_running: 1,
+            })),
+            ..end(4.0, 0.5)
+        };
+        let w = warnings(&meta(2, 1, "count"), &window(0.0, 100.0, 0.0), Some(&left));
+        let other = w
+            .iter()
+            .find(|w| w.code == "other-load")
+            .expect("other-load");
+        assert!(
+            other
+                .message
+                .starts_with("7.50 CPU-s on its CPUs were not the command's own")
+                && other.message.contains("the command left 1 process running"),
+            "{}",
+            other.message
         );
     }
 
