@@ -18,6 +18,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Scratch, read_trace};
+
+/// The agreement test compares two measurements of this machine's load taken
+/// over slightly different intervals: other tests running beside it would
+/// make the load differ between them, so these tests take turns.
+static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn machine() -> std::sync::MutexGuard<'static, ()> {
+    MACHINE.lock().unwrap_or_else(|e| e.into_inner())
+}
 use coreheat::model::{CpuLoad, EventKind};
 use coreheat::trace::Trace;
 
@@ -229,6 +238,7 @@ fn render(scratch: &Scratch, stack: &Stack, out: &str, range: (f64, f64), step: 
 
 #[test]
 fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
+    let _machine = machine();
     let Some((prometheus, exporter)) = tools() else {
         return;
     };
@@ -510,6 +520,7 @@ fn cpu0_busy(scratch: &Scratch, file: &str) -> Vec<Option<f64>> {
 
 #[test]
 fn several_instances_make_a_section_each_and_a_fleet_view() {
+    let _machine = machine();
     let scratch = render_fake(two_nodes);
     assert_eq!(cpu0_busy(&scratch, "node1_9100.jsonl"), [Some(100.0); 4]);
     assert_eq!(cpu0_busy(&scratch, "node2_9100.jsonl"), [Some(0.0); 4]);
@@ -520,6 +531,7 @@ fn several_instances_make_a_section_each_and_a_fleet_view() {
 
 #[test]
 fn a_node_that_rebooted_leaves_out_the_interval_instead_of_a_spike() {
+    let _machine = machine();
     let scratch = render_fake(rebooted_node);
     let busy = cpu0_busy(&scratch, "node9_9100.jsonl");
     assert_eq!(busy, [Some(50.0), None, Some(50.0), Some(50.0)]);
@@ -551,6 +563,7 @@ fn fails_saying(scratch: &Scratch, args: &[&str], parts: &[&str]) {
 
 #[test]
 fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
+    let _machine = machine();
     let scratch = Scratch::new();
     let closed = format!("http://127.0.0.1:{}", free_port());
     let args = ["render", "--prometheus", &closed, "--timeout", "2s"];
@@ -584,6 +597,7 @@ fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
 
 #[test]
 fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
+    let _machine = machine();
     let Some((prometheus, exporter)) = tools() else {
         return;
     };

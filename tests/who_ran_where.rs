@@ -129,8 +129,15 @@ fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
     let scratch = Scratch::new();
     let json = scratch.json(&["run", "--interval", "100ms", "idle", "--duration", "300ms"]);
     assert_eq!(json["findings"], serde_json::json!([]));
+    assert_eq!(json["tasks_sampled"], true);
     let json = traced(&scratch, &["--tasks", "off"], &["python3", "-c", "pass"]);
+    assert_eq!(
+        json["tasks_sampled"], false,
+        "an empty findings list says nothing"
+    );
     let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
+    let command = &trace.header.meta.command;
+    assert!(command.contains(" --tasks off "), "{command}");
     assert!(trace.header.meta.task_fields.is_empty());
     assert!(trace.tasks.is_empty() && trace.task_rows.is_empty());
     // Sampled every 100 ms, so the half-second program is seen at least once.

@@ -117,6 +117,9 @@ pub struct RunSummary {
     pub warnings: Vec<Warning>,
     /// What the workload's threads did, in plain words.
     pub findings: Vec<Finding>,
+    /// Whether the trace holds the workload's threads (`--tasks on`, read
+    /// back from its header).
+    pub tasks_sampled: bool,
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
@@ -294,6 +297,9 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     }
     if let Some(baseline) = options.baseline {
         words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
+    }
+    if !options.tasks {
+        words.extend(["--tasks".into(), "off".into()]);
     }
     if let Some(title) = &options.title {
         words.extend(["--title".into(), title.clone()]);
@@ -523,6 +529,7 @@ impl RunSummary {
             measures: None,
             warnings: Vec::new(),
             findings: Vec::new(),
+            tasks_sampled: false,
             outcome,
             samples: report.samples,
             sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
@@ -545,6 +552,7 @@ fn read_back(summary: &mut RunSummary) {
             summary.measures = loaded.summary.measures();
             summary.warnings = loaded.summary.warnings();
             summary.findings = run_findings(&loaded.summary);
+            summary.tasks_sampled = !loaded.summary.meta.task_fields.is_empty();
             summary.loaded = Some(loaded);
         }
         Err(e) => summary.report_error = Some(format!("{e:#}")),

@@ -58,6 +58,9 @@ pub struct RunJson<'a> {
     pub warnings: &'a [Warning],
     /// What the workload's threads did, in plain words (docs/findings.md).
     pub findings: &'a [Finding],
+    /// Whether the workload's threads were sampled (`--tasks off`: no
+    /// findings could be drawn, an empty list says nothing).
+    pub tasks_sampled: bool,
     pub samples: usize,
     pub sampler: SamplerJson,
     pub dir: String,
@@ -122,6 +125,7 @@ pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
         other_cpu_s: measures.and_then(|m| m.other_cpu_s).map(round_ms),
         warnings: &summary.warnings,
         findings: &summary.findings,
+        tasks_sampled: summary.tasks_sampled,
         samples: summary.samples,
         sampler: SamplerJson {
             cpu_s: summary.sampler_cpu_s,
