@@ -81,6 +81,24 @@ pub struct TaskReading {
     pub ended: Vec<EndedTicks>,
 }
 
+/// Clock ticks in user and in kernel mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct UserSys(u64, u64);
+
+impl UserSys {
+    fn plus(self, other: UserSys) -> UserSys {
+        UserSys(self.0 + other.0, self.1 + other.1)
+    }
+
+    /// What `self` holds beyond `other` (never below zero).
+    fn less(self, other: UserSys) -> UserSys {
+        UserSys(
+            self.0.saturating_sub(other.0),
+            self.1.saturating_sub(other.1),
+        )
+    }
+}
+
 /// A task's cumulative counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Counts {
@@ -93,7 +111,7 @@ struct Counts {
     involuntary: u64,
     cpu: u32,
     /// Its process's reaped children's CPU ticks (`cutime`, `cstime`).
-    reaped: (u64, u64),
+    reaped: UserSys,
 }
 
 impl Counts {
@@ -169,16 +187,16 @@ struct Process {
     visited: u64,
     /// Its reaped children's CPU ticks when last settled (`None`: not yet
     /// read; a process there at the reference reading starts from its own).
-    reaped: Option<(u64, u64)>,
+    reaped: Option<UserSys>,
     /// The same, as read in this reading (by a thread of it that ran).
-    reaped_now: Option<(u64, u64)>,
+    reaped_now: Option<UserSys>,
     /// Ticks accounted for it and the children it reaped, over its life: its
     /// threads' rows (its own threads' too, for coreheat's processes), the
     /// ended ticks settled on it, and what was accounted for each child.
-    written: (u64, u64),
+    written: UserSys,
     /// Ticks written for its children that ended, not yet matched by a rise
     /// of its reaped ticks.
-    owed: (u64, u64),
+    owed: UserSys,
 }
 
 /// What reading a task found.
@@ -272,20 +290,11 @@ impl TaskSampler {
             let Some(before) = process.reaped.replace(now) else {
                 continue; // the reference: counts from here
             };
-            let rose = (
-                now.0.saturating_sub(before.0),
-                now.1.saturating_sub(before.1),
-            );
-            let ended = (
-                rose.0.saturating_sub(process.owed.0),
-                rose.1.saturating_sub(process.owed.1),
-            );
-            process.owed = (
-                process.owed.0.saturating_sub(rose.0),
-                process.owed.1.saturating_sub(rose.1),
-            );
-            if ended != (0, 0) {
-                process.written = (process.written.0 + ended.0, process.written.1 + ended.1);
+            let rose = now.less(before);
+            let ended = rose.less(process.owed);
+            process.owed = process.owed.less(rose);
+            if ended != UserSys::default() {
+                process.written = process.written.plus(ended);
                 self.reading.ended.push(EndedTicks {
                     pid,
                     utime: ended.0,
@@ -349,6 +358,8 @@ impl TaskSampler {
             .get_mut(&pid)
             .map(|p| std::mem::take(&mut p.threads))
             .unwrap_or_default();
+        let mut written = UserSys::default();
+        let mut reaped_now = None;
         for &tid in &threads {
             let Some(task) = self.tasks.get_mut(&tid) else {
                 continue;
@@ -356,13 +367,8 @@ impl TaskSampler {
             let Some(added) = task.added.take() else {
                 continue;
             };
-            let reaped = task.counts.reaped;
-            if let Some(process) = self.processes.get_mut(&pid) {
-                process.written.0 += added.utime;
-                process.written.1 += added.stime;
-                let now = process.reaped_now.get_or_insert(reaped);
-                *now = (*now).max(reaped);
-            }
+            written = written.plus(UserSys(added.utime, added.stime));
+            reaped_now = reaped_now.max(Some(task.counts.reaped));
             if self.is_workload(tid) {
                 self.announce(tid);
                 if added.is_active() {
@@ -372,6 +378,8 @@ impl TaskSampler {
         }
         if let Some(process) = self.processes.get_mut(&pid) {
             process.threads = threads;
+            process.written = process.written.plus(written);
+            process.reaped_now = process.reaped_now.max(reaped_now);
         }
     }
 
@@ -524,10 +532,10 @@ impl TaskSampler {
                 checked_name: None,
                 visited: 0,
                 // Born since the reference reading: all its children's time counts.
-                reaped: (self.generation > 1).then_some((0, 0)),
+                reaped: (self.generation > 1).then_some(UserSys::default()),
                 reaped_now: None,
-                written: (0, 0),
-                owed: (0, 0),
+                written: UserSys::default(),
+                owed: UserSys::default(),
             }
         });
     }
@@ -639,7 +647,7 @@ impl TaskSampler {
     /// (children first, so a parent that ended too hands on theirs): when the
     /// parent's reaped ticks rise by the child's whole time, the accounted
     /// part is owed, and only the rest has ended unseen.
-    fn hand_on_departed(&mut self, mut departed: HashMap<u32, (u32, (u64, u64))>) {
+    fn hand_on_departed(&mut self, mut departed: HashMap<u32, (u32, UserSys)>) {
         while !departed.is_empty() {
             let parents: HashSet<u32> = departed.values().map(|(ppid, _)| *ppid).collect();
             let leaves: Vec<u32> = departed
@@ -656,14 +664,11 @@ impl TaskSampler {
                 let Some((ppid, written)) = departed.remove(&pid) else {
                     continue;
                 };
-                let add = |total: &mut (u64, u64)| {
-                    *total = (total.0 + written.0, total.1 + written.1);
-                };
                 if let Some((_, parent_written)) = departed.get_mut(&ppid) {
-                    add(parent_written);
+                    *parent_written = parent_written.plus(written);
                 } else if let Some(parent) = self.processes.get_mut(&ppid) {
-                    add(&mut parent.owed);
-                    add(&mut parent.written);
+                    parent.owed = parent.owed.plus(written);
+                    parent.written = parent.written.plus(written);
                 }
             }
         }
@@ -711,7 +716,7 @@ struct Stat {
     utime: u64,
     stime: u64,
     /// `cutime` and `cstime`: its process's reaped children's CPU ticks.
-    reaped: (u64, u64),
+    reaped: UserSys,
     cpu: u32,
 }
 
@@ -736,7 +741,7 @@ fn parse_stat(text: &[u8]) -> Option<Stat> {
         ppid: ppid as u32,
         utime,
         stime,
-        reaped: (cutime, cstime),
+        reaped: UserSys(cutime, cstime),
         cpu: cpu as u32,
     })
 }
@@ -912,7 +917,7 @@ mod tests {
         assert_eq!(stat.name.as_bytes(), b"a (b) c");
         assert_eq!(
             (stat.ppid, stat.utime, stat.stime, stat.reaped, stat.cpu),
-            (3, 11, 12, (13, 14), 5)
+            (3, 11, 12, UserSys(13, 14), 5)
         );
         assert_eq!(
             parse_switches(b"x\nvoluntary_ctxt_switches:\t3\nnonvoluntary_ctxt_switches:\t4\n"),

@@ -132,25 +132,9 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
             let gave_way = wanted <= TURNS_MAX_CPUS || voluntary > involuntary;
             (shared && used <= TURNS_MAX_CPUS && gave_way).then(|| {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
-                let counts = format!(
-                    "{voluntary} times they blocked, {involuntary} times they were preempted"
-                );
                 let top_share = members[0].total.cpu_s() / cpu_s.max(f64::MIN_POSITIVE);
-                let how = if top_share >= ONE_DID_THE_WORK {
-                    format!(
-                        "they were serialized, as threads are behind one lock such as Python's \
-                         GIL or a Mutex, and thread {} did {:.0} % of the work while the others \
-                         waited for it ({counts})",
-                        members[0].info.tid,
-                        100.0 * top_share
-                    )
-                } else {
-                    format!(
-                        "they took turns, as threads do behind a lock such as Python's GIL \
-                         ({counts})"
-                    )
-                };
-                let others = others_cpus(threads);
+                let how = how_they_shared(members[0], top_share, voluntary, involuntary);
+                let others = others_cpus(threads, &workload_total(threads));
                 let caveat = if others >= WAIT_OTHERS_CPUS {
                     format!(
                         "; other programs kept {others:.1} CPUs busy meanwhile, so some of the \
@@ -170,6 +154,23 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// How threads behind one lock shared it: in turns, or one (`top`, which ran
+/// `top_share` of their CPU time) doing the work while the others waited.
+fn how_they_shared(top: &ThreadSeries, top_share: f64, voluntary: u64, involuntary: u64) -> String {
+    let counts = format!("{voluntary} times they blocked, {involuntary} times they were preempted");
+    if top_share >= ONE_DID_THE_WORK {
+        format!(
+            "they were serialized, as threads are behind one lock such as Python's GIL or a \
+             Mutex, and thread {} did {:.0} % of the work while the others waited for it \
+             ({counts})",
+            top.info.tid,
+            100.0 * top_share
+        )
+    } else {
+        format!("they took turns, as threads do behind a lock such as Python's GIL ({counts})")
+    }
 }
 
 /// The name of a process's main thread (its tid is the pid).
@@ -216,10 +217,10 @@ fn kernel_heavy(threads: &ThreadsSummary) -> Option<Finding> {
     })
 }
 
-/// CPUs other programs kept busy, on average, while the tasks were read.
-fn others_cpus(threads: &ThreadsSummary) -> f64 {
-    let total = workload_total(threads);
-    ((threads.covered_machine_cpu_s - total.cpu_s()) / total.seconds).max(0.0)
+/// CPUs other programs kept busy, on average, while the tasks were read
+/// (`workload`: the workload's [`workload_total`]).
+fn others_cpus(threads: &ThreadsSummary, workload: &Use) -> f64 {
+    ((threads.covered_machine_cpu_s - workload.cpu_s()) / workload.seconds).max(0.0)
 }
 
 fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
@@ -227,7 +228,7 @@ fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
     let runnable = total.run_s + total.wait_s;
     let share = total.wait_s / runnable;
     let runnable_threads = runnable / total.seconds;
-    let others = others_cpus(threads);
+    let others = others_cpus(threads, &total);
     let crowded = runnable_threads > cpus as f64;
     let waited = total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE;
     let why = if crowded {
