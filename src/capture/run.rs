@@ -20,6 +20,7 @@ use crate::capture::tracer::Tracer;
 use crate::import::InputFormat;
 use crate::machine::Machine;
 use crate::machine::pin::{PinSpec, shared_cpus};
+use crate::model::sched::SchedRequest;
 use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
 use crate::model::{End, Meta, Status};
 use crate::modes::control::{Control, Plan};
@@ -30,6 +31,7 @@ use crate::sampler::{SamplerReport, Schedule, TaskScope};
 use crate::summary::findings::Finding;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::run_findings::run_findings;
+use crate::summary::sched::SchedTotals;
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::outdir;
 use crate::util::output::print_err_line;
@@ -49,8 +51,8 @@ pub struct RunOptions {
     /// Idle time sampled before and after the workload (`None`: the default,
     /// min(interval, 500 ms)).
     pub baseline: Option<Duration>,
-    /// Sample the workload's threads and processes (`--tasks`).
-    pub tasks: bool,
+    /// Where "who ran where" comes from (`--sched`; `--tasks off` is `off`).
+    pub sched: SchedRequest,
     /// The exact run folder (`--out`); otherwise a new one under `reports_root`.
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
@@ -75,7 +77,7 @@ impl RunOptions {
             pin: PinSpec::None,
             interval: Duration::from_secs(1),
             baseline: None,
-            tasks: true,
+            sched: SchedRequest::Auto,
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,
@@ -120,6 +122,8 @@ pub struct RunSummary {
     /// Whether the trace holds the workload's threads (`--tasks on`, read
     /// back from its header).
     pub tasks_sampled: bool,
+    /// Where who ran where came from, and the scheduler's figures.
+    pub sched: SchedTotals,
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
@@ -298,8 +302,8 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     if let Some(baseline) = options.baseline {
         words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
     }
-    if !options.tasks {
-        words.extend(["--tasks".into(), "off".into()]);
+    if let Some(word) = options.sched.word() {
+        words.extend(["--sched".into(), word.into()]);
     }
     if let Some(title) = &options.title {
         words.extend(["--title".into(), title.clone()]);
@@ -453,13 +457,12 @@ fn start_tracer(
     };
     let observer = live.map(LiveLine::observer);
     let stop = Some(control.stop.clone());
-    let tasks = options.tasks.then(|| {
-        TaskScope::this_process(
-            RootThreads::Workers,
-            Some(crate::modes::guard::GUARD_SUBCOMMAND),
-        )
-    });
-    Tracer::start(&folder.path, meta, schedule, tasks, observer, stop).inspect_err(|_| {
+    let tasks = TaskScope::this_process(
+        RootThreads::Workers,
+        Some(crate::modes::guard::GUARD_SUBCOMMAND),
+    );
+    let who = (tasks, options.sched);
+    Tracer::start(&folder.path, meta, schedule, who, observer, stop).inspect_err(|_| {
         folder.discard(&[outdir::TRACE_FILE, outdir::MANIFEST_FILE]);
     })
 }
@@ -530,6 +533,7 @@ impl RunSummary {
             warnings: Vec::new(),
             findings: Vec::new(),
             tasks_sampled: false,
+            sched: SchedTotals::default(),
             outcome,
             samples: report.samples,
             sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
@@ -553,6 +557,7 @@ fn read_back(summary: &mut RunSummary) {
             summary.warnings = loaded.summary.warnings();
             summary.findings = run_findings(&loaded.summary);
             summary.tasks_sampled = !loaded.summary.meta.task_fields.is_empty();
+            summary.sched = loaded.summary.sched_totals();
             summary.loaded = Some(loaded);
         }
         Err(e) => summary.report_error = Some(format!("{e:#}")),

@@ -15,6 +15,7 @@ use crate::capture::run::{RunOptions, RunSummary, run_on};
 use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
 use crate::model::Status;
+use crate::model::sched::SchedRequest;
 use crate::model::workload::{Mode, WorkloadSpec};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, merge_equal};
 use crate::util::outdir::{self, SWEEP_FILES};
@@ -32,8 +33,8 @@ pub struct SweepOptions {
     pub interval: Duration,
     /// Idle time sampled around each run (`None`: the default).
     pub baseline: Option<Duration>,
-    /// Sample the workload's tasks in each run.
-    pub tasks: bool,
+    /// Where "who ran where" comes from in each run (`--sched`).
+    pub sched: SchedRequest,
     pub out: Option<PathBuf>,
     pub reports_root: PathBuf,
     pub title: Option<String>,
@@ -104,7 +105,7 @@ pub fn run_options(
         pin: configuration.pin.clone(),
         interval: options.interval,
         baseline: options.baseline,
-        tasks: options.tasks,
+        sched: options.sched,
         out: Some(dir),
         // The sweep's title goes to each run's page only (`page_title`), not
         // into the command that repeats the run.
@@ -388,7 +389,7 @@ mod tests {
             repeat: 1,
             interval: Duration::from_secs(1),
             baseline: None,
-            tasks: true,
+            sched: SchedRequest::Auto,
             out: None,
             reports_root: PathBuf::from("reports"),
             title: None,

@@ -22,12 +22,14 @@ use anyhow::{Context, Result};
 
 use crate::machine::Machine;
 use crate::model::EventSink;
+use crate::model::sched::{SLICE_FIELDS, SchedMeta, SchedRequest, SchedSource};
 use crate::model::tasks::TASK_FIELDS;
 use crate::model::workload::WorkloadMeta;
 use crate::model::{CpuUnit, End, EventKind, Meta, Status};
 use crate::sampler::tasks::RootThreads;
 use crate::sampler::{
-    self, SampleObserver, Sampler, SamplerReport, Schedule, TaskSampler, TaskScope,
+    self, SampleObserver, Sampler, SamplerReport, SchedRecorder, Schedule, TaskSampler, TaskScope,
+    WhoRanWhere,
 };
 use crate::trace::TraceWriter;
 use crate::util::os;
@@ -49,7 +51,7 @@ impl Tracer {
         dir: &Path,
         meta: &Meta,
         schedule: Schedule,
-        tasks: Option<TaskScope>,
+        who: (TaskScope, SchedRequest),
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> Result<Tracer> {
@@ -57,22 +59,20 @@ impl Tracer {
         let trace = dir.join(outdir::TRACE_FILE);
         let cpus: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
         let source = sampler::default_source(&cpus).context("cannot read per-CPU load")?;
-        let tasks = tasks
-            .map(TaskSampler::start)
-            .transpose()
-            .context("cannot read the workload's tasks in /proc (--tasks off leaves them out)")?;
+        let (who, sched) = open_who(who, &cpus)?;
         let meta = Meta {
             cpu_unit: Some(CpuUnit::Ticks),
             ticks_per_s: Some(os::clock_ticks_per_second()),
-            task_fields: match tasks {
+            task_fields: match who.tasks {
                 Some(_) => TASK_FIELDS.map(String::from).to_vec(),
                 None => Vec::new(),
             },
+            sched: Some(sched),
             ..meta.clone()
         };
         let writer = TraceWriter::create(&trace, &meta)
             .with_context(|| format!("cannot create {}", trace.display()))?;
-        let sampler = Sampler::start_with_tasks(source, tasks, writer, schedule, observer, stop)
+        let sampler = Sampler::start_with_tasks(source, who, writer, schedule, observer, stop)
             .context("cannot start the sampler thread")?;
         sampler.wait_for_first_sample();
         Ok(Tracer { sampler, trace })
@@ -104,6 +104,44 @@ impl Tracer {
         let wait_tail = end.status != Status::Interrupted;
         self.sampler.finish(end, wait_tail)
     }
+}
+
+/// The sources of "who ran where" `request` asks for, and what the header
+/// says of them: events fall back to /proc sampling, with the reason, unless
+/// asked for by name.
+fn open_who(
+    (scope, request): (TaskScope, SchedRequest),
+    cpus: &[u32],
+) -> Result<(WhoRanWhere, SchedMeta)> {
+    let meta = |source, reason| SchedMeta {
+        source,
+        reason,
+        slice_fields: match source {
+            SchedSource::Events => SLICE_FIELDS.map(String::from).to_vec(),
+            _ => Vec::new(),
+        },
+    };
+    if request == SchedRequest::Off {
+        return Ok((WhoRanWhere::default(), meta(SchedSource::Off, None)));
+    }
+    let tasks = TaskSampler::start(scope.clone()).context(
+        "cannot read the workload's tasks in /proc (--sched off leaves who ran where out)",
+    )?;
+    let (sched, source, reason) = match request {
+        SchedRequest::Sampled => (None, SchedSource::Sampled, None),
+        _ => match SchedRecorder::open(cpus, scope) {
+            Ok(recorder) => (Some(recorder), SchedSource::Events, None),
+            Err(reason) if request == SchedRequest::Events => {
+                anyhow::bail!("--sched events: {reason} (or use --sched sampled)")
+            }
+            Err(reason) => (None, SchedSource::Sampled, Some(reason)),
+        },
+    };
+    let who = WhoRanWhere {
+        tasks: Some(tasks),
+        sched,
+    };
+    Ok((who, meta(source, reason)))
 }
 
 /// The header of a trace of the calling program's own work.
@@ -154,7 +192,8 @@ pub fn trace_closure<T>(
     let meta = closure_meta(&machine, title, interval);
     let tasks = TaskScope::this_process(RootThreads::AllButSampler, None);
     let schedule = Schedule::every(interval);
-    let tracer = Tracer::start(&dir, &meta, schedule, Some(tasks), None, None)?;
+    let who = (tasks, SchedRequest::Auto);
+    let tracer = Tracer::start(&dir, &meta, schedule, who, None, None)?;
     // The whole process's CPU time: the closure may start threads of its own.
     let cpu_before = os::process_cpu_times();
     let started = Instant::now();

@@ -11,6 +11,7 @@ use crate::capture::sweep::{SweepOptions, default_workers};
 use crate::commands::{self, Output};
 use crate::machine::pin::PinSpec;
 use crate::machine::topology::Topology;
+use crate::model::sched::SchedRequest;
 use crate::model::workload::Mode;
 use crate::modes::{guard, worker};
 use crate::util::cpulist::parse_cpulist;
@@ -117,7 +118,11 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
         pin: flags.pin.clone(),
         interval: flags.interval,
         baseline: flags.baseline,
-        tasks: flags.tasks,
+        sched: match (flags.sched, flags.tasks) {
+            (Some(request), _) => request,
+            (None, Some(false)) => SchedRequest::Off,
+            (None, _) => SchedRequest::Auto,
+        },
         out: flags.out.clone(),
         reports_root: reports_root(),
         title: flags.title.clone(),
@@ -170,7 +175,7 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
         repeat: command.repeat,
         interval: run.interval,
         baseline: run.baseline,
-        tasks: run.tasks,
+        sched: run.sched,
         out: run.out,
         reports_root: run.reports_root,
         title: run.title,

@@ -15,6 +15,7 @@ use crate::capture::checks::{
 };
 use crate::kernels::hash::Engine;
 use crate::machine::pin::PinSpec;
+use crate::model::sched::SchedRequest;
 use crate::model::workload::{Mode, WorkloadSpec};
 use crate::report::canvas::{DEFAULT_PNG_SCALE, check_png_scale};
 use crate::util::units::{parse_count, parse_duration};
@@ -75,10 +76,15 @@ pub struct RunFlags {
     /// [default: min(interval, 500ms)].
     #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
     pub baseline: Option<Duration>,
-    /// Sample the workload's threads and processes (the report's threads view
-    /// and findings): on or off.
-    #[arg(long, global = true, value_parser = Words::new(&["on", "off"], parse_on_off), hide_possible_values = true, default_value = "on", value_name = "on|off", action = clap::ArgAction::Set)]
-    pub tasks: bool,
+    /// Where "who ran where" (the report's threads view and findings) comes
+    /// from: events (the scheduler's own, exact; needs root or CAP_PERFMON),
+    /// sampled (the workload's tasks read from /proc at every sample) or off
+    /// [default: events where the kernel allows them, else sampled].
+    #[arg(long, global = true, value_parser = Words::new(&SchedRequest::WORDS, parse_sched), hide_possible_values = true, value_name = "events|sampled|off")]
+    pub sched: Option<SchedRequest>,
+    /// The older spelling of --sched: off is --sched off, on the default.
+    #[arg(long, global = true, value_parser = Words::new(&["on", "off"], parse_on_off), hide_possible_values = true, value_name = "on|off", action = clap::ArgAction::Set, conflicts_with = "sched")]
+    pub tasks: Option<bool>,
     /// Folder for this run's files [default: reports/STAMP-LABEL/].
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -482,6 +488,11 @@ fn parse_on_off(text: &str) -> Result<bool, String> {
         "off" => Ok(false),
         _ => Err(format!("'{text}' is neither on nor off")),
     }
+}
+
+fn parse_sched(text: &str) -> Result<SchedRequest, String> {
+    SchedRequest::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a source: events, sampled or off"))
 }
 
 fn parse_baseline(text: &str) -> Result<Duration, String> {

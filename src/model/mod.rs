@@ -4,6 +4,7 @@
 //! Plain serde types with their range checks; the trace file's reader and writer
 //! live in `trace`, the workloads' kinds and results in [`workload`].
 
+pub mod sched;
 pub mod tasks;
 pub mod workload;
 
@@ -299,6 +300,10 @@ pub struct Meta {
     /// off, older traces, imports).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task_fields: Vec<String>,
+    /// Where "who ran where" came from (`events`, `sampled`, `off`) and why,
+    /// when not the source asked for; absent in older traces and imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sched: Option<sched::SchedMeta>,
     /// The CPUs the run was allowed to use (its affinity mask); absent when
     /// not known (imports, older traces).
     #[serde(default, skip_serializing_if = "Option::is_none")]

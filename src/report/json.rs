@@ -61,6 +61,11 @@ pub struct RunJson<'a> {
     /// Whether the workload's threads were sampled (`--tasks off`: no
     /// findings could be drawn, an empty list says nothing).
     pub tasks_sampled: bool,
+    /// Where "who ran where" came from, and how much of it.
+    pub sched: SchedJson<'a>,
+    /// From the scheduler's events: for how long exactly `running` of the
+    /// workload's threads ran at once over its window (empty without events).
+    pub concurrency: Vec<ConcurrencyJson>,
     pub samples: usize,
     pub sampler: SamplerJson,
     pub dir: String,
@@ -68,6 +73,28 @@ pub struct RunJson<'a> {
     pub report: Option<String>,
     pub report_error: Option<&'a str>,
     pub trace_error: Option<&'a str>,
+}
+
+/// `run --json`'s `sched`.
+#[derive(Debug, Serialize)]
+pub struct SchedJson<'a> {
+    /// `events`, `sampled` or `off`.
+    pub source: &'static str,
+    /// Why the source is not `events` when events were not asked away.
+    pub reason: Option<&'a str>,
+    /// Slices and migrations the trace holds.
+    pub events: u64,
+    /// Events not in the trace: lost by the kernel or dropped over the budget.
+    pub lost: u64,
+}
+
+/// One bar of `run --json`'s `concurrency`.
+#[derive(Debug, Serialize)]
+pub struct ConcurrencyJson {
+    pub running: usize,
+    pub seconds: f64,
+    /// Of those seconds, how long at least one more thread waited for a CPU.
+    pub waiting_s: f64,
 }
 
 /// What the sampler cost: `run --json`'s `sampler`.
@@ -101,6 +128,20 @@ impl<'a> From<&'a WorkloadResult> for ResultJson<'a> {
     }
 }
 
+fn round_us(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
+}
+
+fn sched_json(summary: &RunSummary) -> SchedJson<'_> {
+    let meta = summary.sched.meta.as_ref();
+    SchedJson {
+        source: meta.map_or("off", |m| m.source.as_str()),
+        reason: meta.and_then(|m| m.reason.as_deref()),
+        events: summary.sched.events,
+        lost: summary.sched.lost,
+    }
+}
+
 /// The one JSON object of `--json`.
 pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
     let outcome = &summary.outcome;
@@ -126,6 +167,17 @@ pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
         warnings: &summary.warnings,
         findings: &summary.findings,
         tasks_sampled: summary.tasks_sampled,
+        sched: sched_json(summary),
+        concurrency: summary
+            .sched
+            .concurrency
+            .iter()
+            .map(|bar| ConcurrencyJson {
+                running: bar.running,
+                seconds: round_us(bar.seconds),
+                waiting_s: round_us(bar.waiting_s),
+            })
+            .collect(),
         samples: summary.samples,
         sampler: SamplerJson {
             cpu_s: summary.sampler_cpu_s,

@@ -13,8 +13,10 @@
 //! covers the shorter interval it really was.
 
 pub mod procstat;
+pub mod sched;
 pub mod tasks;
 
+pub use sched::SchedRecorder;
 pub use tasks::{TaskSampler, TaskScope};
 
 use std::io;
@@ -144,14 +146,22 @@ impl Sampler {
         observer: Option<Box<dyn SampleObserver>>,
         stop: Option<Arc<AtomicBool>>,
     ) -> io::Result<Sampler> {
-        Sampler::start_with_tasks(source, None, writer, schedule, observer, stop)
+        Sampler::start_with_tasks(
+            source,
+            WhoRanWhere::default(),
+            writer,
+            schedule,
+            observer,
+            stop,
+        )
     }
 
     /// [`Sampler::start`], reading the workload's `tasks` too at every sample
-    /// (the trace's header must name `task_fields`).
+    /// (the trace's header must name `task_fields`), and writing what the
+    /// scheduler's events recorded after each sample.
     pub fn start_with_tasks(
         source: Box<dyn LoadSource>,
-        tasks: Option<TaskSampler>,
+        who: WhoRanWhere,
         writer: TraceWriter,
         schedule: Schedule,
         observer: Option<Box<dyn SampleObserver>>,
@@ -170,10 +180,15 @@ impl Sampler {
         let Schedule { interval, baseline } = schedule;
         let (sender, receiver) = mpsc::channel();
         let (first_sender, first_sample) = mpsc::sync_channel(1);
+        let WhoRanWhere { tasks, mut sched } = who;
         let start = Instant::now();
+        if let Some(recorder) = sched.as_mut() {
+            recorder.start(os::monotonic_ns())?;
+        }
         let thread = SamplerThread {
             source,
             tasks,
+            sched,
             writer,
             interval,
             baseline,
@@ -246,9 +261,19 @@ impl EventSink for Sampler {
     }
 }
 
+/// The sources of "who ran where" a sampler reads besides the CPUs' load.
+#[derive(Default)]
+pub struct WhoRanWhere {
+    /// The workload's tasks, read from /proc at every sample.
+    pub tasks: Option<TaskSampler>,
+    /// The scheduler's events, written after every sample.
+    pub sched: Option<SchedRecorder>,
+}
+
 struct SamplerThread {
     source: Box<dyn LoadSource>,
     tasks: Option<TaskSampler>,
+    sched: Option<SchedRecorder>,
     writer: TraceWriter,
     interval: Duration,
     baseline: Duration,
@@ -286,6 +311,9 @@ impl Reading {
 impl SamplerThread {
     fn run(mut self) -> SamplerReport {
         let cpu_before = os::thread_cpu_times();
+        if let Some(recorder) = &self.sched {
+            recorder.exclude_current_thread();
+        }
         let mut reading = Reading::new(self.source.cpu_count());
         // The reference reading; the "before" sample covers exactly [0, baseline],
         // and the periodic grid starts where it ends.
@@ -432,6 +460,7 @@ impl SamplerThread {
     fn write_sample(&mut self, t: f64, ticks: &[CpuTicks]) {
         let Some(mut tasks) = self.tasks.take() else {
             self.write(|w| w.write_ticks(t, ticks));
+            self.write_sched(t);
             return;
         };
         tasks.read();
@@ -441,6 +470,7 @@ impl SamplerThread {
         let (rows, ended) = (tasks.read_rows(), tasks.read_ended());
         self.write(|w| w.write_ticks_and_tasks(t, ticks, rows, ended));
         self.tasks = Some(tasks);
+        self.write_sched(t);
     }
 
     /// Lets [`Sampler::wait_for_first_sample`] return (once).
@@ -458,8 +488,24 @@ impl SamplerThread {
         }
     }
 
+    /// Writes the end line, after the scheduler's last events.
     fn write_end(&mut self, t: f64, end: &End) {
+        if let Some(mut recorder) = self.sched.take() {
+            let batch = recorder.finish();
+            self.write(|w| w.write_sched(t, &batch));
+        }
         self.write(|w| w.write_end(t, end));
+    }
+
+    /// Writes what the scheduler recorded since the line before.
+    fn write_sched(&mut self, t: f64) {
+        let Some(recorder) = &self.sched else {
+            return;
+        };
+        let batch = recorder.take_batch();
+        if !batch.is_empty() {
+            self.write(|w| w.write_sched(t, &batch));
+        }
     }
 }
 

@@ -493,7 +493,9 @@ impl TaskSampler {
         }
         match self.scope.root_threads {
             RootThreads::Workers => task.name.contains(WORKER_THREAD_MARK),
-            RootThreads::AllButSampler => Some(tid) != self.sampler_tid,
+            RootThreads::AllButSampler => {
+                Some(tid) != self.sampler_tid && !task.name.contains(super::sched::THREAD_NAME)
+            }
         }
     }
 

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod fleet;
 pub mod load;
 pub mod run_findings;
+pub mod sched;
 pub mod stats;
 pub mod sweep_runs;
 pub mod threads;

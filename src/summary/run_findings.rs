@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::summary::findings::Finding;
+use crate::summary::sched::{mean_running, process_turns};
 use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
 use crate::summary::trace_summary::TraceSummary;
 
@@ -70,12 +71,84 @@ pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
         .allowed_cpus
         .as_ref()
         .map_or(summary.meta.cpus.len(), Vec::len);
-    let mut findings = threads_take_turns(threads, cpus);
+    let mut findings = match exact_turns(summary, cpus) {
+        Some(found) => found,
+        None => threads_take_turns(threads, cpus),
+    };
     findings.extend(kernel_heavy(threads));
     findings.extend(waiting_for_cpu(threads, cpus));
     findings.extend(smt_siblings_shared(threads));
     findings.extend(migrating(threads));
     findings
+}
+
+/// threads-take-turns from the scheduler's events: of the time any thread of
+/// the process ran, exactly one did at least this share...
+pub const EXACT_ONE_AT_A_TIME: f64 = 0.9;
+/// ...while some ran at least this share of the window...
+pub const EXACT_MIN_BUSY: f64 = 0.5;
+/// ...and they woke each other at least this many times a second (two
+/// threads that ran one after the other did not take turns).
+pub const EXACT_MIN_HANDOVERS_PER_S: f64 = 10.0;
+
+/// threads-take-turns in exact figures, when the trace has the scheduler's
+/// events (`None` when it has not: the sampled finding applies).
+fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
+    let sched = summary.sched.as_ref()?;
+    let (from, to) = summary.window_us()?;
+    if cpus < TURNS_MIN_CPUS {
+        return Some(Vec::new());
+    }
+    let found = process_turns(sched, from, to)
+        .into_iter()
+        .filter(|p| {
+            p.one_at_a_time >= EXACT_ONE_AT_A_TIME
+                && p.any_running_s >= EXACT_MIN_BUSY * p.span_s
+                && p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S
+        })
+        .map(|p| {
+            let name = sched
+                .threads
+                .get(&p.pid)
+                .map_or_else(|| format!("process {}", p.pid), |t| t.name.clone());
+            let each = if p.woken_by_sibling >= 0.5 {
+                if p.threads == 2 {
+                    ", each waking the other"
+                } else {
+                    ", each woken by another"
+                }
+            } else {
+                ""
+            };
+            finding(
+                "threads-take-turns",
+                format!(
+                    "{} threads of {name} (pid {}) took turns: one ran at a time for {:.0} % of \
+                     the time any ran, {:.2} of the {cpus} CPUs on average; they handed over \
+                     {} times a second{each} (exact, from the scheduler's events)",
+                    p.threads,
+                    p.pid,
+                    100.0 * p.one_at_a_time,
+                    mean_running(&p.bars),
+                    thousands(p.handovers_per_s.round() as u64),
+                ),
+            )
+        })
+        .collect();
+    Some(found)
+}
+
+/// 1800 as "1 800", 12345 as "12 345".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn finding(code: &'static str, message: String) -> Finding {

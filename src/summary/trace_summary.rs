@@ -4,6 +4,7 @@
 //! and the end line are kept. A 24-hour trace is never held in memory.
 
 use crate::model::{CpuLoad, End, Event, EventKind, Meta, Sample};
+use crate::summary::sched::{ConcurrencyBar, SchedSummary, SchedTotals, concurrency};
 use crate::summary::threads::{ThreadsBuilder, ThreadsSummary};
 use crate::summary::warnings::{Measures, Warning, warnings};
 use crate::summary::window::{Weighted, WindowBuilder, WorkloadWindow};
@@ -277,6 +278,9 @@ pub struct TraceSummary {
     pub window: Option<WorkloadWindow>,
     /// The workload's threads (`None` for traces without tasks).
     pub threads: Option<ThreadsSummary>,
+    /// What the scheduler's events recorded (`None` unless the trace's
+    /// source of who ran where is `events`).
+    pub sched: Option<SchedSummary>,
 }
 
 impl TraceSummary {
@@ -304,7 +308,9 @@ impl TraceSummary {
             truncated: false,
             window: None,
             threads: None,
+            sched: None,
         };
+        let mut sched = SchedSummary::for_meta(&summary.meta);
         let mut window = WindowBuilder::new(cpus);
         let mut threads = ThreadsBuilder::new(&summary.meta);
         let cpu_numbers: Vec<u32> = summary.meta.cpus.iter().map(|c| c.cpu).collect();
@@ -356,6 +362,11 @@ impl TraceSummary {
                     }
                 }
                 Record::End { t, end } => summary.end = Some((t, end)),
+                Record::Sched { batch, .. } => {
+                    if let Some(sched) = sched.as_mut() {
+                        sched.add(batch);
+                    }
+                }
                 Record::Task { task, .. } => threads.iter_mut().for_each(|b| b.task(task.clone())),
                 Record::Tasks { rows, ended, .. } => threads.iter_mut().for_each(|b| {
                     b.rows(&rows);
@@ -368,6 +379,7 @@ impl TraceSummary {
         let end_cpu_s = summary.end.as_ref().map(|(_, end)| end.user_s + end.sys_s);
         summary.threads = threads.map(|builder| builder.finish(end_cpu_s));
         summary.window = window.finish();
+        summary.sched = sched;
         Ok(summary)
     }
 
@@ -386,6 +398,38 @@ impl TraceSummary {
         match &self.window {
             Some(window) => warnings(&self.meta, window, self.end.as_ref().map(|(_, end)| end)),
             None => Vec::new(),
+        }
+    }
+
+    /// The workload window in the trace's µs: from its start mark to its end
+    /// mark (or the last sample); `None` without a start mark.
+    pub fn window_us(&self) -> Option<(u64, u64)> {
+        let start = self.event_time(EventKind::WorkloadStart)?;
+        let end = self
+            .event_time(EventKind::WorkloadEnd)
+            .unwrap_or(self.last_t)
+            .max(start);
+        Some(((start * 1e6).round() as u64, (end * 1e6).round() as u64))
+    }
+
+    /// How many of the workload's threads ran at once over its window, from
+    /// the scheduler's events (`None` without them).
+    pub fn concurrency(&self) -> Option<Vec<ConcurrencyBar>> {
+        let sched = self.sched.as_ref()?;
+        let (from, to) = self.window_us()?;
+        Some(concurrency(sched.slices.iter(), from, to))
+    }
+
+    /// The scheduler's record in totals, for `run --json`.
+    pub fn sched_totals(&self) -> SchedTotals {
+        let sched = self.sched.as_ref();
+        SchedTotals {
+            meta: self.meta.sched.clone(),
+            events: sched.map_or(0, |s| {
+                s.slices.len() as u64 + s.not_kept + s.migrations.values().sum::<u64>()
+            }),
+            lost: sched.map_or(0, |s| s.lost + s.dropped),
+            concurrency: self.concurrency().unwrap_or_default(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! of kinds it does not know. See docs/trace-format.md.
 
 mod rows;
+mod sched;
 pub mod synthetic;
 mod tasks;
 
@@ -22,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::model::sched::SchedBatch;
 use crate::model::tasks::{EndedTicks, TaskInfo, TaskTicks};
 use crate::model::{
     CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Header, Meta, Sample, TimeOrder, TraceCpu,
@@ -116,6 +118,14 @@ impl TraceWriter {
         self.flush_line()
     }
 
+    /// Writes what the scheduler recorded since the line before (one line,
+    /// or several for a long batch).
+    pub fn write_sched(&mut self, t: f64, batch: &SchedBatch) -> io::Result<()> {
+        self.line.clear();
+        sched::push_sched_lines(&mut self.line, t, batch)?;
+        self.flush_line()
+    }
+
     /// Writes a sample of percentages (a trace of `cpu_unit` percent).
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
         self.expect_unit(CpuUnit::Percent)?;
@@ -184,6 +194,11 @@ pub enum Record {
         rows: Vec<TaskTicks>,
         ended: Vec<EndedTicks>,
     },
+    /// What the scheduler recorded (a trace whose header has `sched` events).
+    Sched {
+        t: f64,
+        batch: SchedBatch,
+    },
     Event(Event),
     End {
         t: f64,
@@ -222,6 +237,8 @@ pub struct TraceReader<R> {
     has_tasks: bool,
     /// The task rows of the sample just returned.
     stashed: Option<Record>,
+    /// Each thread's slices so far end here: the next must not start before.
+    slice_order: sched::SliceOrder,
 }
 
 /// Any line after the header. Its CPUs are kept as the line's own text, read
@@ -238,6 +255,8 @@ struct AnyLine<'line> {
     tasks: Option<&'line RawValue>,
     #[serde(default, borrow)]
     ended: Option<&'line RawValue>,
+    #[serde(default, borrow)]
+    sched: Option<&'line RawValue>,
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
@@ -269,6 +288,7 @@ impl<R: BufRead> TraceReader<R> {
             sample_times: TimeOrder::default(),
             ended: false,
             stashed: None,
+            slice_order: sched::SliceOrder::default(),
         })
     }
 
@@ -302,6 +322,15 @@ impl<R: BufRead> TraceReader<R> {
             match parsed {
                 Ok(None) => {}
                 Ok(Some(record)) => {
+                    if let Record::Sched { batch, .. } = &record
+                        && let Err(message) = self.slice_order.check(&batch.slices)
+                    {
+                        return Err(TraceError::Line {
+                            path: self.lines.path().to_path_buf(),
+                            line: line.number,
+                            message,
+                        });
+                    }
                     self.ended = matches!(record, Record::End { .. });
                     return Ok(Some(record));
                 }
@@ -435,6 +464,11 @@ fn parse_record<'line>(
 ) -> Result<ParsedLine<'line>, String> {
     let line: AnyLine =
         serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
+    if let (Some(text), Some(t), None) = (line.sched, line.t, &line.cpus) {
+        check_seconds("time 't'", t)?;
+        let batch = sched::parse_sched(text.get(), header_cpus.len())?;
+        return Ok(ParsedLine::of(Record::Sched { t, batch }));
+    }
     if line.end.is_none() && line.event.is_none() && line.cpus.is_none() {
         // A task line, or a kind of line a later coreheat may add.
         let task = match (line.task, line.t) {
@@ -580,6 +614,8 @@ pub struct Trace {
     pub task_rows: Vec<(f64, Vec<TaskTicks>)>,
     /// Each sample's CPU time of processes that ended beyond their rows.
     pub ended: Vec<(f64, Vec<EndedTicks>)>,
+    /// What the scheduler recorded, line by line (a trace of `sched` events).
+    pub sched: Vec<(f64, SchedBatch)>,
     pub end: Option<(f64, End)>,
     pub truncated: bool,
 }
@@ -594,6 +630,7 @@ impl Trace {
             tasks: Vec::new(),
             task_rows: Vec::new(),
             ended: Vec::new(),
+            sched: Vec::new(),
             end: None,
             truncated: false,
         };
@@ -610,6 +647,7 @@ impl Trace {
                         trace.ended.push((t, ended));
                     }
                 }
+                Record::Sched { t, batch } => trace.sched.push((t, batch)),
                 Record::End { t, end } => trace.end = Some((t, end)),
             }
         }
