@@ -5,7 +5,9 @@
 
 use clap::CommandFactory;
 
-use super::{Cli, Command, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
+use super::{
+    Cli, Command, ExportFormat, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand,
+};
 use crate::capture::run::RunOptions;
 use crate::capture::sweep::{SweepOptions, default_workers};
 use crate::commands::{self, Output};
@@ -74,6 +76,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             c.png_scale,
         ),
         Command::Info(command) => commands::info::info(command.json),
+        Command::Export(command) => match command.format {
+            ExportFormat::Chrome { trace, out } => commands::export::chrome(&trace, out.as_deref()),
+        },
         Command::Completions(command) => {
             print(&completions(command.shell));
             Ok(0)

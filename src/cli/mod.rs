@@ -45,6 +45,9 @@ pub enum Command {
     Render(RenderCommand),
     /// Show the CPU model, logical CPUs, physical cores and SMT siblings.
     Info(InfoCommand),
+    /// Write a trace in another tool's format: chrome (the Trace Event Format
+    /// JSON that ui.perfetto.dev and chrome://tracing open).
+    Export(ExportCommand),
     /// Print a shell completion script: coreheat completions bash > ~/.local/share/bash-completion/completions/coreheat
     Completions(CompletionsCommand),
     /// Print a man page (roff): coreheat man > ~/.local/share/man/man1/coreheat.1, and
@@ -262,6 +265,26 @@ pub struct RenderCommand {
     /// screens and in print).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PNG_SCALE, value_parser = parse_png_scale, allow_negative_numbers = true)]
     pub png_scale: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommand {
+    #[command(subcommand)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportFormat {
+    /// The Trace Event Format JSON (ui.perfetto.dev, chrome://tracing): each
+    /// thread's slices on its own track and on its CPU's, CPU busy % as counters.
+    Chrome {
+        /// A coreheat trace (trace.jsonl of a run folder).
+        #[arg(value_name = "TRACE")]
+        trace: PathBuf,
+        /// The file to write; never overwritten [default: perfetto.json beside the trace].
+        #[arg(long, value_name = "FILE.json")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! returns the process exit code. The command line's parsing and conversion
 //! into options is `cli`'s; `main` only calls it.
 
+pub mod export;
 pub mod info;
 pub mod render;
 pub mod run;

@@ -12,6 +12,7 @@ use askama::Template;
 use super::color::{
     BUSY, Band, COUNT, DARK_BUSY, DARK_COUNT, DARK_KERNEL, KERNEL, count_level, level,
 };
+use super::sched_view::{SchedView, sched_view};
 use super::threads_view::{ThreadsView, threads_view};
 use super::timeaxis::{TimeAxis, nice_ticks};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
@@ -66,6 +67,10 @@ pub struct SectionView {
     pub findings: Vec<Finding>,
     /// Who ran where (traces with tasks only).
     pub threads: Option<ThreadsView>,
+    /// Who ran where, exactly (traces with the scheduler's events).
+    pub sched: Option<SchedView>,
+    /// Why who ran where was sampled, not read from the scheduler's events.
+    pub sched_note: Option<String>,
     /// The cores chart as inline SVG.
     pub cores_svg: Option<String>,
     pub notes: Vec<String>,
@@ -220,6 +225,15 @@ pub fn section(
             .threads
             .as_ref()
             .and_then(|t| threads_view(t, meta.cpus.len(), axis)),
+        sched: sched_view(summary, axis),
+        sched_note: meta.sched.as_ref().and_then(|s| {
+            s.reason.as_ref().map(|reason| {
+                format!(
+                    "Who ran where was sampled from /proc once an interval, not read from the \
+                     scheduler's own events: {reason}."
+                )
+            })
+        }),
         cores_svg,
         notes,
     }

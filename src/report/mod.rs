@@ -5,12 +5,14 @@
 
 pub mod canvas;
 pub mod charts;
+pub mod chrome;
 pub mod color;
 pub mod fleet;
 pub mod html;
 pub mod info;
 pub mod json;
 pub mod quantized;
+pub mod sched_view;
 pub mod sweep;
 pub mod text;
 pub mod threads_view;

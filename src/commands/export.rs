@@ -1,0 +1,58 @@
+//! `coreheat export chrome TRACE`: the trace in the Trace Event Format, for
+//! ui.perfetto.dev. Written to a temporary file beside the output and moved
+//! into place only when whole; an existing file is never replaced.
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::report::chrome::export_chrome;
+use crate::util::output::print_err_line;
+use crate::util::text::display_path;
+
+/// The default output: `perfetto.json` beside the trace.
+pub fn default_out(trace: &Path) -> PathBuf {
+    trace
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("perfetto.json")
+}
+
+/// Exports `trace` to `out` (or [`default_out`]); returns the exit code.
+pub fn chrome(trace: &Path, out: Option<&Path>) -> Result<i32> {
+    let out = out.map_or_else(|| default_out(trace), Path::to_path_buf);
+    if out.symlink_metadata().is_ok() {
+        bail!(
+            "{} exists; coreheat never replaces a file: name another with --out",
+            out.display()
+        );
+    }
+    let dir = out
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = tempfile::Builder::new()
+        .prefix(".coreheat-export")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {} (choose another --out)", dir.display()))?;
+    let exported = export_chrome(trace, BufWriter::new(file.as_file()))?;
+    file.persist_noclobber(&out)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    let slices = if exported.slices == 0 {
+        "no scheduler slices (the trace's who ran where was not recorded from events), ".to_string()
+    } else {
+        format!(
+            "{} slices of {} threads, ",
+            exported.slices, exported.threads
+        )
+    };
+    print_err_line(&format!(
+        "exported {slices}{} CPU counter values to {}: open it in ui.perfetto.dev or chrome://tracing",
+        exported.counters,
+        display_path(&out)
+    ));
+    Ok(0)
+}
