@@ -104,6 +104,9 @@ pub fn events_folder() -> Result<PathBuf, String> {
     if let Some(found) = find_events() {
         return Ok(found);
     }
+    if let Some(reason) = unreadable_reason() {
+        return Err(reason);
+    }
     // Mounting needs CAP_SYS_ADMIN; a failure just leaves the reason below.
     let _ = std::process::Command::new("mount")
         .args(["-t", "tracefs", "nodev", TRACEFS_ROOTS[0]])
@@ -120,6 +123,29 @@ fn find_events() -> Option<PathBuf> {
         .iter()
         .map(|root| Path::new(root).join("events"))
         .find(|events| events.join("sched").is_dir())
+}
+
+/// Why tracefs cannot be read though it may be mounted (it is root's alone
+/// by default).
+fn unreadable_reason() -> Option<String> {
+    let root = Path::new(TRACEFS_ROOTS[0]);
+    match std::fs::read_dir(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(format!(
+            "cannot read the scheduler's tracepoint formats in {} (permission denied; \
+             kernel.perf_event_paranoid is {}): run as root, or give coreheat CAP_PERFMON \
+             and read access to tracefs",
+            root.display(),
+            paranoid()
+        )),
+        _ => None,
+    }
+}
+
+/// `kernel.perf_event_paranoid`, as text.
+pub fn paranoid() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid")
+        .map(|text| text.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Reads the format of `events/GROUP/NAME`.

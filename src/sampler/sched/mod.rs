@@ -373,9 +373,7 @@ impl Drop for SchedRecorder {
 
 /// A refused `perf_event_open`, in words that say what to do.
 fn refusal(error: &std::io::Error) -> String {
-    let paranoid = std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid")
-        .map(|text| text.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into());
+    let paranoid = format::paranoid();
     match error.raw_os_error() {
         Some(libc::EACCES) | Some(libc::EPERM) => format!(
             "the kernel refused to open the scheduler's tracepoints (kernel.perf_event_paranoid is {paranoid}): run as root, give coreheat CAP_PERFMON (setcap cap_perfmon+ep), or set sysctl kernel.perf_event_paranoid=-1"
