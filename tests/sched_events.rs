@@ -387,3 +387,78 @@ fn the_export_is_trace_event_format_with_cpu_and_thread_tracks() {
     assert!(!again.status.success(), "never replaces a file");
     assert!(String::from_utf8_lossy(&again.stderr).contains("never replaces"));
 }
+
+/// A trace of two CPUs with the scheduler's events in its header, one sample
+/// and the given sched lines appended by hand; what `render` says of it.
+fn render_with_sched_lines(lines: &[&str]) -> (bool, String) {
+    use coreheat::model::sched::{SLICE_FIELDS, SchedMeta};
+    use coreheat::model::{CpuTicks, CpuUnit, Meta, TraceCpu};
+    use coreheat::trace::TraceWriter;
+    let scratch = Scratch::new();
+    let meta = Meta {
+        cpus: (0..2)
+            .map(|cpu| TraceCpu {
+                cpu,
+                core: cpu,
+                package: 0,
+            })
+            .collect(),
+        logical_cpus: 2,
+        physical_cores: 2,
+        cpu_unit: Some(CpuUnit::Ticks),
+        ticks_per_s: Some(100),
+        sched: Some(SchedMeta {
+            source: SchedSource::Events,
+            reason: None,
+            slice_fields: SLICE_FIELDS.map(String::from).to_vec(),
+        }),
+        interval_s: 1.0,
+        start: "2026-12-07T21:00:00.000+00:00".into(),
+        ..Meta::default()
+    };
+    let path = scratch.path().join("trace.jsonl");
+    let mut writer = TraceWriter::create(&path, &meta).unwrap();
+    let busy = CpuTicks([50, 0, 0, 50, 0, 0, 0, 0]);
+    writer.write_ticks(1.0, &[busy, busy]).unwrap();
+    drop(writer);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let output = scratch.run(&[
+        "render",
+        path.to_str().unwrap(),
+        "--out",
+        scratch.path().join("out").to_str().unwrap(),
+    ]);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn slices_that_overlap_or_end_in_an_unknown_way_are_refused_with_file_and_line() {
+    let good = r#"{"t":1.0,"sched":{"slices":[[7,0,100,50,1,0,0]],"threads":[[7,7,"a"]]}}"#;
+    let (ok, stderr) = render_with_sched_lines(&[good]);
+    assert!(ok, "a good trace renders: {stderr}");
+
+    let overlap = r#"{"t":1.0,"sched":{"slices":[[7,1,120,50,1,0,0]]}}"#;
+    let (ok, stderr) = render_with_sched_lines(&[good, overlap]);
+    assert!(!ok);
+    assert!(stderr.contains("trace.jsonl:4"), "names the line: {stderr}");
+    assert!(stderr.contains("must not overlap"), "{stderr}");
+
+    let unknown_end = r#"{"t":1.0,"sched":{"slices":[[7,0,100,50,9,0,0]]}}"#;
+    let (ok, stderr) = render_with_sched_lines(&[unknown_end]);
+    assert!(!ok);
+    assert!(stderr.contains("trace.jsonl:3"), "{stderr}");
+    assert!(stderr.contains("slice end 9"), "{stderr}");
+
+    let out_of_order = r#"{"t":1.0,"sched":{"slices":[[7,0,500,50,1,0,0],[7,0,100,50,1,0,0]]}}"#;
+    let (ok, stderr) = render_with_sched_lines(&[out_of_order]);
+    assert!(!ok);
+    assert!(stderr.contains("starts before"), "{stderr}");
+}

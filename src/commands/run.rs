@@ -66,6 +66,12 @@ fn print_summary(summary: &RunSummary, output: Output) -> Result<()> {
         }
         show("\n");
         show(&report::text::time_block(summary));
+        if let Some(reason) = summary.sched.meta.as_ref().and_then(|m| m.reason.as_ref()) {
+            print_err_line(&format!(
+                "coreheat: note: who ran where was sampled from /proc, not read from the \
+                 scheduler's events: {reason}"
+            ));
+        }
         // What the threads did, in words, as the report's top says it.
         for finding in &summary.findings {
             print_err_line(&format!(

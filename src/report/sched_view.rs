@@ -17,6 +17,10 @@ use crate::summary::trace_summary::TraceSummary;
 /// Thread rows drawn (the busiest); the table lists them all up to this too.
 pub const DRAWN_THREADS: usize = 24;
 
+/// Threads that ran less than this share of the busiest are not drawn (a
+/// shell's helpers beside the real work), only counted.
+pub const DRAWN_SHARE: f64 = 0.01;
+
 /// The closer look spans this many milliseconds.
 pub const CLOSE_LOOK_MS: u64 = 50;
 
@@ -79,7 +83,13 @@ pub fn sched_view(summary: &TraceSummary, axis: TimeAxis) -> Option<SchedView> {
     let sched = summary.sched.as_ref()?;
     let (from_us, to_us) = summary.window_us()?;
     let threads = per_thread(sched);
-    let drawn: Vec<&ThreadSched> = threads.iter().take(DRAWN_THREADS).collect();
+    let busiest = threads.first().map_or(0.0, |t| t.run_s);
+    let drawn: Vec<&ThreadSched> = threads
+        .iter()
+        .filter(|t| t.run_s >= DRAWN_SHARE * busiest)
+        .take(DRAWN_THREADS)
+        .collect();
+    let folded = &threads[drawn.len()..];
     let mut by_tid: BTreeMap<u32, Vec<&Slice>> = BTreeMap::new();
     for slice in &sched.slices {
         by_tid.entry(slice.tid).or_default().push(slice);
@@ -91,6 +101,11 @@ pub fn sched_view(summary: &TraceSummary, axis: TimeAxis) -> Option<SchedView> {
     let (close_from, close_to) = close_look_span(from_us, to_us);
     let close_rows = drawn
         .iter()
+        .filter(|thread| {
+            by_tid[&thread.tid].iter().any(|s| {
+                s.end_us() >= close_from && s.start_us.saturating_sub(s.wait_us) <= close_to
+            })
+        })
         .map(|thread| close_row(thread, &by_tid[&thread.tid], close_from, close_to))
         .collect();
     let mut cpus: Vec<u32> = sched.slices.iter().map(|s| s.cpu).collect();
@@ -98,7 +113,7 @@ pub fn sched_view(summary: &TraceSummary, axis: TimeAxis) -> Option<SchedView> {
     cpus.dedup();
     let bars = summary.concurrency().unwrap_or_default();
     Some(SchedView {
-        caption: caption(summary, threads.len()),
+        caption: caption(summary, threads.len(), folded),
         width: format!("{:.3}", axis.span() * 1000.0),
         rows,
         legend: cpus
@@ -116,11 +131,11 @@ pub fn sched_view(summary: &TraceSummary, axis: TimeAxis) -> Option<SchedView> {
         close_rows,
         histogram_caption: histogram_caption(&bars, summary.meta.cpus.len()),
         histogram: histogram(&bars),
-        table: threads.iter().take(DRAWN_THREADS).map(table_row).collect(),
+        table: drawn.iter().map(|t| table_row(t)).collect(),
     })
 }
 
-fn caption(summary: &TraceSummary, threads: usize) -> String {
+fn caption(summary: &TraceSummary, threads: usize, folded: &[ThreadSched]) -> String {
     let sched = summary.sched.as_ref().expect("called with events");
     let mut text = format!(
         "From the scheduler's own events: {} slices of {threads} thread{}, exact to the \
@@ -128,6 +143,17 @@ fn caption(summary: &TraceSummary, threads: usize) -> String {
         sched.slices.len() as u64 + sched.not_kept,
         if threads == 1 { "" } else { "s" }
     );
+    if !folded.is_empty() {
+        let seconds: f64 = folded.iter().map(|t| t.run_s).sum();
+        let _ = write!(
+            text,
+            " {} more thread{} ran {seconds:.3} s in all, under {:.0} % of the busiest each: \
+             not drawn.",
+            folded.len(),
+            if folded.len() == 1 { "" } else { "s" },
+            100.0 * DRAWN_SHARE
+        );
+    }
     if sched.missing() > 0 {
         let _ = write!(
             text,

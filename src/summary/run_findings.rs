@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::summary::findings::Finding;
-use crate::summary::sched::{mean_running, process_turns};
+use crate::summary::sched::process_turns;
 use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
 use crate::summary::trace_summary::TraceSummary;
 
@@ -124,12 +124,11 @@ fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
                 "threads-take-turns",
                 format!(
                     "{} threads of {name} (pid {}) took turns: one ran at a time for {:.0} % of \
-                     the time any ran, {:.2} of the {cpus} CPUs on average; they handed over \
-                     {} times a second{each} (exact, from the scheduler's events)",
+                     the time any ran, though {cpus} CPUs were there; they handed over {} \
+                     times a second{each} (exact, from the scheduler's events)",
                     p.threads,
                     p.pid,
                     100.0 * p.one_at_a_time,
-                    mean_running(&p.bars),
                     thousands(p.handovers_per_s.round() as u64),
                 ),
             )
