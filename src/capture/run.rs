@@ -127,6 +127,8 @@ pub struct RunSummary {
     pub outcome: WorkloadOutcome,
     pub samples: usize,
     pub sampler_cpu_s: f64,
+    /// CPU seconds of the thread reading the scheduler's events.
+    pub sched_cpu_s: f64,
     pub sampler_max_lateness_s: f64,
     /// Trouble writing the trace (a full disk, for example).
     pub trace_error: Option<String>,
@@ -537,6 +539,7 @@ impl RunSummary {
             outcome,
             samples: report.samples,
             sampler_cpu_s: report.cpu.user_s + report.cpu.sys_s,
+            sched_cpu_s: report.sched_cpu.user_s + report.sched_cpu.sys_s,
             sampler_max_lateness_s: report.max_lateness_s,
             trace_error: report
                 .write_error

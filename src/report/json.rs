@@ -102,6 +102,8 @@ pub struct ConcurrencyJson {
 pub struct SamplerJson {
     /// CPU seconds the sampler thread used.
     pub cpu_s: f64,
+    /// CPU seconds the thread reading the scheduler's events used (0 without).
+    pub sched_cpu_s: f64,
     /// How late the latest sample was taken, in milliseconds.
     pub max_lateness_ms: f64,
 }
@@ -181,6 +183,7 @@ pub fn run_json(summary: &RunSummary) -> RunJson<'_> {
         samples: summary.samples,
         sampler: SamplerJson {
             cpu_s: summary.sampler_cpu_s,
+            sched_cpu_s: summary.sched_cpu_s,
             max_lateness_ms: round_ms(summary.sampler_max_lateness_s * 1000.0),
         },
         dir: display_path(&summary.dir),

@@ -119,6 +119,8 @@ pub struct SamplerReport {
     pub max_lateness_s: f64,
     /// CPU time the sampler thread used.
     pub cpu: os::CpuTimes,
+    /// CPU time the thread reading the scheduler's events used.
+    pub sched_cpu: os::CpuTimes,
 }
 
 enum Command {
@@ -491,7 +493,8 @@ impl SamplerThread {
     /// Writes the end line, after the scheduler's last events.
     fn write_end(&mut self, t: f64, end: &End) {
         if let Some(mut recorder) = self.sched.take() {
-            let batch = recorder.finish();
+            let (batch, cpu) = recorder.finish();
+            self.report.sched_cpu = cpu;
             self.write(|w| w.write_sched(t, &batch));
         }
         self.write(|w| w.write_end(t, end));

@@ -246,7 +246,7 @@ pub struct SchedRecorder {
     cpus: Vec<u32>,
     scope: TaskScope,
     own_threads: Arc<Mutex<HashSet<u32>>>,
-    running: Option<(Arc<Shared>, JoinHandle<Vec<Ring>>)>,
+    running: Option<(Arc<Shared>, JoinHandle<ReaderEnd>)>,
 }
 
 /// Ring pages per CPU: 1 MiB each up to 16 CPUs, less beyond (64 MiB in all
@@ -345,20 +345,22 @@ impl SchedRecorder {
     }
 
     /// Stops recording: reads what the rings still hold, closes the slices
-    /// still running, and gives the last batch.
-    pub fn finish(&mut self) -> SchedBatch {
+    /// still running, and gives the last batch and the CPU time the reading
+    /// thread used.
+    pub fn finish(&mut self) -> (SchedBatch, os::CpuTimes) {
         let Some((shared, handle)) = self.running.take() else {
-            return SchedBatch::default();
+            return (SchedBatch::default(), os::CpuTimes::default());
         };
         shared.stop.store(true, Ordering::Relaxed);
-        let rings = handle.join().unwrap_or_default();
+        let (rings, cpu) = handle.join().unwrap_or_default();
         drop(rings); // disables and unmaps
         let end = os::monotonic_ns();
-        shared
+        let batch = shared
             .timeline
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .finish(end)
+            .finish(end);
+        (batch, cpu)
     }
 }
 
@@ -385,6 +387,9 @@ fn refusal(error: &std::io::Error) -> String {
     }
 }
 
+/// What the reading thread hands back: its rings (to close) and its CPU time.
+type ReaderEnd = (Vec<Ring>, os::CpuTimes);
+
 /// The thread that drains the rings.
 struct Reader {
     rings: Vec<Ring>,
@@ -395,7 +400,8 @@ struct Reader {
 }
 
 impl Reader {
-    fn run(mut self) -> Vec<Ring> {
+    fn run(mut self) -> ReaderEnd {
+        let cpu_before = os::thread_cpu_times();
         self.own_threads
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -409,7 +415,7 @@ impl Reader {
             };
             self.round(round);
             if stopping {
-                return self.rings;
+                return (self.rings, os::thread_cpu_times().minus(cpu_before));
             }
             std::thread::sleep(DRAIN_EVERY);
         }
