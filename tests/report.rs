@@ -159,7 +159,7 @@ fn render_draws_a_trace_cut_short_with_a_banner() {
     // Simulate a killed writer: drop the end line and cut the last sample in half.
     let trace = dir.join("trace.jsonl");
     let text = std::fs::read_to_string(&trace).unwrap();
-    let mut lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"end\"")).collect();
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.contains("\"end\":{")).collect();
     let last = lines.pop().unwrap();
     let cut = format!("{}\n{}", lines.join("\n"), &last[..last.len() / 2]);
     let killed = scratch.path().join("killed");

@@ -137,7 +137,9 @@ fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
     );
     let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
     let command = &trace.header.meta.command;
-    assert!(command.contains(" --tasks off "), "{command}");
+    // --tasks off is --sched off, and the equivalent command says it so.
+    assert!(command.contains(" --sched off "), "{command}");
+    assert_eq!(json["sched"]["source"], "off");
     assert!(trace.header.meta.task_fields.is_empty());
     assert!(trace.tasks.is_empty() && trace.task_rows.is_empty());
     // Sampled every 100 ms, so the half-second program is seen at least once.

@@ -28,6 +28,10 @@ pub const PROC: &str = "/proc";
 /// coreheat's own process that are the workload's in `coreheat run`.
 pub const WORKER_THREAD_MARK: &str = "-worker-";
 
+/// The name of the thread that reads the scheduler's events
+/// (`sampler::sched`): coreheat's own, never the workload's.
+pub const SCHED_THREAD_NAME: &str = "coreheat-sched";
+
 /// Times a new process's command line is read again while it runs (a child
 /// that has not yet called `exec` still looks like its parent).
 const CMDLINE_CHECKS: u8 = 3;
@@ -494,7 +498,7 @@ impl TaskSampler {
         match self.scope.root_threads {
             RootThreads::Workers => task.name.contains(WORKER_THREAD_MARK),
             RootThreads::AllButSampler => {
-                Some(tid) != self.sampler_tid && !task.name.contains(super::sched::THREAD_NAME)
+                Some(tid) != self.sampler_tid && !task.name.contains(SCHED_THREAD_NAME)
             }
         }
     }

@@ -85,7 +85,8 @@ pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
 /// threads-take-turns from the scheduler's events: of the time any thread of
 /// the process ran, exactly one did at least this share...
 pub const EXACT_ONE_AT_A_TIME: f64 = 0.9;
-/// ...while some ran at least this share of the window...
+/// ...while some ran at least this share of the time from the process's
+/// first slice to its last...
 pub const EXACT_MIN_BUSY: f64 = 0.5;
 /// ...and they woke each other at least this many times a second (two
 /// threads that ran one after the other did not take turns).

@@ -261,7 +261,9 @@ pub struct ProcessTurns {
 }
 
 /// Per process with at least two threads that ran, how its threads shared
-/// the CPUs between `from_us` and `to_us`.
+/// the CPUs between `from_us` and `to_us`, over the part of that span the
+/// process ran in (from its first slice to its last: a command's own start-up
+/// in another process, a shell's, is not its time).
 pub fn process_turns(summary: &SchedSummary, from_us: u64, to_us: u64) -> Vec<ProcessTurns> {
     let mut by_pid: BTreeMap<u32, Vec<&Slice>> = BTreeMap::new();
     for slice in &summary.slices {
@@ -272,17 +274,19 @@ pub fn process_turns(summary: &SchedSummary, from_us: u64, to_us: u64) -> Vec<Pr
                 .push(slice);
         }
     }
-    let span_s = to_us.saturating_sub(from_us) as f64 / 1e6;
     by_pid
         .into_iter()
         .filter_map(|(pid, slices)| {
             let mut tids: Vec<u32> = slices.iter().map(|s| s.tid).collect();
             tids.sort_unstable();
             tids.dedup();
+            let first = slices.iter().map(|s| s.start_us).min()?.max(from_us);
+            let last = slices.iter().map(|s| s.end_us()).max()?.min(to_us);
+            let span_s = last.saturating_sub(first) as f64 / 1e6;
             if tids.len() < 2 || span_s <= 0.0 {
                 return None;
             }
-            let bars = concurrency(slices.iter().copied(), from_us, to_us);
+            let bars = concurrency(slices.iter().copied(), first, last);
             let any: f64 = bars.iter().skip(1).map(|b| b.seconds).sum();
             let one = bars.get(1).map_or(0.0, |b| b.seconds);
             let by_sibling = slices

@@ -26,16 +26,13 @@ use std::time::Duration;
 use crate::model::sched::SchedBatch;
 use crate::util::os;
 
-use super::tasks::{RootThreads, TaskScope, WORKER_THREAD_MARK};
+use super::tasks::{RootThreads, SCHED_THREAD_NAME, TaskScope, WORKER_THREAD_MARK};
 use format::{Field, Format};
 use ring::{RawEvent, Ring};
 use timeline::{Membership, SchedEvent, Stamped, Timeline};
 
 /// How often the rings are read.
 pub const DRAIN_EVERY: Duration = Duration::from_millis(10);
-
-/// The name of the thread that reads the rings (never the workload's).
-pub const THREAD_NAME: &str = "coreheat-sched";
 
 /// The offsets of the fields the timeline needs, per tracepoint.
 struct Decoder {
@@ -326,7 +323,7 @@ impl SchedRecorder {
             own_threads: self.own_threads.clone(),
         };
         let handle = std::thread::Builder::new()
-            .name(THREAD_NAME.into())
+            .name(SCHED_THREAD_NAME.into())
             .spawn(move || reader.run())?;
         self.running = Some((shared, handle));
         Ok(())
