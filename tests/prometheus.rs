@@ -54,22 +54,17 @@ fn find(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Prometheus and node_exporter, or a skip notice (a failure under CI).
-fn tools() -> Option<(PathBuf, PathBuf)> {
+/// Prometheus and node_exporter; the tests that use them are ignored where
+/// build.rs did not find them.
+fn tools() -> (PathBuf, PathBuf) {
     let prometheus = find(&["prometheus"]);
     let exporter = find(&["prometheus-node-exporter", "node_exporter"]);
     match (prometheus, exporter) {
-        (Some(p), Some(e)) => Some((p, e)),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("prometheus and prometheus-node-exporter are missing; .ci/run installs them")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: prometheus or node_exporter not found; install Debian's \
-                 prometheus and prometheus-node-exporter to run this test"
-            );
-            None
-        }
+        (Some(p), Some(e)) => (p, e),
+        _ => panic!(
+            "{}",
+            common::missing("prometheus", "prometheus or node_exporter is not on PATH")
+        ),
     }
 }
 
@@ -236,12 +231,14 @@ fn render(scratch: &Scratch, stack: &Stack, out: &str, range: (f64, f64), step: 
     saved_trace(&scratch.path().join(out))
 }
 
+#[cfg_attr(
+    coreheat_missing = "prometheus",
+    ignore = "needs prometheus (apt install prometheus prometheus-node-exporter)"
+)]
 #[test]
 fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
     let _machine = machine();
-    let Some((prometheus, exporter)) = tools() else {
-        return;
-    };
+    let (prometheus, exporter) = tools();
     let mut stack = Stack::start(&prometheus, &exporter);
     let scratch = Scratch::new();
     // One CPU kept busy by a shell loop pinned to cpu0 for 7 s, traced by coreheat.
@@ -595,12 +592,14 @@ fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
     fails_saying(&scratch, &args, &["plain http"]);
 }
 
+#[cfg_attr(
+    coreheat_missing = "prometheus",
+    ignore = "needs prometheus (apt install prometheus prometheus-node-exporter)"
+)]
 #[test]
 fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
     let _machine = machine();
-    let Some((prometheus, exporter)) = tools() else {
-        return;
-    };
+    let (prometheus, exporter) = tools();
     let stack = Stack::start(&prometheus, &exporter);
     let scratch = Scratch::new();
     let url = stack.url();
