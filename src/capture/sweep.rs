@@ -1,8 +1,10 @@
 //! `coreheat sweep`'s measuring half: one workload under several
 //! configurations (worker counts × modes × pinnings, each repeated), one
 //! ordinary run folder per run inside the sweep folder. Pinnings that resolve to
-//! the same CPUs are run once. An interrupted sweep keeps the runs that
-//! finished. Comparing and drawing them is left to the caller.
+//! the same CPUs are run once. The plan is saved in sweep.json before the first
+//! run and each run's record as it ends (`summary::sweep_file`), so an
+//! interrupted or killed sweep keeps the runs that finished. Comparing and
+//! drawing them is left to the caller, from what was saved.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +18,11 @@ use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
 use crate::model::Status;
 use crate::model::workload::{Mode, WorkloadSpec};
+use crate::summary::sweep_file::{PlannedConfiguration, SavedSweep};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, merge_equal};
 use crate::util::outdir::{self, SWEEP_FILES};
 use crate::util::output::print_err_line;
+use crate::util::text::printable;
 use crate::util::units::round_ms;
 
 /// Everything a sweep is asked to do.
@@ -53,6 +57,22 @@ pub fn default_workers(logical: usize) -> Vec<usize> {
         counts.push(logical);
     }
     counts
+}
+
+/// The title of a sweep without `--title`: its workload as typed, the modes
+/// compared and the machine's logical CPUs.
+pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
+    let words = options.spec.command_words().join(" ");
+    format!(
+        "{words}: {} on {} logical CPUs",
+        options
+            .modes
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs "),
+        machine.topology.logical_count()
+    )
 }
 
 /// Every configuration of the sweep; serial mode only with one worker.
@@ -140,14 +160,38 @@ pub fn sweep(
     let placed = place(options, configurations, &machine)?;
     let configurations: Vec<Configuration> = placed.iter().map(|(c, _)| c.clone()).collect();
     let folder = sweep_folder(options, &configurations)?;
+    let plan = SavedSweep {
+        title: printable(
+            &options
+                .title
+                .clone()
+                .unwrap_or_else(|| default_title(options, &machine)),
+        ),
+        workload: options.spec.to_meta(),
+        machine: machine.clone(),
+        repeat: options.repeat,
+        command: options.command.clone(),
+        plan: placed
+            .iter()
+            .map(|(c, p)| PlannedConfiguration::of(c, p))
+            .collect(),
+        runs: Vec::new(),
+        interrupted: true,
+    };
+    if let Err(e) = plan.save(&folder.path) {
+        folder.discard(&[outdir::MANIFEST_FILE]);
+        return Err(e.context("cannot save the sweep's plan"));
+    }
     let runner = Runner {
         options,
         machine: &machine,
         dir: folder.path.clone(),
         stop,
         total: configurations.len() * options.repeat as usize,
+        plan,
     };
     let tally = runner.run_all(&configurations, &folder, after_run)?;
+    runner.save(&tally, tally.interrupted)?;
     Ok(SweepRuns {
         dir: runner.dir,
         machine,
@@ -167,6 +211,8 @@ struct Runner<'a> {
     stop: Arc<AtomicBool>,
     /// Runs in all, for the `[3/4]` of each run's label.
     total: usize,
+    /// What sweep.json holds before the first run.
+    plan: SavedSweep,
 }
 
 /// The runs of a sweep so far.
@@ -200,15 +246,29 @@ impl Runner<'_> {
             }
             if let Err(e) = self.run_one(index, configuration, repeat, &mut tally, after_run) {
                 if tally.runs.is_empty() {
-                    folder.discard(&[outdir::MANIFEST_FILE]);
+                    folder.discard(&[outdir::MANIFEST_FILE, outdir::SWEEP_JSON_FILE]);
                 }
                 return Err(e);
             }
+            self.save(&tally, true)?;
             if tally.interrupted {
                 break;
             }
         }
         Ok(tally)
+    }
+
+    /// Saves sweep.json with the runs so far; `interrupted` until the last
+    /// run has ended.
+    fn save(&self, tally: &Tally, interrupted: bool) -> Result<()> {
+        let saved = SavedSweep {
+            runs: tally.runs.iter().map(|(_, r)| r.clone()).collect(),
+            interrupted,
+            ..self.plan.clone()
+        };
+        saved
+            .save(&self.dir)
+            .context("cannot save the sweep's runs")
     }
 
     /// One run into its own folder: its report drawn by `after_run`, its

@@ -64,6 +64,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             c.title.as_deref(),
             c.png_scale,
         ),
+        Command::Render(c) if c.files.iter().any(|f| commands::sweep::is_sweep_folder(f)) => {
+            render_sweep(&c)
+        }
         Command::Render(c) => commands::render::render(
             &c.files,
             c.out.as_deref(),
@@ -273,6 +276,30 @@ fn prometheus_args(command: &RenderCommand) -> commands::render::PrometheusArgs 
         step: command.step.clone(),
         timeout: command.timeout.clone(),
     }
+}
+
+/// `render SWEEP_DIR`: the sweep folder alone, drawn again where it is.
+fn render_sweep(c: &RenderCommand) -> anyhow::Result<i32> {
+    let [dir] = c.files.as_slice() else {
+        anyhow::bail!(
+            "render draws a sweep folder again on its own: give only the sweep folder ({} files given)",
+            c.files.len()
+        );
+    };
+    let flags = [
+        ("--out", c.out.is_some()),
+        ("--title", c.title.is_some()),
+        ("--topology", c.topology.is_some()),
+        ("--format", c.format != "auto"),
+    ];
+    if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+        anyhow::bail!(
+            "{flag} does not apply to a sweep folder: render {} draws its comparison again in that \
+             folder, from its sweep.json and run folders (leave {flag} out)",
+            dir.display()
+        );
+    }
+    commands::sweep::redraw(dir, c.png_scale)
 }
 
 #[cfg(test)]

@@ -188,7 +188,8 @@ pub struct SweepCommand {
 #[derive(Debug, Args)]
 pub struct RenderCommand {
     /// Traces to draw: coreheat trace.jsonl, dstat CSV or mpstat JSON (traces of
-    /// several machines are aligned on their start times, grouped by host).
+    /// several machines are aligned on their start times, grouped by host); or
+    /// one sweep folder, whose comparison is drawn again from its sweep.json.
     #[arg(required_unless_present = "prometheus", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Read node_exporter's CPU counters from the Prometheus server at URL

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod load;
 pub mod run_findings;
 pub mod stats;
+pub mod sweep_file;
 pub mod sweep_runs;
 pub mod threads;
 pub mod trace_summary;
