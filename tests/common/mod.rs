@@ -73,7 +73,7 @@ pub fn read_trace(path: &Path) -> Trace {
     Trace::read(path).unwrap_or_else(|e| panic!("trace {}: {e}", path.display()))
 }
 
-/// The known answers of REFERENCE.md: (zeros, prefix, nonce, digest start).
+/// The known answers of docs/anchors.md: (zeros, prefix, nonce, digest start).
 pub const KNOWN: &[(u32, &str, u64, &str)] = &[
     (1, "", 5, "06df05371981a237"),
     (2, "", 61, "00819bedf0933e1d"),
