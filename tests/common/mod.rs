@@ -92,49 +92,34 @@ pub fn signal(pid: u32, name: &str) {
     assert!(status.success(), "kill -{name} {pid}");
 }
 
-/// Live (not zombie) child processes of `parent`, from /proc.
-pub fn children(parent: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // After the ")" that closes the command name: state, then parent pid.
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent)
-            && fields.first() != Some(&"Z")
-        {
-            found.push(pid);
-        }
-    }
-    found
-}
+/// The process tree as coreheat reads it (`util::procfs`): live children,
+/// live descendants, and whether a pid is alive (not a zombie).
+#[allow(unused_imports)] // each test binary uses some of them
+pub use coreheat::util::procfs::{alive, children, descendants};
 
-/// Whether `pid` exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
-}
-
-/// Every live process below `root` (children, grandchildren, ...), from /proc.
-pub fn descendants(root: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for child in children(parent) {
-            found.push(child);
-            frontier.push(child);
+/// Waits until no signal `number` (2 for SIGINT) is pending for `pid`: the
+/// process has taken it and run its handler (standard signals do not queue:
+/// one sent while the same one is pending is lost). Returns when that was
+/// seen; fails after 10 s.
+pub fn wait_until_delivered(pid: u32, number: u32) -> std::time::Instant {
+    let bit = 1u64 << (number - 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let pending = status
+            .lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+            .fold(0, |all, mask| all | mask);
+        if pending & bit == 0 {
+            return std::time::Instant::now();
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "signal {number} still pending for {pid} after 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    found
 }
 
 /// Waits up to `limit` for every process of `pids` to be gone; says whether they are.
