@@ -7,10 +7,8 @@ use clap::CommandFactory;
 
 use super::{Cli, Command, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
 use crate::capture::run::RunOptions;
-use crate::capture::sweep::{SweepOptions, default_workers};
+use crate::capture::sweep::SweepOptions;
 use crate::commands::{self, Output};
-use crate::machine::pin::PinSpec;
-use crate::machine::topology::Topology;
 use crate::model::workload::Mode;
 use crate::modes::{guard, worker};
 use crate::util::cpulist::parse_cpulist;
@@ -129,28 +127,20 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
     }
 }
 
-/// The sweep's options: worker counts default to 1, 2, 4, ... up to the
-/// logical CPUs, modes to `--mode`, pinnings to `--pin`. Says so when serial
-/// mode cannot have some of the worker counts asked for.
+/// The sweep's options (the library's defaults for what is not given: worker
+/// counts 1, 2, 4, ... up to the logical CPUs, modes `--mode`, pinnings
+/// `--pin`). Says so when serial mode cannot have some of the worker counts
+/// asked for, and when a pinning is given twice.
 fn sweep_options(command: &SweepCommand) -> SweepOptions {
-    let run = options_of_flags(&command.flags, &command.workload);
-    let mut workers = if command.workers.is_empty() {
-        default_workers(Topology::detect().logical_count())
-    } else {
-        command.workers.clone()
+    let options = SweepOptions {
+        workers: command.workers.clone(),
+        modes: command.modes.clone(),
+        pins: command.pins.iter().flatten().cloned().collect(),
+        repeat: command.repeat,
+        command: Some(typed_command(std::env::args().skip(1))),
+        ..SweepOptions::new(options_of_flags(&command.flags, &command.workload))
     };
-    workers.sort_unstable();
-    workers.dedup();
-    let modes = if command.modes.is_empty() {
-        vec![run.mode.unwrap_or(Mode::Threads)]
-    } else {
-        command.modes.clone()
-    };
-    let pins: Vec<PinSpec> = if command.pins.is_empty() {
-        vec![run.pin]
-    } else {
-        command.pins.iter().flatten().cloned().collect()
-    };
+    let pins = &options.pins;
     for (at, pin) in pins.iter().enumerate() {
         if pins[..at].contains(pin) && !pins[at + 1..].contains(pin) {
             print_err_line(&format!(
@@ -160,27 +150,13 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
             ));
         }
     }
-    if !command.workers.is_empty()
-        && let Some(note) = serial_note(&modes, &workers)
-    {
-        print_err_line(&format!("coreheat: note: {note}"));
+    if !command.workers.is_empty() {
+        let workers = options.worker_counts(0);
+        if let Some(note) = serial_note(&options.mode_list(), &workers) {
+            print_err_line(&format!("coreheat: note: {note}"));
+        }
     }
-    SweepOptions {
-        spec: run.spec,
-        workers,
-        modes,
-        pins,
-        repeat: command.repeat,
-        interval: run.interval,
-        baseline: run.baseline,
-        tasks: run.tasks,
-        out: run.out,
-        reports_root: run.reports_root,
-        title: run.title,
-        live: run.live,
-        progress: run.live,
-        command: Some(typed_command(std::env::args().skip(1))),
-    }
+    options
 }
 
 /// `coreheat` and its arguments as typed, shell-quoted, without `--title`.

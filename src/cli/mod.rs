@@ -180,7 +180,7 @@ pub struct SweepCommand {
     pub pins: Vec<Vec<PinSpec>>,
     /// Runs per configuration: their mean, spread and outliers are compared,
     /// and differences within the noise are called indistinguishable.
-    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
+    #[arg(long, global = true, default_value_t = crate::capture::sweep::DEFAULT_REPEAT, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     pub repeat: u32,
     #[command(subcommand)]
     pub workload: WorkloadCommand,
