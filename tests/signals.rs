@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{Scratch, alive, all_gone_within, children, descendants, read_trace, signal};
 use coreheat::model::Status;
+use coreheat::util::interrupt::REPEAT_WINDOW;
 
 /// Starts coreheat writing into `out` and waits until its trace has `samples`
 /// samples. The caller waits for the child.
@@ -192,7 +193,11 @@ fn a_second_ctrl_c_stops_at_once_and_the_trace_still_reads() {
     // Ctrl-C, past the repeat window, comes while coreheat is still stopping.
     signal(workers[0], "STOP");
     signal(child.id(), "INT");
-    std::thread::sleep(Duration::from_millis(400));
+    // Past the repeat window counted from when coreheat took the first one,
+    // however late a loaded machine delivered it.
+    let delivered = common::wait_until_delivered(child.id(), 2);
+    std::thread::sleep(REPEAT_WINDOW + Duration::from_millis(100));
+    assert!(delivered.elapsed() > REPEAT_WINDOW);
     signal(child.id(), "INT");
     let output = wait(child, Duration::from_secs(5));
     assert_eq!(output.status.code(), Some(130));
@@ -547,13 +552,18 @@ fn a_signal_sent_twice_at_once_is_one_interrupt() {
         "dup",
         3,
     );
-    let pid = child.id().to_string();
-    // kill(1) with the pid twice sends two signals back to back.
-    let status = Command::new("kill")
-        .args(["-INT", &pid, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // Two signals that both arrive: the second is sent once the first has
+    // been taken (sent together, the second would merge into the pending
+    // first), well inside the repeat window.
+    signal(child.id(), "INT");
+    let delivered = common::wait_until_delivered(child.id(), 2);
+    signal(child.id(), "INT");
+    let apart = delivered.elapsed();
+    common::wait_until_delivered(child.id(), 2);
+    assert!(
+        apart < REPEAT_WINDOW / 2,
+        "the second signal came {apart:?} after the first was taken: too late to test a repeat"
+    );
     let output = wait(child, Duration::from_secs(10));
     assert_eq!(output.status.code(), Some(130));
     assert_interrupted(&scratch.path().join("dup"));
