@@ -732,6 +732,9 @@ fn render_draws_a_sweep_again_byte_for_byte() {
         let again = std::fs::read(dir.join(file)).unwrap();
         assert!(again == *before, "{file} drawn again differs");
     }
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    scratch.ok(&["render", "sw/sweep.json"]);
+    assert!(std::fs::read(dir.join("report.html")).unwrap() == drawn[0]);
     let refused = scratch.run(&["render", "sw", "--out", "elsewhere"]);
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     let stderr = String::from_utf8_lossy(&refused.stderr);

@@ -275,6 +275,7 @@ fn render_sweep(c: &RenderCommand) -> anyhow::Result<i32> {
             dir.display()
         );
     }
+    let dir = commands::sweep::sweep_folder_of(dir).unwrap_or(dir);
     commands::sweep::redraw(dir, c.png_scale)
 }
 

@@ -58,9 +58,28 @@ pub fn redraw(dir: &Path, png_scale: u32) -> Result<i32> {
     Ok(0)
 }
 
-/// Whether `path` is a sweep folder: a folder holding a sweep.json.
+/// Whether `path` is a sweep folder (a folder holding a sweep.json) or the
+/// sweep.json of one.
 pub fn is_sweep_folder(path: &Path) -> bool {
-    path.is_dir() && path.join(crate::util::outdir::SWEEP_JSON_FILE).is_file()
+    sweep_folder_of(path).is_some()
+}
+
+/// The sweep folder `path` is, or whose sweep.json it is.
+pub fn sweep_folder_of(path: &Path) -> Option<&Path> {
+    let file = crate::util::outdir::SWEEP_JSON_FILE;
+    if path.is_dir() && path.join(file).is_file() {
+        return Some(path);
+    }
+    let folder = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    (path.file_name().is_some_and(|n| n == file) && path.is_file())
+        .then_some(folder)
+        .flatten()
 }
 
 /// Reads the sweep folder's sweep.json, compares its runs, writes the
