@@ -222,25 +222,7 @@ pub fn sweep(
     let placed = place(options, configurations, &machine)?;
     let configurations: Vec<Configuration> = placed.iter().map(|(c, _)| c.clone()).collect();
     let folder = sweep_folder(options, &configurations)?;
-    let plan = SavedSweep {
-        title: printable(
-            &options
-                .run
-                .title
-                .clone()
-                .unwrap_or_else(|| default_title(options, &machine)),
-        ),
-        workload: options.spec().to_meta(),
-        machine: machine.clone(),
-        repeat: options.repeat,
-        command: options.command.clone(),
-        plan: placed
-            .iter()
-            .map(|(c, p)| PlannedConfiguration::of(c, p))
-            .collect(),
-        runs: Vec::new(),
-        interrupted: true,
-    };
+    let plan = saved_plan(options, &machine, &placed);
     if let Err(e) = plan.save(&folder.path) {
         folder.discard(&[outdir::MANIFEST_FILE]);
         return Err(e.context("cannot save the sweep's plan"));
@@ -263,6 +245,29 @@ pub fn sweep(
         interrupted: tally.interrupted,
         failed: tally.failed,
     })
+}
+
+/// sweep.json before the first run: the plan, no runs yet, and `interrupted`
+/// until the last run has ended.
+fn saved_plan(
+    options: &SweepOptions,
+    machine: &Machine,
+    placed: &[(Configuration, Placement)],
+) -> SavedSweep {
+    let title = (options.run.title.clone()).unwrap_or_else(|| default_title(options, machine));
+    SavedSweep {
+        title: printable(&title),
+        workload: options.spec().to_meta(),
+        machine: machine.clone(),
+        repeat: options.repeat,
+        command: options.command.clone(),
+        plan: placed
+            .iter()
+            .map(|(c, p)| PlannedConfiguration::of(c, p))
+            .collect(),
+        runs: Vec::new(),
+        interrupted: true,
+    }
 }
 
 /// What every run of a sweep shares.
