@@ -49,8 +49,8 @@ fn main() {
             .iter()
             .any(|n| dirs.iter().any(|d| d.join(n).is_file()))
     };
-    let root = effective_capabilities().is_some_and(|caps| caps & (1 << 21) != 0);
-    let missing = [
+    let may_mount = effective_capabilities().is_some_and(|caps| caps & (1 << 21) != 0);
+    let found = [
         (
             "chromium",
             on_path(&["chromium", "chromium-browser", "google-chrome"]),
@@ -63,7 +63,7 @@ fn main() {
         ),
         (
             "tmpfs",
-            root && uid_is_root() && on_path(&["mount"]) && on_path(&["umount"]),
+            may_mount && uid_is_root() && on_path(&["mount"]) && on_path(&["umount"]),
         ),
         (
             "ulimit",
@@ -77,7 +77,7 @@ fn main() {
             std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
         ),
     ];
-    for (name, present) in missing {
+    for (name, present) in found {
         if !present {
             println!("cargo::rustc-cfg=coreheat_missing=\"{name}\"");
         }
