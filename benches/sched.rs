@@ -1,7 +1,7 @@
 //! What "who ran where" costs coreheat itself: its own CPU (the sampler
 //! thread's and the scheduler-events reader's, from `run --json`'s
 //! `sampler`) while tracing (a) `python3 examples/sum_threads.py threads 2 S`
-//! and (b) `examples/switchy` (8 threads, about 20 000 context switches a
+//! and (b) `examples/switchy.rs` (8 threads, about 20 000 context switches a
 //! second), each with the scheduler's events at 1 s and with /proc sampling
 //! at 1 s and 100 ms; and the trace's bytes a second. The goal: at most 1 %
 //! of one CPU for (a) and 3 % for (b) with events.

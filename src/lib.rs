@@ -13,7 +13,8 @@
 //! - [`import`], [`sampler`]: the other sources of samples (dstat/mpstat files, /proc/stat);
 //! - [`modes`]: running a workload serially, on threads, processes or as a command;
 //! - [`summary`]: what a trace and a set of runs mean: windows, warnings, statistics;
-//! - [`capture`]: plan a run, sample around it, run a sweep; returns data, never draws;
+//! - [`capture`]: plan a run, sample around it, run a sweep; returns data and
+//!   draws no file (only the live status line on a terminal);
 //! - [`report`]: HTML, PNG charts, the Markdown writeup and JSON outputs;
 //! - [`commands`]: one entry point per subcommand, with its exit codes;
 //! - [`cli`]: the command line and its conversion into options.

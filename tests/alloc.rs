@@ -73,7 +73,12 @@ fn sampling_allocates_nothing_per_sample() {
         None,
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1650));
+    // Twelve samples, however long a loaded machine takes to give them
+    // (waiting takes the lock and sleeps: it allocates nothing).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while counts.lock().unwrap().len() < 12 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let report = sampler.finish(
         End {
             status: Status::Ok,

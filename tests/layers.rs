@@ -1,5 +1,7 @@
 //! One-way layers (README, "Layout"): reads every file under src/, finds
 //! every `crate::`/`super::`/`self::` path it uses (and `coreheat::` in main.rs),
+//! also through an alias (`use crate as c;` then `c::report::…`) and in a
+//! string that is nothing but such a path (serde's `serialize_with = "crate::…"`),
 //! and fails if a top-level module imports one of an equal or higher rank, if the
 //! files of one top-level module import each other in a cycle, or if a top-level
 //! module has no rank yet. Code inside `#[cfg(test)] mod tests` may reach anywhere.
@@ -111,7 +113,10 @@ fn read_source_tree(src: &Path) -> Vec<SourceFile> {
 
 // ---------------------------------------------------------------- tokens
 
-/// A word or punctuation mark of code; comments, strings and chars are dropped.
+/// A word or punctuation mark of code; comments, strings and chars are
+/// dropped, except a string that is nothing but a path from the crate
+/// (`"crate::util::sorted_json::serialize"` in a serde attribute), whose
+/// words are read as code.
 #[derive(Clone, Debug)]
 struct Token {
     text: String,
@@ -147,7 +152,10 @@ impl Lexer {
             } else if self.starts_with("/*") {
                 self.skip_block_comment();
             } else if c == '"' {
+                let start = self.pos + 1;
                 self.skip_string();
+                let content: String = self.chars[start..self.pos - 1].iter().collect();
+                self.path_in_string(&content, line);
             } else if c == '\'' {
                 self.skip_char_literal();
             } else if c.is_alphanumeric() || c == '_' {
@@ -208,6 +216,25 @@ impl Lexer {
             } else {
                 self.bump();
             }
+        }
+    }
+
+    /// The words of a string that is a path from the crate (`crate::a::f`).
+    fn path_in_string(&mut self, content: &str, line: usize) {
+        let segments: Vec<&str> = content.split("::").collect();
+        let is_path = segments.len() > 1
+            && matches!(segments[0], "crate" | "super" | "self")
+            && segments
+                .iter()
+                .all(|s| is_identifier(s) && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if !is_path {
+            return;
+        }
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                self.push("::", line);
+            }
+            self.push(segment, line);
         }
     }
 
@@ -525,15 +552,35 @@ impl ModuleIndex {
     }
 }
 
+/// The names given to the crate root or a parent: `use crate as c;`,
+/// `use super as up;`, `extern crate self as me;`, each with what it names.
+fn root_aliases(tokens: &[Token]) -> Vec<(String, String)> {
+    let text = |i: usize| tokens.get(i).map_or("", |t| t.text.as_str());
+    (1..tokens.len())
+        .filter(|&i| {
+            matches!(text(i), "crate" | "super" | "self")
+                && text(i + 1) == "as"
+                && is_identifier(text(i + 2))
+                && (text(i - 1) == "use" || (text(i - 1) == "crate" && text(i) == "self"))
+        })
+        .map(|i| (text(i + 2).to_string(), text(i).to_string()))
+        .collect()
+}
+
 fn imports_of(index: usize, file: &SourceFile, modules: &ModuleIndex) -> Vec<Import> {
-    let roots: &[&str] = if file.is_binary() {
-        &["crate", "super", "self", "coreheat"]
-    } else {
-        &["crate", "super", "self"]
-    };
+    let mut roots: Vec<String> = ["crate", "super", "self"].map(String::from).to_vec();
+    if file.is_binary() {
+        roots.push("coreheat".into());
+    }
     let tokens = without_test_modules(&tokenize(&file.text));
+    let aliases = root_aliases(&tokens);
+    roots.extend(aliases.iter().map(|(alias, _)| alias.clone()));
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
     let mut imports: Vec<Import> = Vec::new();
-    for path in written_paths(&tokens, roots) {
+    for mut path in written_paths(&tokens, &roots) {
+        if let Some((_, root)) = aliases.iter().find(|(alias, _)| *alias == path.segments[0]) {
+            path.segments[0] = root.clone();
+        }
         let module = [file.module.as_slice(), &path.inline].concat();
         let Some(to) = modules.resolve(&absolute(&path.segments, &module)) else {
             continue;
@@ -767,6 +814,35 @@ pub(in crate::vis) fn h() {}
 }
 
 #[test]
+fn a_string_that_is_a_path_counts_as_one() {
+    let source = "#[serde(serialize_with = \"crate::util::sorted_json::serialize\")]\n\
+        #[serde(default = \"super::x::none\")]\nconst S: &str = \"crate::a b\";\n";
+    let expected = [
+        ("crate::util::sorted_json::serialize", 1),
+        ("super::x::none", 2),
+    ];
+    assert_eq!(paths_in(source), owned(&expected));
+}
+
+#[test]
+fn an_alias_of_the_crate_root_is_followed() {
+    let files = tree(&[
+        ("src/lib.rs", "pub mod low; pub mod mid;"),
+        ("src/low.rs", "use crate as c;\nfn f() { c::mid::g() }"),
+        (
+            "src/mid.rs",
+            "extern crate self as me;\nfn g() { me::low::h() }",
+        ),
+    ]);
+    let violations = check(&files, TEST_LAYERS);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert!(
+        violations[0].starts_with("src/low.rs:2: imports src/mid.rs (`crate::mid::g`)"),
+        "{violations:#?}"
+    );
+}
+
+#[test]
 fn a_test_module_is_skipped_but_code_after_it_is_read() {
     let source = "use crate::a;\n#[cfg(test)]\nmod tests {\n    fn t() { { crate::b::x(); } }\n}\n\
         use crate::c;\n#[cfg(test)]\npub(crate) mod tests { use crate::d; }\n";
@@ -878,4 +954,32 @@ fn a_top_level_module_without_a_rank_is_reported_once() {
     assert_eq!(violations.len(), 1, "{violations:#?}");
     assert!(violations[0].starts_with("src/new/a.rs: rule (c)"));
     assert!(violations[0].contains("top-level module `new` has no rank"));
+}
+
+/// The modes start coreheat's own helper processes with the command lines of
+/// `modes/hidden.rs`, whose flag names the CLI parses too: no other file of
+/// src/modes/ spells a flag (`"--cpu"`) that the CLI would have to match.
+#[test]
+fn helper_command_lines_are_built_in_one_place() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut spelled = Vec::new();
+    for file in read_source_tree(&src) {
+        if file.top() != "modes" || file.path.ends_with("hidden.rs") {
+            continue;
+        }
+        for (i, line) in file.text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let flag = code
+                .match_indices("\"--")
+                .any(|(at, _)| code[at + 3..].starts_with(|c: char| c.is_ascii_lowercase()));
+            if flag {
+                spelled.push(format!("{}:{}: {}", file.path, i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        spelled.is_empty(),
+        "flags spelled outside modes/hidden.rs:\n{}",
+        spelled.join("\n")
+    );
 }

@@ -45,12 +45,14 @@ fn under_taskset_the_default_is_one_worker_per_allowed_cpu() {
     }
 }
 
+#[cfg_attr(coreheat_missing = "two_cpus", ignore = "needs 2 CPUs")]
 #[test]
 fn under_taskset_a_pin_outside_the_mask_is_refused() {
-    if online_cpus() < 2 {
-        eprintln!("skipped: needs 2 CPUs");
-        return;
-    }
+    assert!(
+        online_cpus() >= 2,
+        "{}",
+        common::missing("two_cpus", "this process may use one CPU")
+    );
     let scratch = Scratch::new();
     let output = under_taskset(
         &scratch,
@@ -160,12 +162,14 @@ fn an_unreadable_cgroup_is_an_unknown_quota_never_a_failure() {
     assert!(output.status.success(), "{output:?}");
 }
 
+#[cfg_attr(coreheat_missing = "two_cpus", ignore = "needs 2 CPUs")]
 #[test]
 fn info_orders_and_the_binding_cap_follow_the_allowed_cpus() {
-    if online_cpus() < 2 {
-        eprintln!("skipped: needs 2 CPUs");
-        return;
-    }
+    assert!(
+        online_cpus() >= 2,
+        "{}",
+        common::missing("two_cpus", "this process may use one CPU")
+    );
     let scratch = Scratch::new();
     let info = under_taskset(&scratch, "1", &["info"]);
     let text = String::from_utf8_lossy(&info.stdout);

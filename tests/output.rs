@@ -172,12 +172,14 @@ fn names_in(root: &Path) -> Vec<String> {
     names
 }
 
+#[cfg_attr(
+    coreheat_missing = "tmpfs",
+    ignore = "needs root allowed to mount a tmpfs"
+)]
 #[test]
 fn a_report_that_cannot_be_written_fails_the_run() {
     // Room for the trace of a short idle run, not for report.html and the PNGs.
-    let Some(disk) = Tmpfs::mount("64k") else {
-        return;
-    };
+    let disk = Tmpfs::mount("64k");
     let scratch = Scratch::new();
     let out = disk.path.join("run");
     let output = scratch.run(&[
@@ -202,11 +204,13 @@ fn a_report_that_cannot_be_written_fails_the_run() {
     assert!(trace.end.is_some(), "the trace is whole and kept");
 }
 
+#[cfg_attr(
+    coreheat_missing = "tmpfs",
+    ignore = "needs root allowed to mount a tmpfs"
+)]
 #[test]
 fn a_run_that_cannot_start_on_a_full_disk_leaves_nothing_behind() {
-    let Some(disk) = Tmpfs::mount("64k") else {
-        return;
-    };
+    let disk = Tmpfs::mount("64k");
     disk.fill();
     let scratch = Scratch::new();
     let out = disk.path.join("new/run");
@@ -229,14 +233,16 @@ fn a_run_that_cannot_start_on_a_full_disk_leaves_nothing_behind() {
     );
 }
 
+#[cfg_attr(
+    coreheat_missing = "ulimit",
+    ignore = "needs root and prlimit (util-linux)"
+)]
 #[test]
 fn a_run_without_a_thread_to_spare_leaves_nothing_behind() {
     let scratch = Scratch::new();
     // One process and no thread: the sampler thread cannot start.
     let args = ["run", "--interval", "100ms", "hash", "--zeros", "1"];
-    let Some(mut command) = with_few_processes(&scratch, 1, &args) else {
-        return;
-    };
+    let mut command = with_few_processes(&scratch, 1, &args);
     let output = command.output().unwrap();
     assert_no_panic(&output, "run with ulimit -u 1");
     assert!(!output.status.success());
@@ -249,14 +255,16 @@ fn a_run_without_a_thread_to_spare_leaves_nothing_behind() {
     );
 }
 
+#[cfg_attr(
+    coreheat_missing = "ulimit",
+    ignore = "needs root and prlimit (util-linux)"
+)]
 #[test]
 fn a_worker_process_without_a_thread_to_spare_answers_cleanly() {
     let scratch = Scratch::new();
     // What processes mode starts: the worker is the user's only process.
     let args = ["__worker", "--index", "0"];
-    let Some(mut command) = with_few_processes(&scratch, 1, &args) else {
-        return;
-    };
+    let mut command = with_few_processes(&scratch, 1, &args);
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -273,6 +281,10 @@ fn a_worker_process_without_a_thread_to_spare_answers_cleanly() {
     assert!(!text(&output.stderr).contains("RUST_BACKTRACE"));
 }
 
+#[cfg_attr(
+    coreheat_missing = "ulimit",
+    ignore = "needs root and prlimit (util-linux)"
+)]
 #[test]
 fn processes_mode_with_few_processes_fails_cleanly() {
     let mut clean_failures = 0;
@@ -292,9 +304,7 @@ fn processes_mode_with_few_processes_fails_cleanly() {
             "--zeros",
             "1",
         ];
-        let Some(mut command) = with_few_processes(&scratch, nproc, &args) else {
-            return;
-        };
+        let mut command = with_few_processes(&scratch, nproc, &args);
         let output = command.output().unwrap();
         assert_no_panic(&output, &format!("processes mode with ulimit -u {nproc}"));
         if !output.status.success() {

@@ -54,22 +54,17 @@ fn find(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Prometheus and node_exporter, or a skip notice (a failure under CI).
-fn tools() -> Option<(PathBuf, PathBuf)> {
+/// Prometheus and node_exporter; the tests that use them are ignored where
+/// build.rs did not find them.
+fn tools() -> (PathBuf, PathBuf) {
     let prometheus = find(&["prometheus"]);
     let exporter = find(&["prometheus-node-exporter", "node_exporter"]);
     match (prometheus, exporter) {
-        (Some(p), Some(e)) => Some((p, e)),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("prometheus and prometheus-node-exporter are missing; .ci/run installs them")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: prometheus or node_exporter not found; install Debian's \
-                 prometheus and prometheus-node-exporter to run this test"
-            );
-            None
-        }
+        (Some(p), Some(e)) => (p, e),
+        _ => panic!(
+            "{}",
+            common::missing("prometheus", "prometheus or node_exporter is not on PATH")
+        ),
     }
 }
 
@@ -156,10 +151,51 @@ impl Stack {
         );
     }
 
+    /// Until every CPU counter series holds a scrape at or after unix second
+    /// `t`; fails after 30 s.
+    fn wait_until_scraped_past(&self, t: f64) {
+        let query = format!(
+            "/api/v1/query?query=timestamp(node_cpu_seconds_total%7B{}%7D)",
+            self.selector().replace('"', "%22").replace('=', "%3D")
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut latest = None;
+        while Instant::now() < deadline {
+            let body = http_get(self.prometheus_port, &query).unwrap_or_default();
+            latest = oldest_of_latest_scrapes(&body);
+            if latest.is_some_and(|latest| latest >= t) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("Prometheus had not scraped past {t} after 30 s (latest: {latest:?})");
+    }
+
     /// Stops the exporter: Prometheus marks its series stale at the next scrape.
     fn stop_exporter(&mut self) {
         self.exporter.take();
     }
+}
+
+/// The earliest of the series' last scrape times in the answer to an
+/// instant query of `timestamp(...)`: each series is `"value":[now,"T"]`.
+fn oldest_of_latest_scrapes(body: &str) -> Option<f64> {
+    body.split("\"value\":[")
+        .skip(1)
+        .filter_map(|series| {
+            let (_, rest) = series.split_once(',')?;
+            rest.split('"').nth(1)?.parse::<f64>().ok()
+        })
+        .reduce(f64::min)
+}
+
+#[test]
+fn the_oldest_last_scrape_is_read_from_an_answer() {
+    let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+        {"metric":{"cpu":"0"},"value":[1700000010.5,"1700000009.25"]},
+        {"metric":{"cpu":"1"},"value":[1700000010.5,"1700000008"]}]}}"#;
+    assert_eq!(oldest_of_latest_scrapes(body), Some(1_700_000_008.0));
+    assert_eq!(oldest_of_latest_scrapes(r#"{"result":[]}"#), None);
 }
 
 fn spawn(command: &mut Command) -> Started {
@@ -236,12 +272,14 @@ fn render(scratch: &Scratch, stack: &Stack, out: &str, range: (f64, f64), step: 
     saved_trace(&scratch.path().join(out))
 }
 
+#[cfg_attr(
+    coreheat_missing = "prometheus",
+    ignore = "needs prometheus (apt install prometheus prometheus-node-exporter)"
+)]
 #[test]
 fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
     let _machine = machine();
-    let Some((prometheus, exporter)) = tools() else {
-        return;
-    };
+    let (prometheus, exporter) = tools();
     let mut stack = Stack::start(&prometheus, &exporter);
     let scratch = Scratch::new();
     // One CPU kept busy by a shell loop pinned to cpu0 for 7 s, traced by coreheat.
@@ -273,7 +311,9 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
         unix(&own, event(EventKind::WorkloadStart)) + 1.0,
         unix(&own, event(EventKind::WorkloadEnd)) - 1.0,
     );
-    std::thread::sleep(Duration::from_millis(2500)); // the last seconds scraped
+    // Every CPU's counters scraped two scrapes past the window, however late
+    // a loaded machine scrapes.
+    stack.wait_until_scraped_past(window.1 + 2.0);
     let fleet = render(&scratch, &stack, "fleet", window, "1s");
     // What was read renders again offline, as an ordinary trace.
     let saved = format!("fleet/127.0.0.1_{}.jsonl", stack.exporter_port);
@@ -595,12 +635,14 @@ fn a_server_that_is_not_there_or_not_prometheus_is_named_with_what_to_do() {
     fails_saying(&scratch, &args, &["plain http"]);
 }
 
+#[cfg_attr(
+    coreheat_missing = "prometheus",
+    ignore = "needs prometheus (apt install prometheus prometheus-node-exporter)"
+)]
 #[test]
 fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
     let _machine = machine();
-    let Some((prometheus, exporter)) = tools() else {
-        return;
-    };
+    let (prometheus, exporter) = tools();
     let stack = Stack::start(&prometheus, &exporter);
     let scratch = Scratch::new();
     let url = stack.url();

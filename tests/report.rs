@@ -322,11 +322,13 @@ fn the_library_example_traces_a_closure() {
 
 /// Real headless Chromium: the page shows one heat-map row per CPU with its
 /// label, and a screenshot is taken.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
 #[test]
 fn chromium_shows_one_row_per_cpu() {
-    let Some(chromium) = common::Chromium::find() else {
-        return;
-    };
+    let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     let dir = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^29"]);
     let cpus = common::read_trace(&dir.join("trace.jsonl"))
@@ -427,11 +429,13 @@ fn measured(measurement: &str, name: &str) -> usize {
 /// window (tables scroll inside their box, charts take its width), every
 /// chart is an inline SVG, and no legend entry breaks between swatch and
 /// label. A real run's page and a 64-CPU trace's.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
 #[test]
 fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
-    let Some(chromium) = common::Chromium::find() else {
-        return;
-    };
+    let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^26"]);
     let wide = scratch.path().join("wide.jsonl");
@@ -466,11 +470,13 @@ fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
 /// Real headless Chromium with the reader's system set to dark: the page turns
 /// dark, and the heat map's idle cells and full cells take the dark theme's
 /// ramp (idle a dark grey, not a white glare; full the brightest).
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
 #[test]
 fn chromium_in_dark_mode_shows_the_dark_theme() {
-    let Some(chromium) = common::Chromium::find() else {
-        return;
-    };
+    let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     write_one_sample_trace(scratch.path());
     scratch.ok(&["render", "trace.jsonl"]);

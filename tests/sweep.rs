@@ -695,3 +695,109 @@ fn a_pinning_given_twice_in_two_notations_is_said_to_run_once() {
         "{stderr}"
     );
 }
+
+/// The sweep saves its plan and runs in sweep.json and draws from it alone:
+/// `render SWEEP_DIR` draws report.html, speedup.png and writeup.md again, the
+/// same bytes, and rewrites sweep.json the same.
+#[test]
+fn render_draws_a_sweep_again_byte_for_byte() {
+    let scratch = Scratch::new();
+    scratch.ok(&[
+        "sweep",
+        "--interval",
+        "100ms",
+        "--workers",
+        "1,2",
+        "--repeat",
+        "2",
+        "--out",
+        "sw",
+        "-q",
+        "count",
+        "--n",
+        "2^22",
+    ]);
+    let dir = scratch.path().join("sw");
+    let files = ["report.html", "speedup.png", "writeup.md", "sweep.json"];
+    let drawn: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap())
+        .collect();
+    for file in &files[..3] {
+        std::fs::remove_file(dir.join(file)).unwrap();
+    }
+    let printed = scratch.ok(&["render", "sw"]);
+    assert_eq!(printed.trim(), "sw/report.html");
+    for (file, before) in files.iter().zip(&drawn) {
+        let again = std::fs::read(dir.join(file)).unwrap();
+        assert!(again == *before, "{file} drawn again differs");
+    }
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    scratch.ok(&["render", "sw/sweep.json"]);
+    assert!(std::fs::read(dir.join("report.html")).unwrap() == drawn[0]);
+    let refused = scratch.run(&["render", "sw", "--out", "elsewhere"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--out does not apply to a sweep folder"),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("elsewhere").exists());
+}
+
+/// A sweep killed outright never draws its comparison; sweep.json already
+/// holds its plan and the runs that finished, and `render SWEEP_DIR` draws
+/// them as an interrupted sweep.
+#[test]
+fn a_killed_sweep_is_drawn_from_what_it_saved() {
+    let scratch = Scratch::new();
+    let mut child = scratch
+        .command(&[
+            "sweep",
+            "--interval",
+            "100ms",
+            "--workers",
+            "1",
+            "--repeat",
+            "4",
+            "--out",
+            "sw",
+            "-q",
+            "count",
+            "--n",
+            "2^31",
+        ])
+        .spawn()
+        .unwrap();
+    let dir = scratch.path().join("sw");
+    let saved_runs = || -> usize {
+        std::fs::read_to_string(dir.join("sweep.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["runs"].as_array().map(Vec::len))
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while saved_runs() < 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(saved_runs() >= 1, "the first run was saved");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.join("report.html").exists(), "killed before drawing");
+    let finished = saved_runs();
+    let printed = scratch.ok(&["render", "sw"]);
+    assert!(printed.trim().ends_with("report.html"), "{printed}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("This sweep was interrupted"));
+    assert!(html.contains("01-threads-1w-r1/report.html"));
+    assert!(dir.join("speedup.png").is_file());
+    assert!(dir.join("writeup.md").is_file());
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(sweep["interrupted"], true);
+    assert_eq!(
+        sweep["configurations"][0]["runs"].as_u64().unwrap() as usize,
+        finished
+    );
+}

@@ -183,11 +183,11 @@ fn a_real_run_stores_ticks_and_its_report_shows_what_they_give_by_hand() {
     }
 }
 
+#[cfg_attr(coreheat_missing = "jq", ignore = "needs jq (apt install jq)")]
 #[test]
 fn jq_reads_a_real_trace_line_by_line() {
     let Ok(version) = Command::new("jq").arg("--version").output() else {
-        eprintln!("jq is not installed (.ci/run installs it): not checked");
-        return;
+        panic!("{}", common::missing("jq", "jq is not installed"));
     };
     assert!(version.status.success());
     let scratch = Scratch::new();
@@ -357,11 +357,13 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
 
 /// Real Chromium lays the page out: in the hand-made trace the workload's
 /// 0.25 s column is drawn a quarter as wide as the 1 s baseline column.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
 #[test]
 fn chromium_draws_a_quarter_second_column_a_quarter_as_wide_as_a_second() {
-    let Some(chromium) = common::Chromium::find() else {
-        return;
-    };
+    let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     std::fs::write(scratch.path().join("trace.jsonl"), HAND_MADE).unwrap();
     scratch.ok(&["render", "trace.jsonl", "--out", "out"]);

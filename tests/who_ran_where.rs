@@ -64,6 +64,10 @@ fn has(findings: &[(String, String)], code: &str) -> bool {
     findings.iter().any(|(c, _)| c == code)
 }
 
+#[cfg_attr(
+    coreheat_missing = "python3",
+    ignore = "needs python3 (apt install python3)"
+)]
 #[test]
 fn python_threads_take_turns() {
     let _machine = machine();
@@ -82,6 +86,10 @@ fn python_threads_take_turns() {
     }
 }
 
+#[cfg_attr(
+    coreheat_missing = "python3",
+    ignore = "needs python3 (apt install python3)"
+)]
 #[test]
 fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_so() {
     let _machine = machine();
@@ -108,6 +116,10 @@ fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_
     assert!(line.contains(" threads of python3 (pid "), "{line}");
 }
 
+#[cfg_attr(
+    coreheat_missing = "python3",
+    ignore = "needs python3 (apt install python3)"
+)]
 #[test]
 fn python_processes_do_not_take_turns() {
     let _machine = machine();
@@ -123,6 +135,10 @@ fn threads_sharing_one_mutex_take_turns() {
     assert!(has(&found, "threads-take-turns"), "{found:?}");
 }
 
+#[cfg_attr(
+    coreheat_missing = "python3",
+    ignore = "needs python3 (apt install python3)"
+)]
 #[test]
 fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
     let _machine = machine();
@@ -157,6 +173,10 @@ fn an_idle_run_finds_nothing_and_tasks_off_leaves_tasks_out() {
     assert!(!trace.task_rows.is_empty());
 }
 
+#[cfg_attr(
+    coreheat_missing = "python3",
+    ignore = "needs python3 (apt install python3)"
+)]
 #[test]
 fn short_lived_processes_are_counted_whole_though_no_sample_sees_them() {
     let _machine = machine();

@@ -1,13 +1,14 @@
 //! `coreheat sweep`'s measuring half: one workload under several
 //! configurations (worker counts × modes × pinnings, each repeated), one
 //! ordinary run folder per run inside the sweep folder. Pinnings that resolve to
-//! the same CPUs are run once. An interrupted sweep keeps the runs that
-//! finished. Comparing and drawing them is left to the caller.
+//! the same CPUs are run once. The plan is saved in sweep.json before the first
+//! run and each run's record as it ends (`summary::sweep_file`), so an
+//! interrupted or killed sweep keeps the runs that finished. Comparing and
+//! drawing them is left to the caller, from what was saved.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
@@ -15,34 +16,101 @@ use crate::capture::run::{RunOptions, RunSummary, run_on};
 use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
 use crate::model::Status;
-use crate::model::sched::SchedRequest;
 use crate::model::workload::{Mode, WorkloadSpec};
+use crate::summary::sweep_file::{PlannedConfiguration, SavedSweep};
 use crate::summary::sweep_runs::{Configuration, Placement, RunRecord, merge_equal};
 use crate::util::outdir::{self, SWEEP_FILES};
 use crate::util::output::print_err_line;
+use crate::util::text::printable;
 use crate::util::units::round_ms;
 
 /// Everything a sweep is asked to do.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
-    pub spec: WorkloadSpec,
+    /// What every run shares: the workload, interval, baseline, --sched, live
+    /// line; `out` is the sweep folder (or none: a new one under
+    /// `reports_root`) and `title` the sweep's. Its `mode` and `pin` are the
+    /// defaults of `modes` and `pins`; its `workers` is not used.
+    pub run: RunOptions,
+    /// Worker counts to compare, in any order; empty: 1, 2, 4, ... and the
+    /// logical CPU count ([`default_workers`]).
     pub workers: Vec<usize>,
+    /// Modes to compare; empty: `run.mode` (threads if none).
     pub modes: Vec<Mode>,
+    /// Pinnings to compare (the same one given twice runs once); empty:
+    /// `run.pin`.
     pub pins: Vec<PinSpec>,
     pub repeat: u32,
-    pub interval: Duration,
-    /// Idle time sampled around each run (`None`: the default).
-    pub baseline: Option<Duration>,
-    /// Where "who ran where" comes from in each run (`--sched`).
-    pub sched: SchedRequest,
-    pub out: Option<PathBuf>,
-    pub reports_root: PathBuf,
-    pub title: Option<String>,
-    pub live: bool,
     /// Print a line per finished run on stderr.
     pub progress: bool,
     /// The command line as typed, for the writeup.
     pub command: Option<String>,
+}
+
+impl SweepOptions {
+    /// A sweep of `run`'s workload with every default: the worker counts of
+    /// this machine, `run`'s mode and pinning, 3 runs each, progress lines
+    /// when `run.live`.
+    pub fn new(run: RunOptions) -> SweepOptions {
+        SweepOptions {
+            progress: run.live,
+            run,
+            workers: Vec::new(),
+            modes: Vec::new(),
+            pins: Vec::new(),
+            repeat: DEFAULT_REPEAT,
+            command: None,
+        }
+    }
+
+    pub fn spec(&self) -> &WorkloadSpec {
+        &self.run.spec
+    }
+
+    /// The worker counts to run on a machine of `logical` CPUs, smallest
+    /// first, each once.
+    pub fn worker_counts(&self, logical: usize) -> Vec<usize> {
+        let mut workers = if self.workers.is_empty() {
+            default_workers(logical)
+        } else {
+            self.workers.clone()
+        };
+        workers.sort_unstable();
+        workers.dedup();
+        workers
+    }
+
+    /// The modes to compare, each once, in the order given.
+    pub fn mode_list(&self) -> Vec<Mode> {
+        let modes = match self.modes.is_empty() {
+            true => vec![self.run.mode.unwrap_or(Mode::Threads)],
+            false => self.modes.clone(),
+        };
+        first_of_each(modes)
+    }
+
+    /// The pinnings to compare, each once, in the order given.
+    pub fn pin_list(&self) -> Vec<PinSpec> {
+        let pins = match self.pins.is_empty() {
+            true => vec![self.run.pin.clone()],
+            false => self.pins.clone(),
+        };
+        first_of_each(pins)
+    }
+}
+
+/// Runs of each configuration when `--repeat` is not given.
+pub const DEFAULT_REPEAT: u32 = 3;
+
+/// `items` without the repeats of an earlier one.
+fn first_of_each<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::new();
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
 }
 
 /// Worker counts to try when none are given: 1, 2, 4, ... and the logical count.
@@ -56,12 +124,29 @@ pub fn default_workers(logical: usize) -> Vec<usize> {
     counts
 }
 
-/// Every configuration of the sweep; serial mode only with one worker.
-pub fn configurations(options: &SweepOptions) -> Vec<Configuration> {
+/// The title of a sweep without `--title`: its workload as typed, the modes
+/// compared and the machine's logical CPUs.
+pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
+    let words = options.spec().command_words().join(" ");
+    format!(
+        "{words}: {} on {} logical CPUs",
+        options
+            .mode_list()
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" vs "),
+        machine.topology.logical_count()
+    )
+}
+
+/// Every configuration of the sweep on a machine of `logical` CPUs; serial
+/// mode only with one worker.
+pub fn configurations(options: &SweepOptions, logical: usize) -> Vec<Configuration> {
     let mut list = Vec::new();
-    for &mode in &options.modes {
-        for pin in &options.pins {
-            for &workers in &options.workers {
+    for mode in options.mode_list() {
+        for pin in &options.pin_list() {
+            for workers in options.worker_counts(logical) {
                 if mode == Mode::Serial && workers != 1 {
                     continue;
                 }
@@ -103,15 +188,11 @@ pub fn run_options(
         mode: Some(configuration.mode),
         workers: Some(configuration.workers),
         pin: configuration.pin.clone(),
-        interval: options.interval,
-        baseline: options.baseline,
-        sched: options.sched,
         out: Some(dir),
         // The sweep's title goes to each run's page only (`page_title`), not
         // into the command that repeats the run.
         title: None,
-        live: options.live,
-        ..RunOptions::new(options.spec.clone())
+        ..options.run.clone()
     }
 }
 
@@ -123,14 +204,14 @@ pub fn sweep(
     stop: Arc<AtomicBool>,
     after_run: &mut dyn FnMut(&mut RunSummary),
 ) -> Result<SweepRuns> {
-    if !options.spec.has_workers() {
+    if !options.spec().has_workers() {
         bail!(
             "sweep compares worker counts, modes and pinnings; {} has no workers (use hash or count)",
-            options.spec.kind()
+            options.spec().kind()
         );
     }
     let machine = Machine::collect();
-    let configurations = configurations(options);
+    let configurations = configurations(options, machine.topology.logical_count());
     if configurations.is_empty() {
         bail!(
             "--workers/--modes leave nothing to run: serial runs one worker only (use --workers 1, \
@@ -141,14 +222,21 @@ pub fn sweep(
     let placed = place(options, configurations, &machine)?;
     let configurations: Vec<Configuration> = placed.iter().map(|(c, _)| c.clone()).collect();
     let folder = sweep_folder(options, &configurations)?;
+    let plan = saved_plan(options, &machine, &placed);
+    if let Err(e) = plan.save(&folder.path) {
+        folder.discard(&[outdir::MANIFEST_FILE]);
+        return Err(e.context("cannot save the sweep's plan"));
+    }
     let runner = Runner {
         options,
         machine: &machine,
         dir: folder.path.clone(),
         stop,
         total: configurations.len() * options.repeat as usize,
+        plan,
     };
     let tally = runner.run_all(&configurations, &folder, after_run)?;
+    runner.save(&tally, tally.interrupted)?;
     Ok(SweepRuns {
         dir: runner.dir,
         machine,
@@ -157,6 +245,29 @@ pub fn sweep(
         interrupted: tally.interrupted,
         failed: tally.failed,
     })
+}
+
+/// sweep.json before the first run: the plan, no runs yet, and `interrupted`
+/// until the last run has ended.
+fn saved_plan(
+    options: &SweepOptions,
+    machine: &Machine,
+    placed: &[(Configuration, Placement)],
+) -> SavedSweep {
+    let title = (options.run.title.clone()).unwrap_or_else(|| default_title(options, machine));
+    SavedSweep {
+        title: printable(&title),
+        workload: options.spec().to_meta(),
+        machine: machine.clone(),
+        repeat: options.repeat,
+        command: options.command.clone(),
+        plan: placed
+            .iter()
+            .map(|(c, p)| PlannedConfiguration::of(c, p))
+            .collect(),
+        runs: Vec::new(),
+        interrupted: true,
+    }
 }
 
 /// What every run of a sweep shares.
@@ -168,6 +279,8 @@ struct Runner<'a> {
     stop: Arc<AtomicBool>,
     /// Runs in all, for the `[3/4]` of each run's label.
     total: usize,
+    /// What sweep.json holds before the first run.
+    plan: SavedSweep,
 }
 
 /// The runs of a sweep so far.
@@ -201,15 +314,29 @@ impl Runner<'_> {
             }
             if let Err(e) = self.run_one(index, configuration, repeat, &mut tally, after_run) {
                 if tally.runs.is_empty() {
-                    folder.discard(&[outdir::MANIFEST_FILE]);
+                    folder.discard(&[outdir::MANIFEST_FILE, outdir::SWEEP_JSON_FILE]);
                 }
                 return Err(e);
             }
+            self.save(&tally, true)?;
             if tally.interrupted {
                 break;
             }
         }
         Ok(tally)
+    }
+
+    /// Saves sweep.json with the runs so far; `interrupted` until the last
+    /// run has ended.
+    fn save(&self, tally: &Tally, interrupted: bool) -> Result<()> {
+        let saved = SavedSweep {
+            runs: tally.runs.iter().map(|(_, r)| r.clone()).collect(),
+            interrupted,
+            ..self.plan.clone()
+        };
+        saved
+            .save(&self.dir)
+            .context("cannot save the sweep's runs")
     }
 
     /// One run into its own folder: its report drawn by `after_run`, its
@@ -292,9 +419,10 @@ fn run_description(configuration: &Configuration, repeat: u32, repeats: u32) -> 
 /// run's configuration, `hash --zeros 7 · threads, 2 workers, run 2 of 3`.
 fn run_title(options: &SweepOptions, configuration: &Configuration, repeat: u32) -> String {
     let sweep = options
+        .run
         .title
         .clone()
-        .unwrap_or_else(|| options.spec.command_words().join(" "));
+        .unwrap_or_else(|| options.spec().command_words().join(" "));
     format!(
         "{sweep} · {}",
         run_description(configuration, repeat, options.repeat)
@@ -322,7 +450,7 @@ fn sweep_folder(
     options: &SweepOptions,
     configurations: &[Configuration],
 ) -> Result<outdir::NewFolder> {
-    let folder = match &options.out {
+    let folder = match &options.run.out {
         Some(dir) => {
             let mut names: Vec<String> = SWEEP_FILES.iter().map(|n| n.to_string()).collect();
             names.push(outdir::MANIFEST_FILE.to_string());
@@ -339,8 +467,8 @@ fn sweep_folder(
             outdir::prepare_out_folder(dir, &names)?
         }
         None => outdir::create_unique(
-            &options.reports_root,
-            &format!("sweep-{}", options.spec.label()),
+            &options.run.reports_root,
+            &format!("sweep-{}", options.spec().label()),
         )?,
     };
     if let Err(e) = outdir::claim(&folder.path, None, &SWEEP_FILES) {
@@ -378,26 +506,17 @@ mod tests {
 
     #[test]
     fn configurations_skip_serial_with_many_workers() {
-        let options = SweepOptions {
-            spec: WorkloadSpec::Count {
-                n: 10,
-                split: false,
-            },
-            workers: vec![1, 2],
-            modes: vec![Mode::Serial, Mode::Threads],
-            pins: vec![PinSpec::None, PinSpec::Spread],
-            repeat: 1,
-            interval: Duration::from_secs(1),
-            baseline: None,
-            sched: SchedRequest::Auto,
-            out: None,
-            reports_root: PathBuf::from("reports"),
-            title: None,
-            live: false,
-            progress: false,
-            command: None,
+        let count = WorkloadSpec::Count {
+            n: 10,
+            split: false,
         };
-        let list = configurations(&options);
+        let options = SweepOptions {
+            workers: vec![2, 1, 2],
+            modes: vec![Mode::Serial, Mode::Threads, Mode::Serial],
+            pins: vec![PinSpec::None, PinSpec::Spread, PinSpec::None],
+            ..SweepOptions::new(RunOptions::new(count))
+        };
+        let list = configurations(&options, 8);
         assert_eq!(list.len(), 2 + 4);
         assert!(
             list.iter()
@@ -406,5 +525,29 @@ mod tests {
         assert_eq!(list[1].label(), "serial-1w-spread");
         assert_eq!(default_workers(6), vec![1, 2, 4, 6]);
         assert_eq!(default_workers(2), vec![1, 2]);
+    }
+
+    /// A library caller gets the CLI's defaults: the machine's worker
+    /// counts, the run's mode and pinning.
+    #[test]
+    fn a_sweep_with_every_default_compares_worker_counts() {
+        let spec = WorkloadSpec::Count { n: 10, split: true };
+        let run = RunOptions {
+            mode: Some(Mode::Processes),
+            pin: PinSpec::Compact,
+            ..RunOptions::new(spec)
+        };
+        let options = SweepOptions::new(run);
+        assert_eq!(options.repeat, DEFAULT_REPEAT);
+        let list = configurations(&options, 3);
+        let shown: Vec<String> = list.iter().map(Configuration::label).collect();
+        assert_eq!(
+            shown,
+            [
+                "processes-1w-compact",
+                "processes-2w-compact",
+                "processes-3w-compact"
+            ]
+        );
     }
 }

@@ -9,10 +9,8 @@ use super::{
     Cli, Command, ExportFormat, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand,
 };
 use crate::capture::run::RunOptions;
-use crate::capture::sweep::{SweepOptions, default_workers};
+use crate::capture::sweep::SweepOptions;
 use crate::commands::{self, Output};
-use crate::machine::pin::PinSpec;
-use crate::machine::topology::Topology;
 use crate::model::sched::SchedRequest;
 use crate::model::workload::Mode;
 use crate::modes::{guard, worker};
@@ -67,6 +65,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             c.title.as_deref(),
             c.png_scale,
         ),
+        Command::Render(c) if c.files.iter().any(|f| commands::sweep::is_sweep_folder(f)) => {
+            render_sweep(&c)
+        }
         Command::Render(c) => commands::render::render(
             &c.files,
             c.out.as_deref(),
@@ -136,28 +137,20 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
     }
 }
 
-/// The sweep's options: worker counts default to 1, 2, 4, ... up to the
-/// logical CPUs, modes to `--mode`, pinnings to `--pin`. Says so when serial
-/// mode cannot have some of the worker counts asked for.
+/// The sweep's options (the library's defaults for what is not given: worker
+/// counts 1, 2, 4, ... up to the logical CPUs, modes `--mode`, pinnings
+/// `--pin`). Says so when serial mode cannot have some of the worker counts
+/// asked for, and when a pinning is given twice.
 fn sweep_options(command: &SweepCommand) -> SweepOptions {
-    let run = options_of_flags(&command.flags, &command.workload);
-    let mut workers = if command.workers.is_empty() {
-        default_workers(Topology::detect().logical_count())
-    } else {
-        command.workers.clone()
+    let options = SweepOptions {
+        workers: command.workers.clone(),
+        modes: command.modes.clone(),
+        pins: command.pins.iter().flatten().cloned().collect(),
+        repeat: command.repeat,
+        command: Some(typed_command(std::env::args().skip(1))),
+        ..SweepOptions::new(options_of_flags(&command.flags, &command.workload))
     };
-    workers.sort_unstable();
-    workers.dedup();
-    let modes = if command.modes.is_empty() {
-        vec![run.mode.unwrap_or(Mode::Threads)]
-    } else {
-        command.modes.clone()
-    };
-    let pins: Vec<PinSpec> = if command.pins.is_empty() {
-        vec![run.pin]
-    } else {
-        command.pins.iter().flatten().cloned().collect()
-    };
+    let pins = &options.pins;
     for (at, pin) in pins.iter().enumerate() {
         if pins[..at].contains(pin) && !pins[at + 1..].contains(pin) {
             print_err_line(&format!(
@@ -167,27 +160,13 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
             ));
         }
     }
-    if !command.workers.is_empty()
-        && let Some(note) = serial_note(&modes, &workers)
-    {
-        print_err_line(&format!("coreheat: note: {note}"));
+    if !command.workers.is_empty() {
+        let workers = options.worker_counts(0);
+        if let Some(note) = serial_note(&options.mode_list(), &workers) {
+            print_err_line(&format!("coreheat: note: {note}"));
+        }
     }
-    SweepOptions {
-        spec: run.spec,
-        workers,
-        modes,
-        pins,
-        repeat: command.repeat,
-        interval: run.interval,
-        baseline: run.baseline,
-        sched: run.sched,
-        out: run.out,
-        reports_root: run.reports_root,
-        title: run.title,
-        live: run.live,
-        progress: run.live,
-        command: Some(typed_command(std::env::args().skip(1))),
-    }
+    options
 }
 
 /// `coreheat` and its arguments as typed, shell-quoted, without `--title`.
@@ -283,6 +262,31 @@ fn prometheus_args(command: &RenderCommand) -> commands::render::PrometheusArgs 
         step: command.step.clone(),
         timeout: command.timeout.clone(),
     }
+}
+
+/// `render SWEEP_DIR`: the sweep folder alone, drawn again where it is.
+fn render_sweep(c: &RenderCommand) -> anyhow::Result<i32> {
+    let [dir] = c.files.as_slice() else {
+        anyhow::bail!(
+            "render draws a sweep folder again on its own: give only the sweep folder ({} files given)",
+            c.files.len()
+        );
+    };
+    let flags = [
+        ("--out", c.out.is_some()),
+        ("--title", c.title.is_some()),
+        ("--topology", c.topology.is_some()),
+        ("--format", c.format != "auto"),
+    ];
+    if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+        anyhow::bail!(
+            "{flag} does not apply to a sweep folder: render {} draws its comparison again in that \
+             folder, from its sweep.json and run folders (leave {flag} out)",
+            dir.display()
+        );
+    }
+    let dir = commands::sweep::sweep_folder_of(dir).unwrap_or(dir);
+    commands::sweep::redraw(dir, c.png_scale)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::kernels::hash::Engine;
 use crate::machine::pin::PinSpec;
 use crate::model::sched::SchedRequest;
 use crate::model::workload::{Mode, WorkloadSpec};
+use crate::modes::hidden;
 use crate::report::canvas::{DEFAULT_PNG_SCALE, check_png_scale};
 use crate::util::units::{parse_count, parse_duration};
 
@@ -54,10 +55,10 @@ pub enum Command {
     /// coreheat man run > …/coreheat-run.1 for each command.
     Man(ManCommand),
     /// Internal: a worker process of processes mode.
-    #[command(name = "__worker", hide = true)]
+    #[command(name = hidden::WORKER_SUBCOMMAND, hide = true)]
     Worker(WorkerCommand),
     /// Internal: the guardian of a command traced by `run exec`.
-    #[command(name = "__guard", hide = true)]
+    #[command(name = hidden::GUARD_SUBCOMMAND, hide = true)]
     Guard(GuardCommand),
 }
 
@@ -188,7 +189,7 @@ pub struct SweepCommand {
     pub pins: Vec<Vec<PinSpec>>,
     /// Runs per configuration: their mean, spread and outliers are compared,
     /// and differences within the noise are called indistinguishable.
-    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
+    #[arg(long, global = true, default_value_t = crate::capture::sweep::DEFAULT_REPEAT, value_parser = clap::value_parser!(u32).range(1..=100), allow_negative_numbers = true)]
     pub repeat: u32,
     #[command(subcommand)]
     pub workload: WorkloadCommand,
@@ -197,7 +198,8 @@ pub struct SweepCommand {
 #[derive(Debug, Args)]
 pub struct RenderCommand {
     /// Traces to draw: coreheat trace.jsonl, dstat CSV or mpstat JSON (traces of
-    /// several machines are aligned on their start times, grouped by host).
+    /// several machines are aligned on their start times, grouped by host); or
+    /// one sweep folder, whose comparison is drawn again from its sweep.json.
     #[arg(required_unless_present = "prometheus", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Read node_exporter's CPU counters from the Prometheus server at URL
@@ -294,11 +296,12 @@ pub struct InfoCommand {
     pub json: bool,
 }
 
+/// A worker process's command line, as `modes::hidden::worker_args` builds it.
 #[derive(Debug, Args)]
 pub struct WorkerCommand {
-    #[arg(long)]
+    #[arg(long = hidden::INDEX_FLAG)]
     pub index: usize,
-    #[arg(long)]
+    #[arg(long = hidden::CPU_FLAG)]
     pub cpu: Option<u32>,
 }
 
@@ -331,10 +334,11 @@ fn parse_man_page(text: &str) -> Result<String, String> {
     }
 }
 
+/// The guardian's command line, as `modes::hidden::guard_args` builds it.
 #[derive(Debug, Args)]
 pub struct GuardCommand {
     /// CPUs to pin the command to, like 0,2-3.
-    #[arg(long)]
+    #[arg(long = hidden::CPUS_FLAG)]
     pub cpus: Option<String>,
     #[arg(last = true, required = true)]
     pub argv: Vec<String>,
@@ -538,6 +542,33 @@ mod tests {
         let mut argv = vec!["coreheat"];
         argv.extend(args);
         Cli::try_parse_from(&argv).unwrap_err().to_string()
+    }
+
+    /// The command lines the modes build for their helper processes parse
+    /// back into what they were built from.
+    #[test]
+    fn worker_and_guardian_command_lines_parse_as_built() {
+        let parse = |args: Vec<String>| {
+            Cli::try_parse_from(std::iter::once("coreheat".to_string()).chain(args))
+                .expect("a command line the modes build")
+                .command
+        };
+        for cpu in [None, Some(3)] {
+            match parse(hidden::worker_args(7, cpu)) {
+                Command::Worker(w) => assert_eq!((w.index, w.cpu), (7, cpu)),
+                other => panic!("{other:?}"),
+            }
+        }
+        let argv: Vec<String> = ["sh", "-c", "--cpus 9"].map(String::from).to_vec();
+        for (cpus, text) in [(vec![], None), (vec![0, 2, 3], Some("0,2,3"))] {
+            match parse(hidden::guard_args(&cpus, &argv)) {
+                Command::Guard(g) => {
+                    assert_eq!(g.cpus.as_deref(), text);
+                    assert_eq!(g.argv, argv);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

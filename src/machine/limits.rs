@@ -10,7 +10,7 @@
 use crate::model::CpuQuota;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::topology::Topology;
 use crate::util::cpulist::format_cpulist;
@@ -20,7 +20,7 @@ use crate::util::os;
 pub const CGROUP_ROOT_VAR: &str = "COREHEAT_CGROUP_ROOT";
 
 /// The CPUs and the CPU time this process may use.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CpuLimits {
     /// Online CPUs of the affinity mask, ascending.
     pub allowed: Vec<u32>,

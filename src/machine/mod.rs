@@ -5,13 +5,13 @@ pub mod limits;
 pub mod pin;
 pub mod topology;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::limits::CpuLimits;
 use crate::machine::topology::{Topology, TopologyError};
 use crate::model::{Meta, TraceCpu};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub host: String,
     pub os: String,

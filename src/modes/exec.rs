@@ -12,7 +12,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Instant;
 
 use super::control::{Control, Plan};
-use super::guard::{GUARD_SUBCOMMAND, GuardMessage};
+use super::guard::GuardMessage;
+use super::hidden;
 use super::outcome::{WorkerReport, WorkloadOutcome};
 use crate::model::EventSink;
 use crate::model::workload::{ExecResult, WorkloadResult};
@@ -172,12 +173,7 @@ impl Guardian {
         let ((order_reader, order_writer), (message_reader, message_writer)) =
             pipes.map_err(|e| format!("cannot start the command: no pipe: {e}"))?;
         let mut command = Command::new(&exe);
-        command.arg(GUARD_SUBCOMMAND);
-        if !plan.cpus.is_empty() {
-            let cpus: Vec<String> = plan.cpus.iter().map(u32::to_string).collect();
-            command.arg("--cpus").arg(cpus.join(","));
-        }
-        command.arg("--").args(argv);
+        command.args(hidden::guard_args(&plan.cpus, argv));
         os::pass_fds(
             &mut command,
             vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::interrupt::STOP_GRACE;
 use crate::util::os::{self, CpuTimes, ExitStatus};
+use crate::util::procfs::descendants;
 
 /// The hidden subcommand the guardian runs.
 pub const GUARD_SUBCOMMAND: &str = "__guard";
@@ -255,50 +256,6 @@ fn send(report: &mut File, message: &GuardMessage) {
     let _ = report.write_all(message.encode().as_bytes());
 }
 
-/// Every live (not zombie) process below `root`, from /proc.
-pub fn descendants(root: u32) -> Vec<u32> {
-    let processes = process_table();
-    let mut found = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for &(pid, ppid, zombie) in &processes {
-            if ppid == parent && pid != root {
-                frontier.push(pid);
-                if !zombie {
-                    found.push(pid);
-                }
-            }
-        }
-    }
-    found
-}
-
-/// (pid, parent pid, is a zombie) of every process in /proc.
-fn process_table() -> Vec<(u32, u32, bool)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let (state, ppid) = parse_state_and_parent(&stat)?;
-            Some((pid, ppid, state == 'Z'))
-        })
-        .collect()
-}
-
-/// The state letter and parent pid of a /proc/PID/stat line (the command name
-/// in parentheses may hold spaces and parentheses of its own).
-fn parse_state_and_parent(stat: &str) -> Option<(char, u32)> {
-    let (_, after) = stat.rsplit_once(')')?;
-    let mut fields = after.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,16 +289,6 @@ mod tests {
         }
         assert_eq!(GuardMessage::decode("exited code:x 1 2 3 4"), None);
         assert_eq!(GuardMessage::decode("hello"), None);
-    }
-
-    #[test]
-    fn stat_lines_with_odd_names_parse() {
-        assert_eq!(
-            parse_state_and_parent("12 (a) b (c)) S 7 12 12 0"),
-            Some(('S', 7))
-        );
-        assert_eq!(parse_state_and_parent("12 (x) Z 1"), Some(('Z', 1)));
-        assert_eq!(parse_state_and_parent("garbage"), None);
     }
 
     #[test]

@@ -7,11 +7,13 @@
 //! kernels on the calling thread or on OS threads; `processes` drives worker
 //! processes that speak the `protocol` and live in `worker`; `exec` runs a
 //! user's command under the `guard`; `control` is what a running workload
-//! shares, `outcome` what every mode gives back.
+//! shares, `outcome` what every mode gives back; `hidden` defines the command
+//! lines of the worker and guardian processes.
 
 pub mod control;
 pub mod exec;
 pub mod guard;
+pub mod hidden;
 pub mod outcome;
 pub mod processes;
 pub mod protocol;

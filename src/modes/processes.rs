@@ -12,6 +12,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Instant;
 
 use super::control::{Control, Plan};
+use super::hidden;
 use super::outcome::{WorkerReport, WorkersEnded, WorkloadOutcome};
 use super::outcome::{count_result, hash_result};
 use super::protocol::{FromWorker, ToWorker};
@@ -22,9 +23,6 @@ use crate::model::workload::{WorkloadResult, WorkloadSpec};
 use crate::model::{EventKind, EventSink};
 use crate::util::interrupt::{STOP_GRACE, STOP_POLL};
 use crate::util::os::{self, CpuTimes};
-
-/// The hidden subcommand a worker process runs.
-pub const WORKER_SUBCOMMAND: &str = "__worker";
 
 /// Chunks each worker holds at once, so it never waits for the next one.
 const CHUNKS_IN_FLIGHT: usize = 2;
@@ -114,18 +112,13 @@ fn spawn_worker(
     let exe = plan.worker_exe()?;
     let mut command = Command::new(&exe);
     command
-        .arg(WORKER_SUBCOMMAND)
-        .arg("--index")
-        .arg(index.to_string())
+        .args(hidden::worker_args(index, plan.cpu_of(index)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     // The terminal's Ctrl-C reaches the whole process group: workers leave it
     // to coreheat, which stops them by closing their input.
     os::ignore_interrupts(&mut command);
-    if let Some(cpu) = plan.cpu_of(index) {
-        command.arg("--cpu").arg(cpu.to_string());
-    }
     let mut child = command.spawn().map_err(|e| {
         format!(
             "cannot start worker process {index} ({}): {e}",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::Machine;
 use crate::machine::pin::PinSpec;
@@ -98,23 +98,35 @@ fn order(cpus: &[u32]) -> String {
         .join(",")
 }
 
+/// The part of `info --json` that says which CPUs share a core: written by
+/// `info --json` and read back by `render --topology` (`topology_file`), so
+/// both use these names. A file written by hand may leave out the host and
+/// CPU model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InfoTopology {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub cpu_model: String,
+    pub logical_cpus: usize,
+    pub physical_cores: usize,
+    /// One entry per online logical CPU: `cpu`, `core`, `package`, `siblings`.
+    pub cpus: Vec<LogicalCpu>,
+}
+
 /// The one JSON object of `info --json`: the same facts as the table.
 #[derive(Debug, Serialize)]
 pub struct InfoJson<'a> {
-    pub host: &'a str,
+    #[serde(flatten)]
+    pub topology: InfoTopology,
     pub os: &'a str,
     pub kernel: &'a str,
-    pub cpu_model: &'a str,
-    pub logical_cpus: usize,
-    pub physical_cores: usize,
     pub packages: usize,
     pub smt: bool,
     /// CPUs the kernel knows but which are offline now.
     pub offline: &'a [u32],
     /// Where the topology came from: `sysfs` or `sysinfo`.
     pub source: &'a str,
-    /// One entry per online logical CPU: `cpu`, `core`, `package`, `siblings`.
-    pub cpus: &'a [LogicalCpu],
     /// The CPUs `--pin spread` gives workers, in order.
     pub spread_order: Vec<u32>,
     /// The CPUs `--pin compact` gives workers, in order.
@@ -128,17 +140,19 @@ pub struct InfoJson<'a> {
 pub fn info_json(machine: &Machine) -> InfoJson<'_> {
     let topology = &machine.topology;
     InfoJson {
-        host: &machine.host,
+        topology: InfoTopology {
+            host: machine.host.clone(),
+            cpu_model: machine.cpu_model.clone(),
+            logical_cpus: topology.logical_count(),
+            physical_cores: topology.physical_count(),
+            cpus: topology.cpus.clone(),
+        },
         os: &machine.os,
         kernel: &machine.kernel,
-        cpu_model: &machine.cpu_model,
-        logical_cpus: topology.logical_count(),
-        physical_cores: topology.physical_count(),
         packages: topology.package_count(),
         smt: topology.has_smt(),
         offline: &topology.offline,
         source: &topology.source,
-        cpus: &topology.cpus,
         spread_order: pin_order(machine, PinSpec::Spread),
         compact_order: pin_order(machine, PinSpec::Compact),
         allowed_cpus: &machine.limits.allowed,

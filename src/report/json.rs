@@ -19,6 +19,7 @@ use crate::model::workload::{
 use crate::modes::outcome::WorkerReport;
 use crate::summary::compare::{Comparison, ConfigStats, SeriesFit};
 use crate::summary::findings::Finding;
+use crate::summary::sweep_file::SavedSweep;
 use crate::summary::sweep_runs::{RunRecord, Scaling};
 use crate::summary::warnings::Warning;
 use crate::util::text::display_path;
@@ -222,25 +223,33 @@ impl<'a> ComparisonJson<'a> {
     }
 }
 
-/// What `sweep.json` holds: the comparison with its title and workload.
+/// What `sweep.json` holds: what the sweep saved before drawing (title,
+/// workload, machine, plan, runs: [`SavedSweep`]) and the comparison drawn
+/// from it.
 #[derive(Debug, Serialize)]
 pub struct SweepFileJson<'a> {
-    pub title: &'a str,
-    /// The workload's kind and options, as in a trace header.
-    pub workload: WorkloadMeta,
     #[serde(flatten)]
-    pub comparison: ComparisonJson<'a>,
+    pub saved: &'a SavedSweep,
+    pub scaling: Scaling,
+    /// One entry per configuration (mode, pinning, workers).
+    pub configurations: &'a [ConfigStats],
+    /// One serial-fraction fit per series.
+    pub fits: &'a [SeriesFit],
+    pub findings: &'a [Finding],
 }
 
 /// What `sweep.json` holds.
 pub fn sweep_file_json<'a>(
+    saved: &'a SavedSweep,
     comparison: &'a Comparison<'a>,
     findings: &'a [Finding],
 ) -> SweepFileJson<'a> {
     SweepFileJson {
-        title: &comparison.title,
-        workload: comparison.spec.to_meta(),
-        comparison: ComparisonJson::of(comparison, findings),
+        saved,
+        scaling: comparison.scaling,
+        configurations: comparison.stats,
+        fits: comparison.fits,
+        findings,
     }
 }
 

@@ -15,7 +15,6 @@ use super::html::{HeatMapView, heat_map, stylesheet};
 use super::json::{Written, sweep_file_json};
 use super::timeaxis::columns_span;
 use super::writeup::{cpus_text, writeup_markdown};
-use crate::capture::sweep::SweepOptions;
 use crate::machine::Machine;
 use crate::summary::compare::{
     Comparison, ConfigStats, SeriesFit, amdahl_speedup, gustafson_speedup, only_shared_runs,
@@ -23,6 +22,7 @@ use crate::summary::compare::{
 use crate::summary::findings::Finding;
 use crate::summary::load::summarize_trace_columns;
 use crate::summary::stats::Ratio;
+use crate::summary::sweep_file::SavedSweep;
 use crate::summary::sweep_runs::{RunRecord, Scaling};
 use crate::util::cpulist::format_cpulist;
 use crate::util::outdir::{self, REPORT_FILE};
@@ -660,8 +660,23 @@ fn minis(stats: &[ConfigStats], dir: &Path) -> Result<Vec<Mini>> {
 /// What the speedup chart shows, for readers of the page who cannot see it.
 const SPEEDUP_LABEL: &str = "speedup against workers, with the ideal line";
 
-/// Writes the comparison into the sweep folder: speedup.png (`png_scale`
-/// pixels per point), report.html, writeup.md and sweep.json.
+/// Writes sweep.json: what the sweep saved and the comparison drawn from it.
+/// It is written before the pages, which are drawn from it alone.
+pub fn write_sweep_json(
+    saved: &SavedSweep,
+    comparison: &Comparison<'_>,
+    findings: &[Finding],
+    dir: &Path,
+) -> Result<()> {
+    let json = sweep_file_json(saved, comparison, findings);
+    outdir::write_atomically(
+        &dir.join(SWEEP_JSON_FILE),
+        sorted_json::to_string_pretty(&json)?.as_bytes(),
+    )
+}
+
+/// Draws the comparison into the sweep folder: speedup.png (`png_scale`
+/// pixels per point), report.html and writeup.md.
 pub fn write_comparison(
     comparison: &Comparison<'_>,
     findings: &[Finding],
@@ -674,32 +689,11 @@ pub fn write_comparison(
     let report = write_sweep_report(comparison, findings, dir, &chart)?;
     let writeup = dir.join(WRITEUP_FILE);
     outdir::write_atomically(&writeup, writeup_markdown(comparison).as_bytes())?;
-    let json = sweep_file_json(comparison, findings);
-    outdir::write_atomically(
-        &dir.join(SWEEP_JSON_FILE),
-        sorted_json::to_string_pretty(&json)?.as_bytes(),
-    )?;
     Ok(Written {
         dir: dir.to_path_buf(),
         report,
         writeup,
     })
-}
-
-/// The title of a sweep without `--title`: its workload as typed, the modes
-/// compared and the machine's logical CPUs.
-pub fn default_title(options: &SweepOptions, machine: &Machine) -> String {
-    let words = options.spec.command_words().join(" ");
-    format!(
-        "{words}: {} on {} logical CPUs",
-        options
-            .modes
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(" vs "),
-        machine.topology.logical_count()
-    )
 }
 
 #[cfg(test)]

@@ -7,22 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 
-use crate::machine::topology::LogicalCpu;
+use super::info::InfoTopology;
 use crate::model::Meta;
-
-/// The part of `coreheat info --json` that tells the topology.
-#[derive(Debug, Deserialize)]
-struct InfoJson {
-    #[serde(default)]
-    host: String,
-    #[serde(default)]
-    cpu_model: String,
-    logical_cpus: usize,
-    physical_cores: usize,
-    cpus: Vec<LogicalCpu>,
-}
 
 /// A machine's topology, read from its `coreheat info --json`.
 #[derive(Debug)]
@@ -47,7 +34,7 @@ impl TopologyFile {
         std::fs::File::open(path)
             .and_then(|file| file.take(MAX_BYTES).read_to_string(&mut text))
             .with_context(|| format!("cannot read --topology {}", path.display()))?;
-        let info: InfoJson = serde_json::from_str(&text).map_err(|e| {
+        let info: InfoTopology = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
                 "--topology {}: not the output of `coreheat info --json` ({e}); make it with \
                  `coreheat info --json > FILE` on the machine the trace was recorded on",
@@ -57,7 +44,7 @@ impl TopologyFile {
         Self::check(path, info)
     }
 
-    fn check(path: &Path, info: InfoJson) -> Result<TopologyFile> {
+    fn check(path: &Path, info: InfoTopology) -> Result<TopologyFile> {
         if info.cpus.is_empty() || info.physical_cores == 0 {
             bail!(
                 "--topology {}: it lists no CPUs or no physical cores; make it with \
@@ -163,6 +150,23 @@ mod tests {
                 .collect(),
             ..Meta::default()
         }
+    }
+
+    /// What `info --json` writes is what `--topology` reads: one definition.
+    #[test]
+    fn info_json_reads_back_as_a_topology_file() {
+        use crate::machine::Machine;
+        use crate::machine::topology::Topology;
+        let machine = Machine::with_topology(Topology::synthetic(2, 2));
+        let json =
+            crate::util::sorted_json::to_string(&super::super::info::info_json(&machine)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("info.json");
+        std::fs::write(&path, json).unwrap();
+        let file = TopologyFile::read(&path).unwrap();
+        assert_eq!((file.logical_cpus, file.physical_cores), (4, 2));
+        assert_eq!(file.cpus.len(), 4);
+        assert_eq!(file.host, machine.host);
     }
 
     #[test]

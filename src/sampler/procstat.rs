@@ -17,6 +17,7 @@ use std::path::Path;
 
 use super::LoadSource;
 use crate::model::CpuTicks;
+use crate::util::procfs::parse_u64;
 
 /// Cumulative ticks of one CPU since boot, as /proc/stat lists them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,20 +112,6 @@ pub fn parse_proc_stat(text: &[u8], slot_of: &[Option<usize>], out: &mut [CpuCou
             present: true,
         };
     }
-}
-
-fn parse_u64(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &b in bytes {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add((b - b'0') as u64)?;
-    }
-    Some(value)
 }
 
 /// Where the kernel lists every CPU's tick counters.

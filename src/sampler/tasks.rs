@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::tasks::{EndedTicks, MAX_NAME_CHARS, TaskInfo, TaskTicks};
 use crate::util::os;
+use crate::util::procfs::{self, parse_u64};
 
 /// Where the kernel lists its processes.
 pub const PROC: &str = "/proc";
@@ -583,19 +584,13 @@ impl TaskSampler {
     /// Scans /proc for processes whose parent is in the tree (processes seen
     /// before and found foreign are skipped).
     fn children_from_scan(&mut self) {
-        let Ok(entries) = std::fs::read_dir(&self.scope.proc_root) else {
+        let pids = procfs::pids(&self.scope.proc_root);
+        if pids.is_empty() {
             return;
-        };
+        }
         let mut candidates = Vec::new();
         let mut listed = HashSet::new();
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
+        for pid in pids {
             listed.insert(pid);
             if self.processes.contains_key(&pid) || self.foreign.contains(&pid) {
                 continue;
@@ -729,13 +724,9 @@ struct Stat {
 /// Parses `pid (comm) S ppid ...`: the name may hold spaces and parentheses, so
 /// the fields start after the last `)`.
 fn parse_stat(text: &[u8]) -> Option<Stat> {
-    let open = text.iter().position(|&b| b == b'(')?;
-    let close = text.iter().rposition(|&b| b == b')')?;
-    let name = Name::new(text.get(open + 1..close)?);
+    let (name, mut fields) = procfs::stat_fields(text)?;
+    let name = Name::new(name);
     // Field 3 (state) is index 0 here.
-    let mut fields = text[close + 1..]
-        .split(|&b| b == b' ')
-        .filter(|f| !f.is_empty());
     let ppid = fields.nth(1).and_then(parse_u64)?;
     let utime = fields.nth(9).and_then(parse_u64)?;
     let stime = fields.next().and_then(parse_u64)?;
@@ -779,17 +770,6 @@ fn numbers(text: &[u8]) -> impl Iterator<Item = u64> + '_ {
     text.split(|b| b.is_ascii_whitespace())
         .filter(|w| !w.is_empty())
         .map_while(parse_u64)
-}
-
-fn parse_u64(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    bytes.iter().try_fold(0u64, |value, &b| {
-        b.is_ascii_digit()
-            .then_some(())
-            .and_then(|()| value.checked_mul(10)?.checked_add(u64::from(b - b'0')))
-    })
 }
 
 /// The folder of a task's files under `proc_root`, for tests and messages.

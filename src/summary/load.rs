@@ -1,5 +1,7 @@
-//! Reading a trace, or a dstat or mpstat file, into a binned [`TraceSummary`]
-//! without holding it in memory; the column budget that keeps any report small.
+//! Reading a trace, or a dstat or mpstat file, into a binned [`TraceSummary`];
+//! the column budget that keeps any report small. A coreheat trace is streamed,
+//! never held in memory; a dstat or mpstat file is read whole by `import` (at
+//! most 256 MiB, its samples kept until binned).
 
 use std::path::Path;
 

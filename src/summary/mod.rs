@@ -10,6 +10,7 @@ pub mod load;
 pub mod run_findings;
 pub mod sched;
 pub mod stats;
+pub mod sweep_file;
 pub mod sweep_runs;
 pub mod threads;
 pub mod trace_summary;

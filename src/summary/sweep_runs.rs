@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::pin::PinSpec;
 use crate::model::Status;
@@ -84,7 +84,7 @@ impl Scaling {
 }
 
 /// One finished run of a sweep.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
     pub configuration: String,
     pub repeat: u32,

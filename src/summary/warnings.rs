@@ -12,7 +12,7 @@
 //! - `too-short`: fewer than [`MIN_SAMPLES`] samples inside the workload.
 //! - `steal`: a CPU had more than [`STEAL_PERCENT`] steal during the workload.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::window::WorkloadWindow;
 use crate::model::workload::WorkloadMeta;
@@ -32,6 +32,39 @@ const TICK_S: f64 = 0.01;
 pub struct Warning {
     pub code: &'static str,
     pub message: String,
+}
+
+/// The codes of a run's warnings, as they are read back from a saved sweep.
+pub const RUN_CODES: [&str; 5] = [
+    "other-load",
+    "busy-before",
+    "underused",
+    "too-short",
+    "steal",
+];
+
+/// A run's warning as sweep.json saved it; a code this coreheat does not
+/// write is an error that names it.
+impl<'de> Deserialize<'de> for Warning {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Saved {
+            code: String,
+            message: String,
+        }
+        let saved = Saved::deserialize(deserializer)?;
+        let Some(code) = RUN_CODES.into_iter().find(|c| *c == saved.code) else {
+            return Err(serde::de::Error::custom(format!(
+                "'{}' is not a warning of a run (those are {})",
+                saved.code,
+                RUN_CODES.join(", ")
+            )));
+        };
+        Ok(Warning {
+            code,
+            message: saved.message,
+        })
+    }
 }
 
 /// The figures a reader takes first, for the workload window.

@@ -7,6 +7,7 @@ pub mod interrupt;
 pub mod os;
 pub mod outdir;
 pub mod output;
+pub mod procfs;
 pub mod sorted_json;
 pub mod text;
 pub mod units;

@@ -2,6 +2,16 @@
 //! outputs have always been written, for any `Serialize` value: [`Sorted`]
 //! re-emits a value with its objects' keys sorted, and keeps 128-bit integers
 //! exact (a `serde_json::Value` cannot hold one above `u64::MAX`).
+//!
+//! Why not struct field order or a `BTreeMap`: the sorted keys are part of the
+//! documented contract (tests/json_contract.rs checks them), and several
+//! outputs are `#[serde(flatten)]`ed from two structs (sweep.json is the saved
+//! sweep and its comparison, `sweep --json` the comparison and where it was
+//! written), whose keys interleave, which no field order can sort; a
+//! `serde_json::Value` (a `BTreeMap` of keys) would sort them but loses a
+//! `count --n` above 2^64, which the trace header and `run --json` carry
+//! exactly. Keeping every struct's fields alphabetical by hand would also tie
+//! the code's reading order to the output's.
 
 use std::collections::BTreeMap;
 

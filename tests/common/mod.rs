@@ -73,7 +73,7 @@ pub fn read_trace(path: &Path) -> Trace {
     Trace::read(path).unwrap_or_else(|e| panic!("trace {}: {e}", path.display()))
 }
 
-/// The known answers of REFERENCE.md: (zeros, prefix, nonce, digest start).
+/// The known answers of docs/anchors.md: (zeros, prefix, nonce, digest start).
 pub const KNOWN: &[(u32, &str, u64, &str)] = &[
     (1, "", 5, "06df05371981a237"),
     (2, "", 61, "00819bedf0933e1d"),
@@ -92,49 +92,34 @@ pub fn signal(pid: u32, name: &str) {
     assert!(status.success(), "kill -{name} {pid}");
 }
 
-/// Live (not zombie) child processes of `parent`, from /proc.
-pub fn children(parent: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // After the ")" that closes the command name: state, then parent pid.
-        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent)
-            && fields.first() != Some(&"Z")
-        {
-            found.push(pid);
-        }
-    }
-    found
-}
+/// The process tree as coreheat reads it (`util::procfs`): live children,
+/// live descendants, and whether a pid is alive (not a zombie).
+#[allow(unused_imports)] // each test binary uses some of them
+pub use coreheat::util::procfs::{alive, children, descendants};
 
-/// Whether `pid` exists and is not a zombie.
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
-}
-
-/// Every live process below `root` (children, grandchildren, ...), from /proc.
-pub fn descendants(root: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for child in children(parent) {
-            found.push(child);
-            frontier.push(child);
+/// Waits until no signal `number` (2 for SIGINT) is pending for `pid`: the
+/// process has taken it and run its handler (standard signals do not queue:
+/// one sent while the same one is pending is lost). Returns when that was
+/// seen; fails after 10 s.
+pub fn wait_until_delivered(pid: u32, number: u32) -> std::time::Instant {
+    let bit = 1u64 << (number - 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let pending = status
+            .lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+            .fold(0, |all, mask| all | mask);
+        if pending & bit == 0 {
+            return std::time::Instant::now();
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "signal {number} still pending for {pid} after 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    found
 }
 
 /// Waits up to `limit` for every process of `pids` to be gone; says whether they are.
@@ -149,15 +134,16 @@ pub fn all_gone_within(pids: &[u32], limit: std::time::Duration) -> bool {
     true
 }
 
-/// A small tmpfs mounted for one test, unmounted when dropped. `None` (after
-/// saying why) where mounting is not allowed: it needs root and a sandbox that
-/// lets it happen; the build machine and CI can, a developer's laptop may not.
+/// A small tmpfs mounted for one test, unmounted when dropped. Mounting needs
+/// root with CAP_SYS_ADMIN: a test that uses it carries
+/// `#[cfg_attr(coreheat_missing = "tmpfs", ignore = …)]` (build.rs), so where it
+/// cannot mount it is ignored, and where it was built to run it fails.
 pub struct Tmpfs {
     pub path: PathBuf,
 }
 
 impl Tmpfs {
-    pub fn mount(size: &str) -> Option<Tmpfs> {
+    pub fn mount(size: &str) -> Tmpfs {
         let path: PathBuf = tempfile::tempdir().expect("temp dir").keep();
         let mounted = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -165,11 +151,10 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if mounted {
-            return Some(Tmpfs { path });
+            return Tmpfs { path };
         }
-        eprintln!("cannot mount a tmpfs here (root: {}): skipping", is_root());
         let _ = std::fs::remove_dir(&path);
-        None
+        panic!("{}", missing("tmpfs", "cannot mount a tmpfs"));
     }
 
     /// Fills the file system up to the last byte.
@@ -190,6 +175,16 @@ impl Drop for Tmpfs {
     }
 }
 
+/// Why a test that was built to run (build.rs found its prerequisite `name`,
+/// or `CI` is set) cannot: what is wrong and how to get it.
+pub fn missing(name: &str, what: &str) -> String {
+    format!(
+        "{what}: this test needs {name} (README.md, \"Tests\", says how to get it; \
+         .ci/run installs it). build.rs marks the test ignored where {name} is \
+         missing, unless CI is set; if it was just removed, rebuild (touch build.rs)"
+    )
+}
+
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .map(|s| {
@@ -202,17 +197,19 @@ pub fn is_root() -> bool {
 /// coreheat run as an unprivileged user allowed at most `nproc` processes and
 /// threads (`ulimit -u`; root is exempt, so the user changes), in a scratch
 /// folder that user may write. The user id is private to this call, so that no
-/// other process counts against the limit. `None` (after saying why)
-/// where that cannot be arranged.
-pub fn with_few_processes(scratch: &Scratch, nproc: u32, args: &[&str]) -> Option<Command> {
+/// other process counts against the limit. A test that uses it carries
+/// `#[cfg_attr(coreheat_missing = "ulimit", ignore = …)]` (build.rs).
+pub fn with_few_processes(scratch: &Scratch, nproc: u32, args: &[&str]) -> Command {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
     let prlimit = ["/usr/bin/prlimit", "/bin/prlimit"]
         .into_iter()
         .find(|p| Path::new(p).is_file());
     let Some(prlimit) = prlimit.filter(|_| is_root()) else {
-        eprintln!("needs root and prlimit(1) to lower ulimit -u for another user: skipping");
-        return None;
+        panic!(
+            "{}",
+            missing("ulimit", "needs root and prlimit(1) to lower ulimit -u")
+        );
     };
     std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -226,7 +223,7 @@ pub fn with_few_processes(scratch: &Scratch, nproc: u32, args: &[&str]) -> Optio
         .current_dir(scratch.path())
         .uid(user)
         .gid(user);
-    Some(command)
+    command
 }
 
 /// Address space given to coreheat by [`Scratch::run_bounded`]: a reader that
@@ -292,15 +289,15 @@ impl Scratch {
     }
 }
 
-/// Headless Chromium as the tests run it, with a profile folder of its own;
-/// `None` (after saying why) where it is not installed. CI must have it.
+/// Headless Chromium as the tests run it, with a profile folder of its own. A
+/// test that uses it carries `#[cfg_attr(coreheat_missing = "chromium", ignore = …)]`.
 pub struct Chromium {
     program: &'static str,
     profile: tempfile::TempDir,
 }
 
 impl Chromium {
-    pub fn find() -> Option<Chromium> {
+    pub fn find() -> Chromium {
         let found = ["chromium", "chromium-browser", "google-chrome"]
             .into_iter()
             .find(|name| {
@@ -310,17 +307,12 @@ impl Chromium {
                     .is_ok_and(|o| o.status.success())
             });
         let Some(program) = found else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have chromium (.ci/run installs it)"
-            );
-            eprintln!("chromium not installed: skipping the browser check");
-            return None;
+            panic!("{}", missing("chromium", "chromium is not installed"));
         };
-        Some(Chromium {
+        Chromium {
             program,
             profile: tempfile::tempdir().expect("temp dir"),
-        })
+        }
     }
 
     /// Chromium with the flags this closed network needs and a window size.
