@@ -23,9 +23,14 @@ pub fn render(
     png_scale: u32,
 ) -> Result<i32> {
     let rendered = crate::report::render_files(files, out, format, title, topology, png_scale)?;
+    Ok(tell_rendered(&rendered, files.len()))
+}
+
+/// Prints the report's path and each file that could not be read; the exit code.
+fn tell_rendered(rendered: &crate::report::Rendered, files: usize) -> i32 {
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {
-        return Ok(0);
+        return 0;
     }
     for failure in &rendered.failures {
         print_err_line(&format!("coreheat: error: {failure:#}"));
@@ -33,9 +38,9 @@ pub fn render(
     print_err_line(&format!(
         "coreheat: {} of {} files could not be read; the report shows the others",
         rendered.failures.len(),
-        files.len()
+        files
     ));
-    Ok(EXIT_FAILED)
+    EXIT_FAILED
 }
 
 /// `render --prometheus` as typed: times and durations are read here.
@@ -115,14 +120,8 @@ pub fn render_prometheus(
         folder.path.display(),
         folder.path.display()
     ));
-    let code = render(
-        &files,
-        Some(&folder.path),
-        "coreheat",
-        title,
-        None,
-        png_scale,
-    )?;
+    let rendered = crate::report::render_files_into(&files, &folder, title, png_scale)?;
+    let code = tell_rendered(&rendered, files.len());
     outdir::claim(&folder.path, None, &trace_names)?;
     Ok(code)
 }

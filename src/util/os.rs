@@ -204,16 +204,18 @@ fn exit_status(status: libc::c_int) -> ExitStatus {
     }
 }
 
-/// Makes `command`'s process ignore SIGINT and SIGTERM from the start (the
-/// setting survives exec). A terminal's Ctrl-C reaches the whole process group;
-/// helpers that coreheat stops itself must not die of it first.
+/// Makes `command`'s process ignore SIGINT, SIGTERM, SIGHUP and SIGQUIT from
+/// the start (the setting survives exec). A terminal's Ctrl-C, Ctrl-\\ or
+/// hang-up reaches the whole process group; helpers that coreheat stops itself
+/// must not die of it first.
 pub fn ignore_interrupts(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: signal() is async-signal-safe and touches no memory of ours.
     unsafe {
         command.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_IGN);
-            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(signal, libc::SIG_IGN);
+            }
             Ok(())
         });
     }
@@ -280,6 +282,24 @@ pub fn become_child_subreaper() -> io::Result<()> {
     }
 }
 
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` when
+/// another open file (another coreheat) holds it. The lock goes with the
+/// file: closing it, or the process ending in any way, releases it.
+pub fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    loop {
+        // SAFETY: flock on a descriptor the file owns has no memory effects.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let error = io::Error::last_os_error();
+        match error.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(false),
+            _ => return Err(error),
+        }
+    }
+}
+
 /// Marks `fd` close-on-exec, so programs this process starts do not inherit it.
 pub fn set_cloexec(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on a descriptor number has no memory effects.
@@ -315,15 +335,16 @@ pub fn pass_fds(command: &mut std::process::Command, fds: Vec<RawFd>) {
     }
 }
 
-/// Gives `command`'s process the default SIGINT and SIGTERM back (its parent
+/// Gives `command`'s process the default SIGINT, SIGTERM, SIGHUP and SIGQUIT back (its parent
 /// may ignore them) and asks the kernel to kill it when its parent ends.
 pub fn default_interrupts_and_die_with_parent(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: signal() and prctl are async-signal-safe and touch no memory of ours.
     unsafe {
         command.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(signal, libc::SIG_DFL);
+            }
             libc::prctl(
                 libc::PR_SET_PDEATHSIG,
                 libc::SIGKILL as libc::c_ulong,
