@@ -31,6 +31,7 @@ use crate::summary::findings::Finding;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::run_findings::run_findings;
 use crate::summary::warnings::{Measures, Warning};
+use crate::util::interrupt::DEFAULT_EXEC_GRACE;
 use crate::util::outdir;
 use crate::util::output::print_err_line;
 use crate::util::text::shell_quote;
@@ -64,6 +65,9 @@ pub struct RunOptions {
     pub live_label: Option<String>,
     /// The binary to start worker processes from (default: this executable).
     pub worker_exe: Option<PathBuf>,
+    /// How long a traced command may take to end by itself after an interrupt
+    /// (`--grace`, default [`DEFAULT_EXEC_GRACE`]).
+    pub grace: Duration,
 }
 
 impl RunOptions {
@@ -83,6 +87,7 @@ impl RunOptions {
             live: false,
             live_label: None,
             worker_exe: None,
+            grace: DEFAULT_EXEC_GRACE,
         }
     }
 }
@@ -152,6 +157,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         workers,
         cpus,
         worker_exe: options.worker_exe.clone(),
+        grace: options.grace,
     })
 }
 
@@ -297,6 +303,9 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     }
     if let Some(baseline) = options.baseline {
         words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
+    }
+    if options.grace != DEFAULT_EXEC_GRACE && matches!(options.spec, WorkloadSpec::Exec { .. }) {
+        words.extend(["--grace".into(), format!("{}ms", options.grace.as_millis())]);
     }
     if !options.tasks {
         words.extend(["--tasks".into(), "off".into()]);

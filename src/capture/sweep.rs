@@ -32,6 +32,8 @@ pub struct SweepOptions {
     pub interval: Duration,
     /// Idle time sampled around each run (`None`: the default).
     pub baseline: Option<Duration>,
+    /// How long a traced command may take to end after an interrupt (`--grace`).
+    pub grace: Duration,
     /// Sample the workload's tasks in each run.
     pub tasks: bool,
     pub out: Option<PathBuf>,
@@ -104,6 +106,7 @@ pub fn run_options(
         pin: configuration.pin.clone(),
         interval: options.interval,
         baseline: options.baseline,
+        grace: options.grace,
         tasks: options.tasks,
         out: Some(dir),
         // The sweep's title goes to each run's page only (`page_title`), not
@@ -388,6 +391,7 @@ mod tests {
             repeat: 1,
             interval: Duration::from_secs(1),
             baseline: None,
+            grace: crate::util::interrupt::DEFAULT_EXEC_GRACE,
             tasks: true,
             out: None,
             reports_root: PathBuf::from("reports"),

@@ -75,6 +75,11 @@ pub struct RunFlags {
     /// [default: min(interval, 500ms)].
     #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
     pub baseline: Option<Duration>,
+    /// After Ctrl-C or SIGTERM, how long a command traced by exec may take to
+    /// end by itself (saving its work) before coreheat stops its processes
+    /// (SIGTERM, SIGKILL 1 s later); a second Ctrl-C stops them at once. 0 to 1h.
+    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true)]
+    pub grace: Duration,
     /// Sample the workload's threads and processes (the report's threads view
     /// and findings): on or off.
     #[arg(long, global = true, value_parser = Words::new(&["on", "off"], parse_on_off), hide_possible_values = true, default_value = "on", value_name = "on|off", action = clap::ArgAction::Set)]

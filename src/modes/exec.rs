@@ -9,7 +9,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::control::{Control, Plan};
 use super::guard::{GUARD_SUBCOMMAND, GuardMessage};
@@ -17,7 +17,7 @@ use super::outcome::{WorkerReport, WorkloadOutcome};
 use crate::model::EventSink;
 use crate::model::workload::{ExecResult, WorkloadResult};
 use crate::model::{EventKind, Status};
-use crate::util::interrupt::STOP_POLL;
+use crate::util::interrupt::{self, STOP_GRACE, STOP_POLL};
 use crate::util::os::{self, CpuTimes, ExitStatus};
 
 pub use super::guard::{EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
@@ -73,9 +73,13 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs the command (under its guardian, see [`super::guard`]) to its end or until
-/// `control.stop`, which stops its whole process tree: SIGTERM, then SIGKILL
-/// after [`crate::util::interrupt::STOP_GRACE`].
+/// Runs the command (under its guardian, see [`super::guard`]) to its end. An
+/// interrupt is the command's to handle, as under `time`: a signal the
+/// terminal sent reached it already, one sent to coreheat alone is passed on,
+/// and the command gets `plan.grace` to end by itself. A second interrupt, or
+/// the grace running out, stops its whole process tree: SIGTERM, then SIGKILL
+/// after [`crate::util::interrupt::STOP_GRACE`]. A stop without a signal (a
+/// library caller's flag) stops the tree at once.
 pub fn run(
     plan: &Plan,
     argv: &[String],
@@ -87,8 +91,14 @@ pub fn run(
         Ok(guardian) => guardian,
         Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
-    let ended = guardian.wait_for_command(control);
+    interrupt::set_patient(true);
+    let waited = guardian.wait_for_command(control, plan.grace);
+    interrupt::set_patient(false);
     guardian.finish(control.stopped());
+    let (ended, stopped_by) = match waited {
+        Ok((message, stopped_by)) => (Ok(message), stopped_by),
+        Err(message) => (Err(message), None),
+    };
     let (status, times, wall_s, left_running) = match ended {
         Ok(GuardMessage::Exited {
             status,
@@ -106,7 +116,44 @@ pub fn run(
         Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
     events.record(EventKind::WorkerExit, Some(0), Some(status.describe()));
-    outcome(status, times, wall_s, left_running, control.stopped())
+    let stopped = control
+        .stopped()
+        .then(|| interruption(status, stopped_by, plan.grace));
+    outcome(status, times, wall_s, left_running, stopped)
+}
+
+/// Why coreheat stopped the command's process tree before it ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StoppedBy {
+    /// A stop flag set without a signal, or an interrupt before it started.
+    Flag,
+    /// A second interrupt.
+    SecondInterrupt,
+    /// The command had not ended when the grace ran out.
+    Grace,
+}
+
+/// The end line's words for an interrupted run: the signal coreheat got, what
+/// it did, and how the command ended.
+fn interruption(status: ExitStatus, stopped_by: Option<StoppedBy>, grace: Duration) -> String {
+    let ended = status.describe();
+    let Some(signal) = interrupt::first_signal() else {
+        return format!("interrupted; the command ended with {ended}");
+    };
+    let got = format!("interrupted by {}", os::signal_name(signal));
+    let tree = format!(
+        "its process tree was stopped (SIGTERM, then SIGKILL after {} s); it ended with {ended}",
+        STOP_GRACE.as_secs()
+    );
+    match stopped_by {
+        None => format!("{got}; the command ended by itself with {ended}"),
+        Some(StoppedBy::Flag) => format!("{got}; {tree}"),
+        Some(StoppedBy::SecondInterrupt) => format!("{got}, then a second interrupt: {tree}"),
+        Some(StoppedBy::Grace) => format!(
+            "{got}; the command had not ended {} later (--grace): {tree}",
+            crate::util::units::format_duration_short(grace.as_secs_f64())
+        ),
+    }
 }
 
 /// The run's outcome once the command has ended.
@@ -115,20 +162,15 @@ fn outcome(
     times: CpuTimes,
     wall_s: f64,
     left_running: u32,
-    stopped: bool,
+    interrupted: Option<String>,
 ) -> WorkloadOutcome {
     let signal = match status {
         ExitStatus::Signal(signal) => Some(signal),
         ExitStatus::Code(_) => None,
     };
-    let (status_kind, message) = if stopped {
-        (
-            Status::Interrupted,
-            Some(format!(
-                "interrupted; the command ended with {}",
-                status.describe()
-            )),
-        )
+    let stopped = interrupted.is_some();
+    let (status_kind, message) = if let Some(message) = interrupted {
+        (Status::Interrupted, Some(message))
     } else if status.success() {
         (Status::Ok, None)
     } else {
@@ -215,23 +257,46 @@ impl Guardian {
         })
     }
 
-    /// Waits for the command's end (or its failure to start), passing an
-    /// interrupt on as a `stop` order.
-    fn wait_for_command(&self, control: &Control) -> Result<GuardMessage, String> {
-        let mut stop_sent = false;
+    /// Waits for the command's end (or its failure to start). After an
+    /// interrupt, passes on a signal sent to coreheat alone and gives the
+    /// command `grace` to end; a second interrupt or the grace running out
+    /// sends the `stop` order. Says why it stopped the tree, if it did.
+    fn wait_for_command(
+        &self,
+        control: &Control,
+        grace: Duration,
+    ) -> Result<(GuardMessage, Option<StoppedBy>), String> {
+        let mut started = false;
+        let mut interrupted_at: Option<Instant> = None;
+        let mut stopped_by: Option<StoppedBy> = None;
         loop {
             match self.messages.recv_timeout(STOP_POLL) {
-                Ok(GuardMessage::Started(_)) => {}
-                Ok(message) => return Ok(message),
-                Err(RecvTimeoutError::Timeout) => {
-                    if control.stopped() && !stop_sent {
-                        self.order("stop");
-                        stop_sent = true;
-                    }
-                }
+                Ok(GuardMessage::Started(_)) => started = true,
+                Ok(message) => return Ok((message, stopped_by)),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err("the command's guardian process ended unexpectedly".into());
                 }
+            }
+            if !control.stopped() || stopped_by.is_some() {
+                continue;
+            }
+            let since = *interrupted_at.get_or_insert_with(Instant::now);
+            if let Some(signal) = interrupt::take_forward().filter(|_| started) {
+                self.order(&format!("signal {signal}"));
+            }
+            let why = if !started || interrupt::first_signal().is_none() {
+                Some(StoppedBy::Flag)
+            } else if interrupt::count() >= 2 {
+                Some(StoppedBy::SecondInterrupt)
+            } else if since.elapsed() >= grace {
+                Some(StoppedBy::Grace)
+            } else {
+                None
+            };
+            if why.is_some() {
+                self.order("stop");
+                stopped_by = why;
             }
         }
     }
