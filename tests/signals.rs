@@ -910,3 +910,66 @@ fn a_second_ctrl_c_or_the_end_of_the_grace_stops_a_command_that_ignores_it() {
     );
     drop(terminal);
 }
+
+/// Reads a pid a test script wrote into `file`, waiting for it.
+fn pid_in(scratch: &Scratch, file: &str) -> u32 {
+    let path = scratch.path().join(file);
+    wait_for_text(&path, "\n", &format!("{file} written"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A command whose tree has a `setsid`'d and a double-forked descendant.
+const ESCAPING_TREE: &str = "setsid sleep 60 & echo $! > setsid.pid; \
+                             (sleep 60 & echo $! > forked.pid) ; sleep 60";
+
+#[test]
+fn hangup_and_quit_to_the_group_end_the_trace_and_stop_the_whole_tree() {
+    let scratch = Scratch::new();
+    for (name, code) in [("HUP", 129), ("QUIT", 131)] {
+        let out = format!("group-{name}");
+        let args = ["exec", "--", "sh", "-c", ESCAPING_TREE];
+        let child = start_as_job(&scratch, &args, &out, 3);
+        let escaped = [
+            pid_in(&scratch, "setsid.pid"),
+            pid_in(&scratch, "forked.pid"),
+        ];
+        signal_group(child.id(), name);
+        let output = wait(child, Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(code), "SIG{name}: {output:?}");
+        assert_interrupted(&scratch.path().join(&out));
+        let message = interrupted_message(&scratch.path().join(&out));
+        assert!(message.contains(&format!("SIG{name}")), "{message}");
+        assert!(
+            all_gone_within(&escaped, Duration::from_secs(2)),
+            "SIG{name}: left running: {escaped:?}"
+        );
+        for file in ["setsid.pid", "forked.pid"] {
+            std::fs::remove_file(scratch.path().join(file)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn kill_9_to_the_group_still_stops_setsid_and_double_forked_descendants() {
+    let scratch = Scratch::new();
+    let args = ["exec", "--", "sh", "-c", ESCAPING_TREE];
+    let child = start_as_job(&scratch, &args, "k9-group", 3);
+    let escaped = [
+        pid_in(&scratch, "setsid.pid"),
+        pid_in(&scratch, "forked.pid"),
+    ];
+    assert!(escaped.iter().all(|&p| alive(p)));
+    signal_group(child.id(), "KILL");
+    let _ = wait(child, Duration::from_secs(5));
+    assert!(
+        all_gone_within(&escaped, Duration::from_secs(2)),
+        "left running with ppid 1: {:?}",
+        escaped.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+    );
+    let trace = read_trace(&scratch.path().join("k9-group/trace.jsonl"));
+    assert!(trace.samples.len() >= 3, "the samples written are kept");
+}

@@ -225,6 +225,7 @@ impl Guardian {
             vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],
         );
         os::ignore_interrupts(&mut command);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().map_err(|e| {
             format!(
                 "cannot start the command's guardian ({}): {e}",

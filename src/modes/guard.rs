@@ -14,9 +14,12 @@
 //!   USER_S SYS_S WALL_S LEFT_RUNNING`, or `failed CODE MESSAGE` when the
 //!   command cannot start. STATUS is `code:N` or `signal:N`.
 //!
-//! The guardian ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (coreheat decides);
-//! the command gets the default dispositions back and is killed if the
-//! guardian dies.
+//! The guardian ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (coreheat decides)
+//! and runs in a process group of its own, so that `kill -9 -PGID` of
+//! coreheat's group leaves it to stop the tree (`setsid`'d and double-forked
+//! descendants included, which come back to it as orphans); the command runs
+//! in coreheat's process group, gets the default dispositions back and is
+//! killed if the guardian dies.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -146,6 +149,14 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
     os::default_interrupts_and_die_with_parent(&mut command);
+    // The guardian runs in a process group of its own, so that a signal to
+    // coreheat's group (`kill -9 -PGID`, a terminal's hang-up) cannot take it
+    // down with coreheat; the command joins coreheat's group, where the
+    // terminal's Ctrl-C and job control reach it as they would without
+    // coreheat.
+    if let Some(group) = os::process_group_of(os::parent_pid()) {
+        os::join_process_group(&mut command, group);
+    }
     if !cpus.is_empty() {
         os::pin_command(&mut command, cpus);
     }

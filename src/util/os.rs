@@ -403,6 +403,26 @@ pub fn set_affinity(cpus: &[u32]) -> io::Result<()> {
     Ok(())
 }
 
+/// The process group of process `pid` (`None` when it is gone).
+pub fn process_group_of(pid: u32) -> Option<u32> {
+    // SAFETY: getpgid has no memory effects.
+    let group = unsafe { libc::getpgid(pid as libc::pid_t) };
+    (group > 0).then_some(group as u32)
+}
+
+/// Makes `command`'s process join process group `group` (of the same session)
+/// before it runs; it stays in its parent's group where that is refused.
+pub fn join_process_group(command: &mut std::process::Command, group: u32) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setpgid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setpgid(0, group as libc::pid_t);
+            Ok(())
+        });
+    }
+}
+
 /// Makes `command`'s process start restricted to `cpus`.
 pub fn pin_command(command: &mut std::process::Command, cpus: Vec<u32>) {
     use std::os::unix::process::CommandExt;
