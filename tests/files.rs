@@ -492,3 +492,70 @@ fn render_draws_the_good_files_names_the_bad_one_and_exits_1() {
     );
     assert!(!scratch.path().join("none").exists());
 }
+
+#[test]
+fn a_topology_fifo_is_refused_without_blocking() {
+    let scratch = Scratch::new();
+    let fifo = scratch.path().join("info.json");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path only.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    std::fs::write(
+        scratch.path().join("dstat.csv"),
+        fixture_text("dstat-0.8.0-cpu.csv"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let output = scratch.run_bounded(&[
+        "render",
+        "dstat.csv",
+        "--topology",
+        "info.json",
+        "--out",
+        "never",
+    ]);
+    assert_refused(
+        &output,
+        "--topology FIFO",
+        &["--topology", "info.json", "FIFO"],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(!scratch.path().join("never").exists());
+}
+
+#[test]
+fn a_huge_manifest_is_not_read_whole() {
+    let scratch = Scratch::new();
+    let dir = scratch.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    write_lines(&dir.join("trace.jsonl"), &trace_lines(2, 5));
+    // 3 GB that takes no disk: read whole, it would take 3 GB of memory.
+    sparse_file(&dir.join(".coreheat-files.json"), 3 << 30, b"}");
+    let child = scratch
+        .command(&["render", "run/trace.jsonl"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // SAFETY: wait4 writes only into the status and rusage we pass.
+    let (status, usage) = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage);
+        assert_eq!(pid, child.id() as libc::pid_t);
+        (status, usage)
+    };
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 2);
+    assert!(
+        usage.ru_maxrss < 200 << 10,
+        "peak memory {} kB: the manifest was read whole",
+        usage.ru_maxrss
+    );
+    let output = scratch.run_bounded(&["render", "run/trace.jsonl"]);
+    assert_refused(
+        &output,
+        "a 3 GB manifest",
+        &[".coreheat-files.json", "--out"],
+    );
+    assert!(!dir.join("report.html").exists());
+    std::mem::forget(child); // reaped by wait4
+}

@@ -249,13 +249,18 @@ fn check_is_folder(dir: &Path) -> Result<()> {
     }
 }
 
-/// The manifest of `dir`, if it has one coreheat wrote.
+/// Largest manifest read: one naming 100 000 files is about 4 MiB.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// The manifest of `dir`, if it has one coreheat wrote (a larger one than
+/// [`MAX_MANIFEST_BYTES`] is not coreheat's).
 fn read_manifest(dir: &Path) -> Option<Manifest> {
     let path = dir.join(MANIFEST_FILE);
     if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
         return None;
     }
-    let manifest: Manifest = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
+    let bytes = crate::util::input::read_whole(&path, MAX_MANIFEST_BYTES).ok()?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
     (manifest.format == MANIFEST_FORMAT).then_some(manifest)
 }
 
