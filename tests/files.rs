@@ -218,6 +218,7 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
         text.join("\n") + "\n"
     };
     let dstat = fixture_text("dstat-0.8.0-epoch.csv");
+    let plain_dstat = fixture_text("dstat-0.8.0-cpu.csv");
     let mpstat = fixture_text("mpstat-P-ALL.json");
     vec![
         (
@@ -287,6 +288,39 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
             "huge.csv",
             dstat.replace("99.010,0.990", "1e308,0.990"),
             ":8: '1e308' is not a percentage",
+        ),
+        (
+            "cpu-minus.csv",
+            plain_dstat
+                .replace(r#""cpu1 usage","#, r#""cpu-1 usage","#)
+                .replace("cpu1 usage:", "cpu-1 usage:"),
+            ":6: column 7 (group 'cpu-1 usage') names no CPU number",
+        ),
+        (
+            "cpu-huge.csv",
+            plain_dstat
+                .replace(r#""cpu1 usage","#, r#""cpu99999999999 usage","#)
+                .replace("cpu1 usage:", "cpu99999999999 usage:"),
+            ":6: column 7 (group 'cpu99999999999 usage') names a CPU beyond",
+        ),
+        (
+            "cpu-use-minus.csv",
+            fixture_text("dstat-0.8.0-cpu-use.csv")
+                .replace(r#""time","0","1""#, r#""time","0","-1""#),
+            ":6: column 3 ('-1' under 'per cpu usage') names no CPU number",
+        ),
+        (
+            "extra-value.csv",
+            plain_dstat.replace("26.733,1.980,71.287,0,0", "26.733,1.980,71.287,0,0,5"),
+            ":8: the row has 12 values, the header 11 columns",
+        ),
+        (
+            "short-row.csv",
+            plain_dstat.replace(
+                "21-11 23:36:15,0,0,100,0,0,26.733,1.980,71.287,0,0",
+                "21-11 23:36:15,0,0",
+            ),
+            ":8: the row has 3 values, the header 11 columns",
         ),
         (
             "backwards.json",
