@@ -33,7 +33,7 @@ use crate::summary::run_findings::run_findings;
 use crate::summary::warnings::{Measures, Warning};
 use crate::util::interrupt::DEFAULT_EXEC_GRACE;
 use crate::util::outdir;
-use crate::util::output::print_err_line;
+use crate::util::output::print_notice_line;
 use crate::util::text::shell_quote;
 use crate::util::units::round_ms;
 
@@ -424,10 +424,10 @@ pub fn run_on(
 fn announced_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     let mut meta = build_meta(options, plan, machine);
     for note in &meta.notes {
-        print_err_line(&format!("coreheat: note: {note}"));
+        print_notice_line(&format!("coreheat: note: {note}"));
     }
     for warning in plan_warnings(options, plan) {
-        print_err_line(&format!("coreheat: warning: {warning}"));
+        print_notice_line(&format!("coreheat: warning: {warning}"));
         meta.notes.push(warning);
     }
     meta
@@ -564,7 +564,7 @@ fn read_back(summary: &mut RunSummary) {
             summary.tasks_sampled = !loaded.summary.meta.task_fields.is_empty();
             summary.loaded = Some(loaded);
         }
-        Err(e) => summary.report_error = Some(format!("{e:#}")),
+        Err(e) => summary.report_error = Some(crate::util::output::error_line(&e)),
     }
 }
 

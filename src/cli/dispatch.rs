@@ -15,7 +15,7 @@ use crate::model::workload::Mode;
 use crate::modes::{guard, worker};
 use crate::util::cpulist::parse_cpulist;
 use crate::util::outdir::reports_root;
-use crate::util::output::{exit_code_after_printing, print, print_err_line};
+use crate::util::output::{exit_code_after_printing, print, print_notice_line, set_quiet};
 use crate::util::text::shell_quote;
 
 /// Runs the parsed command line; returns the exit code.
@@ -28,10 +28,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<i32> {
             ..
         })
     );
+    match &cli.command {
+        Command::Run(c) => set_quiet(c.flags.quiet),
+        Command::Sweep(c) => set_quiet(c.flags.quiet),
+        _ => {}
+    }
     if searches_hashes(&cli.command)
         && let Some(problem) = crate::kernels::simd::cap_problem()
     {
-        print_err_line(&format!("coreheat: warning: {problem}"));
+        print_notice_line(&format!("coreheat: warning: {problem}"));
     }
     let code = dispatch(cli)?;
     Ok(exit_code_after_printing(code, passes_a_code_on))
@@ -151,7 +156,7 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     };
     for (at, pin) in pins.iter().enumerate() {
         if pins[..at].contains(pin) && !pins[at + 1..].contains(pin) {
-            print_err_line(&format!(
+            print_notice_line(&format!(
                 "coreheat: note: --pins {} is given more than once (as typed or in another \
                  notation of the same CPUs): its configurations are run once",
                 pin.as_text()
@@ -161,7 +166,7 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     if !command.workers.is_empty()
         && let Some(note) = serial_note(&modes, &workers)
     {
-        print_err_line(&format!("coreheat: note: {note}"));
+        print_notice_line(&format!("coreheat: note: {note}"));
     }
     SweepOptions {
         spec: run.spec,

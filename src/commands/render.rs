@@ -33,7 +33,10 @@ fn tell_rendered(rendered: &crate::report::Rendered, files: usize) -> i32 {
         return 0;
     }
     for failure in &rendered.failures {
-        print_err_line(&format!("coreheat: error: {failure:#}"));
+        print_err_line(&format!(
+            "coreheat: error: {}",
+            crate::util::output::error_line(failure)
+        ));
     }
     print_err_line(&format!(
         "coreheat: {} of {} files could not be read; the report shows the others",
@@ -76,13 +79,29 @@ impl PrometheusArgs {
                 time::rfc3339(to)
             );
         }
+        let step = duration("step", &self.step)?;
+        if step < std::time::Duration::from_millis(1) {
+            anyhow::bail!(
+                "--step {}: Prometheus' steps are whole milliseconds; give 1ms or more \
+                 (for example 1s)",
+                self.step
+            );
+        }
+        let timeout = duration("timeout", &self.timeout)?;
+        if timeout.is_zero() {
+            anyhow::bail!(
+                "--timeout {}: coreheat would not wait for Prometheus at all; give more \
+                 than 0 (for example 10s)",
+                self.timeout
+            );
+        }
         Ok(FleetQuery {
             url: self.url.clone(),
             selector: self.selector.clone(),
             from,
             to,
-            step: round_ms(duration("step", &self.step)?.as_secs_f64()),
-            timeout: duration("timeout", &self.timeout)?,
+            step: round_ms(step.as_secs_f64()),
+            timeout,
         })
     }
 }

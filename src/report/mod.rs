@@ -42,7 +42,7 @@ pub fn draw_run(summary: &mut RunSummary, png_scale: u32) {
     };
     match redraw(&[loaded], &summary.trace, &summary.dir, None, png_scale) {
         Ok(path) => summary.report = Some(path),
-        Err(e) => summary.report_error = Some(format!("{e:#}")),
+        Err(e) => summary.report_error = Some(crate::util::output::error_line(&e)),
     }
 }
 
@@ -429,7 +429,10 @@ fn none_readable(mut failures: Vec<anyhow::Error>) -> anyhow::Error {
     if failures.len() == 1 {
         return failures.remove(0);
     }
-    let reasons: Vec<String> = failures.iter().map(|e| format!("  {e:#}")).collect();
+    let reasons: Vec<String> = failures
+        .iter()
+        .map(|e| format!("  {}", crate::util::output::error_line(e)))
+        .collect();
     anyhow::anyhow!(
         "none of the {} files could be read:\n{}",
         failures.len(),

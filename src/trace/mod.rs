@@ -401,7 +401,7 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm
     let header: Header = serde_json::from_slice(lines.bytes()).map_err(|e| {
         line_error(format!(
             "not a coreheat trace header ({})",
-            input::clip_message(&e.to_string())
+            json_error_message(lines.bytes(), &e)
         ))
     })?;
     if header.format != FORMAT_NAME {
@@ -425,6 +425,37 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm
     Ok((header, rows))
 }
 
+/// serde_json's message for a line that is not JSON, with the field named
+/// whose value it stopped at: NaN and Infinity (which JSON has no numbers for)
+/// are said as such, not as "expected value at line 1 column 19".
+fn json_error_message(bytes: &[u8], error: &serde_json::Error) -> String {
+    let message = input::clip_message(&error.to_string());
+    let stop = error.column().saturating_sub(1).min(bytes.len());
+    let Some(field) = field_before(&bytes[..stop]) else {
+        return message;
+    };
+    let value = bytes[stop..].trim_ascii_start();
+    let word = ["NaN", "-Infinity", "Infinity", "-NaN", "inf", "-inf", "nan"]
+        .into_iter()
+        .find(|w| value.starts_with(w.as_bytes()));
+    match word {
+        Some(word) => format!(
+            "'{field}' is {word}, which is not a number in JSON (at column {})",
+            error.column()
+        ),
+        None => format!("{message}, in the value of '{field}'"),
+    }
+}
+
+/// The name of the last `"name":` in `bytes` (short and printable), if any.
+fn field_before(bytes: &[u8]) -> Option<String> {
+    let colon = bytes.windows(2).rposition(|w| w == b"\":")?;
+    let open = bytes[..colon].iter().rposition(|&b| b == b'"')?;
+    let name = std::str::from_utf8(&bytes[open + 1..colon]).ok()?;
+    let plain = name.len() <= 64 && name.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    plain.then(|| name.to_string())
+}
+
 /// One line after the header, its CPUs in the form `rows`; `header_cpus` are the
 /// CPUs the header lists. `None` for a line of a kind this reader does not know.
 fn parse_record<'line>(
@@ -433,8 +464,7 @@ fn parse_record<'line>(
     header_cpus: &[TraceCpu],
     times: &mut TimeOrder,
 ) -> Result<ParsedLine<'line>, String> {
-    let line: AnyLine =
-        serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
+    let line: AnyLine = serde_json::from_slice(bytes).map_err(|e| json_error_message(bytes, &e))?;
     if line.end.is_none() && line.event.is_none() && line.cpus.is_none() {
         // A task line, or a kind of line a later coreheat may add.
         let task = match (line.task, line.t) {
