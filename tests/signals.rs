@@ -973,3 +973,38 @@ fn kill_9_to_the_group_still_stops_setsid_and_double_forked_descendants() {
     let trace = read_trace(&scratch.path().join("k9-group/trace.jsonl"));
     assert!(trace.samples.len() >= 3, "the samples written are kept");
 }
+
+#[test]
+fn an_interrupt_in_the_baseline_or_idle_ends_the_trace_at_once() {
+    let scratch = Scratch::new();
+    let mut latencies = Vec::new();
+    for (round, args) in [
+        ["--baseline", "5s", "idle", "--duration", "20s"],
+        ["--baseline", "0", "idle", "--duration", "20s"],
+    ]
+    .iter()
+    .cycle()
+    .take(6)
+    .enumerate()
+    {
+        let out = format!("prompt{round}");
+        let mut command = scratch.command(&[&["run", "-q", "--out", &out][..], &args[..]].concat());
+        let child = command.spawn().unwrap();
+        let trace = scratch.path().join(&out).join("trace.jsonl");
+        wait_for_text(&trace, "\"format\"", "the trace started");
+        // A moment off the 250 ms grid of the stop flag's looks.
+        std::thread::sleep(Duration::from_millis(430 + 37 * round as u64));
+        let sent = Instant::now();
+        signal(child.id(), "INT");
+        wait_for_text(&trace, "\"end\"", "an end line");
+        latencies.push(sent.elapsed());
+        let output = wait(child, Duration::from_secs(5));
+        assert_eq!(output.status.code(), Some(130));
+    }
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    assert!(
+        median < Duration::from_millis(100),
+        "from the signal to the end line: {latencies:?}"
+    );
+}

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::control::{Control, Plan};
@@ -204,7 +204,18 @@ fn outcome(
 struct Guardian {
     pid: u32,
     orders: Option<PipeWriter>,
-    messages: Receiver<GuardMessage>,
+    messages: Receiver<FromGuardian>,
+    /// Where a stop signal's wake-up goes.
+    wake: Sender<FromGuardian>,
+}
+
+/// What the wait for the command hears.
+enum FromGuardian {
+    Message(GuardMessage),
+    /// A stop signal came: act on it now.
+    Wake,
+    /// The guardian's pipe closed.
+    Closed,
 }
 
 impl Guardian {
@@ -234,16 +245,18 @@ impl Guardian {
         })?;
         drop((order_reader, message_writer));
         let (sender, messages) = mpsc::channel();
+        let wake = sender.clone();
         let reader = std::thread::Builder::new()
             .name("coreheat-guardian".into())
             .spawn(move || {
                 for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
                     if let Some(message) = GuardMessage::decode(&line)
-                        && sender.send(message).is_err()
+                        && sender.send(FromGuardian::Message(message)).is_err()
                     {
                         return;
                     }
                 }
+                let _ = sender.send(FromGuardian::Closed);
             });
         if let Err(e) = reader {
             // Without orders the guardian stops the command's tree and ends.
@@ -255,6 +268,7 @@ impl Guardian {
             pid: child.id(),
             orders: Some(order_writer),
             messages,
+            wake,
         })
     }
 
@@ -270,12 +284,16 @@ impl Guardian {
         let mut started = false;
         let mut interrupted_at: Option<Instant> = None;
         let mut stopped_by: Option<StoppedBy> = None;
+        let wake = self.wake.clone();
+        let _wake = interrupt::wake_on_signal(move || {
+            let _ = wake.send(FromGuardian::Wake);
+        });
         loop {
             match self.messages.recv_timeout(STOP_POLL) {
-                Ok(GuardMessage::Started(_)) => started = true,
-                Ok(message) => return Ok((message, stopped_by)),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
+                Ok(FromGuardian::Message(GuardMessage::Started(_))) => started = true,
+                Ok(FromGuardian::Message(message)) => return Ok((message, stopped_by)),
+                Ok(FromGuardian::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(FromGuardian::Closed) | Err(RecvTimeoutError::Disconnected) => {
                     return Err("the command's guardian process ended unexpectedly".into());
                 }
             }

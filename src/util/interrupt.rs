@@ -12,10 +12,15 @@
 //! and only a third exits at once. A signal sent to coreheat alone (`kill
 //! PID`, not the terminal, which reaches the command too) is passed on to the
 //! command ([`take_forward`]).
+//!
+//! Every wait of a run ends as soon as a stop signal comes: the handler writes
+//! a byte to a pipe, and a thread reading it calls the wakers the waits
+//! registered ([`wake_on_signal`]); [`STOP_POLL`] remains for a stop flag set
+//! without a signal.
 
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
@@ -59,6 +64,74 @@ static FORWARD: AtomicI32 = AtomicI32::new(0);
 /// The first stop signal received (0: none).
 static FIRST_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
+/// The write end of the wake pipe (-1: none), for the handler.
+static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// What to call when a stop signal comes, by registration number.
+static WAKERS: Mutex<Vec<(u64, Waker)>> = Mutex::new(Vec::new());
+static NEXT_WAKER: AtomicU64 = AtomicU64::new(1);
+
+/// While it lives, its waker is called (on the `coreheat-signals` thread) each
+/// time a stop signal comes; see [`wake_on_signal`].
+#[must_use = "the waker is removed when this is dropped"]
+pub struct WakeOnSignal(u64);
+
+impl Drop for WakeOnSignal {
+    fn drop(&mut self) {
+        let mut wakers = WAKERS.lock().unwrap_or_else(|e| e.into_inner());
+        wakers.retain(|(id, _)| *id != self.0);
+    }
+}
+
+/// Calls `waker` as soon as a stop signal comes (a signal handler writes to a
+/// pipe; a thread reading it calls the wakers), so that a wait on a channel or
+/// a condition variable ends at once instead of at its next look at the stop
+/// flag. Without installed handlers it is never called.
+pub fn wake_on_signal(waker: impl Fn() + Send + Sync + 'static) -> WakeOnSignal {
+    let id = NEXT_WAKER.fetch_add(1, Ordering::Relaxed);
+    let mut wakers = WAKERS.lock().unwrap_or_else(|e| e.into_inner());
+    wakers.push((id, Arc::new(waker)));
+    WakeOnSignal(id)
+}
+
+/// Sleeps for `duration`, or less when a stop signal comes.
+pub fn sleep_unless_signalled(duration: Duration) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let _wake = wake_on_signal(move || {
+        let _ = sender.send(());
+    });
+    let _ = receiver.recv_timeout(duration);
+}
+
+/// Starts the thread that calls the wakers when the handler writes to the pipe.
+fn start_waking() -> io::Result<()> {
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    if WAKE_FD.load(Ordering::SeqCst) >= 0 {
+        return Ok(());
+    }
+    let (read, write) = os::wake_pipe()?;
+    std::thread::Builder::new()
+        .name("coreheat-signals".into())
+        .spawn(move || {
+            while os::read_wake_bytes(read.as_raw_fd()) {
+                let wakers: Vec<Waker> = WAKERS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .map(|(_, waker)| waker.clone())
+                    .collect();
+                for waker in wakers {
+                    waker();
+                }
+            }
+        })?;
+    // Kept open for the life of the process: the handler may write at any time.
+    WAKE_FD.store(write.into_raw_fd(), Ordering::SeqCst);
+    Ok(())
+}
+
 /// The stop flag signal handlers set, and which signal set it.
 #[derive(Clone)]
 pub struct Interrupts {
@@ -69,6 +142,7 @@ pub struct Interrupts {
 impl Interrupts {
     /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
     pub fn install() -> io::Result<Interrupts> {
+        start_waking()?;
         let stop = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicUsize::new(0));
         let first_ns = Arc::new(AtomicU64::new(0));
@@ -142,6 +216,7 @@ fn on_signal(
         }
         COUNT.store(1, Ordering::SeqCst);
         stop.store(true, Ordering::SeqCst);
+        wake();
         return;
     }
     let last = last_ns.load(Ordering::SeqCst);
@@ -150,10 +225,19 @@ fn on_signal(
     }
     last_ns.store(now, Ordering::SeqCst);
     let count = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+    wake();
     if !PATIENT.load(Ordering::SeqCst) || count > 2 {
         // The trace is flushed line by line: what was written stays readable.
         os::write_stderr_raw(SECOND_INTERRUPT_MESSAGE);
         os::exit_immediately(128 + sig);
+    }
+}
+
+/// Wakes the waiting threads through the pipe; async-signal-safe.
+fn wake() {
+    let fd = WAKE_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        os::write_wake_byte(fd);
     }
 }
 

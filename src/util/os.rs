@@ -300,6 +300,47 @@ pub fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
     }
 }
 
+/// A pipe for a signal handler to wake a thread with: (read end, blocking;
+/// write end, non-blocking), both close-on-exec.
+pub fn wake_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1; 2];
+    // SAFETY: pipe2 writes two descriptor numbers into the array we pass.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned here only.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: fcntl on a descriptor we own has no memory effects.
+    if unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((read, write))
+}
+
+/// Writes one byte to descriptor `fd`, ignoring failure; async-signal-safe.
+pub fn write_wake_byte(fd: RawFd) {
+    // SAFETY: write of one byte from a static buffer has no other memory effects.
+    unsafe {
+        libc::write(fd, b"!".as_ptr().cast(), 1);
+    }
+}
+
+/// Blocks until descriptor `fd` has bytes (or its writers are gone); reads
+/// what is there. False when the pipe is closed or fails.
+pub fn read_wake_bytes(fd: RawFd) -> bool {
+    let mut buffer = [0u8; 64];
+    loop {
+        // SAFETY: read into our own buffer, within its length.
+        let read = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        if read > 0 {
+            return true;
+        }
+        if read == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
 /// Marks `fd` close-on-exec, so programs this process starts do not inherit it.
 pub fn set_cloexec(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on a descriptor number has no memory effects.
