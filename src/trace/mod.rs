@@ -10,6 +10,7 @@
 //! end line and one whose last line was cut, reads version 1 too, and skips lines
 //! of kinds it does not know. See docs/trace-format.md.
 
+pub mod fit;
 mod rows;
 pub mod synthetic;
 mod tasks;
@@ -46,6 +47,8 @@ pub struct TraceWriter {
     path: PathBuf,
     line: Vec<u8>,
     unit: CpuUnit,
+    /// The times of the percent samples written, which must go forward.
+    times: TimeOrder,
 }
 
 impl TraceWriter {
@@ -54,18 +57,25 @@ impl TraceWriter {
     pub fn create(path: &Path, meta: &Meta) -> io::Result<TraceWriter> {
         let mut meta = meta.clone();
         meta.state_rows(meta.cpu_unit.unwrap_or(CpuUnit::Percent));
-        let unit = meta.check_rows().map_err(|message| {
+        fit::fit_header(&mut meta);
+        // What the reader refuses is not written.
+        let refused = |message: String| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("a trace header that {message}"),
             )
-        })?;
+        };
+        meta.check()
+            .and_then(|()| meta.check_task_fields())
+            .map_err(refused)?;
+        let unit = meta.check_rows().map_err(refused)?;
         let file = File::options().write(true).create_new(true).open(path)?;
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
             path: path.to_path_buf(),
             line: Vec::with_capacity(4096),
             unit,
+            times: TimeOrder::default(),
         };
         writer.write_line(&Header {
             format: FORMAT_NAME.to_string(),
@@ -119,6 +129,19 @@ impl TraceWriter {
     /// Writes a sample of percentages (a trace of `cpu_unit` percent).
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
         self.expect_unit(CpuUnit::Percent)?;
+        // What the reader refuses is not written.
+        let refused = |message: String| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: a sample that {message}", self.path.display()),
+            )
+        };
+        check_seconds("time 't'", sample.t).map_err(refused)?;
+        for (index, load) in sample.cpus.iter().enumerate() {
+            load.checked()
+                .map_err(|m| refused(format!("has row {index} {m}")))?;
+        }
+        self.times.check(sample.t).map_err(refused)?;
         self.line.clear();
         rows::push_sample_line(
             &mut self.line,
@@ -145,12 +168,32 @@ impl TraceWriter {
     }
 
     pub fn write_event(&mut self, event: &Event) -> io::Result<()> {
+        self.check_seconds(&[("time 't'", event.t)])?;
         self.write_line(event)
     }
 
     pub fn write_end(&mut self, t: f64, end: &End) -> io::Result<()> {
+        self.check_seconds(&[
+            ("time 't'", t),
+            ("wall_s", end.wall_s),
+            ("user_s", end.user_s),
+            ("sys_s", end.sys_s),
+        ])?;
         self.write_line(&EndLine { t, end })?;
         self.out.get_ref().sync_data()
+    }
+
+    /// Refuses a line whose seconds the reader would refuse.
+    fn check_seconds(&self, values: &[(&str, f64)]) -> io::Result<()> {
+        for &(name, value) in values {
+            check_seconds(name, value).map_err(|message| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: a line whose {message}", self.path.display()),
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Serializes into a reused buffer, then hands the whole line to the file in one
