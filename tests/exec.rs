@@ -145,3 +145,40 @@ fn worker_options_make_no_sense_for_exec() {
     }
     assert!(scratch.run_dirs().is_empty());
 }
+
+#[test]
+fn huge_arguments_still_make_a_trace_that_reads_and_a_report() {
+    let scratch = Scratch::new();
+    // 5 × 130 KB of a control character: JSON writes each as six bytes.
+    let huge = "\u{1}".repeat(130_000);
+    let mut args = vec![
+        "run",
+        "--baseline",
+        "0",
+        "--interval",
+        "100ms",
+        "--out",
+        "big",
+        "exec",
+        "--",
+        "true",
+    ];
+    args.extend(std::iter::repeat_n(huge.as_str(), 5));
+    let output = scratch.run(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(scratch.path().join("big/report.html").is_file());
+    let trace = common::read_trace(&scratch.path().join("big/trace.jsonl"));
+    assert!(
+        trace
+            .header
+            .meta
+            .notes
+            .iter()
+            .any(|n| n.contains("texts are cut")),
+        "{:?}",
+        trace.header.meta.notes
+    );
+    scratch.ok(&["render", "big/trace.jsonl", "--out", "again"]);
+}

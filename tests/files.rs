@@ -218,6 +218,7 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
         text.join("\n") + "\n"
     };
     let dstat = fixture_text("dstat-0.8.0-epoch.csv");
+    let plain_dstat = fixture_text("dstat-0.8.0-cpu.csv");
     let mpstat = fixture_text("mpstat-P-ALL.json");
     vec![
         (
@@ -287,6 +288,39 @@ fn out_of_range_cases() -> Vec<(&'static str, String, &'static str)> {
             "huge.csv",
             dstat.replace("99.010,0.990", "1e308,0.990"),
             ":8: '1e308' is not a percentage",
+        ),
+        (
+            "cpu-minus.csv",
+            plain_dstat
+                .replace(r#""cpu1 usage","#, r#""cpu-1 usage","#)
+                .replace("cpu1 usage:", "cpu-1 usage:"),
+            ":6: column 7 (group 'cpu-1 usage') names no CPU number",
+        ),
+        (
+            "cpu-huge.csv",
+            plain_dstat
+                .replace(r#""cpu1 usage","#, r#""cpu99999999999 usage","#)
+                .replace("cpu1 usage:", "cpu99999999999 usage:"),
+            ":6: column 7 (group 'cpu99999999999 usage') names a CPU beyond",
+        ),
+        (
+            "cpu-use-minus.csv",
+            fixture_text("dstat-0.8.0-cpu-use.csv")
+                .replace(r#""time","0","1""#, r#""time","0","-1""#),
+            ":6: column 3 ('-1' under 'per cpu usage') names no CPU number",
+        ),
+        (
+            "extra-value.csv",
+            plain_dstat.replace("26.733,1.980,71.287,0,0", "26.733,1.980,71.287,0,0,5"),
+            ":8: the row has 12 values, the header 11 columns",
+        ),
+        (
+            "short-row.csv",
+            plain_dstat.replace(
+                "21-11 23:36:15,0,0,100,0,0,26.733,1.980,71.287,0,0",
+                "21-11 23:36:15,0,0",
+            ),
+            ":8: the row has 3 values, the header 11 columns",
         ),
         (
             "backwards.json",
@@ -491,4 +525,71 @@ fn render_draws_the_good_files_names_the_bad_one_and_exits_1() {
         ],
     );
     assert!(!scratch.path().join("none").exists());
+}
+
+#[test]
+fn a_topology_fifo_is_refused_without_blocking() {
+    let scratch = Scratch::new();
+    let fifo = scratch.path().join("info.json");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path only.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    std::fs::write(
+        scratch.path().join("dstat.csv"),
+        fixture_text("dstat-0.8.0-cpu.csv"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let output = scratch.run_bounded(&[
+        "render",
+        "dstat.csv",
+        "--topology",
+        "info.json",
+        "--out",
+        "never",
+    ]);
+    assert_refused(
+        &output,
+        "--topology FIFO",
+        &["--topology", "info.json", "FIFO"],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(!scratch.path().join("never").exists());
+}
+
+#[test]
+fn a_huge_manifest_is_not_read_whole() {
+    let scratch = Scratch::new();
+    let dir = scratch.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    write_lines(&dir.join("trace.jsonl"), &trace_lines(2, 5));
+    // 3 GB that takes no disk: read whole, it would take 3 GB of memory.
+    sparse_file(&dir.join(".coreheat-files.json"), 3 << 30, b"}");
+    let child = scratch
+        .command(&["render", "run/trace.jsonl"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // SAFETY: wait4 writes only into the status and rusage we pass.
+    let (status, usage) = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage);
+        assert_eq!(pid, child.id() as libc::pid_t);
+        (status, usage)
+    };
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 2);
+    assert!(
+        usage.ru_maxrss < 200 << 10,
+        "peak memory {} kB: the manifest was read whole",
+        usage.ru_maxrss
+    );
+    let output = scratch.run_bounded(&["render", "run/trace.jsonl"]);
+    assert_refused(
+        &output,
+        "a 3 GB manifest",
+        &[".coreheat-files.json", "--out"],
+    );
+    assert!(!dir.join("report.html").exists());
+    std::mem::forget(child); // reaped by wait4
 }

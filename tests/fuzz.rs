@@ -247,3 +247,121 @@ fn a_cut_trace_keeps_every_complete_sample() {
         assert_eq!(samples, complete_samples(head), "cut at {cut}");
     }
 }
+
+/// A text as a header may get it: plain, any Unicode, or long runs of a
+/// control character (six bytes each in JSON).
+fn header_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-z0-9 ./-]{0,30}",
+        2 => any::<String>(),
+        1 => (1usize..40_000).prop_map(|n| "\u{1}".repeat(n)),
+        1 => (1usize..200_000).prop_map(|n| "é".repeat(n)),
+    ]
+}
+
+/// Seconds as a writer may be handed them: mostly fine, sometimes NaN,
+/// infinite, negative or beyond any trace.
+fn seconds() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        8 => 0.0f64..1e6,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => -1e6f64..0.0,
+        1 => 1e9f64..1e308,
+    ]
+}
+
+/// A percentage as a writer may be handed one.
+fn percent() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        12 => 0.0f64..=100.0,
+        1 => Just(f64::NAN),
+        1 => Just(-0.5),
+        1 => Just(1e308),
+    ]
+}
+
+/// A real header's machine with hostile texts and any CPU count.
+fn hostile_meta() -> impl Strategy<Value = coreheat::model::Meta> {
+    (
+        header_text(),
+        header_text(),
+        proptest::collection::vec(header_text(), 0..5),
+        proptest::collection::vec(header_text(), 0..6),
+        prop_oneof![8 => 1usize..5, 1 => Just(0usize), 1 => 8190usize..8200],
+        seconds(),
+    )
+        .prop_map(|(title, command, notes, argv, cpus, interval)| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("trace.jsonl");
+            coreheat::trace::synthetic::write_trace(&path, 2, 2, 1.0).unwrap();
+            let mut meta = coreheat::trace::Trace::read(&path).unwrap().header.meta;
+            meta.title = Some(title);
+            meta.command = command;
+            meta.notes = notes;
+            meta.workload = Some(coreheat::model::workload::WorkloadMeta::Exec { argv });
+            meta.cpus = (0..cpus as u32)
+                .map(|cpu| coreheat::model::TraceCpu {
+                    cpu,
+                    core: cpu,
+                    package: 0,
+                })
+                .collect();
+            meta.logical_cpus = cpus;
+            meta.physical_cores = cpus;
+            meta.interval_s = interval;
+            meta.cpu_unit = Some(coreheat::model::CpuUnit::Percent);
+            meta.ticks_per_s = None;
+            meta.task_fields = Vec::new();
+            meta
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Every trace the writer writes, the reader reads: what the reader would
+    /// refuse is cut to fit (long texts) or refused by the writer (bad values),
+    /// never written.
+    #[test]
+    fn every_trace_written_reads_back(
+        meta in hostile_meta(),
+        samples in proptest::collection::vec((seconds(), proptest::collection::vec(percent(), 8)), 0..6),
+        end in (seconds(), seconds()),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trace.jsonl");
+        let Ok(mut writer) = coreheat::trace::TraceWriter::create(&path, &meta) else {
+            return Ok(()); // refused: nothing the reader cannot read was written
+        };
+        let mut written = 0;
+        for (t, values) in &samples {
+            let load = coreheat::model::CpuLoad {
+                usr: values[0], nice: values[1], sys: values[2], idle: values[3],
+                iowait: values[4], irq: values[5], softirq: values[6], steal: values[7],
+            };
+            let sample = coreheat::model::Sample { t: *t, cpus: vec![load; meta.cpus.len()] };
+            if writer.write_sample(&sample).is_err() {
+                break;
+            }
+            written += 1;
+        }
+        let end_line = coreheat::model::End {
+            status: coreheat::model::Status::Ok,
+            result: None,
+            wall_s: end.1,
+            user_s: 0.0,
+            sys_s: 0.0,
+            message: None,
+        };
+        let _ = writer.write_end(end.0, &end_line);
+        drop(writer);
+        let trace = coreheat::trace::Trace::read(&path);
+        prop_assert!(trace.is_ok(), "written, then refused: {}", trace.err().unwrap());
+        prop_assert_eq!(trace.unwrap().samples.len(), written);
+    }
+}

@@ -318,3 +318,97 @@ fn processes_mode_with_few_processes_fails_cleanly() {
     }
     assert!(clean_failures > 0, "some limit was too low for a run");
 }
+
+#[test]
+fn quiet_prints_only_errors() {
+    let scratch = Scratch::new();
+    // Two workers pinned to one CPU: a planning warning, and too short a run.
+    let args = [
+        "run",
+        "-q",
+        "--baseline",
+        "0",
+        "--interval",
+        "100ms",
+        "--mode",
+        "threads",
+        "--workers",
+        "2",
+        "--pin",
+        "0,0",
+        "count",
+        "--n",
+        "1000",
+    ];
+    let output = scratch.command(&args).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "", "-q: only errors");
+    assert_eq!(text(&output.stdout), "");
+    // Errors still are.
+    let output = scratch
+        .command(&["run", "-q", "exec", "--", "/no/such/program"])
+        .output()
+        .unwrap();
+    assert!(text(&output.stderr).contains("command not found"));
+}
+
+#[test]
+fn messages_name_the_field_the_flag_and_say_a_cause_once() {
+    let scratch = Scratch::new();
+    let trace = scratch.path().join("nan.jsonl");
+    coreheat::trace::synthetic::write_trace(&trace, 2, 3, 1.0).unwrap();
+    let cut = std::fs::read_to_string(&trace).unwrap();
+    let end = cut.lines().last().unwrap();
+    let broken = end.replacen("\"wall_s\":", "\"wall_s\":NaN,\"was\":", 1);
+    std::fs::write(&trace, cut.replace(end, &broken)).unwrap();
+    let output = scratch
+        .command(&["render", "nan.jsonl", "--out", "never"])
+        .output()
+        .unwrap();
+    let said = text(&output.stderr);
+    assert!(said.contains("'wall_s' is NaN"), "{said}");
+    assert!(!said.contains("expected value"), "{said}");
+
+    let prometheus = ["render", "--prometheus", "http://127.0.0.1:9"];
+    for (flag, value, expected) in [
+        (
+            "--step",
+            "1ns",
+            "--step 1ns: Prometheus' steps are whole milliseconds",
+        ),
+        ("--timeout", "0", "--timeout 0:"),
+        ("--timeout", "0s", "--timeout 0s:"),
+    ] {
+        let mut args = prometheus.to_vec();
+        args.extend([flag, value]);
+        let output = scratch.command(&args).output().unwrap();
+        let said = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}: {said}");
+        assert!(said.contains(expected), "{flag} {value}: {said}");
+        assert!(
+            !said.contains("cannot reach"),
+            "refused before any request: {said}"
+        );
+    }
+
+    let output = scratch
+        .command(&["render", "missing.jsonl"])
+        .output()
+        .unwrap();
+    let said = text(&output.stderr);
+    assert_eq!(
+        said.matches("No such file or directory").count(),
+        1,
+        "{said}"
+    );
+    let output = scratch
+        .command(&["render", "missing.jsonl", "nan.jsonl", "--out", "never"])
+        .output()
+        .unwrap();
+    let said = text(&output.stderr);
+    assert_eq!(
+        said.matches("No such file or directory").count(),
+        1,
+        "{said}"
+    );
+}

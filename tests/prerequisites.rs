@@ -32,13 +32,19 @@ fn tests_of(text: &str) -> Vec<(String, String, String)> {
             .or_else(|| before.rfind("}\n"))
             .unwrap_or(0);
         let after = &rest[at..];
-        let fn_at = after.find("\nfn ").expect("a function after #[test]") + 1;
-        let name_end = after[fn_at..].find('(').unwrap() + fn_at;
-        let name = after[fn_at + 3..name_end].to_string();
+        // The function may be indented (a test inside `proptest!`): its body
+        // ends at a closing brace of the same indentation.
+        let line_at = after.find("fn ").expect("a function after #[test]");
+        let fn_at = after[..line_at].rfind('\n').map_or(0, |n| n + 1);
+        let indent = &after[fn_at..line_at];
+        let name_start = line_at + 3;
+        let name_end = after[name_start..].find('(').unwrap() + name_start;
+        let name = after[name_start..name_end].to_string();
         let attrs = format!("{}{}", &before[attrs_start..], &after[..fn_at]);
+        let closing = format!("\n{indent}}}\n");
         let body_end = after[fn_at..]
-            .find("\n}\n")
-            .map_or(after.len(), |e| fn_at + e + 3);
+            .find(&closing)
+            .map_or(after.len(), |e| fn_at + e + closing.len());
         found.push((name, attrs, after[fn_at..body_end].to_string()));
         rest = &after[body_end..];
     }

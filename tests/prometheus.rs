@@ -665,3 +665,114 @@ fn a_selector_matching_nothing_or_malformed_is_named_with_the_range() {
     let args = ["render", "--prometheus", &url, "--match", "job="];
     fails_saying(&scratch, &args, &["bad_data", "check --match"]);
 }
+
+/// A node whose instance label is 400 characters long.
+fn long_named_node(target: &str) -> (&'static str, String) {
+    let name = format!("{}:9100", "n".repeat(400));
+    let counters = |_: &str| [["10", "11", "12", "13", "14"], ["10"; 5]];
+    (
+        "application/json",
+        answer(target, &[name.as_str()], counters),
+    )
+}
+
+/// A node whose counters hold NaN, a negative value and 1e308.
+fn hostile_values(target: &str) -> (&'static str, String) {
+    let counters = |_: &str| {
+        [
+            ["10", "NaN", "-5", "1e308", "14"],
+            ["10", "11", "12", "13", "14"],
+        ]
+    };
+    (
+        "application/json",
+        answer(target, &["node9:9100"], counters),
+    )
+}
+
+/// A node whose CPU label is beyond any CPU number.
+fn cpu_out_of_range(target: &str) -> (&'static str, String) {
+    let (kind, body) = two_nodes(target);
+    (kind, body.replace(r#""cpu":"0""#, r#""cpu":"99999999""#))
+}
+
+#[test]
+fn whatever_prometheus_holds_is_saved_as_traces_coreheat_reads_again() {
+    let _machine = machine();
+    let scratch = render_fake(long_named_node);
+    let names: Vec<String> = std::fs::read_dir(scratch.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].len() <= 120,
+        "a file name of {} bytes",
+        names[0].len()
+    );
+    scratch.ok(&["render", &format!("out/{}", names[0]), "--out", "again"]);
+
+    let scratch = render_fake(hostile_values);
+    let busy = cpu0_busy(&scratch, "node9_9100.jsonl");
+    assert_eq!(busy.len(), 4);
+    assert!(
+        busy.iter()
+            .all(|b| b.is_none_or(|b| (0.0..=100.0).contains(&b))),
+        "{busy:?}"
+    );
+    let trace = read_trace(&scratch.path().join("out/node9_9100.jsonl"));
+    assert!(
+        trace
+            .header
+            .meta
+            .notes
+            .iter()
+            .any(|n| n.contains("3 values were no counter")),
+        "{:?}",
+        trace.header.meta.notes
+    );
+    scratch.ok(&["render", "out/node9_9100.jsonl", "--out", "again"]);
+}
+
+#[test]
+fn a_cpu_label_out_of_range_or_too_many_points_are_refused_before_saving() {
+    let _machine = machine();
+    let server = FakeServer::start(cpu_out_of_range);
+    let scratch = Scratch::new();
+    let url = server.url();
+    let range = ["--from", "1000", "--to", "1004"];
+    let args = [&["render", "--prometheus", &url][..], &range[..]].concat();
+    fails_saying(
+        &scratch,
+        &args,
+        &["cpu label 99999999", "largest CPU number"],
+    );
+
+    // 400 million steps of 2 series: refused before any range is asked for,
+    // and before anything is allocated for it.
+    let server = FakeServer::start(two_nodes);
+    let url = server.url();
+    let args = [
+        "render",
+        "--prometheus",
+        &url,
+        "--from",
+        "1000",
+        "--to",
+        "400001000",
+        "--step",
+        "1s",
+    ];
+    let output = scratch.run_bounded(&args);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    for part in [
+        "400000001 steps",
+        "coarser --step",
+        "at least 41s",
+        "--match",
+    ] {
+        assert!(said.contains(part), "{part:?} missing from: {said}");
+    }
+}

@@ -350,6 +350,93 @@ fn out_folder_with_a_trace_is_never_overwritten() {
     assert!(scratch.path().join("fresh/run1/report.html").is_file());
 }
 
+/// Starts `n` coreheat runs at the same moment, waits for all of them.
+fn at_once(scratch: &Scratch, n: usize, args: &[&str]) -> Vec<std::process::Output> {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            scratch
+                .command(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("coreheat starts")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| child.wait_with_output().expect("coreheat ends"))
+        .collect()
+}
+
+#[test]
+fn concurrent_runs_with_one_out_never_delete_each_others_files() {
+    for round in 0..3 {
+        let scratch = Scratch::new();
+        let out = format!("shared{round}/run");
+        let outputs = at_once(
+            &scratch,
+            6,
+            &[
+                "run",
+                "--out",
+                &out,
+                "--interval",
+                "100ms",
+                "--baseline",
+                "0",
+                "idle",
+                "--duration",
+                "600ms",
+            ],
+        );
+        let (won, lost): (Vec<_>, Vec<_>) = outputs.iter().partition(|o| o.status.success());
+        assert_eq!(
+            won.len(),
+            1,
+            "exactly one run takes the folder: {outputs:?}"
+        );
+        for refused in &lost {
+            let stderr = String::from_utf8_lossy(&refused.stderr);
+            assert!(
+                stderr.contains("--out") && stderr.lines().count() == 1,
+                "a refused run says why in one line: {stderr}"
+            );
+        }
+        let dir = scratch.path().join(&out);
+        let trace = read_trace(&dir.join("trace.jsonl"));
+        assert!(trace.end.is_some(), "the winner's trace is whole");
+        assert!(dir.join("report.html").is_file(), "its report is there");
+        let stderr = String::from_utf8_lossy(&won[0].stderr);
+        assert!(
+            !stderr.contains("error"),
+            "the winner drew its report: {stderr}"
+        );
+    }
+    // Without --out every run gets its own folder, even under a new root.
+    let scratch = Scratch::new();
+    let outputs = at_once(
+        &scratch,
+        4,
+        &[
+            "run",
+            "-q",
+            "--baseline",
+            "0",
+            "--interval",
+            "100ms",
+            "idle",
+            "--duration",
+            "300ms",
+        ],
+    );
+    assert!(outputs.iter().all(|o| o.status.success()), "{outputs:?}");
+    let dirs = scratch.run_dirs();
+    assert_eq!(dirs.len(), 4, "{dirs:?}");
+    for dir in dirs {
+        read_trace(&dir.join("trace.jsonl"));
+    }
+}
+
 #[test]
 fn quiet_prints_nothing() {
     let scratch = Scratch::new();

@@ -677,7 +677,9 @@ fn stopping_an_exec_stops_its_whole_tree() {
         ("bg", "INT", "sleep 30 & sleep 30 & wait"),
     ];
     for (out, name, script) in cases {
-        let child = start_and_wait(&scratch, &["exec", "--", "sh", "-c", script], out, 3);
+        // The command that ignores the signal is stopped once the grace is over.
+        let args = ["--grace", "1s", "exec", "--", "sh", "-c", script];
+        let child = start_and_wait(&scratch, &args, out, 3);
         let tree = descendants(child.id());
         assert!(
             tree.len() >= 2,
@@ -754,4 +756,257 @@ fn background_children_of_an_exec_are_counted_not_waited_for() {
     let report = scratch.path().join(json["report"].as_str().unwrap());
     let html = std::fs::read_to_string(report).unwrap();
     assert!(html.contains("1 of its processes was still running"));
+}
+
+/// [`start_and_wait`] as the one job of a new terminal: coreheat leads its own
+/// session with a pseudo-terminal as its controlling terminal and stdin, so
+/// that typing Ctrl-C into the returned master makes the kernel send SIGINT to
+/// coreheat and the command alike, as in a terminal window.
+fn start_on_terminal(
+    scratch: &Scratch,
+    args: &[&str],
+    out: &str,
+    samples: usize,
+) -> (Child, std::fs::File) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty fills in two new descriptors that nothing else owns.
+    let status = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned here only.
+    let (master, slave) = unsafe {
+        (
+            std::fs::File::from(OwnedFd::from_raw_fd(master)),
+            OwnedFd::from_raw_fd(slave),
+        )
+    };
+    let child = start_with(scratch, args, out, samples, |command| {
+        command
+            .stdin(Stdio::from(slave))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // SAFETY: setsid and ioctl are async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    });
+    (child, master)
+}
+
+/// Types `keys` into a terminal.
+fn type_keys(mut terminal: &std::fs::File, keys: &[u8]) {
+    use std::io::Write;
+    terminal.write_all(keys).expect("the terminal takes keys");
+}
+
+/// The end line's message of the trace in `dir`, which must say interrupted.
+fn interrupted_message(dir: &Path) -> String {
+    let trace = read_trace(&dir.join("trace.jsonl"));
+    let (_, end) = trace.end.expect("an end line");
+    assert_eq!(end.status, Status::Interrupted);
+    end.message.unwrap_or_default()
+}
+
+/// A command that saves its work when interrupted, taking 1.5 s to do it.
+const SAVES_ON: &str = "trap 'sleep 1.5; echo saved > saved.txt; exit 0' SIGNAL; \
+                        while :; do sleep 0.1; done";
+
+#[test]
+fn ctrl_c_lets_the_command_save_its_work_and_says_which_signal() {
+    let scratch = Scratch::new();
+    let script = SAVES_ON.replace("SIGNAL", "INT");
+    let (child, terminal) =
+        start_on_terminal(&scratch, &["exec", "--", "sh", "-c", &script], "tty", 3);
+    type_keys(&terminal, b"\x03");
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("saved.txt"))
+            .ok()
+            .as_deref(),
+        Some("saved\n"),
+        "the command's own Ctrl-C handler ran to its end"
+    );
+    let message = interrupted_message(&scratch.path().join("tty"));
+    assert!(
+        message.contains("SIGINT") && message.contains("ended by itself with exit code 0"),
+        "{message}"
+    );
+    drop(terminal);
+}
+
+#[test]
+fn sigterm_to_coreheat_alone_is_passed_on_and_the_command_gets_its_grace() {
+    let scratch = Scratch::new();
+    for (name, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let script = SAVES_ON.replace("SIGNAL", name);
+        let out = format!("alone-{name}");
+        let child = start_and_wait(&scratch, &["exec", "--", "sh", "-c", &script], &out, 3);
+        signal(child.id(), name);
+        let output = wait(child, Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(code), "SIG{name}: {output:?}");
+        let saved = scratch.path().join("saved.txt");
+        assert!(saved.is_file(), "SIG{name}: the command saved its work");
+        std::fs::remove_file(saved).unwrap();
+        let message = interrupted_message(&scratch.path().join(&out));
+        assert!(
+            message.contains(&format!("SIG{name}")) && message.contains("by itself"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_or_the_end_of_the_grace_stops_a_command_that_ignores_it() {
+    let scratch = Scratch::new();
+    let script = "trap '' INT; while :; do sleep 0.1; done";
+    let args = ["exec", "--", "sh", "-c", script];
+    let (child, terminal) = start_on_terminal(&scratch, &args, "twice", 3);
+    type_keys(&terminal, b"\x03");
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(alive(child.id()), "one Ctrl-C waits for the command");
+    let second = Instant::now();
+    type_keys(&terminal, b"\x03");
+    let output = wait(child, Duration::from_secs(5));
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(
+        second.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        second.elapsed()
+    );
+    let message = interrupted_message(&scratch.path().join("twice"));
+    assert!(message.contains("second interrupt"), "{message}");
+    drop(terminal);
+
+    let mut args = vec!["--grace", "1s"];
+    args.extend_from_slice(&["exec", "--", "sh", "-c", script]);
+    let (child, terminal) = start_on_terminal(&scratch, &args, "grace", 3);
+    let first = Instant::now();
+    type_keys(&terminal, b"\x03");
+    let output = wait(child, Duration::from_secs(8));
+    let took = first.elapsed();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "stopped after the 1 s grace: {took:?}"
+    );
+    let message = interrupted_message(&scratch.path().join("grace"));
+    assert!(
+        message.contains("--grace") && message.contains("SIGINT"),
+        "{message}"
+    );
+    drop(terminal);
+}
+
+/// Reads a pid a test script wrote into `file`, waiting for it.
+fn pid_in(scratch: &Scratch, file: &str) -> u32 {
+    let path = scratch.path().join(file);
+    wait_for_text(&path, "\n", &format!("{file} written"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A command whose tree has a `setsid`'d and a double-forked descendant.
+const ESCAPING_TREE: &str = "setsid sleep 60 & echo $! > setsid.pid; \
+                             (sleep 60 & echo $! > forked.pid) ; sleep 60";
+
+#[test]
+fn hangup_and_quit_to_the_group_end_the_trace_and_stop_the_whole_tree() {
+    let scratch = Scratch::new();
+    for (name, code) in [("HUP", 129), ("QUIT", 131)] {
+        let out = format!("group-{name}");
+        let args = ["exec", "--", "sh", "-c", ESCAPING_TREE];
+        let child = start_as_job(&scratch, &args, &out, 3);
+        let escaped = [
+            pid_in(&scratch, "setsid.pid"),
+            pid_in(&scratch, "forked.pid"),
+        ];
+        signal_group(child.id(), name);
+        let output = wait(child, Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(code), "SIG{name}: {output:?}");
+        assert_interrupted(&scratch.path().join(&out));
+        let message = interrupted_message(&scratch.path().join(&out));
+        assert!(message.contains(&format!("SIG{name}")), "{message}");
+        assert!(
+            all_gone_within(&escaped, Duration::from_secs(2)),
+            "SIG{name}: left running: {escaped:?}"
+        );
+        for file in ["setsid.pid", "forked.pid"] {
+            std::fs::remove_file(scratch.path().join(file)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn kill_9_to_the_group_still_stops_setsid_and_double_forked_descendants() {
+    let scratch = Scratch::new();
+    let args = ["exec", "--", "sh", "-c", ESCAPING_TREE];
+    let child = start_as_job(&scratch, &args, "k9-group", 3);
+    let escaped = [
+        pid_in(&scratch, "setsid.pid"),
+        pid_in(&scratch, "forked.pid"),
+    ];
+    assert!(escaped.iter().all(|&p| alive(p)));
+    signal_group(child.id(), "KILL");
+    let _ = wait(child, Duration::from_secs(5));
+    assert!(
+        all_gone_within(&escaped, Duration::from_secs(2)),
+        "left running with ppid 1: {:?}",
+        escaped.iter().filter(|&&p| alive(p)).collect::<Vec<_>>()
+    );
+    let trace = read_trace(&scratch.path().join("k9-group/trace.jsonl"));
+    assert!(trace.samples.len() >= 3, "the samples written are kept");
+}
+
+#[test]
+fn an_interrupt_in_the_baseline_or_idle_ends_the_trace_at_once() {
+    let scratch = Scratch::new();
+    let mut latencies = Vec::new();
+    for (round, args) in [
+        ["--baseline", "5s", "idle", "--duration", "20s"],
+        ["--baseline", "0", "idle", "--duration", "20s"],
+    ]
+    .iter()
+    .cycle()
+    .take(6)
+    .enumerate()
+    {
+        let out = format!("prompt{round}");
+        let mut command = scratch.command(&[&["run", "-q", "--out", &out][..], &args[..]].concat());
+        let child = command.spawn().unwrap();
+        let trace = scratch.path().join(&out).join("trace.jsonl");
+        wait_for_text(&trace, "\"format\"", "the trace started");
+        // A moment off the 250 ms grid of the stop flag's looks.
+        std::thread::sleep(Duration::from_millis(430 + 37 * round as u64));
+        let sent = Instant::now();
+        signal(child.id(), "INT");
+        wait_for_text(&trace, "\"end\"", "an end line");
+        latencies.push(sent.elapsed());
+        let output = wait(child, Duration::from_secs(5));
+        assert_eq!(output.status.code(), Some(130));
+    }
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    assert!(
+        median < Duration::from_millis(100),
+        "from the signal to the end line: {latencies:?}"
+    );
 }

@@ -33,8 +33,9 @@ use crate::summary::load::{LoadedTrace, load};
 use crate::summary::run_findings::run_findings;
 use crate::summary::sched::SchedTotals;
 use crate::summary::warnings::{Measures, Warning};
+use crate::util::interrupt::DEFAULT_EXEC_GRACE;
 use crate::util::outdir;
-use crate::util::output::print_err_line;
+use crate::util::output::print_notice_line;
 use crate::util::text::shell_quote;
 use crate::util::units::round_ms;
 
@@ -66,6 +67,9 @@ pub struct RunOptions {
     pub live_label: Option<String>,
     /// The binary to start worker processes from (default: this executable).
     pub worker_exe: Option<PathBuf>,
+    /// How long a traced command may take to end by itself after an interrupt
+    /// (`--grace`, default [`DEFAULT_EXEC_GRACE`]).
+    pub grace: Duration,
 }
 
 impl RunOptions {
@@ -85,6 +89,7 @@ impl RunOptions {
             live: false,
             live_label: None,
             worker_exe: None,
+            grace: DEFAULT_EXEC_GRACE,
         }
     }
 }
@@ -158,6 +163,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         workers,
         cpus,
         worker_exe: options.worker_exe.clone(),
+        grace: options.grace,
     })
 }
 
@@ -304,6 +310,9 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
     if let Some(baseline) = options.baseline {
         words.extend(["--baseline".into(), format!("{}ms", baseline.as_millis())]);
     }
+    if options.grace != DEFAULT_EXEC_GRACE && matches!(options.spec, WorkloadSpec::Exec { .. }) {
+        words.extend(["--grace".into(), format!("{}ms", options.grace.as_millis())]);
+    }
     if let Some(word) = options.sched.word() {
         words.extend(["--sched".into(), word.into()]);
     }
@@ -421,10 +430,10 @@ pub fn run_on(
 fn announced_meta(options: &RunOptions, plan: &Plan, machine: &Machine) -> Meta {
     let mut meta = build_meta(options, plan, machine);
     for note in &meta.notes {
-        print_err_line(&format!("coreheat: note: {note}"));
+        print_notice_line(&format!("coreheat: note: {note}"));
     }
     for warning in plan_warnings(options, plan) {
-        print_err_line(&format!("coreheat: warning: {warning}"));
+        print_notice_line(&format!("coreheat: warning: {warning}"));
         meta.notes.push(warning);
     }
     meta
@@ -563,7 +572,7 @@ fn read_back(summary: &mut RunSummary) {
             summary.sched = loaded.summary.sched_totals();
             summary.loaded = Some(loaded);
         }
-        Err(e) => summary.report_error = Some(format!("{e:#}")),
+        Err(e) => summary.report_error = Some(crate::util::output::error_line(&e)),
     }
 }
 

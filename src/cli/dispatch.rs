@@ -16,7 +16,7 @@ use crate::model::workload::Mode;
 use crate::modes::{guard, worker};
 use crate::util::cpulist::parse_cpulist;
 use crate::util::outdir::reports_root;
-use crate::util::output::{exit_code_after_printing, print, print_err_line};
+use crate::util::output::{exit_code_after_printing, print, print_notice_line, set_quiet};
 use crate::util::text::shell_quote;
 
 /// Runs the parsed command line; returns the exit code.
@@ -29,10 +29,15 @@ pub fn execute(cli: Cli) -> anyhow::Result<i32> {
             ..
         })
     );
+    match &cli.command {
+        Command::Run(c) => set_quiet(c.flags.quiet),
+        Command::Sweep(c) => set_quiet(c.flags.quiet),
+        _ => {}
+    }
     if searches_hashes(&cli.command)
         && let Some(problem) = crate::kernels::simd::cap_problem()
     {
-        print_err_line(&format!("coreheat: warning: {problem}"));
+        print_notice_line(&format!("coreheat: warning: {problem}"));
     }
     let code = dispatch(cli)?;
     Ok(exit_code_after_printing(code, passes_a_code_on))
@@ -124,6 +129,7 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
         pin: flags.pin.clone(),
         interval: flags.interval,
         baseline: flags.baseline,
+        grace: flags.grace,
         sched: match (flags.sched, flags.tasks) {
             (Some(request), _) => request,
             (None, Some(false)) => SchedRequest::Off,
@@ -153,7 +159,7 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     let pins = &options.pins;
     for (at, pin) in pins.iter().enumerate() {
         if pins[..at].contains(pin) && !pins[at + 1..].contains(pin) {
-            print_err_line(&format!(
+            print_notice_line(&format!(
                 "coreheat: note: --pins {} is given more than once (as typed or in another \
                  notation of the same CPUs): its configurations are run once",
                 pin.as_text()
@@ -163,7 +169,7 @@ fn sweep_options(command: &SweepCommand) -> SweepOptions {
     if !command.workers.is_empty() {
         let workers = options.worker_counts(0);
         if let Some(note) = serial_note(&options.mode_list(), &workers) {
-            print_err_line(&format!("coreheat: note: {note}"));
+            print_notice_line(&format!("coreheat: note: {note}"));
         }
     }
     options

@@ -80,6 +80,11 @@ pub struct RunFlags {
     /// [default: min(interval, 500ms)].
     #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", allow_hyphen_values = true)]
     pub baseline: Option<Duration>,
+    /// After Ctrl-C or SIGTERM, how long a command traced by exec may take to
+    /// end by itself (saving its work) before coreheat stops its processes
+    /// (SIGTERM, SIGKILL 1 s later); a second Ctrl-C stops them at once. 0 to 1h.
+    #[arg(long, global = true, value_parser = parse_baseline, value_name = "DURATION", default_value = "10s", allow_hyphen_values = true)]
+    pub grace: Duration,
     /// Where "who ran where" (the report's threads view and findings) comes
     /// from: events (the scheduler's own, exact; needs root or CAP_PERFMON),
     /// sampled (the workload's tasks read from /proc at every sample) or off

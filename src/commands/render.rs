@@ -23,19 +23,27 @@ pub fn render(
     png_scale: u32,
 ) -> Result<i32> {
     let rendered = crate::report::render_files(files, out, format, title, topology, png_scale)?;
+    Ok(tell_rendered(&rendered, files.len()))
+}
+
+/// Prints the report's path and each file that could not be read; the exit code.
+fn tell_rendered(rendered: &crate::report::Rendered, files: usize) -> i32 {
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {
-        return Ok(0);
+        return 0;
     }
     for failure in &rendered.failures {
-        print_err_line(&format!("coreheat: error: {failure:#}"));
+        print_err_line(&format!(
+            "coreheat: error: {}",
+            crate::util::output::error_line(failure)
+        ));
     }
     print_err_line(&format!(
         "coreheat: {} of {} files could not be read; the report shows the others",
         rendered.failures.len(),
-        files.len()
+        files
     ));
-    Ok(EXIT_FAILED)
+    EXIT_FAILED
 }
 
 /// `render --prometheus` as typed: times and durations are read here.
@@ -71,13 +79,29 @@ impl PrometheusArgs {
                 time::rfc3339(to)
             );
         }
+        let step = duration("step", &self.step)?;
+        if step < std::time::Duration::from_millis(1) {
+            anyhow::bail!(
+                "--step {}: Prometheus' steps are whole milliseconds; give 1ms or more \
+                 (for example 1s)",
+                self.step
+            );
+        }
+        let timeout = duration("timeout", &self.timeout)?;
+        if timeout.is_zero() {
+            anyhow::bail!(
+                "--timeout {}: coreheat would not wait for Prometheus at all; give more \
+                 than 0 (for example 10s)",
+                self.timeout
+            );
+        }
         Ok(FleetQuery {
             url: self.url.clone(),
             selector: self.selector.clone(),
             from,
             to,
-            step: round_ms(duration("step", &self.step)?.as_secs_f64()),
-            timeout: duration("timeout", &self.timeout)?,
+            step: round_ms(step.as_secs_f64()),
+            timeout,
         })
     }
 }
@@ -115,14 +139,8 @@ pub fn render_prometheus(
         folder.path.display(),
         folder.path.display()
     ));
-    let code = render(
-        &files,
-        Some(&folder.path),
-        "coreheat",
-        title,
-        None,
-        png_scale,
-    )?;
+    let rendered = crate::report::render_files_into(&files, &folder, title, png_scale)?;
+    let code = tell_rendered(&rendered, files.len());
     outdir::claim(&folder.path, None, &trace_names)?;
     Ok(code)
 }

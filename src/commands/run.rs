@@ -11,7 +11,7 @@ use crate::model::Status;
 use crate::model::workload::{WorkloadResult, WorkloadSpec};
 use crate::report;
 use crate::util::interrupt::Interrupts;
-use crate::util::output::{print, print_err, print_err_line, print_line};
+use crate::util::output::{print, print_err, print_err_line, print_line, print_notice_line};
 use crate::util::sorted_json;
 use crate::util::text::shell_quote;
 
@@ -53,7 +53,7 @@ fn print_summary(summary: &RunSummary, output: Output) -> Result<()> {
     let show: fn(&str) = if traces_a_command { print_err } else { print };
     // Before the result, where they are not missed below the paths.
     for warning in &summary.warnings {
-        print_err_line(&format!(
+        print_notice_line(&format!(
             "coreheat: warning [{}]: {}",
             warning.code, warning.message
         ));

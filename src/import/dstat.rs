@@ -50,6 +50,8 @@ struct Layout {
     columns: Vec<(usize, u32, Field)>,
     cpus: Vec<u32>,
     busy_only: bool,
+    /// Columns of the header: every row has as many values.
+    width: usize,
 }
 
 #[derive(Default)]
@@ -233,19 +235,26 @@ fn column_layout(
             ("system", "time") => time = Some(TimeColumn::Clock(index)),
             ("epoch", "epoch") => time = Some(TimeColumn::Epoch(index)),
             ("per cpu usage", cpu) => {
-                if let Ok(cpu) = cpu.parse::<u32>() {
-                    mapped.push((index, cpu, Field::Busy));
-                    busy_only = true;
-                }
+                let cpu = cpu_number(cpu).map_err(|why| {
+                    format!(
+                        "column {} ('{}' under 'per cpu usage') {why}",
+                        index + 1,
+                        excerpt(cpu)
+                    )
+                })?;
+                mapped.push((index, cpu, Field::Busy));
+                busy_only = true;
             }
             (name, column) => {
-                let Some(cpu) = name
+                let Some(number) = name
                     .strip_prefix("cpu")
                     .and_then(|rest| rest.strip_suffix(" usage"))
-                    .and_then(|n| n.parse::<u32>().ok())
                 else {
                     continue; // "total cpu usage" and other plugins
                 };
+                let cpu = cpu_number(number).map_err(|why| {
+                    format!("column {} (group '{}') {why}", index + 1, excerpt(name))
+                })?;
                 let field = match column {
                     "usr" => Field::Usr,
                     "sys" => Field::Sys,
@@ -280,15 +289,28 @@ fn column_layout(
         );
     }
     check_cpu_count(cpus.len()).map_err(|m| format!("the header {m}"))?;
-    if cpus.last().copied().unwrap_or(0) > crate::util::cpulist::MAX_CPU_NUMBER {
-        return Err("CPU numbers out of range".into());
-    }
     Ok(Layout {
         time,
         columns: mapped,
         cpus,
         busy_only,
+        width: columns.len(),
     })
+}
+
+/// The CPU number of a column (`7` of `cpu7 usage`), or why it is none.
+fn cpu_number(text: &str) -> Result<u32, String> {
+    let max = crate::util::cpulist::MAX_CPU_NUMBER;
+    match text.trim().parse::<u64>() {
+        Ok(cpu) if cpu <= u64::from(max) => Ok(cpu as u32),
+        Ok(_) => Err(format!(
+            "names a CPU beyond {max}, the highest Linux numbers; this is not a dstat recording \
+             coreheat can read"
+        )),
+        Err(_) => Err(format!(
+            "names no CPU number (0 to {max}); fix or remove that column"
+        )),
+    }
 }
 
 /// The text of a row's time column ("" without one).
@@ -319,15 +341,16 @@ fn parse_row(
         Some(TimeColumn::Clock(i)) => clock.time(record.get(i).unwrap_or(""), header.date)?,
         None => f64::NAN,
     };
+    if record.len() != layout.width {
+        return Err(format!(
+            "the row has {} values, the header {} columns",
+            record.len(),
+            layout.width
+        ));
+    }
     let mut loads: BTreeMap<u32, CpuLoad> = BTreeMap::new();
     for &(index, cpu, field) in &layout.columns {
-        let text = record.get(index).ok_or_else(|| {
-            format!(
-                "the row has {} values, the header {} columns",
-                record.len(),
-                index + 1
-            )
-        })?;
+        let text = record.get(index).unwrap_or("");
         let value: f64 = text
             .trim()
             .parse()

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::model::workload::{Mode, WorkloadSpec};
 
@@ -33,6 +34,9 @@ pub struct Plan {
     pub cpus: Vec<u32>,
     /// The coreheat binary to start worker processes from.
     pub worker_exe: Option<PathBuf>,
+    /// How long a traced command may take to end by itself after an interrupt
+    /// before its process tree is stopped (`--grace`).
+    pub grace: Duration,
 }
 
 impl Plan {

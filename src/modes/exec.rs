@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, PipeWriter, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Instant;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 use super::control::{Control, Plan};
 use super::guard::GuardMessage;
@@ -18,7 +18,7 @@ use super::outcome::{WorkerReport, WorkloadOutcome};
 use crate::model::EventSink;
 use crate::model::workload::{ExecResult, WorkloadResult};
 use crate::model::{EventKind, Status};
-use crate::util::interrupt::STOP_POLL;
+use crate::util::interrupt::{self, STOP_GRACE, STOP_POLL};
 use crate::util::os::{self, CpuTimes, ExitStatus};
 
 pub use super::guard::{EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
@@ -74,9 +74,13 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs the command (under its guardian, see [`super::guard`]) to its end or until
-/// `control.stop`, which stops its whole process tree: SIGTERM, then SIGKILL
-/// after [`crate::util::interrupt::STOP_GRACE`].
+/// Runs the command (under its guardian, see [`super::guard`]) to its end. An
+/// interrupt is the command's to handle, as under `time`: a signal the
+/// terminal sent reached it already, one sent to coreheat alone is passed on,
+/// and the command gets `plan.grace` to end by itself. A second interrupt, or
+/// the grace running out, stops its whole process tree: SIGTERM, then SIGKILL
+/// after [`crate::util::interrupt::STOP_GRACE`]. A stop without a signal (a
+/// library caller's flag) stops the tree at once.
 pub fn run(
     plan: &Plan,
     argv: &[String],
@@ -88,8 +92,14 @@ pub fn run(
         Ok(guardian) => guardian,
         Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
-    let ended = guardian.wait_for_command(control);
+    interrupt::set_patient(true);
+    let waited = guardian.wait_for_command(control, plan.grace);
+    interrupt::set_patient(false);
     guardian.finish(control.stopped());
+    let (ended, stopped_by) = match waited {
+        Ok((message, stopped_by)) => (Ok(message), stopped_by),
+        Err(message) => (Err(message), None),
+    };
     let (status, times, wall_s, left_running) = match ended {
         Ok(GuardMessage::Exited {
             status,
@@ -107,7 +117,44 @@ pub fn run(
         Err(message) => return failed_to_start(start, EXIT_NOT_EXECUTABLE, message),
     };
     events.record(EventKind::WorkerExit, Some(0), Some(status.describe()));
-    outcome(status, times, wall_s, left_running, control.stopped())
+    let stopped = control
+        .stopped()
+        .then(|| interruption(status, stopped_by, plan.grace));
+    outcome(status, times, wall_s, left_running, stopped)
+}
+
+/// Why coreheat stopped the command's process tree before it ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StoppedBy {
+    /// A stop flag set without a signal, or an interrupt before it started.
+    Flag,
+    /// A second interrupt.
+    SecondInterrupt,
+    /// The command had not ended when the grace ran out.
+    Grace,
+}
+
+/// The end line's words for an interrupted run: the signal coreheat got, what
+/// it did, and how the command ended.
+fn interruption(status: ExitStatus, stopped_by: Option<StoppedBy>, grace: Duration) -> String {
+    let ended = status.describe();
+    let Some(signal) = interrupt::first_signal() else {
+        return format!("interrupted; the command ended with {ended}");
+    };
+    let got = format!("interrupted by {}", os::signal_name(signal));
+    let tree = format!(
+        "its process tree was stopped (SIGTERM, then SIGKILL after {} s); it ended with {ended}",
+        STOP_GRACE.as_secs()
+    );
+    match stopped_by {
+        None => format!("{got}; the command ended by itself with {ended}"),
+        Some(StoppedBy::Flag) => format!("{got}; {tree}"),
+        Some(StoppedBy::SecondInterrupt) => format!("{got}, then a second interrupt: {tree}"),
+        Some(StoppedBy::Grace) => format!(
+            "{got}; the command had not ended {} later (--grace): {tree}",
+            crate::util::units::format_duration_short(grace.as_secs_f64())
+        ),
+    }
 }
 
 /// The run's outcome once the command has ended.
@@ -116,20 +163,15 @@ fn outcome(
     times: CpuTimes,
     wall_s: f64,
     left_running: u32,
-    stopped: bool,
+    interrupted: Option<String>,
 ) -> WorkloadOutcome {
     let signal = match status {
         ExitStatus::Signal(signal) => Some(signal),
         ExitStatus::Code(_) => None,
     };
-    let (status_kind, message) = if stopped {
-        (
-            Status::Interrupted,
-            Some(format!(
-                "interrupted; the command ended with {}",
-                status.describe()
-            )),
-        )
+    let stopped = interrupted.is_some();
+    let (status_kind, message) = if let Some(message) = interrupted {
+        (Status::Interrupted, Some(message))
     } else if status.success() {
         (Status::Ok, None)
     } else {
@@ -163,7 +205,18 @@ fn outcome(
 struct Guardian {
     pid: u32,
     orders: Option<PipeWriter>,
-    messages: Receiver<GuardMessage>,
+    messages: Receiver<FromGuardian>,
+    /// Where a stop signal's wake-up goes.
+    wake: Sender<FromGuardian>,
+}
+
+/// What the wait for the command hears.
+enum FromGuardian {
+    Message(GuardMessage),
+    /// A stop signal came: act on it now.
+    Wake,
+    /// The guardian's pipe closed.
+    Closed,
 }
 
 impl Guardian {
@@ -179,6 +232,7 @@ impl Guardian {
             vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],
         );
         os::ignore_interrupts(&mut command);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().map_err(|e| {
             format!(
                 "cannot start the command's guardian ({}): {e}",
@@ -187,16 +241,18 @@ impl Guardian {
         })?;
         drop((order_reader, message_writer));
         let (sender, messages) = mpsc::channel();
+        let wake = sender.clone();
         let reader = std::thread::Builder::new()
             .name("coreheat-guardian".into())
             .spawn(move || {
                 for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
                     if let Some(message) = GuardMessage::decode(&line)
-                        && sender.send(message).is_err()
+                        && sender.send(FromGuardian::Message(message)).is_err()
                     {
                         return;
                     }
                 }
+                let _ = sender.send(FromGuardian::Closed);
             });
         if let Err(e) = reader {
             // Without orders the guardian stops the command's tree and ends.
@@ -208,26 +264,54 @@ impl Guardian {
             pid: child.id(),
             orders: Some(order_writer),
             messages,
+            wake,
         })
     }
 
-    /// Waits for the command's end (or its failure to start), passing an
-    /// interrupt on as a `stop` order.
-    fn wait_for_command(&self, control: &Control) -> Result<GuardMessage, String> {
-        let mut stop_sent = false;
+    /// Waits for the command's end (or its failure to start). After an
+    /// interrupt, passes on a signal sent to coreheat alone and gives the
+    /// command `grace` to end; a second interrupt or the grace running out
+    /// sends the `stop` order. Says why it stopped the tree, if it did.
+    fn wait_for_command(
+        &self,
+        control: &Control,
+        grace: Duration,
+    ) -> Result<(GuardMessage, Option<StoppedBy>), String> {
+        let mut started = false;
+        let mut interrupted_at: Option<Instant> = None;
+        let mut stopped_by: Option<StoppedBy> = None;
+        let wake = self.wake.clone();
+        let _wake = interrupt::wake_on_signal(move || {
+            let _ = wake.send(FromGuardian::Wake);
+        });
         loop {
             match self.messages.recv_timeout(STOP_POLL) {
-                Ok(GuardMessage::Started(_)) => {}
-                Ok(message) => return Ok(message),
-                Err(RecvTimeoutError::Timeout) => {
-                    if control.stopped() && !stop_sent {
-                        self.order("stop");
-                        stop_sent = true;
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => {
+                Ok(FromGuardian::Message(GuardMessage::Started(_))) => started = true,
+                Ok(FromGuardian::Message(message)) => return Ok((message, stopped_by)),
+                Ok(FromGuardian::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(FromGuardian::Closed) | Err(RecvTimeoutError::Disconnected) => {
                     return Err("the command's guardian process ended unexpectedly".into());
                 }
+            }
+            if !control.stopped() || stopped_by.is_some() {
+                continue;
+            }
+            let since = *interrupted_at.get_or_insert_with(Instant::now);
+            if let Some(signal) = interrupt::take_forward().filter(|_| started) {
+                self.order(&format!("signal {signal}"));
+            }
+            let why = if !started || interrupt::first_signal().is_none() {
+                Some(StoppedBy::Flag)
+            } else if interrupt::count() >= 2 {
+                Some(StoppedBy::SecondInterrupt)
+            } else if since.elapsed() >= grace {
+                Some(StoppedBy::Grace)
+            } else {
+                None
+            };
+            if why.is_some() {
+                self.order("stop");
+                stopped_by = why;
             }
         }
     }

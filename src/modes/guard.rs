@@ -5,21 +5,27 @@
 //! so it can count what is still running when the command ends and stop all of
 //! it. coreheat talks to it over two pipes the guardian gets as descriptors:
 //!
-//! - descriptor 3, coreheat → guardian: `stop` (SIGTERM to the tree, SIGKILL to
-//!   what is left after [`STOP_GRACE`]) or `release` (leave what still runs, as
-//!   `time` does); end of input means coreheat is gone (even by `kill -9`): the
-//!   tree gets SIGKILL at once.
+//! - descriptor 3, coreheat → guardian: `signal N` (pass signal N on to the
+//!   command, while it runs; any number of times), then `stop` (SIGTERM to the
+//!   tree, SIGKILL to what is left after [`STOP_GRACE`]) or `release` (leave
+//!   what still runs, as `time` does); end of input means coreheat is gone
+//!   (even by `kill -9`): the tree gets SIGKILL at once.
 //! - descriptor 4, guardian → coreheat: `started PID`, then `exited STATUS
 //!   USER_S SYS_S WALL_S LEFT_RUNNING`, or `failed CODE MESSAGE` when the
 //!   command cannot start. STATUS is `code:N` or `signal:N`.
 //!
-//! The guardian ignores SIGINT and SIGTERM (coreheat decides); the command gets
-//! the default dispositions back and is killed if the guardian dies.
+//! The guardian ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (coreheat decides)
+//! and runs in a process group of its own, so that `kill -9 -PGID` of
+//! coreheat's group leaves it to stop the tree (`setsid`'d and double-forked
+//! descendants included, which come back to it as orphans); the command runs
+//! in coreheat's process group, gets the default dispositions back and is
+//! killed if the guardian dies.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -144,12 +150,23 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
     os::default_interrupts_and_die_with_parent(&mut command);
+    // The guardian runs in a process group of its own, so that a signal to
+    // coreheat's group (`kill -9 -PGID`, a terminal's hang-up) cannot take it
+    // down with coreheat; the command joins coreheat's group, where the
+    // terminal's Ctrl-C and job control reach it as they would without
+    // coreheat.
+    if let Some(group) = os::process_group_of(os::parent_pid()) {
+        os::join_process_group(&mut command, group);
+    }
     if !cpus.is_empty() {
         os::pin_command(&mut command, cpus);
     }
     let reported = Arc::new((Mutex::new(false), Condvar::new()));
     let obeyed = reported.clone();
-    let listener = std::thread::Builder::new().spawn(move || obey(control, &obeyed));
+    // The command's pid while it runs (0: not started or already reaped).
+    let running = Arc::new(AtomicU32::new(0));
+    let signalled = running.clone();
+    let listener = std::thread::Builder::new().spawn(move || obey(control, &signalled, &obeyed));
     if let Err(e) = listener {
         let message = format!("exec: cannot start a thread: {e} (see ulimit -u)");
         let code = EXIT_NOT_EXECUTABLE;
@@ -170,8 +187,9 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
         }
     };
     let pid = child.id();
+    running.store(pid, Ordering::SeqCst);
     send(&mut report, &GuardMessage::Started(pid));
-    let (status, cpu) = wait_for_command(pid);
+    let (status, cpu) = wait_for_command(pid, &running);
     let wall_s = start.elapsed().as_secs_f64();
     let left_running = descendants(std::process::id()).len() as u32;
     send(
@@ -194,11 +212,14 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
 
 /// Waits for the command, reaping orphans of its tree on the way; their CPU
 /// time counts as the command's (`time` would miss it).
-fn wait_for_command(pid: u32) -> (ExitStatus, CpuTimes) {
+fn wait_for_command(pid: u32, running: &AtomicU32) -> (ExitStatus, CpuTimes) {
     let mut orphans = CpuTimes::default();
     loop {
         match os::wait_any_with_rusage() {
-            Ok((ended, status, cpu)) if ended == pid => return (status, cpu.plus(orphans)),
+            Ok((ended, status, cpu)) if ended == pid => {
+                running.store(0, Ordering::SeqCst);
+                return (status, cpu.plus(orphans));
+            }
             Ok((_, _, cpu)) => orphans = orphans.plus(cpu),
             Err(_) => return (ExitStatus::Code(-1), orphans),
         }
@@ -207,11 +228,23 @@ fn wait_for_command(pid: u32) -> (ExitStatus, CpuTimes) {
 
 /// Reads coreheat's orders and carries them out; ends the process, once the
 /// command's end is reported (unless coreheat is gone).
-fn obey(control: File, reported: &(Mutex<bool>, Condvar)) {
-    let order = match BufReader::new(control).lines().next() {
-        Some(Ok(line)) if line == "stop" => Order::Stop,
-        Some(Ok(line)) if line == "release" => Order::Release,
-        _ => Order::Gone,
+fn obey(control: File, running: &AtomicU32, reported: &(Mutex<bool>, Condvar)) {
+    let mut lines = BufReader::new(control).lines();
+    let order = loop {
+        match lines.next() {
+            Some(Ok(line)) if line == "stop" => break Order::Stop,
+            Some(Ok(line)) if line == "release" => break Order::Release,
+            Some(Ok(line)) => {
+                let signal = line.strip_prefix("signal ").and_then(|n| n.parse().ok());
+                let pid = running.load(Ordering::SeqCst);
+                if let Some(signal) = signal
+                    && pid != 0
+                {
+                    let _ = os::send_signal(pid, signal);
+                }
+            }
+            _ => break Order::Gone,
+        }
     };
     let me = std::process::id();
     match order {

@@ -45,7 +45,9 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
 fn run_idle(duration: Duration, control: &Control) -> WorkloadOutcome {
     let start = Instant::now();
     while start.elapsed() < duration && !control.stopped() {
-        std::thread::sleep((duration.saturating_sub(start.elapsed())).min(STOP_POLL));
+        crate::util::interrupt::sleep_unless_signalled(
+            (duration.saturating_sub(start.elapsed())).min(STOP_POLL),
+        );
     }
     let wall_s = start.elapsed().as_secs_f64();
     let interrupted = control.stopped();

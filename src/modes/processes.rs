@@ -32,6 +32,8 @@ enum Incoming {
     Message(FromWorker),
     Garbled(String),
     Closed,
+    /// A stop signal came: look at the stop flag now.
+    Wake,
 }
 
 struct Worker {
@@ -159,6 +161,8 @@ struct Coordinator<'a> {
     receiver: Receiver<(usize, Incoming)>,
     control: &'a Control,
     failure: Option<String>,
+    /// Wakes the wait for the workers' messages when a stop signal comes.
+    _wake: crate::util::interrupt::WakeOnSignal,
 }
 
 impl<'a> Coordinator<'a> {
@@ -177,11 +181,15 @@ impl<'a> Coordinator<'a> {
                 }
             }
         }
+        let wake = crate::util::interrupt::wake_on_signal(move || {
+            let _ = sender.send((usize::MAX, Incoming::Wake));
+        });
         Coordinator {
             workers,
             receiver,
             control,
             failure,
+            _wake: wake,
         }
     }
 
@@ -241,7 +249,7 @@ impl<'a> Coordinator<'a> {
                         reaped.0.describe()
                     ));
                 }
-                Err(RecvTimeoutError::Timeout) => {}
+                Ok((_, Incoming::Wake)) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     self.failure = Some("all workers are gone".into());
                 }

@@ -44,7 +44,7 @@ pub fn draw_run(summary: &mut RunSummary, png_scale: u32) {
     };
     match redraw(&[loaded], &summary.trace, &summary.dir, None, png_scale) {
         Ok(path) => summary.report = Some(path),
-        Err(e) => summary.report_error = Some(format!("{e:#}")),
+        Err(e) => summary.report_error = Some(crate::util::output::error_line(&e)),
     }
 }
 
@@ -354,6 +354,32 @@ pub fn render_files(
     topology: Option<&Path>,
     png_scale: u32,
 ) -> Result<Rendered> {
+    let (read, traces, failures) = read_files(files, format, topology)?;
+    let report = draw_rendered(&read, &traces, out, title, png_scale)?;
+    Ok(Rendered { report, failures })
+}
+
+/// [`render_files`] into a folder this process has already taken (and still
+/// holds), such as the one `render --prometheus` saved its traces in.
+pub fn render_files_into(
+    files: &[PathBuf],
+    folder: &outdir::NewFolder,
+    title: Option<&str>,
+    png_scale: u32,
+) -> Result<Rendered> {
+    let (_, traces, failures) = read_files(files, "coreheat", None)?;
+    let report = draw_into_new(&traces, folder, title, png_scale)?;
+    Ok(Rendered { report, failures })
+}
+
+/// The traces of the files that can be read (grouped by host), and why each of
+/// the others cannot; an error when none can.
+#[allow(clippy::type_complexity)]
+fn read_files(
+    files: &[PathBuf],
+    format: &str,
+    topology: Option<&Path>,
+) -> Result<(Vec<PathBuf>, Vec<LoadedTrace>, Vec<anyhow::Error>)> {
     let format = InputFormat::parse(format)?;
     let topology = topology
         .map(topology_file::TopologyFile::read)
@@ -380,8 +406,7 @@ pub fn render_files(
         return Err(none_readable(failures));
     }
     let (read, traces) = grouped_by_host(read, traces);
-    let report = draw_rendered(&read, &traces, out, title, png_scale)?;
-    Ok(Rendered { report, failures })
+    Ok((read, traces, failures))
 }
 
 /// Traces of several hosts in order of host, then start time (the files'
@@ -406,7 +431,10 @@ fn none_readable(mut failures: Vec<anyhow::Error>) -> anyhow::Error {
     if failures.len() == 1 {
         return failures.remove(0);
     }
-    let reasons: Vec<String> = failures.iter().map(|e| format!("  {e:#}")).collect();
+    let reasons: Vec<String> = failures
+        .iter()
+        .map(|e| format!("  {}", crate::util::output::error_line(e)))
+        .collect();
     anyhow::anyhow!(
         "none of the {} files could be read:\n{}",
         failures.len(),

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::info::InfoTopology;
 use crate::model::Meta;
@@ -28,13 +28,12 @@ const MAX_BYTES: u64 = 64 << 20;
 
 impl TopologyFile {
     /// Reads and checks `path`.
+    /// Like every input, only a regular file is read (a FIFO or a device is
+    /// refused before anything can block), of at most [`MAX_BYTES`].
     pub fn read(path: &Path) -> Result<TopologyFile> {
-        use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(MAX_BYTES).read_to_string(&mut text))
-            .with_context(|| format!("cannot read --topology {}", path.display()))?;
-        let info: InfoTopology = serde_json::from_str(&text).map_err(|e| {
+        let bytes = crate::util::input::read_whole(path, MAX_BYTES)
+            .map_err(|e| anyhow::anyhow!("--topology: {e}"))?;
+        let info: InfoTopology = serde_json::from_slice(&bytes).map_err(|e| {
             anyhow::anyhow!(
                 "--topology {}: not the output of `coreheat info --json` ({e}); make it with \
                  `coreheat info --json > FILE` on the machine the trace was recorded on",

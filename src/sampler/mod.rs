@@ -126,7 +126,13 @@ pub struct SamplerReport {
 enum Command {
     Event(Event),
     WorkloadEnded(Event),
-    Finish { t: f64, end: End, wait_tail: bool },
+    Finish {
+        t: f64,
+        end: End,
+        wait_tail: bool,
+    },
+    /// A stop signal came: look at the stop flag now.
+    Wake,
 }
 
 /// Handle on the running sampler thread.
@@ -135,6 +141,8 @@ pub struct Sampler {
     first_sample: Mutex<Receiver<()>>,
     handle: JoinHandle<SamplerReport>,
     start: Instant,
+    /// Wakes the thread's waits for the "before" and tail samples on a signal.
+    _wake: Option<crate::util::interrupt::WakeOnSignal>,
 }
 
 impl Sampler {
@@ -180,6 +188,7 @@ impl Sampler {
             ));
         }
         let Schedule { interval, baseline } = schedule;
+        let has_stop = stop.is_some();
         let (sender, receiver) = mpsc::channel();
         let (first_sender, first_sample) = mpsc::sync_channel(1);
         let WhoRanWhere { tasks, mut sched } = who;
@@ -205,11 +214,18 @@ impl Sampler {
         let handle = std::thread::Builder::new()
             .name("coreheat-sampler".into())
             .spawn(move || thread.run())?;
+        let waker = sender.clone();
+        let wake = has_stop.then(|| {
+            crate::util::interrupt::wake_on_signal(move || {
+                let _ = waker.send(Command::Wake);
+            })
+        });
         Ok(Sampler {
             sender,
             first_sample: Mutex::new(first_sample),
             handle,
             start,
+            _wake: wake,
         })
     }
 
@@ -347,9 +363,11 @@ impl SamplerThread {
                     .map_err(|_| RecvTimeoutError::Disconnected)
             };
             match command {
-                Err(RecvTimeoutError::Timeout) => {
+                // A signal's wake-up is a timeout that looks at the stop flag now.
+                Err(RecvTimeoutError::Timeout) | Ok(Command::Wake) => {
+                    let woke = matches!(command, Ok(Command::Wake));
                     let interrupted = cut_short && self.stop_requested();
-                    if Instant::now() < deadline && !interrupted {
+                    if (woke || Instant::now() < deadline) && !interrupted {
                         continue; // woke only to look at the stop flag
                     }
                     if interrupted && tail_pending {

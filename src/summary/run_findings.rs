@@ -85,8 +85,8 @@ pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
 /// threads-take-turns from the scheduler's events: of the time any thread of
 /// the process ran, exactly one did at least this share...
 pub const EXACT_ONE_AT_A_TIME: f64 = 0.9;
-/// ...while some ran at least this share of the time from the process's
-/// first slice to its last...
+/// ...while some wanted a CPU (ran, or waited for one) at least this share of
+/// the time from the process's first slice to its last...
 pub const EXACT_MIN_BUSY: f64 = 0.5;
 /// ...and they woke each other at least this many times a second (two
 /// threads that ran one after the other did not take turns).
@@ -104,7 +104,7 @@ fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
         .into_iter()
         .filter(|p| {
             p.one_at_a_time >= EXACT_ONE_AT_A_TIME
-                && p.any_running_s >= EXACT_MIN_BUSY * p.span_s
+                && p.wanting_s >= EXACT_MIN_BUSY * p.span_s
                 && p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S
         })
         .map(|p| {

@@ -251,8 +251,10 @@ pub struct ProcessTurns {
     pub bars: Vec<ConcurrencyBar>,
     /// Of the time at least one ran, the share when exactly one did.
     pub one_at_a_time: f64,
-    /// Seconds at least one ran, and at least one was runnable (running or waiting).
+    /// Seconds at least one ran.
     pub any_running_s: f64,
+    /// Seconds at least one wanted a CPU: ran, or was runnable and waiting.
+    pub wanting_s: f64,
     /// Slices that began because another thread of the process woke it, a second.
     pub handovers_per_s: f64,
     /// Of all slices, the share woken by another thread of the process.
@@ -300,6 +302,7 @@ pub fn process_turns(summary: &SchedSummary, from_us: u64, to_us: u64) -> Vec<Pr
                 threads: tids.len(),
                 one_at_a_time: if any > 0.0 { one / any } else { 0.0 },
                 any_running_s: any,
+                wanting_s: any + bars.first().map_or(0.0, |b| b.waiting_s),
                 handovers_per_s: by_sibling as f64 / span_s,
                 woken_by_sibling: by_sibling as f64 / slices.len().max(1) as f64,
                 bars,

@@ -10,6 +10,7 @@
 //! end line and one whose last line was cut, reads version 1 too, and skips lines
 //! of kinds it does not know. See docs/trace-format.md.
 
+pub mod fit;
 mod rows;
 mod sched;
 pub mod synthetic;
@@ -48,6 +49,8 @@ pub struct TraceWriter {
     path: PathBuf,
     line: Vec<u8>,
     unit: CpuUnit,
+    /// The times of the percent samples written, which must go forward.
+    times: TimeOrder,
 }
 
 impl TraceWriter {
@@ -56,18 +59,25 @@ impl TraceWriter {
     pub fn create(path: &Path, meta: &Meta) -> io::Result<TraceWriter> {
         let mut meta = meta.clone();
         meta.state_rows(meta.cpu_unit.unwrap_or(CpuUnit::Percent));
-        let unit = meta.check_rows().map_err(|message| {
+        fit::fit_header(&mut meta);
+        // What the reader refuses is not written.
+        let refused = |message: String| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("a trace header that {message}"),
             )
-        })?;
+        };
+        meta.check()
+            .and_then(|()| meta.check_task_fields())
+            .map_err(refused)?;
+        let unit = meta.check_rows().map_err(refused)?;
         let file = File::options().write(true).create_new(true).open(path)?;
         let mut writer = TraceWriter {
             out: BufWriter::with_capacity(64 * 1024, file),
             path: path.to_path_buf(),
             line: Vec::with_capacity(4096),
             unit,
+            times: TimeOrder::default(),
         };
         writer.write_line(&Header {
             format: FORMAT_NAME.to_string(),
@@ -129,6 +139,19 @@ impl TraceWriter {
     /// Writes a sample of percentages (a trace of `cpu_unit` percent).
     pub fn write_sample(&mut self, sample: &Sample) -> io::Result<()> {
         self.expect_unit(CpuUnit::Percent)?;
+        // What the reader refuses is not written.
+        let refused = |message: String| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: a sample that {message}", self.path.display()),
+            )
+        };
+        check_seconds("time 't'", sample.t).map_err(refused)?;
+        for (index, load) in sample.cpus.iter().enumerate() {
+            load.checked()
+                .map_err(|m| refused(format!("has row {index} {m}")))?;
+        }
+        self.times.check(sample.t).map_err(refused)?;
         self.line.clear();
         rows::push_sample_line(
             &mut self.line,
@@ -155,12 +178,32 @@ impl TraceWriter {
     }
 
     pub fn write_event(&mut self, event: &Event) -> io::Result<()> {
+        self.check_seconds(&[("time 't'", event.t)])?;
         self.write_line(event)
     }
 
     pub fn write_end(&mut self, t: f64, end: &End) -> io::Result<()> {
+        self.check_seconds(&[
+            ("time 't'", t),
+            ("wall_s", end.wall_s),
+            ("user_s", end.user_s),
+            ("sys_s", end.sys_s),
+        ])?;
         self.write_line(&EndLine { t, end })?;
         self.out.get_ref().sync_data()
+    }
+
+    /// Refuses a line whose seconds the reader would refuse.
+    fn check_seconds(&self, values: &[(&str, f64)]) -> io::Result<()> {
+        for &(name, value) in values {
+            check_seconds(name, value).map_err(|message| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: a line whose {message}", self.path.display()),
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Serializes into a reused buffer, then hands the whole line to the file in one
@@ -430,7 +473,7 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm
     let header: Header = serde_json::from_slice(lines.bytes()).map_err(|e| {
         line_error(format!(
             "not a coreheat trace header ({})",
-            input::clip_message(&e.to_string())
+            json_error_message(lines.bytes(), &e)
         ))
     })?;
     if header.format != FORMAT_NAME {
@@ -454,6 +497,37 @@ fn read_header<R: BufRead>(lines: &mut LineReader<R>) -> Result<(Header, RowForm
     Ok((header, rows))
 }
 
+/// serde_json's message for a line that is not JSON, with the field named
+/// whose value it stopped at: NaN and Infinity (which JSON has no numbers for)
+/// are said as such, not as "expected value at line 1 column 19".
+fn json_error_message(bytes: &[u8], error: &serde_json::Error) -> String {
+    let message = input::clip_message(&error.to_string());
+    let stop = error.column().saturating_sub(1).min(bytes.len());
+    let Some(field) = field_before(&bytes[..stop]) else {
+        return message;
+    };
+    let value = bytes[stop..].trim_ascii_start();
+    let word = ["NaN", "-Infinity", "Infinity", "-NaN", "inf", "-inf", "nan"]
+        .into_iter()
+        .find(|w| value.starts_with(w.as_bytes()));
+    match word {
+        Some(word) => format!(
+            "'{field}' is {word}, which is not a number in JSON (at column {})",
+            error.column()
+        ),
+        None => format!("{message}, in the value of '{field}'"),
+    }
+}
+
+/// The name of the last `"name":` in `bytes` (short and printable), if any.
+fn field_before(bytes: &[u8]) -> Option<String> {
+    let colon = bytes.windows(2).rposition(|w| w == b"\":")?;
+    let open = bytes[..colon].iter().rposition(|&b| b == b'"')?;
+    let name = std::str::from_utf8(&bytes[open + 1..colon]).ok()?;
+    let plain = name.len() <= 64 && name.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    plain.then(|| name.to_string())
+}
+
 /// One line after the header, its CPUs in the form `rows`; `header_cpus` are the
 /// CPUs the header lists. `None` for a line of a kind this reader does not know.
 fn parse_record<'line>(
@@ -462,8 +536,7 @@ fn parse_record<'line>(
     header_cpus: &[TraceCpu],
     times: &mut TimeOrder,
 ) -> Result<ParsedLine<'line>, String> {
-    let line: AnyLine =
-        serde_json::from_slice(bytes).map_err(|e| input::clip_message(&e.to_string()))?;
+    let line: AnyLine = serde_json::from_slice(bytes).map_err(|e| json_error_message(bytes, &e))?;
     if let (Some(text), Some(t), None) = (line.sched, line.t, &line.cpus) {
         check_seconds("time 't'", t)?;
         let batch = sched::parse_sched(text.get(), header_cpus.len())?;

@@ -204,16 +204,18 @@ fn exit_status(status: libc::c_int) -> ExitStatus {
     }
 }
 
-/// Makes `command`'s process ignore SIGINT and SIGTERM from the start (the
-/// setting survives exec). A terminal's Ctrl-C reaches the whole process group;
-/// helpers that coreheat stops itself must not die of it first.
+/// Makes `command`'s process ignore SIGINT, SIGTERM, SIGHUP and SIGQUIT from
+/// the start (the setting survives exec). A terminal's Ctrl-C, Ctrl-\\ or
+/// hang-up reaches the whole process group; helpers that coreheat stops itself
+/// must not die of it first.
 pub fn ignore_interrupts(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: signal() is async-signal-safe and touches no memory of ours.
     unsafe {
         command.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_IGN);
-            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(signal, libc::SIG_IGN);
+            }
             Ok(())
         });
     }
@@ -280,6 +282,65 @@ pub fn become_child_subreaper() -> io::Result<()> {
     }
 }
 
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` when
+/// another open file (another coreheat) holds it. The lock goes with the
+/// file: closing it, or the process ending in any way, releases it.
+pub fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    loop {
+        // SAFETY: flock on a descriptor the file owns has no memory effects.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(true);
+        }
+        let error = io::Error::last_os_error();
+        match error.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(false),
+            _ => return Err(error),
+        }
+    }
+}
+
+/// A pipe for a signal handler to wake a thread with: (read end, blocking;
+/// write end, non-blocking), both close-on-exec.
+pub fn wake_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1; 2];
+    // SAFETY: pipe2 writes two descriptor numbers into the array we pass.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned here only.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: fcntl on a descriptor we own has no memory effects.
+    if unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((read, write))
+}
+
+/// Writes one byte to descriptor `fd`, ignoring failure; async-signal-safe.
+pub fn write_wake_byte(fd: RawFd) {
+    // SAFETY: write of one byte from a static buffer has no other memory effects.
+    unsafe {
+        libc::write(fd, b"!".as_ptr().cast(), 1);
+    }
+}
+
+/// Blocks until descriptor `fd` has bytes (or its writers are gone); reads
+/// what is there. False when the pipe is closed or fails.
+pub fn read_wake_bytes(fd: RawFd) -> bool {
+    let mut buffer = [0u8; 64];
+    loop {
+        // SAFETY: read into our own buffer, within its length.
+        let read = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        if read > 0 {
+            return true;
+        }
+        if read == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
 /// Marks `fd` close-on-exec, so programs this process starts do not inherit it.
 pub fn set_cloexec(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on a descriptor number has no memory effects.
@@ -315,15 +376,16 @@ pub fn pass_fds(command: &mut std::process::Command, fds: Vec<RawFd>) {
     }
 }
 
-/// Gives `command`'s process the default SIGINT and SIGTERM back (its parent
+/// Gives `command`'s process the default SIGINT, SIGTERM, SIGHUP and SIGQUIT back (its parent
 /// may ignore them) and asks the kernel to kill it when its parent ends.
 pub fn default_interrupts_and_die_with_parent(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: signal() and prctl are async-signal-safe and touch no memory of ours.
     unsafe {
         command.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(signal, libc::SIG_DFL);
+            }
             libc::prctl(
                 libc::PR_SET_PDEATHSIG,
                 libc::SIGKILL as libc::c_ulong,
@@ -380,6 +442,26 @@ pub fn set_affinity(cpus: &[u32]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The process group of process `pid` (`None` when it is gone).
+pub fn process_group_of(pid: u32) -> Option<u32> {
+    // SAFETY: getpgid has no memory effects.
+    let group = unsafe { libc::getpgid(pid as libc::pid_t) };
+    (group > 0).then_some(group as u32)
+}
+
+/// Makes `command`'s process join process group `group` (of the same session)
+/// before it runs; it stays in its parent's group where that is refused.
+pub fn join_process_group(command: &mut std::process::Command, group: u32) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setpgid is async-signal-safe and touches no memory of ours.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setpgid(0, group as libc::pid_t);
+            Ok(())
+        });
+    }
 }
 
 /// Makes `command`'s process start restricted to `cpus`.

@@ -53,11 +53,19 @@ struct Manifest {
 
 /// A folder about to be filled. It remembers the folders it had to create, so
 /// that a run that cannot start takes them away again.
+///
+/// A folder given with `--out` is also locked (`flock`) while this lives, and
+/// checked to hold none of the files about to be written only once the lock is
+/// held: two coreheat processes started at the same moment with the same
+/// `--out` cannot both take it, and the one refused touches nothing of the
+/// other's. Only folders this process created itself count as created.
 #[derive(Debug)]
 pub struct NewFolder {
     pub path: PathBuf,
     /// Created folders, the deepest first.
     created: Vec<PathBuf>,
+    /// The folder opened and locked, held until the folder is filled.
+    _lock: Option<fs::File>,
 }
 
 impl NewFolder {
@@ -87,11 +95,31 @@ fn missing_folders(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Creates `dir` and its missing parents, and returns the folders this call
+/// made itself, the deepest first: a folder another process made at the same
+/// moment is not counted, so it is never taken away. On an error the folders
+/// made so far are removed again.
+fn create_folders(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut created: Vec<PathBuf> = Vec::new();
+    for folder in missing_folders(dir).into_iter().rev() {
+        match fs::create_dir(&folder) {
+            Ok(()) => created.insert(0, folder),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                for made in &created {
+                    let _ = fs::remove_dir(made);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(created)
+}
+
 /// Creates `root/<YYYYmmdd-HHMMSS>-<label>/`, adding `-2`, `-3`... when a folder of
 /// that name exists (two runs in one second).
 pub fn create_unique(root: &Path, label: &str) -> Result<NewFolder> {
-    let mut created = missing_folders(root);
-    fs::create_dir_all(root).with_context(|| {
+    let mut created = create_folders(root).with_context(|| {
         format!(
             "cannot create the reports folder {} (choose another place with --out DIR)",
             root.display()
@@ -109,10 +137,17 @@ pub fn create_unique(root: &Path, label: &str) -> Result<NewFolder> {
         match fs::create_dir(&dir) {
             Ok(()) => {
                 created.insert(0, dir.clone());
-                return Ok(NewFolder { path: dir, created });
+                return Ok(NewFolder {
+                    path: dir,
+                    created,
+                    _lock: None,
+                });
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
+                for made in &created {
+                    let _ = fs::remove_dir(made);
+                }
                 return Err(e).with_context(|| {
                     format!(
                         "cannot create the run folder {} (choose another place with --out DIR)",
@@ -121,6 +156,9 @@ pub fn create_unique(root: &Path, label: &str) -> Result<NewFolder> {
                 });
             }
         }
+    }
+    for made in &created {
+        let _ = fs::remove_dir(made);
     }
     bail!("too many run folders named {base} in {}", root.display())
 }
@@ -133,37 +171,66 @@ pub fn prepare_exact(dir: &Path) -> Result<PathBuf> {
 }
 
 /// Uses `dir` (given with `--out`) for files named `names`: created if missing,
-/// refused if it is not a folder or already holds anything of those names.
+/// refused if it is not a folder, already holds anything of those names, or
+/// another coreheat is filling it right now. Holds the folder's lock until
+/// the returned [`NewFolder`] is dropped.
 pub fn prepare_out_folder<S: AsRef<str>>(dir: &Path, names: &[S]) -> Result<NewFolder> {
-    let created = missing_folders(dir);
-    if created.is_empty() {
-        check_is_folder(dir)?;
-        let taken: Vec<&str> = names
-            .iter()
-            .map(AsRef::as_ref)
-            .filter(|name| occupied(&dir.join(name)))
-            .collect();
-        if !taken.is_empty() {
-            bail!(
-                "--out {}: the folder already holds {}; coreheat never overwrites files \
-                 (choose a new or empty folder, or leave out --out)",
-                dir.display(),
-                taken.join(", ")
-            );
-        }
-    }
-    let folder = NewFolder {
+    let created = create_folders(dir)
+        .with_context(|| format!("--out {}: cannot create the folder", dir.display()))?;
+    let mut folder = NewFolder {
         path: dir.to_path_buf(),
         created,
+        _lock: None,
     };
-    let ready = fs::create_dir_all(dir)
-        .with_context(|| format!("--out {}: cannot create the folder", dir.display()))
-        .and_then(|_| check_writable(dir));
-    if let Err(e) = ready {
-        folder.discard::<&str>(&[]);
-        return Err(e);
+    match take_folder(dir, names) {
+        Ok(lock) => {
+            folder._lock = lock;
+            Ok(folder)
+        }
+        Err(e) => {
+            folder.discard::<&str>(&[]);
+            Err(e)
+        }
     }
-    Ok(folder)
+}
+
+/// Locks `dir`, then checks that it holds none of `names` and takes files.
+/// The lock is `None` where the file system has no `flock`.
+fn take_folder<S: AsRef<str>>(dir: &Path, names: &[S]) -> Result<Option<fs::File>> {
+    check_is_folder(dir)?;
+    let lock = lock_folder(dir)?;
+    let taken: Vec<&str> = names
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|name| occupied(&dir.join(name)))
+        .collect();
+    if !taken.is_empty() {
+        bail!(
+            "--out {}: the folder already holds {}; coreheat never overwrites files \
+             (choose a new or empty folder, or leave out --out)",
+            dir.display(),
+            taken.join(", ")
+        );
+    }
+    check_writable(dir)?;
+    Ok(lock)
+}
+
+/// Takes the exclusive lock of `dir`, refusing when another process has it.
+fn lock_folder(dir: &Path) -> Result<Option<fs::File>> {
+    let Ok(handle) = fs::File::open(dir) else {
+        return Ok(None); // a folder that cannot be read: check_writable speaks
+    };
+    match crate::util::os::try_lock_exclusive(&handle) {
+        Ok(true) => Ok(Some(handle)),
+        Ok(false) => bail!(
+            "--out {}: another coreheat is writing into this folder right now; nothing \
+             of it was touched (give each run its own folder with --out, e.g. one per \
+             task or host, or leave out --out for a new folder each time)",
+            dir.display()
+        ),
+        Err(_) => Ok(None), // no flock here (some network file systems)
+    }
 }
 
 /// An existing `--out` path must be a folder (or a symlink to one).
@@ -182,13 +249,18 @@ fn check_is_folder(dir: &Path) -> Result<()> {
     }
 }
 
-/// The manifest of `dir`, if it has one coreheat wrote.
+/// Largest manifest read: one naming 100 000 files is about 4 MiB.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// The manifest of `dir`, if it has one coreheat wrote (a larger one than
+/// [`MAX_MANIFEST_BYTES`] is not coreheat's).
 fn read_manifest(dir: &Path) -> Option<Manifest> {
     let path = dir.join(MANIFEST_FILE);
     if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
         return None;
     }
-    let manifest: Manifest = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
+    let bytes = crate::util::input::read_whole(&path, MAX_MANIFEST_BYTES).ok()?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
     (manifest.format == MANIFEST_FORMAT).then_some(manifest)
 }
 

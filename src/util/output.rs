@@ -44,6 +44,43 @@ pub fn print_err_line(line: &str) {
     print_err(&format!("{line}\n"));
 }
 
+/// Whether notes and warnings are left out (`--quiet`: only errors).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves notes and warnings out from now on (`--quiet`), or not.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes a note or warning line to standard error, unless `--quiet`.
+pub fn print_notice_line(line: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        print_err_line(line);
+    }
+}
+
+/// The messages of an error and its causes, none said twice: a cause that the
+/// message before it already ends with is left out, and a message that the
+/// cause after it repeats in full (`cannot read F`, then `cannot read F: No
+/// such file`) gives way to that cause.
+pub fn error_messages(error: &anyhow::Error) -> Vec<String> {
+    let mut messages: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        match messages.last_mut() {
+            Some(last) if last.ends_with(&text) => {}
+            Some(last) if text.starts_with(last.as_str()) => *last = text,
+            _ => messages.push(text),
+        }
+    }
+    messages
+}
+
+/// An error and its causes on one line, `: ` between them, none said twice.
+pub fn error_line(error: &anyhow::Error) -> String {
+    error_messages(error).join(": ")
+}
+
 /// Why standard output lost some of what was printed (not a closed pipe), if
 /// it did.
 pub fn lost_stdout() -> Option<String> {

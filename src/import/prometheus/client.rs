@@ -89,7 +89,14 @@ impl Client {
             .with_config()
             .limit(MAX_BODY_BYTES)
             .read_to_string()
-            .map_err(|e| self.unreachable(&url, e))?;
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => anyhow!(
+                    "{url}: the answer to {what} is larger than the {} coreheat reads of one \
+                     answer; give a coarser --step or a narrower --match",
+                    crate::util::input::show_size(MAX_BODY_BYTES)
+                ),
+                e => self.unreachable(&url, e),
+            })?;
         let envelope: Envelope = serde_json::from_str(&body).map_err(|_| {
             anyhow!(
                 "{url} answered HTTP {status} with {content_type} ({}), not Prometheus' JSON \

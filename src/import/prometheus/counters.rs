@@ -65,7 +65,13 @@ impl Steps {
 pub struct Counters {
     steps: Steps,
     cpus: BTreeMap<u32, [Vec<f64>; 8]>,
+    /// Values that are no counter of CPU seconds (NaN, negative, beyond
+    /// [`MAX_COUNTER_S`]), left out as missing.
+    pub rejected: usize,
 }
+
+/// Largest counter value taken: 10^12 CPU seconds, some 31 700 years.
+pub const MAX_COUNTER_S: f64 = 1e12;
 
 /// The samples made from counters, and what was left out.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +88,7 @@ impl Counters {
         Counters {
             steps,
             cpus: BTreeMap::new(),
+            rejected: 0,
         }
     }
 
@@ -98,6 +105,12 @@ impl Counters {
                 crate::util::input::excerpt(label("cpu"))
             )
         })?;
+        if cpu > crate::util::cpulist::MAX_CPU_NUMBER {
+            return Err(format!(
+                "a series has cpu label {cpu}, beyond the largest CPU number Linux has ({})",
+                crate::util::cpulist::MAX_CPU_NUMBER
+            ));
+        }
         let count = self.steps.count;
         let rows = self
             .cpus
@@ -109,8 +122,13 @@ impl Counters {
         }
         for (unix, text) in &series.values {
             let value: f64 = text.parse().unwrap_or(f64::NAN);
-            if let (Some(k), true) = (self.steps.index_of(*unix), value.is_finite()) {
+            let Some(k) = self.steps.index_of(*unix) else {
+                continue;
+            };
+            if (0.0..=MAX_COUNTER_S).contains(&value) {
                 row[k] = value;
+            } else {
+                self.rejected += 1;
             }
         }
         Ok(())

@@ -31,6 +31,11 @@ const CHUNK_STEPS: usize = 10_000;
 const POINTS_PER_REQUEST: usize = 2_000_000;
 /// The metric read.
 pub const METRIC: &str = "node_cpu_seconds_total";
+/// Points (steps × series) of one instance read at most: its counters take
+/// 8 bytes a point in memory (160 MB), and its samples about as much again.
+pub const MAX_POINTS_PER_INSTANCE: usize = 20_000_000;
+/// Characters of an instance's name kept in its trace's file name.
+const MAX_NAME_CHARS: usize = 100;
 
 /// What `render --prometheus` reads.
 #[derive(Debug, Clone)]
@@ -93,6 +98,15 @@ impl FleetQuery {
                 self.step
             );
         }
+        if self.to - self.from > crate::model::MAX_SECONDS {
+            bail!(
+                "--from {} --to {}: the range is longer than {:e} s (31 years), the longest \
+                 trace coreheat reads; give a shorter range",
+                time::rfc3339(self.from),
+                time::rfc3339(self.to),
+                crate::model::MAX_SECONDS
+            );
+        }
         if self.steps().count < 2 {
             bail!(
                 "--from {} --to {}: the range holds fewer than two steps of {} s, and a \
@@ -147,6 +161,8 @@ pub fn connect(query: &FleetQuery) -> Result<Fleet> {
         let instance = series.get("instance").cloned().unwrap_or_default();
         *per_instance.entry(instance).or_default() += 1;
     }
+    let series_per_instance = per_instance.values().copied().max().unwrap_or(1);
+    check_points(query, series_per_instance)?;
     if per_instance.is_empty() {
         bail!(
             "no series {selector} at {} {}: nothing matches --match {:?} then; check the \
@@ -159,11 +175,30 @@ pub fn connect(query: &FleetQuery) -> Result<Fleet> {
         );
     }
     Ok(Fleet {
-        series_per_instance: per_instance.values().copied().max().unwrap_or(1),
+        series_per_instance,
         instances: per_instance.into_keys().collect(),
         client,
         query: query.clone(),
     })
+}
+
+/// Refuses, before any range is asked for, a range whose steps times the
+/// series of one instance exceed [`MAX_POINTS_PER_INSTANCE`], saying what to do.
+fn check_points(query: &FleetQuery, series: usize) -> Result<()> {
+    let steps = query.steps().count;
+    let points = steps.saturating_mul(series.max(1));
+    if points <= MAX_POINTS_PER_INSTANCE {
+        return Ok(());
+    }
+    let coarser = query.step * points as f64 / MAX_POINTS_PER_INSTANCE as f64;
+    bail!(
+        "{} is {steps} steps of {} series an instance: {points} points, more than the \
+         {MAX_POINTS_PER_INSTANCE} coreheat reads of one instance; give a coarser --step \
+         (at least {}s), a shorter --from/--to range or a narrower --match",
+        query.range_text(),
+        series,
+        coarser.ceil()
+    )
 }
 
 /// The chunks of steps (first and last index, inclusive) a range is asked
@@ -206,10 +241,20 @@ impl Fleet {
                 self.query.range_text()
             );
         }
+        crate::model::check_cpu_count(cpus.len())
+            .map_err(|m| anyhow::anyhow!("{}: {query} {m}; narrow --match", self.client.url()))?;
         let converted = counters.samples();
         let topology = topology::topology(&cpus, &self.cpu_info(instance)?);
         let mut meta = self.meta(instance, &query, topology);
         meta.notes.extend(gap_notes(&converted));
+        if counters.rejected > 0 {
+            meta.notes.push(format!(
+                "{} values were no counter of CPU seconds (NaN, negative or beyond {:e}) \
+                 and are left out, as gaps.",
+                counters.rejected,
+                counters::MAX_COUNTER_S
+            ));
+        }
         Ok(ImportedTrace {
             meta,
             samples: converted.samples,
@@ -331,10 +376,12 @@ pub fn save(trace: &ImportedTrace, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A file name for an instance's trace: `node1_9100.jsonl`.
+/// A file name for an instance's trace: `node1_9100.jsonl` (letters, digits,
+/// `-` and `.` kept, anything else `_`, at most 100 characters of the name).
 pub fn trace_name(instance: &str) -> String {
     let name: String = instance
         .chars()
+        .take(MAX_NAME_CHARS)
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
                 c
