@@ -142,7 +142,8 @@ pub struct Interrupts {
 impl Interrupts {
     /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
     pub fn install() -> io::Result<Interrupts> {
-        start_waking()?;
+        // Without a thread to spare (ulimit -u), waits look at the flag every STOP_POLL.
+        let _ = start_waking();
         let stop = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicUsize::new(0));
         let first_ns = Arc::new(AtomicU64::new(0));
