@@ -159,6 +159,7 @@ fn a_simd_cap_it_does_not_know_is_warned_about_and_its_case_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let run = |cap: &str, out: &str| {
         Command::new(bin())
+            // Not --quiet: that leaves warnings out (only errors).
             .args(["run", "--tasks", "off", "--baseline", "0"])
             .args(["--interval", "100ms", "--out"])
             .arg(dir.path().join(out))

@@ -126,8 +126,7 @@ fn start_waking() -> io::Result<()> {
                     waker();
                 }
             }
-        })
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot start its thread: {e}")))?;
+        })?;
     // Kept open for the life of the process: the handler may write at any time.
     WAKE_FD.store(write.into_raw_fd(), Ordering::SeqCst);
     Ok(())
@@ -143,7 +142,8 @@ pub struct Interrupts {
 impl Interrupts {
     /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
     pub fn install() -> io::Result<Interrupts> {
-        start_waking()?;
+        // Without a thread to spare (ulimit -u), waits look at the flag every STOP_POLL.
+        let _ = start_waking();
         let stop = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicUsize::new(0));
         let first_ns = Arc::new(AtomicU64::new(0));
