@@ -122,6 +122,35 @@ fn threads_behind_one_mutex_never_run_two_at_a_time() {
     ignore = "needs root or CAP_PERFMON (the scheduler's events): run the tests as root"
 )]
 #[test]
+fn two_threads_pinned_to_one_cpu_are_said_to_take_turns_on_it() {
+    let _machine = sched_machine();
+    let scratch = Scratch::new();
+    let (json, trace) = run_events(
+        &scratch,
+        &[
+            "--mode",
+            "threads",
+            "--workers",
+            "2",
+            "--pin",
+            "0,0",
+            "count",
+            "--n",
+            "2^29",
+        ],
+    );
+    let workers: Vec<Slice> = slices(&trace);
+    assert!(workers.iter().skip(2).all(|s| s.cpu == 0), "pinned to cpu0");
+    let found = json["findings"].to_string();
+    assert!(found.contains("took turns on one CPU (cpu0)"), "{found}");
+    assert!(found.contains("time-sliced"), "{found}");
+}
+
+#[cfg_attr(
+    coreheat_missing = "sched_events",
+    ignore = "needs root or CAP_PERFMON (the scheduler's events): run the tests as root"
+)]
+#[test]
 fn two_processes_run_two_at_a_time() {
     let _machine = sched_machine();
     let scratch = Scratch::new();
@@ -413,6 +442,13 @@ fn the_export_is_trace_event_format_with_cpu_and_thread_tracks() {
         out.to_str().unwrap(),
     ]);
     assert!(!again.status.success(), "never replaces a file");
+    let to_stdout = scratch.run(&["export", "chrome", trace.to_str().unwrap(), "--out", "-"]);
+    assert!(to_stdout.status.success(), "{to_stdout:?}");
+    let piped: serde_json::Value = serde_json::from_slice(&to_stdout.stdout).unwrap();
+    assert_eq!(
+        piped, json,
+        "--out - writes the same JSON to standard output"
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("never replaces"));
 }
 

@@ -137,8 +137,9 @@ fn name_thread<W: Write>(
     if names.get(&tid).is_some_and(|(p, n)| *p == pid && n == name) {
         return Ok(());
     }
-    names.insert(tid, (pid, name.to_string()));
-    writer.exported.threads += 1;
+    if names.insert(tid, (pid, name.to_string())).is_none() {
+        writer.exported.threads += 1; // a thread, not a renaming
+    }
     writer
         .event(json!({"ph":"M","name":"thread_name","pid":pid,"tid":tid,"args":{"name":name}}))?;
     if tid == pid {

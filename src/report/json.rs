@@ -85,8 +85,11 @@ pub struct SchedJson<'a> {
     pub reason: Option<&'a str>,
     /// Slices and migrations the trace holds.
     pub events: u64,
-    /// Events not in the trace: lost by the kernel or dropped over the budget.
+    /// Events the kernel lost (its ring buffer was full).
     pub lost: u64,
+    /// Slices left out: over coreheat's budget of 200 000 a second, or whose
+    /// switch-in the kernel never delivered.
+    pub dropped: u64,
 }
 
 /// One bar of `run --json`'s `concurrency`.
@@ -142,6 +145,7 @@ fn sched_json(summary: &RunSummary) -> SchedJson<'_> {
         reason: meta.and_then(|m| m.reason.as_deref()),
         events: summary.sched.events,
         lost: summary.sched.lost,
+        dropped: summary.sched.dropped,
     }
 }
 

@@ -139,7 +139,9 @@ fn caption(summary: &TraceSummary, threads: usize, folded: &[ThreadSched]) -> St
     let sched = summary.sched.as_ref().expect("called with events");
     let mut text = format!(
         "From the scheduler's own events: {} slices of {threads} thread{}, exact to the \
-         microsecond; each bar is a stretch on one CPU, colored by the CPU.",
+         microsecond. Each row is a thread; a column is a thousandth of the time axis, \
+         shaded by the share of it the thread ran (solid: all of it) and colored by the \
+         CPU it ran on most.",
         sched.slices.len() as u64 + sched.not_kept,
         if threads == 1 { "" } else { "s" }
     );
@@ -157,9 +159,9 @@ fn caption(summary: &TraceSummary, threads: usize, folded: &[ThreadSched]) -> St
     if sched.missing() > 0 {
         let _ = write!(
             text,
-            " {} events are not in these figures ({} lost by the kernel, {} over coreheat's \
-             budget of 200 000 switches a second or without their start, {} beyond the {} \
-             slices read into memory).",
+            " {} events are not in these figures ({} lost by the kernel, {} slices left out: \
+             over coreheat's budget of 200 000 a second, or their switch-in never delivered \
+             by the kernel; {} beyond the {} slices read into memory).",
             sched.missing(),
             sched.lost,
             sched.dropped,
@@ -188,34 +190,51 @@ fn thread_label(thread: &ThreadSched) -> String {
     format!("{} {}", thread.name, thread.tid)
 }
 
+/// Columns of the overview: as fine as a wide screen shows.
+pub const OVERVIEW_COLUMNS: usize = 1000;
+
+/// One row of the overview: per column of [`OVERVIEW_COLUMNS`], the share of
+/// its time the thread ran (the shade) on the CPU it ran on most (the color).
+/// A thread that ran 20 µs of every 320 is drawn a light shade, not solid.
 fn overview_row(thread: &ThreadSched, slices: &[&Slice], axis: &TimeAxis) -> SliceRow {
+    let span = axis.span();
+    let columns = OVERVIEW_COLUMNS;
+    let width_s = span / columns as f64;
+    // Seconds run per column, per CPU.
+    let mut ran: Vec<BTreeMap<u32, f64>> = vec![BTreeMap::new(); columns];
+    for slice in slices {
+        let (start, end) = (
+            axis.offset(slice.start_us as f64 / 1e6),
+            axis.offset(slice.end_us() as f64 / 1e6),
+        );
+        if end <= start || width_s <= 0.0 {
+            continue;
+        }
+        let first = ((start / width_s) as usize).min(columns - 1);
+        let last = ((end / width_s) as usize).min(columns - 1);
+        for (column, seconds) in ran.iter_mut().enumerate().take(last + 1).skip(first) {
+            let (from, to) = (column as f64 * width_s, (column + 1) as f64 * width_s);
+            let overlap = end.min(to) - start.max(from);
+            if overlap > 0.0 {
+                *seconds.entry(slice.cpu).or_default() += overlap;
+            }
+        }
+    }
     let mut cells = String::new();
-    // Neighbouring slices on one CPU closer than a thousandth of the span
-    // are drawn as one bar: the page stays small, the picture the same.
-    let join_s = axis.span() / 1000.0;
-    let mut open: Option<(u32, f64, f64)> = None;
-    let flush = |bar: (u32, f64, f64), cells: &mut String| {
-        let (x0, x1) = (axis.offset(bar.1) * 1000.0, axis.offset(bar.2) * 1000.0);
+    for (column, per_cpu) in ran.iter().enumerate() {
+        let total: f64 = per_cpu.values().sum();
+        let Some((&cpu, _)) = per_cpu.iter().max_by(|a, b| a.1.total_cmp(b.1)) else {
+            continue;
+        };
+        let share = (total / width_s).clamp(0.0, 1.0);
         let _ = write!(
             cells,
-            "<rect x=\"{x0:.3}\" y=\"0\" width=\"{:.3}\" height=\"10\" fill=\"{}\"/>",
-            (x1 - x0).max(0.0),
-            cpu_color(bar.0)
+            "<rect x=\"{:.3}\" y=\"0\" width=\"{:.3}\" height=\"10\" fill=\"{}\" fill-opacity=\"{:.2}\"/>",
+            column as f64 * width_s * 1000.0,
+            width_s * 1000.0,
+            cpu_color(cpu),
+            share.max(0.06)
         );
-    };
-    for slice in slices {
-        let (start, end) = (slice.start_us as f64 / 1e6, slice.end_us() as f64 / 1e6);
-        open = match open {
-            Some((cpu, s, e)) if cpu == slice.cpu && start - e <= join_s => Some((cpu, s, end)),
-            Some(bar) => {
-                flush(bar, &mut cells);
-                Some((slice.cpu, start, end))
-            }
-            None => Some((slice.cpu, start, end)),
-        };
-    }
-    if let Some(bar) = open {
-        flush(bar, &mut cells);
     }
     SliceRow {
         label: thread_label(thread),

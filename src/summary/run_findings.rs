@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::summary::findings::Finding;
-use crate::summary::sched::process_turns;
+use crate::summary::sched::{ProcessTurns, process_turns};
 use crate::summary::threads::{ThreadSeries, ThreadsSummary, Use};
 use crate::summary::trace_summary::TraceSummary;
 
@@ -60,18 +60,17 @@ pub const MIGRATION_MIN: u32 = 5;
 
 /// The findings of a run's trace (none for a trace without tasks).
 pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
-    let Some(threads) = &summary.threads else {
-        return Vec::new();
-    };
-    if threads.covered_s <= 0.0 {
-        return Vec::new();
-    }
     let cpus = summary
         .meta
         .allowed_cpus
         .as_ref()
         .map_or(summary.meta.cpus.len(), Vec::len);
-    let mut findings = match exact_turns(summary, cpus) {
+    // The scheduler's events see a run too short for any sample to read its tasks.
+    let exact = exact_turns(summary, cpus);
+    let Some(threads) = summary.threads.as_ref().filter(|t| t.covered_s > 0.0) else {
+        return exact.unwrap_or_default();
+    };
+    let mut findings = match exact {
         Some(found) => found,
         None => threads_take_turns(threads, cpus),
     };
@@ -93,49 +92,106 @@ pub const EXACT_MIN_BUSY: f64 = 0.5;
 pub const EXACT_MIN_HANDOVERS_PER_S: f64 = 10.0;
 
 /// threads-take-turns in exact figures, when the trace has the scheduler's
-/// events (`None` when it has not: the sampled finding applies).
+/// events (`None` when it has not: the sampled finding applies). Says why
+/// they took turns: they handed a lock over (woke each other), or the
+/// scheduler time-sliced them on the CPUs they had (preempted each other).
 fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
     let sched = summary.sched.as_ref()?;
     let (from, to) = summary.window_us()?;
-    if cpus < TURNS_MIN_CPUS {
-        return Some(Vec::new());
-    }
+    let others = others_on_events(summary);
     let found = process_turns(sched, from, to)
         .into_iter()
         .filter(|p| {
-            p.one_at_a_time >= EXACT_ONE_AT_A_TIME
+            let per_s = |n: u64| n as f64 / p.span_s;
+            p.busy_threads >= 2
+                && p.one_at_a_time >= EXACT_ONE_AT_A_TIME
                 && p.wanting_s >= EXACT_MIN_BUSY * p.span_s
-                && p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S
+                && (p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S
+                    || per_s(p.preemptions) >= EXACT_MIN_HANDOVERS_PER_S)
+                && (cpus >= TURNS_MIN_CPUS || p.cpus.len() == 1)
         })
         .map(|p| {
-            let name = sched
-                .threads
-                .get(&p.pid)
-                .map_or_else(|| format!("process {}", p.pid), |t| t.name.clone());
-            let each = if p.woken_by_sibling >= 0.5 {
-                if p.threads == 2 {
-                    ", each waking the other"
-                } else {
-                    ", each woken by another"
+            let whose = match sched.threads.get(&p.pid) {
+                Some(main) => format!(
+                    "{} threads of {} (pid {})",
+                    p.busy_threads, main.name, p.pid
+                ),
+                // Threads of a process that is not the workload's (coreheat's
+                // own workers): named one by one.
+                None => {
+                    let names: Vec<&str> = p
+                        .busy_tids
+                        .iter()
+                        .take(3)
+                        .filter_map(|tid| sched.threads.get(tid).map(|t| t.name.as_str()))
+                        .collect();
+                    let more = if p.busy_threads > 3 { ", …" } else { "" };
+                    format!(
+                        "{} threads ({}{more}) of pid {}",
+                        p.busy_threads,
+                        names.join(", "),
+                        p.pid
+                    )
                 }
-            } else {
-                ""
             };
             finding(
                 "threads-take-turns",
-                format!(
-                    "{} threads of {name} (pid {}) took turns: one ran at a time for {:.0} % of \
-                     the time any ran, though {cpus} CPUs were there; they handed over {} \
-                     times a second{each} (exact, from the scheduler's events)",
-                    p.threads,
-                    p.pid,
-                    100.0 * p.one_at_a_time,
-                    thousands(p.handovers_per_s.round() as u64),
-                ),
+                exact_turns_message(&p, &whose, others),
             )
         })
         .collect();
     Some(found)
+}
+
+fn exact_turns_message(p: &ProcessTurns, whose: &str, others: f64) -> String {
+    let on = match p.cpus.as_slice() {
+        [one] => format!(" on one CPU (cpu{one})"),
+        _ => String::new(),
+    };
+    let share = 100.0 * p.one_at_a_time;
+    let locked = p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S && p.blocks >= p.preemptions;
+    let why = if locked {
+        let each = match (p.woken_by_sibling >= 0.5, p.busy_threads) {
+            (true, 2) => ", each waking the other",
+            (true, _) => ", each woken by another",
+            _ => "",
+        };
+        format!(
+            "they handed over {} times a second{each}, as threads behind one lock (Python's \
+             GIL, a Mutex) do",
+            thousands(p.handovers_per_s.round() as u64)
+        )
+    } else {
+        format!(
+            "the scheduler time-sliced them ({} preemptions, {} a second), as it does threads \
+             that have fewer CPUs than they want",
+            thousands(p.preemptions),
+            thousands((p.preemptions as f64 / p.span_s).round() as u64)
+        )
+    };
+    let caveat = if others >= WAIT_OTHERS_CPUS {
+        format!(
+            "; other programs kept {others:.1} CPUs busy meanwhile, so some turns were for want \
+             of a CPU"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{whose} took turns{on}: one ran at a time for {share:.0} % of the time any ran; \
+         {why}{caveat} (exact, from the scheduler's events)"
+    )
+}
+
+/// CPUs other programs kept busy on average over the trace, from the
+/// scheduler's per-CPU record of them.
+fn others_on_events(summary: &TraceSummary) -> f64 {
+    let Some(sched) = &summary.sched else {
+        return 0.0;
+    };
+    let seconds: f64 = sched.other_us.iter().sum::<u64>() as f64 / 1e6;
+    let span = summary.duration();
+    if span > 0.0 { seconds / span } else { 0.0 }
 }
 
 /// 1800 as "1 800", 12345 as "12 345".

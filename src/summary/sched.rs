@@ -78,8 +78,11 @@ pub struct SchedTotals {
     pub meta: Option<crate::model::sched::SchedMeta>,
     /// Slices and migrations recorded.
     pub events: u64,
-    /// Events lost by the kernel or dropped over the budget.
+    /// Events the kernel lost (its ring buffer was full).
     pub lost: u64,
+    /// Slices coreheat left out: over its budget, or whose switch-in the
+    /// kernel never delivered.
+    pub dropped: u64,
     /// The concurrency histogram over the workload window.
     pub concurrency: Vec<ConcurrencyBar>,
 }
@@ -260,7 +263,20 @@ pub struct ProcessTurns {
     /// Of all slices, the share woken by another thread of the process.
     pub woken_by_sibling: f64,
     pub span_s: f64,
+    /// Threads that ran at least [`BUSY_THREAD_SHARE`] of the busiest one
+    /// (a main thread that only waits in `join` is not one).
+    pub busy_threads: usize,
+    /// Slices that ended preempted, and blocked.
+    pub preemptions: u64,
+    pub blocks: u64,
+    /// The CPUs its slices ran on (each at least 5 % of its time), ascending.
+    pub cpus: Vec<u32>,
+    /// Its busy threads, the busiest first.
+    pub busy_tids: Vec<u32>,
 }
+
+/// A thread counts as busy at this share of its process's busiest thread.
+pub const BUSY_THREAD_SHARE: f64 = 0.05;
 
 /// Per process with at least two threads that ran, how its threads shared
 /// the CPUs between `from_us` and `to_us`, over the part of that span the
@@ -297,9 +313,43 @@ pub fn process_turns(summary: &SchedSummary, from_us: u64, to_us: u64) -> Vec<Pr
                     s.waker != 0 && s.waker != s.tid && tids.binary_search(&s.waker).is_ok()
                 })
                 .count();
+            let mut ran: BTreeMap<u32, u64> = BTreeMap::new();
+            for slice in &slices {
+                *ran.entry(slice.tid).or_default() += slice.dur_us;
+            }
+            let busiest = ran.values().copied().max().unwrap_or(0) as f64;
+            // The CPUs it ran on, leaving out any with under 5 % of its time
+            // (a worker's moment before it pinned itself).
+            let mut on_cpu: BTreeMap<u32, u64> = BTreeMap::new();
+            for slice in &slices {
+                *on_cpu.entry(slice.cpu).or_default() += slice.dur_us;
+            }
+            let total: u64 = on_cpu.values().sum();
+            let cpus: Vec<u32> = on_cpu
+                .into_iter()
+                .filter(|&(_, us)| us as f64 >= 0.05 * total as f64)
+                .map(|(cpu, _)| cpu)
+                .collect();
+            let ended = |end: SliceEnd| slices.iter().filter(|s| s.end == end).count() as u64;
             Some(ProcessTurns {
                 pid,
                 threads: tids.len(),
+                busy_threads: ran
+                    .values()
+                    .filter(|&&us| us as f64 >= BUSY_THREAD_SHARE * busiest)
+                    .count(),
+                busy_tids: {
+                    let mut busy: Vec<(u32, u64)> = ran
+                        .iter()
+                        .filter(|&(_, &us)| us as f64 >= BUSY_THREAD_SHARE * busiest)
+                        .map(|(&tid, &us)| (tid, us))
+                        .collect();
+                    busy.sort_by_key(|&(_, us)| std::cmp::Reverse(us));
+                    busy.into_iter().map(|(tid, _)| tid).collect()
+                },
+                preemptions: ended(SliceEnd::Preempted),
+                blocks: ended(SliceEnd::Blocked),
+                cpus,
                 one_at_a_time: if any > 0.0 { one / any } else { 0.0 },
                 any_running_s: any,
                 wanting_s: any + bars.first().map_or(0.0, |b| b.waiting_s),

@@ -428,7 +428,8 @@ impl TraceSummary {
             events: sched.map_or(0, |s| {
                 s.slices.len() as u64 + s.not_kept + s.migrations.values().sum::<u64>()
             }),
-            lost: sched.map_or(0, |s| s.lost + s.dropped),
+            lost: sched.map_or(0, |s| s.lost),
+            dropped: sched.map_or(0, |s| s.dropped),
             concurrency: self.concurrency().unwrap_or_default(),
         }
     }

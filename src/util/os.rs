@@ -514,6 +514,17 @@ pub fn thread_id() -> u32 {
     unsafe { libc::gettid() as u32 }
 }
 
+/// The process's file-mode creation mask. Read by setting it and setting it
+/// back at once: call it where no other thread creates files meanwhile.
+pub fn umask() -> u32 {
+    // SAFETY: umask has no preconditions; the old mask is restored at once.
+    unsafe {
+        let mask = libc::umask(0o022);
+        libc::umask(mask);
+        mask as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,6 +224,19 @@ impl Membership for ProcMembership {
         descends && !own
     }
 
+    fn pid_of(&mut self, tid: u32) -> u32 {
+        let path = self.scope.proc_root.join(format!("{tid}/status"));
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Tgid:"))
+                    .and_then(|pid| pid.trim().parse().ok())
+            })
+            .unwrap_or(tid)
+    }
+
     fn forked(&mut self, child_tid: u32, parent_pid: u32) {
         self.forks.insert(child_tid, parent_pid);
         self.processes.remove(&child_tid); // a reused id

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::model::sched::{MAX_SLICES_PER_S, Migration, SchedBatch, SchedThread, Slice, SliceEnd};
+use crate::model::tasks::MAX_TID;
 
 /// What one tracepoint record says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub trait Membership {
     fn is_workload(&mut self, tid: u32, pid: u32, comm: &str) -> bool;
     /// Process `parent_pid` created task `child_tid`.
     fn forked(&mut self, child_tid: u32, parent_pid: u32);
+    /// The process of a task never seen leaving a CPU (its id when unknown).
+    fn pid_of(&mut self, tid: u32) -> u32;
 }
 
 /// `prev_state` bits (the kernel's TASK_REPORT): 0 and the preempted mark
@@ -54,9 +57,11 @@ pub trait Membership {
 const STATE_MASK: u64 = 0xff;
 const STATE_DEAD: u64 = 0x10 | 0x20;
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct OnCpu {
     tid: u32,
+    /// Its name as it came on the CPU.
+    comm: String,
     since_ns: u64,
     /// A switch was seen on this CPU: `tid` is known, not merely whoever
     /// ran when recording began.
@@ -71,7 +76,6 @@ struct Task {
     /// The wait and waker of the slice it is in now.
     slice_wait_ns: u64,
     slice_waker: u32,
-    exiting: bool,
     /// Whether it is the workload's, once decided, and under which name.
     decided: Option<(bool, String)>,
     /// Its last CPU, for migrations seen before it is decided.
@@ -110,6 +114,7 @@ impl<M: Membership> Timeline<M> {
             on_cpu: vec![
                 OnCpu {
                     tid: 0,
+                    comm: String::new(),
                     since_ns: began_ns,
                     known: false,
                 };
@@ -163,7 +168,12 @@ impl<M: Membership> Timeline<M> {
                 if *new {
                     self.membership.forked(*tid, event.pid);
                 }
-                let waker = event.tid;
+                // A wake-up from an interrupt may name no task (-1): no waker.
+                let waker = if u64::from(event.tid) <= MAX_TID {
+                    event.tid
+                } else {
+                    0
+                };
                 let task = self.tasks.entry(*tid).or_default();
                 if task.runnable_since.is_none() {
                     task.runnable_since = Some(time);
@@ -184,7 +194,9 @@ impl<M: Membership> Timeline<M> {
                     None => task.pending_migrations.push(migration),
                 }
             }
-            SchedEvent::Exit { tid } => self.tasks.entry(*tid).or_default().exiting = true,
+            // An ending thread may still run (and be preempted) after this:
+            // its dead switch-out ends it.
+            SchedEvent::Exit { .. } => {}
         }
     }
 
@@ -199,7 +211,7 @@ impl<M: Membership> Timeline<M> {
         state: u64,
         time: u64,
     ) {
-        let on = self.on_cpu[index];
+        let on = &self.on_cpu[index];
         if tid == 0 {
             return; // the idle task
         }
@@ -218,12 +230,14 @@ impl<M: Membership> Timeline<M> {
         let task = self.tasks.entry(tid).or_default();
         if !workload {
             self.other_ns[index] += time.saturating_sub(start);
-            if task.exiting {
+            if state & STATE_DEAD != 0 {
                 self.tasks.remove(&tid);
             }
             return;
         }
-        let end = if task.exiting || state & STATE_DEAD != 0 {
+        // sched_process_exit comes before the last slices of an ending thread:
+        // only its final switch-out, dead, ends it.
+        let end = if state & STATE_DEAD != 0 {
             SliceEnd::Exited
         } else if state & STATE_MASK == 0 {
             SliceEnd::Preempted
@@ -255,6 +269,7 @@ impl<M: Membership> Timeline<M> {
     fn switch_in(&mut self, index: usize, tid: u32, comm: &str, time: u64) {
         self.on_cpu[index] = OnCpu {
             tid,
+            comm: comm.to_string(),
             since_ns: time,
             known: true,
         };
@@ -298,8 +313,13 @@ impl<M: Membership> Timeline<M> {
         workload
     }
 
-    /// Keeps a slice unless the budget of slices a second is spent.
+    /// Keeps a slice unless the budget of slices a second is spent, or it
+    /// holds what a reader refuses (counted as dropped: never written).
     fn keep(&mut self, slice: Slice, time: u64) {
+        if Slice::from_fields(slice.fields()).is_err() {
+            self.batch.dropped += 1;
+            return;
+        }
         let refill = time.saturating_sub(self.budget_at_ns) as f64 * MAX_SLICES_PER_S as f64 / 1e9;
         self.budget = (self.budget + refill).min(MAX_SLICES_PER_S as f64);
         self.budget_at_ns = time;
@@ -350,12 +370,21 @@ impl<M: Membership> Timeline<M> {
         self.now_ns = self.now_ns.max(end_ns);
         let now = self.now_ns;
         for index in 0..self.on_cpu.len() {
-            let on = self.on_cpu[index];
-            let workload = self
-                .tasks
-                .get(&on.tid)
-                .is_some_and(|task| matches!(task.decided, Some((true, _))));
-            if on.tid == 0 || !workload {
+            let on = self.on_cpu[index].clone();
+            if on.tid == 0 {
+                continue;
+            }
+            // A thread on a CPU since before its first switch-out here is
+            // decided now, by its name as it came on.
+            let decided = self.tasks.get(&on.tid).and_then(|t| t.decided.clone());
+            let workload = match decided {
+                Some((workload, _)) => workload,
+                None => {
+                    let pid = self.membership.pid_of(on.tid);
+                    self.decide(on.tid, pid, &on.comm)
+                }
+            };
+            if !workload {
                 continue;
             }
             let cpu = self
@@ -392,6 +421,9 @@ mod tests {
             tid >= 100
         }
         fn forked(&mut self, _child_tid: u32, _parent_pid: u32) {}
+        fn pid_of(&mut self, tid: u32) -> u32 {
+            tid
+        }
     }
 
     const MS: u64 = 1_000_000;
@@ -515,6 +547,19 @@ mod tests {
         let batch = timeline.take_batch();
         let moved: Vec<(u64, u32)> = batch.migrations.iter().map(|m| (m.t_us, m.tid)).collect();
         assert_eq!(moved, vec![(1000, 100), (5000, 100)]);
+    }
+
+    #[test]
+    fn a_wake_up_without_a_task_names_no_waker() {
+        let mut timeline = Timeline::new(Hundreds, &[0], 0, 0);
+        let mut from_an_interrupt = wakeup(MS, 0, 0, 100);
+        from_an_interrupt.tid = u32::MAX; // -1
+        timeline.handle(&from_an_interrupt);
+        timeline.handle(&switch(2 * MS, 0, 0, 0, 100));
+        let batch = timeline.finish(3 * MS);
+        assert_eq!(batch.slices[0].waker, 0);
+        assert_eq!(batch.slices[0].wait_us, 1000);
+        assert!(Slice::from_fields(batch.slices[0].fields()).is_ok());
     }
 
     #[test]
