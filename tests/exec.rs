@@ -42,6 +42,22 @@ fn output_passes_through_and_the_exit_code_is_the_commands() {
 }
 
 #[test]
+fn under_json_the_commands_output_goes_to_stderr_and_stdout_is_one_json_object() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&exec_args(
+        &["--json"],
+        &["sh", "-c", "echo to-stdout; echo to-stderr >&2"],
+    ));
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is the JSON object alone");
+    assert_eq!(json["status"], "ok");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("to-stdout"), "{stderr}");
+    assert!(stderr.contains("to-stderr"), "{stderr}");
+}
+
+#[test]
 fn stdin_passes_through() {
     let scratch = Scratch::new();
     let mut child = scratch

@@ -70,6 +70,8 @@ pub struct RunOptions {
     /// How long a traced command may take to end by itself after an interrupt
     /// (`--grace`, default [`DEFAULT_EXEC_GRACE`]).
     pub grace: Duration,
+    /// A traced command's standard output goes to standard error (`--json`).
+    pub command_stdout_to_stderr: bool,
 }
 
 impl RunOptions {
@@ -90,6 +92,7 @@ impl RunOptions {
             live_label: None,
             worker_exe: None,
             grace: DEFAULT_EXEC_GRACE,
+            command_stdout_to_stderr: false,
         }
     }
 }
@@ -164,6 +167,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
         cpus,
         worker_exe: options.worker_exe.clone(),
         grace: options.grace,
+        command_stdout_to_stderr: options.command_stdout_to_stderr,
     })
 }
 

@@ -130,6 +130,7 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
         interval: flags.interval,
         baseline: flags.baseline,
         grace: flags.grace,
+        command_stdout_to_stderr: flags.json,
         sched: match (flags.sched, flags.tasks) {
             (Some(request), _) => request,
             (None, Some(false)) => SchedRequest::Off,

@@ -37,6 +37,9 @@ pub struct Plan {
     /// How long a traced command may take to end by itself after an interrupt
     /// before its process tree is stopped (`--grace`).
     pub grace: Duration,
+    /// Send a traced command's standard output to standard error (under
+    /// `--json`, whose object is the one thing on standard output).
+    pub command_stdout_to_stderr: bool,
 }
 
 impl Plan {

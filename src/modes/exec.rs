@@ -5,7 +5,7 @@
 //! ended.
 
 use std::io::{BufRead, BufReader, PipeWriter, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -232,6 +232,13 @@ impl Guardian {
             vec![order_reader.as_raw_fd(), message_writer.as_raw_fd()],
         );
         os::ignore_interrupts(&mut command);
+        if plan.command_stdout_to_stderr {
+            let stderr = std::io::stderr()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| format!("cannot start the command: {e}"))?;
+            command.stdout(stderr);
+        }
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().map_err(|e| {
             format!(
