@@ -249,7 +249,8 @@ pub struct RenderCommand {
     pub title: Option<String>,
     /// Which CPUs share a core, for files that do not say (dstat, mpstat
     /// without -T): the output of `coreheat info --json` on the machine the
-    /// trace was recorded on.
+    /// trace was recorded on. It must list the file's CPUs, no more, no fewer;
+    /// a trace that recorded its own topology keeps it.
     #[arg(long, value_name = "INFO.json")]
     pub topology: Option<PathBuf>,
     /// Pixels per point of the PNG charts, 1 to 4 (2: sharp on high-density

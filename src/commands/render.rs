@@ -23,6 +23,9 @@ pub fn render(
     png_scale: u32,
 ) -> Result<i32> {
     let rendered = crate::report::render_files(files, out, format, title, topology, png_scale)?;
+    for warning in &rendered.warnings {
+        print_err_line(&format!("coreheat: warning: {warning}"));
+    }
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {
         return Ok(0);

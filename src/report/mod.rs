@@ -337,6 +337,9 @@ fn png_name(base: &str, suffix: &str) -> String {
 pub struct Rendered {
     pub report: PathBuf,
     pub failures: Vec<anyhow::Error>,
+    /// What the reader should know of how the files were drawn (a
+    /// `--topology` not applied to a trace that recorded its own).
+    pub warnings: Vec<String>,
 }
 
 /// `coreheat render`: reads every file (giving each the CPU topology of
@@ -359,15 +362,16 @@ pub fn render_files(
     let mut read = Vec::with_capacity(files.len());
     let mut traces = Vec::with_capacity(files.len());
     let mut failures = Vec::new();
+    let mut warnings = Vec::new();
     for file in files {
-        let loaded = load(file, format).and_then(|mut trace| {
-            if let Some(topology) = &topology {
-                topology.apply(&mut trace.summary.meta, &file.display().to_string())?;
-            }
-            Ok(trace)
-        });
-        match loaded {
-            Ok(trace) => {
+        match load(file, format) {
+            Ok(mut trace) => {
+                // A topology that does not fit a trace refuses the whole
+                // render: the flag is wrong, not the file.
+                if let Some(topology) = &topology {
+                    let source = file.display().to_string();
+                    warnings.extend(topology.apply(&mut trace.summary.meta, &source)?);
+                }
                 read.push(file.clone());
                 traces.push(trace);
             }
@@ -379,7 +383,11 @@ pub fn render_files(
     }
     let (read, traces) = grouped_by_host(read, traces);
     let report = draw_rendered(&read, &traces, out, title, png_scale)?;
-    Ok(Rendered { report, failures })
+    Ok(Rendered {
+        report,
+        failures,
+        warnings,
+    })
 }
 
 /// Traces of several hosts in order of host, then start time (the files'

@@ -57,8 +57,104 @@ pub const MIGRATION_SHARE: f64 = 0.30;
 /// ...at least this many times in all.
 pub const MIGRATION_MIN: u32 = 5;
 
-/// The findings of a run's trace (none for a trace without tasks).
+/// smt-siblings-busy: a CPU counts as busy in a heat-map column when it was
+/// at least this percent busy on average...
+pub const SMT_BUSY_PERCENT: f64 = 50.0;
+/// ...and the finding fires when some core had two busy siblings at least
+/// this many seconds...
+pub const SMT_BUSY_MIN_S: f64 = 1.0;
+/// ...and at least this share of the time looked at (the workload window, or
+/// the whole trace).
+pub const SMT_BUSY_SHARE: f64 = 0.10;
+
+/// The findings of a trace: what its CPUs' load says (any trace with a known
+/// topology), then what its workload's threads did (traces with tasks).
 pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
+    let mut findings = thread_findings(summary);
+    if !findings.iter().any(|f| f.code == "smt-siblings-shared") {
+        findings.extend(smt_siblings_busy(summary));
+    }
+    findings
+}
+
+/// Cores whose hyper-thread (SMT) siblings were both busy at once: how many,
+/// for how long, and what that means for throughput. From the heat map's
+/// columns (per-CPU means), within the workload window when there is one.
+pub fn smt_siblings_busy(summary: &TraceSummary) -> Option<Finding> {
+    if !summary.topology_known() {
+        return None;
+    }
+    let pairs: Vec<(String, Vec<usize>)> = summary
+        .core_groups()
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let (from, to) = summary
+        .window
+        .as_ref()
+        .map_or((f64::NEG_INFINITY, f64::INFINITY), |w| (w.start, w.end));
+    let busy = |column: &crate::summary::trace_summary::Column, slot: usize| {
+        column.cpus[slot]
+            .mean()
+            .is_some_and(|load| load.busy() >= SMT_BUSY_PERCENT)
+    };
+    let (mut looked_s, mut doubled_s, mut core_s, mut most) = (0.0, 0.0, 0.0, 0usize);
+    let mut example: Option<(u32, u32, u32)> = None;
+    let mut cores_ever = vec![false; pairs.len()];
+    for column in &summary.columns {
+        let seconds = (column.t_end.min(to) - column.t_start.max(from)).max(0.0);
+        if seconds <= 0.0 {
+            continue;
+        }
+        looked_s += seconds;
+        let mut doubled = 0;
+        for (index, (_, members)) in pairs.iter().enumerate() {
+            let both: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&s| busy(column, s))
+                .collect();
+            if both.len() >= 2 {
+                doubled += 1;
+                cores_ever[index] = true;
+                let cpu = |slot: usize| summary.meta.cpus[slot].cpu;
+                example.get_or_insert((
+                    summary.meta.cpus[both[0]].core,
+                    cpu(both[0]),
+                    cpu(both[1]),
+                ));
+            }
+        }
+        if doubled > 0 {
+            doubled_s += seconds;
+            core_s += doubled as f64 * seconds;
+            most = most.max(doubled);
+        }
+    }
+    let (core, a, b) = example?;
+    if doubled_s < SMT_BUSY_MIN_S || doubled_s < SMT_BUSY_SHARE * looked_s {
+        return None;
+    }
+    let ever = cores_ever.iter().filter(|&&e| e).count();
+    let cores = summary.meta.physical_cores.max(pairs.len());
+    let mean = core_s / doubled_s;
+    Some(finding(
+        "smt-siblings-busy",
+        format!(
+            "SMT siblings shared cores: {ever} of {cores} cores had both hyper-threads busy at \
+             once (each at least {SMT_BUSY_PERCENT:.0} %; core {core}: cpu{a} and cpu{b}), up to \
+             {most} at a time and {mean:.1} on average, for {doubled_s:.1} s of {looked_s:.1} s. \
+             Two threads on one core share its execution units: expect well under 2× one \
+             core's throughput from each pair, though both CPUs count as busy"
+        ),
+    ))
+}
+
+/// The findings of a trace's task rows (none for a trace without tasks).
+fn thread_findings(summary: &TraceSummary) -> Vec<Finding> {
     let Some(threads) = &summary.threads else {
         return Vec::new();
     };
@@ -576,5 +672,65 @@ mod tests {
     #[test]
     fn nothing_is_found_in_an_idle_run() {
         assert!(findings_of(&TWO_CORES, &[], &[], |_| Vec::new()).is_empty());
+    }
+
+    /// A trace of 8 CPUs on 4 cores × 2 threads (cpu N on core N % 4), 20
+    /// one-second samples with the CPUs of `busy` 100 % busy, no tasks.
+    fn smt_trace(busy: &[usize], known: bool) -> TraceSummary {
+        use crate::model::{CpuLoad, Sample};
+        use crate::trace::Record;
+        let meta = Meta {
+            cpus: (0..8)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cpu % 4,
+                    package: 0,
+                })
+                .collect(),
+            logical_cpus: 8,
+            physical_cores: if known { 4 } else { 0 },
+            interval_s: 1.0,
+            ..Meta::default()
+        };
+        let records = (1..=20).map(|t| {
+            Ok::<_, ()>(Record::Sample(Sample {
+                t: f64::from(t),
+                cpus: (0..8)
+                    .map(|cpu| match busy.contains(&cpu) {
+                        true => CpuLoad {
+                            usr: 100.0,
+                            ..CpuLoad::default()
+                        },
+                        false => CpuLoad {
+                            idle: 100.0,
+                            ..CpuLoad::default()
+                        },
+                    })
+                    .collect(),
+            }))
+        });
+        TraceSummary::build(meta, records, 100).unwrap()
+    }
+
+    #[test]
+    fn smt_siblings_busy_says_how_many_cores_how_long_and_what_it_means() {
+        let all = run_findings(&smt_trace(&[0, 1, 2, 3, 4, 5, 6, 7], true));
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].code, "smt-siblings-busy");
+        let message = &all[0].message;
+        for part in [
+            "4 of 4 cores had both hyper-threads busy",
+            "core 0: cpu0 and cpu4",
+            "up to 4 at a time",
+            "for 20.0 s of 20.0 s",
+            "well under 2× one core's throughput",
+        ] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
+        let one = run_findings(&smt_trace(&[1, 5], true));
+        assert!(one[0].message.contains("1 of 4 cores"), "{one:?}");
+        // Four busy CPUs on four cores, or no topology: nothing to say.
+        assert!(run_findings(&smt_trace(&[0, 1, 2, 3], true)).is_empty());
+        assert!(run_findings(&smt_trace(&[0, 1, 2, 3, 4, 5, 6, 7], false)).is_empty());
     }
 }
