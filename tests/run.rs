@@ -295,12 +295,13 @@ fn json_has_every_field_of_the_contract() {
     }
     assert_eq!(json["workload"], "hash");
     assert_eq!(json["mode"], "processes");
+    let report = scratch.path().join(json["report"].as_str().unwrap());
+    let html = std::fs::read_to_string(&report).unwrap();
     assert!(
-        scratch
-            .path()
-            .join(json["report"].as_str().unwrap())
-            .is_file()
+        html.contains("<title>hash, 2 processes"),
+        "the title's plural"
     );
+    assert!(!html.contains("processs"));
 }
 
 #[test]

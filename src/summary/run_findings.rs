@@ -166,12 +166,136 @@ fn thread_findings(summary: &TraceSummary) -> Vec<Finding> {
         .allowed_cpus
         .as_ref()
         .map_or(summary.meta.cpus.len(), Vec::len);
-    let mut findings = threads_take_turns(threads, cpus);
+    let headline = Headline::of(summary);
+    let mut findings = threads_take_turns(threads, cpus, &headline);
+    if findings.is_empty() {
+        findings.extend(ran_in_parallel(threads, &headline));
+    }
     findings.extend(kernel_heavy(threads));
-    findings.extend(waiting_for_cpu(threads, cpus));
+    findings.extend(waiting_for_cpu(threads, cpus, &headline));
     findings.extend(smt_siblings_shared(threads));
     findings.extend(migrating(threads));
     findings
+}
+
+/// The page's own figures, so that a finding quotes them (same value, same
+/// precision) instead of a figure of its own with another definition.
+struct Headline {
+    /// "CPUs in use": the workload's CPU time over its wall time, when the
+    /// trace's end line gives it.
+    cpus_in_use: Option<f64>,
+    /// What the run could use, as the page writes it (`2`, `1.5`).
+    capacity: String,
+    /// "other programs": their CPU-seconds during the workload, and the
+    /// workload's seconds.
+    other: Option<(f64, f64)>,
+}
+
+impl Headline {
+    fn of(summary: &TraceSummary) -> Headline {
+        let measures = summary.measures();
+        let seconds = summary.window.as_ref().map_or(0.0, |w| w.seconds());
+        Headline {
+            cpus_in_use: measures
+                .as_ref()
+                .filter(|m| m.workload_cpu_s.is_some())
+                .map(|m| m.cpus_in_use),
+            capacity: crate::util::units::format_cpus(crate::summary::warnings::capacity(
+                &summary.meta,
+            )),
+            other: measures
+                .and_then(|m| m.other_cpu_s)
+                .filter(|_| seconds > 0.0)
+                .map(|other| (other, seconds)),
+        }
+    }
+
+    /// Other programs' busy CPUs: the page's figure when it has one, else
+    /// what the task rows leave of the machine's busy time.
+    fn others_cpus(&self, threads: &ThreadsSummary) -> f64 {
+        match self.other {
+            Some((cpu_s, seconds)) => cpu_s / seconds,
+            None => others_cpus(threads, &workload_total(threads)),
+        }
+    }
+
+    /// "other programs kept 0.53 CPUs busy (1.06 CPU-s)": the page's
+    /// figure, named as the page names it.
+    fn others_phrase(&self, threads: &ThreadsSummary) -> String {
+        match self.other {
+            Some((cpu_s, seconds)) => format!(
+                "other programs kept {:.2} CPUs busy ({cpu_s:.2} CPU-s)",
+                cpu_s / seconds
+            ),
+            None => format!(
+                "other programs kept {:.2} CPUs busy",
+                others_cpus(threads, &workload_total(threads))
+            ),
+        }
+    }
+
+    /// How many CPUs `cpu_s` of task time over the tasks' time is, said with
+    /// the page's "CPUs in use" when these tasks are (nearly) the whole
+    /// workload, so the two never disagree.
+    fn used_phrase(&self, threads: &ThreadsSummary, cpu_s: f64) -> String {
+        let whole = workload_total(threads).cpu_s();
+        match self.cpus_in_use {
+            Some(in_use) if cpu_s >= WHOLE_WORKLOAD * whole => {
+                format!("{in_use:.2} of {} CPUs (CPUs in use)", self.capacity)
+            }
+            _ => format!(
+                "{:.2} of {} CPUs while their tasks were read",
+                cpu_s / threads.covered_s,
+                self.capacity
+            ),
+        }
+    }
+}
+
+/// Tasks that did at least this share of the workload's CPU time are "the
+/// workload" in a message, which then quotes the page's CPUs in use.
+const WHOLE_WORKLOAD: f64 = 0.9;
+/// ran-in-parallel: tasks that each kept at least this many CPUs busy...
+pub const PARALLEL_MEMBER_CPUS: f64 = 0.25;
+/// ...two or more of them, together at least this many CPUs.
+pub const PARALLEL_MIN_CPUS: f64 = 1.5;
+
+/// A workload whose processes (or threads) kept several CPUs busy at once
+/// says so, as a take-turns run says that it did not.
+fn ran_in_parallel(threads: &ThreadsSummary, headline: &Headline) -> Option<Finding> {
+    let covered = threads.covered_s;
+    let busy: Vec<&ThreadSeries> = threads
+        .threads
+        .iter()
+        .filter(|t| t.total.cpu_s() / covered >= PARALLEL_MEMBER_CPUS)
+        .collect();
+    let cpu_s: f64 = busy.iter().map(|t| t.total.cpu_s()).sum();
+    if busy.len() < 2 || cpu_s / covered < PARALLEL_MIN_CPUS {
+        return None;
+    }
+    let mut pids: Vec<u32> = busy.iter().map(|t| t.info.pid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let who = match pids.as_slice() {
+        [pid] => format!(
+            "{} threads of {} (pid {pid})",
+            busy.len(),
+            process_name(threads, *pid).unwrap_or(&busy[0].info.name)
+        ),
+        _ if pids.len() == busy.len() => crate::util::text::plural(busy.len(), "process"),
+        _ => format!(
+            "{} threads of {}",
+            busy.len(),
+            crate::util::text::plural(pids.len(), "process")
+        ),
+    };
+    Some(finding(
+        "ran-in-parallel",
+        format!(
+            "{who} ran in parallel: {}",
+            headline.used_phrase(threads, cpu_s)
+        ),
+    ))
 }
 
 fn finding(code: &'static str, message: String) -> Finding {
@@ -187,7 +311,7 @@ fn demand(thread: &ThreadSeries, covered_s: f64) -> f64 {
 /// were runnable about one CPU's worth: at most one ran at a time. Judged on
 /// the threads together, so forty threads behind one lock, each runnable a
 /// fortieth of the time, are found as well as two.
-fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
+fn threads_take_turns(threads: &ThreadsSummary, cpus: usize, headline: &Headline) -> Vec<Finding> {
     if cpus < TURNS_MIN_CPUS {
         return Vec::new();
     }
@@ -230,11 +354,10 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
                 let top_share = members[0].total.cpu_s() / cpu_s.max(f64::MIN_POSITIVE);
                 let how = how_they_shared(members[0], top_share, voluntary, involuntary);
-                let others = others_cpus(threads, &workload_total(threads));
-                let caveat = if others >= WAIT_OTHERS_CPUS {
+                let caveat = if headline.others_cpus(threads) >= WAIT_OTHERS_CPUS {
                     format!(
-                        "; other programs kept {others:.1} CPUs busy meanwhile, so some of the \
-                         waiting may have been for them"
+                        "; {} meanwhile, so some of the waiting may have been for them",
+                        headline.others_phrase(threads)
                     )
                 } else {
                     String::new()
@@ -242,9 +365,10 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
                 finding(
                     "threads-take-turns",
                     format!(
-                        "{} threads of {name} (pid {pid}) were runnable but together used about \
-                         {used:.1} CPU of the {cpus} available: {how}{caveat}",
-                        members.len()
+                        "{} threads of {name} (pid {pid}) were runnable but together used {}: \
+                         {how}{caveat}",
+                        members.len(),
+                        headline.used_phrase(threads, cpu_s)
                     ),
                 )
             })
@@ -319,23 +443,33 @@ fn others_cpus(threads: &ThreadsSummary, workload: &Use) -> f64 {
     ((threads.covered_machine_cpu_s - workload.cpu_s()) / workload.seconds).max(0.0)
 }
 
-fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
+fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize, headline: &Headline) -> Option<Finding> {
     let total = workload_total(threads);
     let runnable = total.run_s + total.wait_s;
     let share = total.wait_s / runnable;
     let runnable_threads = runnable / total.seconds;
-    let others = others_cpus(threads, &total);
-    let crowded = runnable_threads > cpus as f64;
+    // Compared as printed: 2.04 runnable for 2 CPUs reads "2.0", which fits.
+    let printed = (runnable_threads * 10.0).round() / 10.0;
+    let crowded = printed > cpus as f64;
+    let others = headline.others_cpus(threads);
+    let loaded = others >= WAIT_OTHERS_CPUS;
     let waited = total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE;
-    let why = if crowded {
+    // The dominant cause first: the CPUs other programs took, or the
+    // workload's own threads beyond the CPUs.
+    let why = if loaded && (!crowded || others >= runnable_threads - cpus as f64) {
         format!(
-            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, more \
-             than fit"
+            "{}, and the workload's threads queue on the same CPUs (on average {printed:.1} of \
+             them were runnable for {cpus} CPUs)",
+            headline.others_phrase(threads)
         )
-    } else if others >= WAIT_OTHERS_CPUS {
+    } else if crowded {
         format!(
-            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, but other \
-             programs kept {others:.1} CPUs busy and their threads queue on the same CPUs"
+            "on average {printed:.1} of them were runnable for {cpus} CPUs, more than fit{}",
+            if loaded {
+                format!("; {} too", headline.others_phrase(threads))
+            } else {
+                String::new()
+            }
         )
     } else {
         return None;
@@ -402,6 +536,18 @@ mod tests {
         busy_cpus: &[usize],
         rows: impl Fn(u32) -> Vec<TaskTicks>,
     ) -> Vec<Finding> {
+        findings_ended(cores, tasks, busy_cpus, rows, None)
+    }
+
+    /// [`findings_of`], the trace ending with an end line of the workload's
+    /// `cpu_s` (user time) over its 2 s, when given.
+    fn findings_ended(
+        cores: &[u32],
+        tasks: &[(u32, u32, &str)],
+        busy_cpus: &[usize],
+        rows: impl Fn(u32) -> Vec<TaskTicks>,
+        cpu_s: Option<f64>,
+    ) -> Vec<Finding> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trace.jsonl");
         let mut physical: Vec<u32> = cores.to_vec();
@@ -456,6 +602,17 @@ mod tests {
         writer
             .write_event(&event(2.0, EventKind::WorkloadEnd))
             .unwrap();
+        if let Some(user_s) = cpu_s {
+            let end = crate::model::End {
+                status: crate::model::Status::Ok,
+                result: None,
+                wall_s: 2.0,
+                user_s,
+                sys_s: 0.0,
+                message: None,
+            };
+            writer.write_end(2.0, &end).unwrap();
+        }
         drop(writer);
         run_findings(&summarize_trace(&path).unwrap())
     }
@@ -493,7 +650,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("about 1.0 CPU of the 2 available"),
+            message.contains("together used 1.00 of 2 CPUs while their tasks were read"),
             "{message}"
         );
         assert!(!message.contains("other programs"), "{message}");
@@ -503,13 +660,75 @@ mod tests {
         });
         let message = &beside_other[0].message;
         assert!(
-            message.ends_with("; other programs kept 1.0 CPUs busy meanwhile, so some of the waiting may have been for them"),
+            message.ends_with("; other programs kept 1.00 CPUs busy meanwhile, so some of the waiting may have been for them"),
             "{message}"
         );
         let parallel = findings_of(&TWO_CORES, &PAIR, &[0, 1], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
         });
-        assert!(parallel.is_empty(), "{parallel:?}");
+        assert_eq!(codes(&parallel), ["ran-in-parallel"], "{parallel:?}");
+    }
+
+    #[test]
+    fn a_finding_quotes_the_pages_cpus_in_use_when_it_speaks_of_the_whole_workload() {
+        // The end line says 2.00 CPU-s over 2 s: "CPUs in use 1.00 of 2".
+        let turns = findings_ended(
+            &TWO_CORES,
+            &PAIR,
+            &[0],
+            |k| vec![row(100, 45, 0, k % 2), row(101, 45, 0, k % 2)],
+            Some(2.0),
+        );
+        let message = &turns[0].message;
+        assert!(
+            message.contains("together used 1.00 of 2 CPUs (CPUs in use): they took turns"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn processes_that_ran_in_parallel_say_so_with_the_pages_figure() {
+        let two = [(100, 100, "hash"), (200, 200, "hash")];
+        let found = findings_ended(
+            &TWO_CORES,
+            &two,
+            &[0, 1],
+            |_| vec![row(100, 90, 0, 0), row(200, 90, 0, 1)],
+            Some(3.6),
+        );
+        assert_eq!(codes(&found), ["ran-in-parallel"], "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "2 processes ran in parallel: 1.80 of 2 CPUs (CPUs in use)"
+        );
+        // One busy process beside an idle one is not parallel.
+        let one = findings_of(&TWO_CORES, &two, &[0], |_| {
+            vec![row(100, 100, 0, 0), row(200, 1, 0, 1)]
+        });
+        assert!(one.is_empty(), "{one:?}");
+    }
+
+    #[test]
+    fn waiting_for_a_cpu_compares_as_printed_and_names_the_dominant_cause() {
+        // 2.04 runnable for 2 CPUs (printed 2.0: they fit), while other
+        // programs took 1.60 CPU-s of the 4 the machine had busy.
+        let found = findings_ended(
+            &TWO_CORES,
+            &PAIR,
+            &[0, 1],
+            |k| vec![row(100, 60, 42, k % 2), row(101, 60, 42, (k + 1) % 2)],
+            Some(2.4),
+        );
+        let waiting = found.iter().find(|f| f.code == "waiting-for-cpu");
+        let message = &waiting.expect("waiting-for-cpu").message;
+        assert!(!message.contains("more than fit"), "{message}");
+        assert!(
+            message.contains(
+                "other programs kept 0.80 CPUs busy (1.60 CPU-s), and the workload's threads \
+                 queue on the same CPUs (on average 2.0 of them were runnable for 2 CPUs)"
+            ),
+            "{message}"
+        );
     }
 
     #[test]
@@ -555,16 +774,16 @@ mod tests {
         let found = findings_of(&cores, &PAIR, &[0, 1], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
         });
-        assert_eq!(codes(&found), ["smt-siblings-shared"]);
+        assert_eq!(codes(&found), ["ran-in-parallel", "smt-siblings-shared"]);
         assert!(
-            found[0]
+            found[1]
                 .message
                 .contains("(cpu0 and cpu1, for example) while core 1 sat idle")
         );
         let spread = findings_of(&cores, &PAIR, &[0, 2], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 2)]
         });
-        assert!(spread.is_empty(), "{spread:?}");
+        assert_eq!(codes(&spread), ["ran-in-parallel"], "{spread:?}");
     }
 
     #[test]
@@ -601,7 +820,7 @@ mod tests {
         assert_eq!(codes(&found), ["threads-take-turns"], "{found:?}");
         assert!(
             found[0].message.starts_with(
-                "40 threads of python3 (pid 100) were runnable but together used about 1.2 CPU"
+                "40 threads of python3 (pid 100) were runnable but together used 1.20 of 2 CPUs"
             ),
             "{}",
             found[0].message
@@ -663,7 +882,8 @@ mod tests {
         let message = &waiting.expect("waiting-for-cpu").message;
         assert!(
             message.contains(
-                "1.2 of them were runnable for 2 CPUs, but other programs kept 1.2 CPUs busy"
+                "other programs kept 1.20 CPUs busy, and the workload's threads queue on the same \
+                 CPUs (on average 1.2 of them were runnable for 2 CPUs)"
             ),
             "{message}"
         );
