@@ -298,7 +298,7 @@ fn json_has_every_field_of_the_contract() {
     let report = scratch.path().join(json["report"].as_str().unwrap());
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(
-        html.contains("<title>hash, 2 processes"),
+        html.contains("<title>coreheat · hash, 2 processes"),
         "the title's plural"
     );
     assert!(!html.contains("processs"));
