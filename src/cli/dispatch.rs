@@ -122,6 +122,7 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
         reports_root: reports_root(),
         title: flags.title.clone(),
         live: !flags.quiet && !flags.json,
+        allow_long: matches!(workload, WorkloadCommand::Hash(a) if a.allow_long),
         ..RunOptions::new(workload.to_spec())
     }
 }

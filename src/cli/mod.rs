@@ -131,6 +131,10 @@ pub struct HashArgs {
     /// SHA-512 implementation: auto, scalar or simd.
     #[arg(long, default_value = "auto", value_parser = Words::new(&["auto", "scalar", "simd"], parse_engine))]
     pub engine: Engine,
+    /// Run even when the search is expected to take more than a day (each
+    /// zero is 16 times the work; the expected time is printed past a minute).
+    #[arg(long)]
+    pub allow_long: bool,
 }
 
 #[derive(Debug, Clone, Args)]
