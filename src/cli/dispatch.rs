@@ -3,8 +3,6 @@
 //! internal worker and guard subcommands and the generated completions and
 //! man page are answered here too.
 
-use clap::CommandFactory;
-
 use super::{Cli, Command, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand};
 use crate::capture::run::RunOptions;
 use crate::capture::sweep::{SweepOptions, default_workers};
@@ -227,9 +225,11 @@ pub fn serial_note(modes: &[Mode], workers: &[usize]) -> Option<String> {
 /// The completion script of `shell`.
 fn completions(shell: clap_complete::Shell) -> String {
     // Without the internal subcommands (some generators list hidden ones).
-    let full = Cli::command();
+    let full = super::command(None);
     let mut visible = clap::Command::new("coreheat");
-    for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+    // The built definition already has a `help` command; the new one makes its own.
+    let shown = |s: &&clap::Command| !s.is_hide_set() && s.get_name() != "help";
+    for sub in full.get_subcommands().filter(shown) {
         visible = visible.subcommand(sub.clone());
     }
     let mut out = Vec::new();
@@ -241,8 +241,7 @@ fn completions(shell: clap_complete::Shell) -> String {
 /// or of one of its workloads (`coreheat-run-exec(1)`), named as the pages
 /// above them list them, from the same definitions as `--help`.
 fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String> {
-    let mut command = Cli::command();
-    command.build();
+    let mut command = super::command(None);
     let mut name = "coreheat".to_string();
     for word in [page, workload].into_iter().flatten() {
         let sub = command.find_subcommand(word).cloned().ok_or_else(|| {
