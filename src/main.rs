@@ -5,9 +5,10 @@ fn main() {
     match coreheat::cli::dispatch::execute(cli) {
         Ok(code) => std::process::exit(code),
         Err(error) => {
-            use coreheat::util::output::print_err_line;
-            print_err_line(&format!("coreheat: error: {error}"));
-            for cause in error.chain().skip(1) {
+            use coreheat::util::output::{error_messages, print_err_line};
+            let messages = error_messages(&error);
+            print_err_line(&format!("coreheat: error: {}", messages[0]));
+            for cause in &messages[1..] {
                 print_err_line(&format!("  caused by: {cause}"));
             }
             let code = error

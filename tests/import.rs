@@ -625,3 +625,19 @@ fn render_topology_groups_an_imports_cpus_by_core() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("coreheat info --json"), "{stderr}");
 }
+
+#[test]
+fn a_missing_file_is_one_line_naming_it_and_the_cause() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["render", "nope.csv"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "coreheat: error: cannot read nope.csv: No such file or directory (os error 2)"
+    );
+    let output = scratch.run(&["render", "nope.csv", "gone.jsonl"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("nope.csv").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 2, "{stderr}");
+}

@@ -30,6 +30,7 @@ use crate::model::workload::kind_has_workers;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::trace_summary::TraceSummary;
 use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
+use crate::util::output::error_messages;
 use canvas::DEFAULT_PNG_SCALE;
 use html::{ReportPage, section, stylesheet};
 
@@ -375,7 +376,14 @@ pub fn render_files(
                 read.push(file.clone());
                 traces.push(trace);
             }
-            Err(e) => failures.push(e.context(format!("cannot read {}", file.display()))),
+            Err(e) => {
+                let name = file.display().to_string();
+                let named = error_messages(&e).iter().any(|m| m.contains(&name));
+                failures.push(match named {
+                    true => e,
+                    false => e.context(format!("cannot read {name}")),
+                })
+            }
         }
     }
     if traces.is_empty() {
@@ -412,7 +420,10 @@ fn none_readable(mut failures: Vec<anyhow::Error>) -> anyhow::Error {
     if failures.len() == 1 {
         return failures.remove(0);
     }
-    let reasons: Vec<String> = failures.iter().map(|e| format!("  {e:#}")).collect();
+    let reasons: Vec<String> = failures
+        .iter()
+        .map(|e| format!("  {}", crate::util::output::error_line(e)))
+        .collect();
     anyhow::anyhow!(
         "none of the {} files could be read:\n{}",
         failures.len(),

@@ -12,6 +12,28 @@ use std::sync::Mutex;
 /// The first failure to write standard output other than a closed pipe.
 static LOST_STDOUT: Mutex<Option<String>> = Mutex::new(None);
 
+/// An error and its causes, each once: a cause whose words the messages
+/// before it already say (`cannot read x.csv: No such file` above `No such
+/// file`) is left out.
+pub fn error_messages(error: &anyhow::Error) -> Vec<String> {
+    let mut said = String::new();
+    let mut messages = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !said.contains(&text) {
+            said.push_str(&text);
+            said.push('\n');
+            messages.push(text);
+        }
+    }
+    messages
+}
+
+/// [`error_messages`] on one line, joined by `: `.
+pub fn error_line(error: &anyhow::Error) -> String {
+    error_messages(error).join(": ")
+}
+
 /// Writes `text` to standard output as it is.
 pub fn print(text: &str) {
     let mut stdout = io::stdout().lock();
