@@ -20,6 +20,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -148,7 +149,9 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     }
     let reported = Arc::new((Mutex::new(false), Condvar::new()));
     let obeyed = reported.clone();
-    let listener = std::thread::Builder::new().spawn(move || obey(control, &obeyed));
+    let stopping = Arc::new(AtomicBool::new(false));
+    let stop_seen = stopping.clone();
+    let listener = std::thread::Builder::new().spawn(move || obey(control, &obeyed, &stop_seen));
     if let Err(e) = listener {
         let message = format!("exec: cannot start a thread: {e} (see ulimit -u)");
         let code = EXIT_NOT_EXECUTABLE;
@@ -170,8 +173,16 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     };
     let pid = child.id();
     send(&mut report, &GuardMessage::Started(pid));
-    let (status, cpu) = wait_for_command(pid);
+    let (status, mut cpu) = wait_for_command(pid);
     let wall_s = start.elapsed().as_secs_f64();
+    // A command stopped by a signal (Ctrl-C reaches its whole tree) or by
+    // coreheat's stop order leaves its processes ending too: their CPU time
+    // is the command's, so it is counted before the end is reported.
+    if matches!(status, ExitStatus::Signal(_)) || stopping.load(Ordering::SeqCst) {
+        cpu = cpu.plus(reap_the_ending_tree(
+            STOP_GRACE + Duration::from_millis(500),
+        ));
+    }
     let left_running = descendants(std::process::id()).len() as u32;
     send(
         &mut report,
@@ -204,14 +215,32 @@ fn wait_for_command(pid: u32) -> (ExitStatus, CpuTimes) {
     }
 }
 
+/// Reaps the guardian's children as they end, until none is left or
+/// `limit` has passed; returns the CPU time of those reaped.
+fn reap_the_ending_tree(limit: Duration) -> CpuTimes {
+    let deadline = Instant::now() + limit;
+    let mut cpu = CpuTimes::default();
+    while Instant::now() < deadline {
+        match os::try_wait_any_with_rusage() {
+            Ok(Some((_, _, ended))) => cpu = cpu.plus(ended),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => break, // no child left
+        }
+    }
+    cpu
+}
+
 /// Reads coreheat's orders and carries them out; ends the process, once the
 /// command's end is reported (unless coreheat is gone).
-fn obey(control: File, reported: &(Mutex<bool>, Condvar)) {
+fn obey(control: File, reported: &(Mutex<bool>, Condvar), stopping: &AtomicBool) {
     let order = match BufReader::new(control).lines().next() {
         Some(Ok(line)) if line == "stop" => Order::Stop,
         Some(Ok(line)) if line == "release" => Order::Release,
         _ => Order::Gone,
     };
+    if matches!(order, Order::Stop) {
+        stopping.store(true, Ordering::SeqCst);
+    }
     let me = std::process::id();
     match order {
         Order::Release => {}
