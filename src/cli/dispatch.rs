@@ -243,7 +243,8 @@ fn completions(shell: clap_complete::Shell) -> String {
 fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String> {
     let mut command = super::command(None);
     let mut name = "coreheat".to_string();
-    for word in [page, workload].into_iter().flatten() {
+    let words: Vec<&str> = [page, workload].into_iter().flatten().collect();
+    for &word in &words {
         let sub = command.find_subcommand(word).cloned().ok_or_else(|| {
             let known: Vec<&str> = command
                 .get_subcommands()
@@ -259,8 +260,12 @@ fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String
         command = sub.name(name.clone()).version(env!("CARGO_PKG_VERSION"));
     }
     let mut out = Vec::new();
-    clap_mangen::Man::new(command).render(&mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    Ok(super::man::finish(
+        &String::from_utf8_lossy(&out),
+        &command,
+        &words,
+    ))
 }
 
 /// What `render --prometheus` reads, as typed.

@@ -3,6 +3,7 @@
 //! are checked here with messages that name the flag and the allowed range.
 
 pub mod dispatch;
+pub mod man;
 
 use std::path::PathBuf;
 use std::time::Duration;
