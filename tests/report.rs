@@ -465,7 +465,8 @@ fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
 
 /// Real headless Chromium with the reader's system set to dark: the page turns
 /// dark, and the heat map's idle cells and full cells take the dark theme's
-/// ramp (idle a dark grey, not a white glare; full the brightest).
+/// ramp (idle a dark grey, not a white glare; full the brightest, a red), and
+/// the finding banners turn dark too.
 #[test]
 fn chromium_in_dark_mode_shows_the_dark_theme() {
     let Some(chromium) = common::Chromium::find() else {
@@ -475,17 +476,20 @@ fn chromium_in_dark_mode_shows_the_dark_theme() {
     write_one_sample_trace(scratch.path());
     scratch.ok(&["render", "trace.jsonl"]);
     let page = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
-    let probe = r#"<svg><rect class="c100" id="full"/></svg><pre id="measure"></pre><script>
+    let probe = r#"<svg><rect class="c100" id="full"/></svg><div class="banner finding" id="fd">f</div><pre id="measure"></pre><script>
 var s = function (q, p) { return getComputedStyle(document.querySelector(q))[p]; };
 document.getElementById('measure').textContent = 'page=' + s('html', 'backgroundColor') +
-  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') + ' end';
+  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') +
+  ' finding=' + s('#fd', 'backgroundColor') + ' end';
 </script></body>"#;
     let dark = scratch.path().join("dark.html");
     std::fs::write(&dark, page.replace("</body>", probe)).unwrap();
     let measured = script_output(&chromium, &dark, "--force-dark-mode", "page=");
     assert_eq!(
-        measured, "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(252, 232, 140)",
-        "dark page, dark idle cells, bright full cells"
+        measured,
+        "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(255, 77, 61) \
+         finding=rgb(19, 40, 58)",
+        "dark page, dark idle cells, bright red full cells (warmer is busier), dark banners"
     );
 }
 
