@@ -809,3 +809,49 @@ fn a_version_1_trace_renders_with_the_figures_it_had() {
     assert!(html.contains("<dt>CPUs in use</dt><dd>1.01 of 2</dd>"));
     assert!(html.contains("<dt>other programs</dt><dd>0.43 CPU-s</dd>"));
 }
+
+/// Real headless Chromium at 1 024 CPUs: the quantized view comes first and
+/// open, no two row labels of the per-CPU map overlap, and the kernel map is
+/// folded.
+#[test]
+fn chromium_at_1024_cpus_no_two_labels_overlap_and_the_quantized_view_leads() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let trace = scratch.path().join("many.jsonl");
+    coreheat::trace::synthetic::write_trace(&trace, 1024, 120, 1.0).unwrap();
+    scratch.ok(&["render", "many.jsonl", "--out", "many"]);
+    let page = scratch.path().join("many/report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let busy = &html[html.find("heatmap busy").unwrap()..];
+    assert!(
+        busy.find("<details class=\"quantized\" open>").unwrap()
+            < busy.find("<div class=\"row").unwrap(),
+        "the quantized view leads, open"
+    );
+    assert!(html.contains("<details class=\"kernel-fold\">"));
+    let probe = r#"<pre id="measure"></pre><script>
+var labels = Array.prototype.filter.call(
+  document.querySelectorAll('figure.heatmap.busy .row .label'),
+  function (l) { return l.textContent.length > 0; });
+var overlaps = 0, shown = 0;
+for (var i = 0; i < labels.length; i++) {
+  var a = labels[i].getBoundingClientRect();
+  if (a.height > 0) { shown++; }
+  if (i + 1 < labels.length) {
+    var b = labels[i + 1].getBoundingClientRect();
+    if (a.bottom > b.top + 0.5 && a.top < b.bottom) { overlaps++; }
+  }
+}
+document.getElementById('measure').textContent = 'labels=' + shown + ' overlaps=' + overlaps + ' end';
+</script></body>"#;
+    let probed = scratch.path().join("many/probe.html");
+    std::fs::write(&probed, html.replace("</body>", probe)).unwrap();
+    let measured = script_output(&chromium, &probed, "--no-first-run", "labels=");
+    assert!(measured.ends_with("overlaps=0"), "{measured}");
+    assert!(
+        measured != "labels=0 overlaps=0",
+        "labels are shown: {measured}"
+    );
+}
