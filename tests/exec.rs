@@ -198,3 +198,73 @@ fn huge_arguments_still_make_a_trace_that_reads_and_a_report() {
     );
     scratch.ok(&["render", "big/trace.jsonl", "--out", "again"]);
 }
+
+#[test]
+fn exec_help_lists_only_the_flags_exec_takes_and_says_where_they_go() {
+    let scratch = Scratch::new();
+    let help = scratch.ok(&["run", "exec", "--help"]);
+    let man = scratch.ok(&["man", "run", "exec"]);
+    for text in [&help, &man] {
+        assert!(
+            !text.contains("--mode") && !text.contains("\\-\\-mode"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("--workers") && !text.contains("\\-\\-workers"),
+            "{text}"
+        );
+        assert!(text.contains("pin"), "exec takes --pin: {text}");
+    }
+    assert!(help.contains("coreheat's own flags go before the command"));
+    let idle = scratch.ok(&["run", "idle", "--help"]);
+    assert!(
+        !idle.contains("--pin") && !idle.contains("--mode"),
+        "{idle}"
+    );
+    // Hidden from help, still refused with a reason.
+    let output = scratch.run(&["run", "exec", "--workers", "2", "--", "true"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no sense for exec"));
+}
+
+#[test]
+fn a_coreheat_flag_after_the_command_is_warned_about_unless_after_a_double_dash() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&[
+        "run",
+        "-q",
+        "--interval",
+        "100ms",
+        "exec",
+        "sh",
+        "-c",
+        "exit 0",
+        "--out",
+        "mine",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "coreheat: warning: --out comes after the command, so it is the command's argument"
+        ),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("mine").exists(), "the flag went to sh");
+    let output = scratch.run(&[
+        "run",
+        "-q",
+        "--interval",
+        "100ms",
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "exit 0",
+        "--out",
+        "mine",
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("comes after the command"), "{stderr}");
+}

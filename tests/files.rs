@@ -504,7 +504,8 @@ fn render_draws_the_good_files_names_the_bad_one_and_exits_1() {
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("cannot read notes.txt") && text.contains("not a coreheat trace"),
+        text.contains("coreheat: error: notes.txt: not a coreheat trace")
+            && text.matches("notes.txt").count() == 1,
         "{text}"
     );
     assert!(text.contains("1 of 3 files could not be read"), "{text}");

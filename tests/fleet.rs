@@ -93,6 +93,33 @@ fn the_fleet_view_names_idle_hot_and_uneven_hosts_and_a_balanced_fleet_has_none(
 }
 
 #[test]
+fn hosts_that_did_not_run_at_the_same_time_are_shown_but_not_compared() {
+    let scratch = Scratch::new();
+    // One machine's two runs, one after the other, under two made-up names.
+    let files = [
+        machine(&scratch, "first", "2026-11-22T10:00:00Z", 2.0),
+        machine(&scratch, "second", "2026-11-22T10:05:00Z", 0.05),
+    ];
+    let apart = page(&scratch, &files);
+    let view = &apart[apart.find("<h2>Fleet</h2>").unwrap()..apart.find("id=\"trace1\"").unwrap()];
+    assert!(!apart.contains("<b>fleet-"), "no fleet finding: {view}");
+    assert!(
+        view.contains("were not recorded at the same time (all of them together for 0.0 s"),
+        "{view}"
+    );
+    // Side by side, the same two loads are compared, in busy %, not "work".
+    let together = Scratch::new();
+    let files = [
+        machine(&together, "first", "2026-11-22T10:00:00Z", 2.0),
+        machine(&together, "second", "2026-11-22T10:00:10Z", 0.05),
+    ];
+    let side_by_side = page(&together, &files);
+    assert!(side_by_side.contains("<b>fleet-one-hot-host</b>: one host was much busier"));
+    assert!(!side_by_side.contains("of the work"), "busy % is not work");
+    assert!(!side_by_side.contains("not recorded at the same time"));
+}
+
+#[test]
 fn traces_of_one_host_make_no_fleet_view() {
     let scratch = Scratch::new();
     let one = machine(&scratch, "solo", "2026-11-22T10:00:00Z", 1.0);

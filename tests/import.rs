@@ -384,6 +384,152 @@ fn info_json_with_cpus_0_and_1_on_one_core(scratch: &Scratch) -> serde_json::Val
 }
 
 #[test]
+fn render_topology_of_another_cpu_count_is_refused_and_never_replaces_a_recorded_one() {
+    let scratch = Scratch::new();
+    let info = info_json_with_cpus_0_and_1_on_one_core(&scratch);
+    // An 8-CPU, 4-core machine's info beside a 2-CPU trace: refused, exit 2.
+    let mut eight = info.clone();
+    eight["cpus"] = (0..8u32)
+        .map(|cpu| serde_json::json!({"cpu": cpu, "package": 0, "core": cpu % 4, "siblings": []}))
+        .collect();
+    eight["logical_cpus"] = 8.into();
+    eight["physical_cores"] = 4.into();
+    std::fs::write(scratch.path().join("eight.json"), eight.to_string()).unwrap();
+    let dstat = fixture("dstat-0.8.0-cpu.csv");
+    let output = scratch.run(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "--topology",
+        "eight.json",
+        "--out",
+        "refused",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has 2 CPUs (CPUs 0-1) but --topology eight.json lists 8 CPUs"),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("refused").exists());
+
+    // Another host's CPU model is not written into this trace's header.
+    let mut elsewhere = info.clone();
+    elsewhere["host"] = "elsewhere".into();
+    elsewhere["cpu_model"] = "Made-up CPU 9000".into();
+    std::fs::write(scratch.path().join("elsewhere.json"), elsewhere.to_string()).unwrap();
+    scratch.ok(&[
+        "render",
+        dstat.to_str().unwrap(),
+        "--topology",
+        "elsewhere.json",
+        "--out",
+        "other-host",
+    ]);
+    let html = std::fs::read_to_string(scratch.path().join("other-host/report.html")).unwrap();
+    assert!(!html.contains("Made-up CPU 9000"), "model borrowed");
+    assert!(html.contains("recorded on vm: make sure it is the same machine"));
+
+    // A coreheat trace keeps the topology it recorded (2 cores), and says so.
+    let trace = fixture("coreheat-v1-hash-z6.jsonl");
+    let output = scratch.run(&[
+        "render",
+        trace.to_str().unwrap(),
+        "--topology",
+        "elsewhere.json",
+        "--out",
+        "own",
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("recorded its own CPU topology (2 physical cores)"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(scratch.path().join("own/report.html")).unwrap();
+    assert!(html.contains("<dd>2 logical, 2 physical cores</dd>"));
+    assert!(html.contains("was not applied to it"));
+    assert!(!html.contains("Made-up CPU 9000"));
+}
+
+/// A dstat CSV of 8 CPUs, 30 one-second samples, the CPUs of `busy` 98 % busy
+/// and the others idle: what `dstat -t -c -C 0,...,7 --output` writes while
+/// that many processes spin.
+fn dstat_of_eight(busy: &[u32]) -> String {
+    let mut csv = String::from(
+        "\"Dstat 0.8.0 CSV output\"\n\"Host:\",\"box\",,,,\"User:\",\"me\"\n\
+         \"Cmdline:\",\"dstat -t -c -C 0,1,2,3,4,5,6,7 --output x.csv\",,,,\"Date:\",\
+         \"21 Nov 2026 10:00:00 UTC\"\n\"system\"",
+    );
+    for cpu in 0..8 {
+        csv.push_str(&format!(",\"cpu{cpu} usage\",,,,"));
+    }
+    csv.push_str("\n\"time\"");
+    for cpu in 0..8 {
+        for field in ["usr", "sys", "idl", "wai", "stl"] {
+            csv.push_str(&format!(",\"cpu{cpu} usage:{field}\""));
+        }
+    }
+    csv.push('\n');
+    for second in 0..30 {
+        csv.push_str(&format!("21-11 10:00:{second:02}"));
+        for cpu in 0..8 {
+            csv.push_str(match busy.contains(&cpu) {
+                true => ",97,1,2,0,0",
+                false => ",0,0,100,0,0",
+            });
+        }
+        csv.push('\n');
+    }
+    csv
+}
+
+#[test]
+fn smt_siblings_both_busy_are_told_in_a_finding() {
+    let scratch = Scratch::new();
+    let mut info: serde_json::Value =
+        serde_json::from_str(&scratch.ok(&["info", "--json"])).unwrap();
+    info["host"] = "box".into();
+    info["cpus"] = (0..8u32)
+        .map(|cpu| {
+            serde_json::json!({"cpu": cpu, "package": 0, "core": cpu % 4,
+                "siblings": [cpu % 4, cpu % 4 + 4]})
+        })
+        .collect();
+    info["logical_cpus"] = 8.into();
+    info["physical_cores"] = 4.into();
+    std::fs::write(scratch.path().join("info.json"), info.to_string()).unwrap();
+    std::fs::write(
+        scratch.path().join("eight.csv"),
+        dstat_of_eight(&[0, 1, 2, 3, 4, 5, 6, 7]),
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("four.csv"),
+        dstat_of_eight(&[0, 1, 2, 3]),
+    )
+    .unwrap();
+    for (file, out) in [("eight.csv", "eight"), ("four.csv", "four")] {
+        scratch.ok(&["render", file, "--topology", "info.json", "--out", out]);
+    }
+    let eight = std::fs::read_to_string(scratch.path().join("eight/report.html")).unwrap();
+    assert!(
+        eight.contains(
+            "<b>smt-siblings-busy</b>: SMT siblings shared cores: 4 of 4 cores had both \
+             hyper-threads busy at once"
+        ),
+        "{eight}"
+    );
+    assert!(eight.contains("expect well under 2× one core"));
+    // Four processes spread over four cores: no core was shared.
+    let four = std::fs::read_to_string(scratch.path().join("four/report.html")).unwrap();
+    assert!(!four.contains("smt-siblings-busy"));
+    // Without --topology nothing is known of siblings.
+    scratch.ok(&["render", "eight.csv", "--out", "flat"]);
+    let flat = std::fs::read_to_string(scratch.path().join("flat/report.html")).unwrap();
+    assert!(!flat.contains("smt-siblings-busy"));
+}
+
+#[test]
 fn imports_without_a_topology_say_so_and_never_claim_cores() {
     let scratch = Scratch::new();
     for name in ["dstat-0.8.0-cpu.csv", "mpstat-P-ALL.json"] {
@@ -463,7 +609,7 @@ fn render_topology_groups_an_imports_cpus_by_core() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("has cpu1") && stderr.contains("small.json"),
+        stderr.contains("has 2 CPUs (CPUs 0-1) but --topology small.json lists 1 CPU (CPU 0)"),
         "{stderr}"
     );
     assert!(!scratch.path().join("refused").exists());
@@ -478,4 +624,20 @@ fn render_topology_groups_an_imports_cpus_by_core() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("coreheat info --json"), "{stderr}");
+}
+
+#[test]
+fn a_missing_file_is_one_line_naming_it_and_the_cause() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["render", "nope.csv"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "coreheat: error: cannot read nope.csv: No such file or directory (os error 2)"
+    );
+    let output = scratch.run(&["render", "nope.csv", "gone.jsonl"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("nope.csv").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 2, "{stderr}");
 }

@@ -184,3 +184,34 @@ fn a_simd_cap_it_does_not_know_is_warned_about_and_its_case_is_ignored() {
     );
     assert!(!version.contains("AVX-512 on this CPU"), "{version}");
 }
+
+#[test]
+fn man_pages_name_their_values_give_examples_and_exit_codes_and_list_only_real_pages() {
+    let pages: [&[&str]; 5] = [&[], &["run"], &["run", "exec"], &["render"], &["info"]];
+    for words in pages {
+        let mut args = vec!["man"];
+        args.extend_from_slice(words);
+        let page = stdout_of(Command::new(bin()).args(&args));
+        assert!(
+            !page.contains("coreheat\\-help(1)"),
+            "{words:?}: no such page"
+        );
+        assert!(page.contains("\n.SH EXAMPLES\n"), "{words:?}");
+        assert!(page.contains("\n.SH \"EXIT STATUS\"\n"), "{words:?}");
+        let synopsis = page.split(".SH SYNOPSIS\n").nth(1).unwrap();
+        let synopsis = synopsis.lines().next().unwrap();
+        // Every flag of the synopsis that takes a value shows its placeholder.
+        if words == ["run"] {
+            assert!(
+                synopsis.contains("[\\fB\\-\\-interval\\fR \\fIINTERVAL\\fR]")
+                    && synopsis.contains("[\\fB\\-\\-out\\fR \\fIDIR\\fR]")
+                    && synopsis.contains("[\\fB\\-\\-json\\fR]"),
+                "{synopsis}"
+            );
+        }
+        if words == ["run", "exec"] {
+            assert!(synopsis.ends_with("\\-\\- \\fICMD\\fR..."), "{synopsis}");
+            assert!(page.contains("\n127\n"), "exec's own codes");
+        }
+    }
+}

@@ -469,7 +469,8 @@ fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
 
 /// Real headless Chromium with the reader's system set to dark: the page turns
 /// dark, and the heat map's idle cells and full cells take the dark theme's
-/// ramp (idle a dark grey, not a white glare; full the brightest).
+/// ramp (idle a dark grey, not a white glare; full the brightest, a red), and
+/// the finding banners turn dark too.
 #[cfg_attr(
     coreheat_missing = "chromium",
     ignore = "needs chromium (apt install chromium)"
@@ -481,17 +482,20 @@ fn chromium_in_dark_mode_shows_the_dark_theme() {
     write_one_sample_trace(scratch.path());
     scratch.ok(&["render", "trace.jsonl"]);
     let page = std::fs::read_to_string(scratch.path().join("report.html")).unwrap();
-    let probe = r#"<svg><rect class="c100" id="full"/></svg><pre id="measure"></pre><script>
+    let probe = r#"<svg><rect class="c100" id="full"/></svg><div class="banner finding" id="fd">f</div><pre id="measure"></pre><script>
 var s = function (q, p) { return getComputedStyle(document.querySelector(q))[p]; };
 document.getElementById('measure').textContent = 'page=' + s('html', 'backgroundColor') +
-  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') + ' end';
+  ' idle=' + s('svg.cells rect.bg', 'fill') + ' full=' + s('#full', 'fill') +
+  ' finding=' + s('#fd', 'backgroundColor') + ' end';
 </script></body>"#;
     let dark = scratch.path().join("dark.html");
     std::fs::write(&dark, page.replace("</body>", probe)).unwrap();
     let measured = script_output(&chromium, &dark, "--force-dark-mode", "page=");
     assert_eq!(
-        measured, "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(252, 232, 140)",
-        "dark page, dark idle cells, bright full cells"
+        measured,
+        "page=rgb(24, 24, 27) idle=rgb(46, 46, 51) full=rgb(255, 77, 61) \
+         finding=rgb(19, 40, 58)",
+        "dark page, dark idle cells, bright red full cells (warmer is busier), dark banners"
     );
 }
 
@@ -810,4 +814,52 @@ fn a_version_1_trace_renders_with_the_figures_it_had() {
     ), "dstat view");
     assert!(html.contains("<dt>CPUs in use</dt><dd>1.01 of 2</dd>"));
     assert!(html.contains("<dt>other programs</dt><dd>0.43 CPU-s</dd>"));
+}
+
+/// Real headless Chromium at 1 024 CPUs: the quantized view comes first and
+/// open, no two row labels of the per-CPU map overlap, and the kernel map is
+/// folded.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
+#[test]
+fn chromium_at_1024_cpus_no_two_labels_overlap_and_the_quantized_view_leads() {
+    let chromium = common::Chromium::find();
+    let scratch = Scratch::new();
+    let trace = scratch.path().join("many.jsonl");
+    coreheat::trace::synthetic::write_trace(&trace, 1024, 120, 1.0).unwrap();
+    scratch.ok(&["render", "many.jsonl", "--out", "many"]);
+    let page = scratch.path().join("many/report.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let busy = &html[html.find("heatmap busy").unwrap()..];
+    assert!(
+        busy.find("<details class=\"quantized\" open>").unwrap()
+            < busy.find("<div class=\"row").unwrap(),
+        "the quantized view leads, open"
+    );
+    assert!(html.contains("<details class=\"kernel-fold\">"));
+    let probe = r#"<pre id="measure"></pre><script>
+var labels = Array.prototype.filter.call(
+  document.querySelectorAll('figure.heatmap.busy .row .label'),
+  function (l) { return l.textContent.length > 0; });
+var overlaps = 0, shown = 0;
+for (var i = 0; i < labels.length; i++) {
+  var a = labels[i].getBoundingClientRect();
+  if (a.height > 0) { shown++; }
+  if (i + 1 < labels.length) {
+    var b = labels[i + 1].getBoundingClientRect();
+    if (a.bottom > b.top + 0.5 && a.top < b.bottom) { overlaps++; }
+  }
+}
+document.getElementById('measure').textContent = 'labels=' + shown + ' overlaps=' + overlaps + ' end';
+</script></body>"#;
+    let probed = scratch.path().join("many/probe.html");
+    std::fs::write(&probed, html.replace("</body>", probe)).unwrap();
+    let measured = script_output(&chromium, &probed, "--no-first-run", "labels=");
+    assert!(measured.ends_with("overlaps=0"), "{measured}");
+    assert!(
+        measured != "labels=0 overlaps=0",
+        "labels are shown: {measured}"
+    );
 }

@@ -295,12 +295,13 @@ fn json_has_every_field_of_the_contract() {
     }
     assert_eq!(json["workload"], "hash");
     assert_eq!(json["mode"], "processes");
+    let report = scratch.path().join(json["report"].as_str().unwrap());
+    let html = std::fs::read_to_string(&report).unwrap();
     assert!(
-        scratch
-            .path()
-            .join(json["report"].as_str().unwrap())
-            .is_file()
+        html.contains("<title>coreheat · hash, 2 processes"),
+        "the title's plural"
     );
+    assert!(!html.contains("processs"));
 }
 
 #[test]
@@ -715,7 +716,7 @@ fn exec_leaves_stdout_to_the_command_and_says_a_failure_once() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "fine\n");
     assert!(String::from_utf8_lossy(&output.stderr).contains("command exited with status 0"));
 
-    // --json stays on stdout, after the command's own output.
+    // --json is stdout's alone: the command's own output goes to stderr.
     let output = scratch.run(&[
         "run",
         "--json",
@@ -726,9 +727,50 @@ fn exec_leaves_stdout_to_the_command_and_says_a_failure_once() {
         "echo",
         "first",
     ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let (first, json) = stdout.split_once('\n').unwrap();
-    assert_eq!(first, "first");
-    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["result"]["exit_code"], 0);
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("first\n"));
+}
+
+#[test]
+fn a_hash_search_of_days_is_refused_and_one_of_minutes_says_how_long() {
+    let scratch = Scratch::new();
+    let output = scratch.run(&["run", "hash", "--zeros", "99"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--zeros 99 needs about 16^99 = 1.6e119 hashes; at the ")
+            && stderr.contains("years; use fewer zeros")
+            && stderr.contains("--allow-long"),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("reports").exists(), "nothing ran");
+
+    // 16^9 hashes on one worker: minutes at any speed this machine has.
+    use std::io::BufRead;
+    let mut child = scratch
+        .command(&["run", "--mode", "serial", "hash", "--zeros", "9"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let note = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.contains("--zeros 9 needs"))
+        .expect("the expected time is said");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    lines.for_each(drop);
+    child.wait().unwrap();
+    assert!(
+        note.starts_with("coreheat: note: --zeros 9 needs about 16^9 = 6.9e10 hashes; at the ")
+            && note.contains("measured here on 1 worker that is about ")
+            && note.contains("Ctrl-C stops it"),
+        "{note}"
+    );
 }

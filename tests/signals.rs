@@ -129,6 +129,7 @@ fn sigterm_stops_processes_and_leaves_no_process_behind() {
             "hash",
             "--zeros",
             "40",
+            "--allow-long",
         ],
         "term",
         4,
@@ -1008,5 +1009,42 @@ fn an_interrupt_in_the_baseline_or_idle_ends_the_trace_at_once() {
     assert!(
         median < Duration::from_millis(100),
         "from the signal to the end line: {latencies:?}"
+    );
+}
+
+#[test]
+fn an_interrupted_exec_counts_the_cpu_time_of_its_whole_tree() {
+    let scratch = Scratch::new();
+    // Two busy grandchildren behind a shell that only waits: after Ctrl-C
+    // the shell is reaped first, its children a moment later.
+    let args = [
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "yes > /dev/null & yes > /dev/null & wait",
+    ];
+    let child = start_as_job(&scratch, &args, "tree", 8);
+    signal_group(child.id(), "INT");
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(130));
+    let trace = read_trace(&scratch.path().join("tree/trace.jsonl"));
+    let (_, end) = trace.end.clone().expect("an end line");
+    assert_eq!(end.status, Status::Interrupted);
+    let per_s = f64::from(trace.header.meta.ticks_per_s.unwrap());
+    let rows_cpu_s: f64 = trace
+        .task_rows
+        .iter()
+        .flat_map(|(_, rows)| rows)
+        .map(|row| (row.utime + row.stime) as f64 / per_s)
+        .sum();
+    let own = end.user_s + end.sys_s;
+    assert!(
+        rows_cpu_s > 0.2,
+        "the yes processes ran: {rows_cpu_s} CPU-s"
+    );
+    assert!(
+        own >= 0.8 * rows_cpu_s,
+        "the end line's {own:.3} CPU-s hold the task rows' {rows_cpu_s:.3}"
     );
 }

@@ -801,3 +801,64 @@ fn a_killed_sweep_is_drawn_from_what_it_saved() {
         finished
     );
 }
+
+/// Real headless Chromium at 1 280 pixels: the configurations table fits its
+/// box, so its runs and marks columns are on screen without scrolling.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
+#[test]
+fn chromium_at_1280_pixels_the_sweep_table_fits_with_its_marks() {
+    let chromium = common::Chromium::find();
+    let scratch = Scratch::new();
+    scratch.ok(&[
+        "sweep",
+        "-q",
+        "--repeat",
+        "2",
+        "--workers",
+        "1,2",
+        "--modes",
+        "threads,processes",
+        "--out",
+        "sw",
+        "count",
+        "--n",
+        "2^24",
+    ]);
+    let frame = scratch.path().join("sw/measure.html");
+    std::fs::write(
+        &frame,
+        r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:1280px;height:1200px;border:0"></iframe>
+<pre id="measure"></pre>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentWindow.document;
+  var box = d.querySelector('table.configs').parentElement;
+  document.getElementById('measure').textContent =
+    'scroll=' + box.scrollWidth + ' client=' + box.clientWidth + ' end';
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    let output = chromium
+        .command(1400, 1300)
+        .arg("--allow-file-access-from-files")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", frame.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let at = dom.find("scroll=").expect("measured");
+    let measured = &dom[at..at + dom[at..].find(" end").unwrap()];
+    let number = |name: &str| -> u32 {
+        let rest = &measured[measured.find(name).unwrap() + name.len()..];
+        rest.split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(
+        number("scroll=") <= number("client="),
+        "the table is wider than its box at 1280 px: {measured}"
+    );
+}

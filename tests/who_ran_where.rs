@@ -121,10 +121,38 @@ fn forty_python_threads_each_runnable_a_little_take_turns_and_the_terminal_says_
     ignore = "needs python3 (apt install python3)"
 )]
 #[test]
-fn python_processes_do_not_take_turns() {
+fn python_processes_do_not_take_turns_and_say_they_ran_in_parallel() {
     let _machine = machine();
-    let found = findings(&["python3", &python_script(), "processes", "2", "1.2"]);
-    assert!(!has(&found, "threads-take-turns"), "{found:?}");
+    let json = traced(
+        &Scratch::new(),
+        &["--interval", "200ms"],
+        &["python3", &python_script(), "processes", "2", "1.2"],
+    );
+    let found = &json["findings"];
+    let codes: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"threads-take-turns"), "{found}");
+    // Where two CPUs were there to run on (not on one core, nor beside a
+    // build), the report says they ran side by side, with its own figure.
+    let in_use = json["cpus_in_use"].as_f64().unwrap();
+    if in_use >= 1.6 {
+        let parallel = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "ran-in-parallel")
+            .unwrap_or_else(|| panic!("{found}"));
+        let message = parallel["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("2 processes ran in parallel: ")
+                && message.contains(&format!("{in_use:.2} of ")),
+            "{message}"
+        );
+    }
 }
 
 #[test]

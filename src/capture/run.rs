@@ -72,6 +72,9 @@ pub struct RunOptions {
     pub grace: Duration,
     /// A traced command's standard output goes to standard error (`--json`).
     pub command_stdout_to_stderr: bool,
+    /// Run a hash search expected to take longer than [`MAX_EXPECTED_S`]
+    /// (`--allow-long`).
+    pub allow_long: bool,
 }
 
 impl RunOptions {
@@ -86,6 +89,7 @@ impl RunOptions {
             sched: SchedRequest::Auto,
             out: None,
             reports_root: PathBuf::from("reports"),
+            allow_long: false,
             title: None,
             page_title: None,
             live: false,
@@ -160,6 +164,7 @@ pub fn plan(options: &RunOptions, machine: &Machine) -> Result<Plan> {
     let workers = worker_count(options, mode, machine.limits.allowed.len())?;
     check_workload(&options.spec)?;
     let cpus = worker_cpus(options, machine, workers)?;
+    check_expected_time(options, workers.min(machine.limits.allowed.len().max(1)))?;
     Ok(Plan {
         spec: options.spec.clone(),
         mode,
@@ -232,6 +237,84 @@ fn check_workload(spec: &WorkloadSpec) -> Result<()> {
         WorkloadSpec::Exec { argv } => check_command(argv),
         WorkloadSpec::Idle { duration } => check_duration(*duration)
             .map_err(|r| r.for_option("--duration", format!("{duration:?}"))),
+    }
+}
+
+/// A hash search longer than this (in expected seconds) is refused unless
+/// `--allow-long` is given.
+pub const MAX_EXPECTED_S: f64 = 86_400.0;
+/// Past this many expected seconds a hash run says how long it should take.
+pub const SAY_EXPECTED_S: f64 = 60.0;
+/// Fewer zeros than this cannot take a minute at any speed: no measuring.
+const MEASURED_FROM_ZEROS: u32 = 9;
+
+/// How long the hash search is expected to take: 16^Z hashes (the expected
+/// position of the first hit) at the rate measured here on a short piece of
+/// the same search, times the workers that run at once. Said past a minute;
+/// refused past a day unless `--allow-long`.
+fn check_expected_time(options: &RunOptions, parallel: usize) -> Result<()> {
+    let WorkloadSpec::Hash {
+        zeros,
+        prefix,
+        engine,
+    } = &options.spec
+    else {
+        return Ok(());
+    };
+    if *zeros < MEASURED_FROM_ZEROS {
+        return Ok(());
+    }
+    let rate = measured_hash_rate(prefix, *engine) * parallel as f64;
+    let hashes = 16f64.powi(*zeros as i32);
+    let seconds = hashes / rate;
+    if seconds < SAY_EXPECTED_S {
+        return Ok(());
+    }
+    let how = format!(
+        "--zeros {zeros} needs about 16^{zeros} = {hashes:.1e} hashes; at the {}hashes/s \
+         measured here on {} that is about {}",
+        crate::util::units::format_rate(rate),
+        crate::util::text::plural(parallel, "worker"),
+        long_duration(seconds)
+    );
+    if seconds > MAX_EXPECTED_S && !options.allow_long {
+        bail!(
+            "{how}; use fewer zeros (each one is 16 times the work), or add --allow-long to run \
+             it anyway"
+        );
+    }
+    print_notice_line(&format!(
+        "coreheat: note: {how} (the first hit's position is random: it may come much sooner \
+         or later); Ctrl-C stops it"
+    ));
+    Ok(())
+}
+
+/// Hashes a second of one worker, from a 20 ms piece of the search (at a
+/// target never met, so the piece is hashed whole).
+fn measured_hash_rate(prefix: &str, engine: crate::kernels::hash::Engine) -> f64 {
+    use crate::kernels::digest::HashTarget;
+    let target = HashTarget::new(prefix.as_bytes(), crate::kernels::hash::MAX_ZEROS);
+    let best = std::sync::atomic::AtomicU64::new(u64::MAX);
+    let started = std::time::Instant::now();
+    let (mut hashes, mut start) = (0u64, 1u64 << 40);
+    while started.elapsed() < Duration::from_millis(20) {
+        let piece = crate::kernels::hash::search_range(&target, engine, start, start + 4096, &best);
+        hashes += piece.hashes;
+        start += 4096;
+    }
+    hashes as f64 / started.elapsed().as_secs_f64().max(1e-9)
+}
+
+/// `3 minutes`, `5.2 hours`, `12 days`, `3.1e9 years`.
+fn long_duration(seconds: f64) -> String {
+    const YEAR: f64 = 365.25 * 86_400.0;
+    match seconds {
+        s if s < 3600.0 => format!("{:.0} minutes", s / 60.0),
+        s if s < 86_400.0 => format!("{:.1} hours", s / 3600.0),
+        s if s < YEAR => format!("{:.0} days", s / 86_400.0),
+        s if s < 1e4 * YEAR => format!("{:.0} years", s / YEAR),
+        s => format!("{:.1e} years", s / YEAR),
     }
 }
 
@@ -324,6 +407,9 @@ pub fn equivalent_command(options: &RunOptions, plan: &Plan) -> String {
         words.extend(["--title".into(), title.clone()]);
     }
     words.extend(plan.spec.command_words());
+    if options.allow_long && matches!(plan.spec, WorkloadSpec::Hash { .. }) {
+        words.push("--allow-long".into());
+    }
     words
         .iter()
         .map(|w| shell_quote(w))

@@ -3,8 +3,6 @@
 //! internal worker and guard subcommands and the generated completions and
 //! man page are answered here too.
 
-use clap::CommandFactory;
-
 use super::{
     Cli, Command, ExportFormat, RenderCommand, RunCommand, RunFlags, SweepCommand, WorkloadCommand,
 };
@@ -140,6 +138,7 @@ fn options_of_flags(flags: &RunFlags, workload: &WorkloadCommand) -> RunOptions 
         reports_root: reports_root(),
         title: flags.title.clone(),
         live: !flags.quiet && !flags.json,
+        allow_long: matches!(workload, WorkloadCommand::Hash(a) if a.allow_long),
         ..RunOptions::new(workload.to_spec())
     }
 }
@@ -222,9 +221,11 @@ pub fn serial_note(modes: &[Mode], workers: &[usize]) -> Option<String> {
 /// The completion script of `shell`.
 fn completions(shell: clap_complete::Shell) -> String {
     // Without the internal subcommands (some generators list hidden ones).
-    let full = Cli::command();
+    let full = super::command(None);
     let mut visible = clap::Command::new("coreheat");
-    for sub in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+    // The built definition already has a `help` command; the new one makes its own.
+    let shown = |s: &&clap::Command| !s.is_hide_set() && s.get_name() != "help";
+    for sub in full.get_subcommands().filter(shown) {
         visible = visible.subcommand(sub.clone());
     }
     let mut out = Vec::new();
@@ -236,10 +237,10 @@ fn completions(shell: clap_complete::Shell) -> String {
 /// or of one of its workloads (`coreheat-run-exec(1)`), named as the pages
 /// above them list them, from the same definitions as `--help`.
 fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String> {
-    let mut command = Cli::command();
-    command.build();
+    let mut command = super::command(None);
     let mut name = "coreheat".to_string();
-    for word in [page, workload].into_iter().flatten() {
+    let words: Vec<&str> = [page, workload].into_iter().flatten().collect();
+    for &word in &words {
         let sub = command.find_subcommand(word).cloned().ok_or_else(|| {
             let known: Vec<&str> = command
                 .get_subcommands()
@@ -255,8 +256,12 @@ fn man_page(page: Option<&str>, workload: Option<&str>) -> anyhow::Result<String
         command = sub.name(name.clone()).version(env!("CARGO_PKG_VERSION"));
     }
     let mut out = Vec::new();
-    clap_mangen::Man::new(command).render(&mut out)?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    Ok(super::man::finish(
+        &String::from_utf8_lossy(&out),
+        &command,
+        &words,
+    ))
 }
 
 /// What `render --prometheus` reads, as typed.

@@ -3,6 +3,7 @@
 //! are checked here with messages that name the flag and the allowed range.
 
 pub mod dispatch;
+pub mod man;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,6 +131,11 @@ pub enum WorkloadCommand {
     /// Sum 0..N-1 with a real loop on every worker (or split among them).
     Count(CountArgs),
     /// Trace any command: coreheat run exec -- CMD [ARGS...].
+    #[command(
+        after_help = "coreheat's own flags go before the command: coreheat run --out DIR exec -- \
+                      CMD ARGS. Everything from CMD on is the command's (coreheat warns when one \
+                      of its flags is among them without a -- before CMD)."
+    )]
     Exec(ExecArgs),
     /// Nothing running: the baseline.
     Idle(IdleArgs),
@@ -146,6 +152,10 @@ pub struct HashArgs {
     /// SHA-512 implementation: auto, scalar or simd.
     #[arg(long, default_value = "auto", value_parser = Words::new(&["auto", "scalar", "simd"], parse_engine))]
     pub engine: Engine,
+    /// Run even when the search is expected to take more than a day (each
+    /// zero is 16 times the work; the expected time is printed past a minute).
+    #[arg(long)]
+    pub allow_long: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -160,7 +170,8 @@ pub struct CountArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
-    /// The command and its arguments (after --).
+    /// The command and its arguments (after --; every word from CMD on is
+    /// the command's).
     #[arg(
         required = true,
         trailing_var_arg = true,
@@ -265,7 +276,8 @@ pub struct RenderCommand {
     pub title: Option<String>,
     /// Which CPUs share a core, for files that do not say (dstat, mpstat
     /// without -T): the output of `coreheat info --json` on the machine the
-    /// trace was recorded on.
+    /// trace was recorded on. It must list the file's CPUs, no more, no fewer;
+    /// a trace that recorded its own topology keeps it.
     #[arg(long, value_name = "INFO.json")]
     pub topology: Option<PathBuf>,
     /// Pixels per point of the PNG charts, 1 to 4 (2: sharp on high-density
@@ -358,11 +370,101 @@ pub fn version_line() -> String {
 
 /// Parses the command line with the version line of this machine.
 pub fn parse() -> Cli {
-    use clap::{CommandFactory, FromArgMatches};
+    use clap::FromArgMatches;
     // clap keeps the version for the whole run; leaking one short string is fine.
     let version: &'static str = Box::leak(version_line().into_boxed_str());
-    let matches = Cli::command().version(version).get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = command(Some(version)).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let raw: Vec<String> = std::env::args().collect();
+    for flag in flags_after_the_command(&cli, &raw) {
+        crate::util::output::print_err_line(&format!(
+            "coreheat: warning: {flag} comes after the command, so it is the command's argument, \
+             not coreheat's: coreheat's flags go before `exec` (coreheat run {flag} ... exec -- \
+             CMD ARGS); write `exec -- CMD` to pass it to the command on purpose"
+        ));
+    }
+    cli
+}
+
+/// The command line's definition, as `--help`, the man pages and the
+/// completions show it: the flags a workload refuses (`--mode` and
+/// `--workers` for exec and idle, `--pin` for idle) are left out of its help.
+pub fn command(version: Option<&'static str>) -> clap::Command {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    if let Some(version) = version {
+        command = command.version(version);
+    }
+    // A subcommand that defines a global argument itself keeps its own (here,
+    // the same one, hidden) when clap hands the globals down.
+    let run = command
+        .find_subcommand("run")
+        .expect("run is a command")
+        .clone();
+    let hidden = |sub: clap::Command, names: &[&str]| {
+        names.iter().fold(sub, |sub, name| {
+            let arg = run
+                .get_arguments()
+                .find(|arg| arg.get_id() == *name)
+                .expect("a run flag")
+                .clone();
+            sub.arg(arg.global(false).hide(true))
+        })
+    };
+    command = command.mut_subcommand("run", |run| {
+        run.mut_subcommand("exec", |exec| hidden(exec, &["mode", "workers"]))
+            .mut_subcommand("idle", |idle| hidden(idle, &["mode", "workers", "pin"]))
+    });
+    command.build();
+    command
+}
+
+/// The flags of `coreheat run` that were typed after an exec's command
+/// without a `--` before it: they went to the command, and probably were
+/// meant for coreheat (`run exec python3 x.py --out DIR`).
+pub fn flags_after_the_command(cli: &Cli, raw: &[String]) -> Vec<String> {
+    let Command::Run(RunCommand {
+        workload: WorkloadCommand::Exec(exec),
+        ..
+    }) = &cli.command
+    else {
+        return Vec::new();
+    };
+    let Some(at_exec) = raw.iter().position(|word| word == "exec") else {
+        return Vec::new();
+    };
+    let Some(program) = exec.argv.first() else {
+        return Vec::new();
+    };
+    let Some(at_program) = raw[at_exec + 1..]
+        .iter()
+        .position(|word| word == program)
+        .map(|at| at + at_exec + 1)
+    else {
+        return Vec::new();
+    };
+    if raw[at_exec + 1..at_program].iter().any(|word| word == "--") {
+        return Vec::new();
+    }
+    let run = command(None);
+    let run = run
+        .find_subcommand("run")
+        .expect("run is a command")
+        .clone();
+    let ours: Vec<String> = run
+        .get_arguments()
+        .filter(|arg| !arg.is_positional())
+        // Long flags only: short ones such as -q mean something to most commands.
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .filter(|flag| flag != "--help" && flag != "--version")
+        .collect();
+    let mut found: Vec<String> = exec.argv[1..]
+        .iter()
+        .map(|word| word.split('=').next().unwrap_or(word).to_string())
+        .filter(|word| ours.contains(word))
+        .collect();
+    found.dedup();
+    found
 }
 
 impl WorkloadCommand {

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::EXIT_FAILED;
 use crate::import::prometheus::{self, FleetQuery, time};
 use crate::util::outdir;
-use crate::util::output::{print_err_line, print_line};
+use crate::util::output::{error_line, print_err_line, print_line};
 use crate::util::units::{parse_duration, round_ms};
 
 /// Draws the files that can be read; names each one that cannot, and then
@@ -28,15 +28,15 @@ pub fn render(
 
 /// Prints the report's path and each file that could not be read; the exit code.
 fn tell_rendered(rendered: &crate::report::Rendered, files: usize) -> i32 {
+    for warning in &rendered.warnings {
+        print_err_line(&format!("coreheat: warning: {warning}"));
+    }
     print_line(&rendered.report.display().to_string());
     if rendered.failures.is_empty() {
         return 0;
     }
     for failure in &rendered.failures {
-        print_err_line(&format!(
-            "coreheat: error: {}",
-            crate::util::output::error_line(failure)
-        ));
+        print_err_line(&format!("coreheat: error: {}", error_line(failure)));
     }
     print_err_line(&format!(
         "coreheat: {} of {} files could not be read; the report shows the others",

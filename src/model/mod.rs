@@ -342,6 +342,12 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// Whether the first sample's interval starts at time 0: a coreheat
+    /// trace of ticks (its sampler reads the counters once at `start`).
+    pub fn counted_from_start(&self) -> bool {
+        self.tool.starts_with("coreheat") && self.cpu_unit == Some(CpuUnit::Ticks)
+    }
+
     /// What every reader requires of a trace's description: 1 to
     /// [`MAX_CPUS`](crate::util::cpulist::MAX_CPUS) CPUs, each listed once, and a
     /// sampling interval of more than 0 and at most [`MAX_INTERVAL_S`].

@@ -25,7 +25,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -166,7 +166,10 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     // The command's pid while it runs (0: not started or already reaped).
     let running = Arc::new(AtomicU32::new(0));
     let signalled = running.clone();
-    let listener = std::thread::Builder::new().spawn(move || obey(control, &signalled, &obeyed));
+    let stopping = Arc::new(AtomicBool::new(false));
+    let stop_seen = stopping.clone();
+    let listener =
+        std::thread::Builder::new().spawn(move || obey(control, &signalled, &obeyed, &stop_seen));
     if let Err(e) = listener {
         let message = format!("exec: cannot start a thread: {e} (see ulimit -u)");
         let code = EXIT_NOT_EXECUTABLE;
@@ -189,8 +192,21 @@ pub fn guard_main(cpus: Vec<u32>, argv: Vec<String>) -> i32 {
     let pid = child.id();
     running.store(pid, Ordering::SeqCst);
     send(&mut report, &GuardMessage::Started(pid));
-    let (status, cpu) = wait_for_command(pid, &running);
+    let (status, mut cpu) = wait_for_command(pid, &running);
     let wall_s = start.elapsed().as_secs_f64();
+    // A command ended by an interrupt's signal (Ctrl-C reaches its whole
+    // tree) or stopped by coreheat's order: an interrupt stops the rest of
+    // its tree too (background children a shell kept from Ctrl-C included),
+    // and their CPU time is the command's, so it is counted before the end
+    // is reported.
+    let interrupted =
+        matches!(status, ExitStatus::Signal(signal) if INTERRUPT_SIGNALS.contains(&signal));
+    if interrupted || stopping.load(Ordering::SeqCst) {
+        stop_tree(std::process::id());
+        cpu = cpu.plus(reap_the_ending_tree(
+            STOP_GRACE + Duration::from_millis(500),
+        ));
+    }
     let left_running = descendants(std::process::id()).len() as u32;
     send(
         &mut report,
@@ -226,9 +242,29 @@ fn wait_for_command(pid: u32, running: &AtomicU32) -> (ExitStatus, CpuTimes) {
     }
 }
 
+/// Reaps the guardian's children as they end, until none is left or
+/// `limit` has passed; returns the CPU time of those reaped.
+fn reap_the_ending_tree(limit: Duration) -> CpuTimes {
+    let deadline = Instant::now() + limit;
+    let mut cpu = CpuTimes::default();
+    while Instant::now() < deadline {
+        match os::try_wait_any_with_rusage() {
+            Ok(Some((_, _, ended))) => cpu = cpu.plus(ended),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => break, // no child left
+        }
+    }
+    cpu
+}
+
 /// Reads coreheat's orders and carries them out; ends the process, once the
 /// command's end is reported (unless coreheat is gone).
-fn obey(control: File, running: &AtomicU32, reported: &(Mutex<bool>, Condvar)) {
+fn obey(
+    control: File,
+    running: &AtomicU32,
+    reported: &(Mutex<bool>, Condvar),
+    stopping: &AtomicBool,
+) {
     let mut lines = BufReader::new(control).lines();
     let order = loop {
         match lines.next() {
@@ -246,16 +282,14 @@ fn obey(control: File, running: &AtomicU32, reported: &(Mutex<bool>, Condvar)) {
             _ => break Order::Gone,
         }
     };
+    if matches!(order, Order::Stop) {
+        stopping.store(true, Ordering::SeqCst);
+    }
     let me = std::process::id();
     match order {
         Order::Release => {}
         Order::Stop => {
-            signal_tree(me, libc::SIGTERM);
-            let deadline = Instant::now() + STOP_GRACE;
-            while !descendants(me).is_empty() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            kill_tree(me);
+            stop_tree(me);
             let (done, changed) = reported;
             let done = done.lock().unwrap_or_else(|e| e.into_inner());
             let _ = changed.wait_timeout_while(done, STOP_GRACE, |done| !*done);
@@ -263,6 +297,20 @@ fn obey(control: File, running: &AtomicU32, reported: &(Mutex<bool>, Condvar)) {
         Order::Gone => kill_tree(me),
     }
     std::process::exit(0);
+}
+
+/// The signals an interrupt sends: a command they ended was interrupted.
+const INTERRUPT_SIGNALS: [i32; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// SIGTERM to every descendant of `root`, SIGKILL to those left after
+/// [`STOP_GRACE`].
+fn stop_tree(root: u32) {
+    signal_tree(root, libc::SIGTERM);
+    let deadline = Instant::now() + STOP_GRACE;
+    while !descendants(root).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill_tree(root);
 }
 
 /// SIGKILL to every descendant until none is left (new ones may be forked

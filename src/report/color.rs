@@ -70,16 +70,17 @@ pub const COUNT: Ramp = Ramp {
 pub const DARK_BACKGROUND: Rgb = Rgb(0x18, 0x18, 0x1b);
 
 /// Busy % in the dark theme: an idle CPU is a dark grey a step above the
-/// page, and load brightens through ember and orange to yellow-white, so the
+/// page, and load warms through violet, plum and crimson to a bright red, so
+/// warmer is busier in both themes (dark red in the light one) and the
 /// busiest cells stand out on the dark page (lightness rises all the way).
 pub const DARK_BUSY: Ramp = Ramp {
     stops: &[
         (0.0, Rgb(0x2e, 0x2e, 0x33)),
-        (10.0, Rgb(0x6a, 0x2c, 0x2c)),
-        (35.0, Rgb(0x9c, 0x2a, 0x2a)),
-        (60.0, Rgb(0xe0, 0x4a, 0x24)),
-        (85.0, Rgb(0xfb, 0x9a, 0x2c)),
-        (100.0, Rgb(0xfc, 0xe8, 0x8c)),
+        (10.0, Rgb(0x3d, 0x2f, 0x55)),
+        (35.0, Rgb(0x7a, 0x2f, 0x7a)),
+        (60.0, Rgb(0xb8, 0x30, 0x6a)),
+        (85.0, Rgb(0xe8, 0x36, 0x4a)),
+        (100.0, Rgb(0xff, 0x4d, 0x3d)),
     ],
 };
 
@@ -265,6 +266,17 @@ mod tests {
             assert!(contrast(idle, DARK_BACKGROUND) >= 1.2, "idle {idle:?}");
             assert!(contrast(ramp.at(100.0), DARK_BACKGROUND) >= 4.5);
             assert!(contrast(ramp.at(50.0), idle) >= 1.5, "half load shows");
+        }
+    }
+
+    /// Warmer is busier in both themes: the busiest cell is a red (red well
+    /// above green and blue), and so is no idle one.
+    #[test]
+    fn the_busiest_cell_is_red_in_both_themes() {
+        let red = |c: Rgb| c.0 as u32 >= 2 * c.1 as u32 && c.0 as u32 >= 2 * c.2 as u32;
+        for ramp in [&BUSY, &DARK_BUSY] {
+            assert!(red(ramp.at(100.0)), "{:?}", ramp.at(100.0));
+            assert!(!red(ramp.at(0.0)));
         }
     }
 

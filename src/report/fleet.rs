@@ -27,6 +27,8 @@ pub struct FleetView {
     pub findings: Vec<Finding>,
     /// The findings about one host, for its sections: (host, finding).
     pub host_findings: Vec<(String, Finding)>,
+    /// Why the hosts are not compared, when they did not run side by side.
+    pub not_compared: Option<String>,
     /// Host, CPUs, mean busy.
     pub hosts: Vec<(String, usize, String)>,
 }
@@ -40,6 +42,7 @@ pub fn fleet_view(fleet: &FleetSummary) -> Result<FleetView> {
         )?,
         findings: fleet.findings.clone(),
         host_findings: fleet.host_findings.clone(),
+        not_compared: fleet.not_compared.clone(),
         hosts: fleet
             .hosts
             .iter()

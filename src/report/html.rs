@@ -90,6 +90,9 @@ pub struct HeatMapView {
     pub caption: String,
     /// Many CPUs: thinner rows.
     pub dense: bool,
+    /// Rows of merged CPUs (past [`MAX_HEAT_ROWS`] CPUs): the kernel map is
+    /// folded, the quantized view comes first.
+    pub merged: bool,
     /// Seconds across the drawing: the cells' viewBox width.
     pub width: String,
     pub groups: Vec<GroupView>,
@@ -117,7 +120,11 @@ pub struct GroupView {
 }
 
 pub struct RowView {
+    /// What the row is (`cpu3`, `cpu0–cpu2`): its `data-cpu` and hover.
     pub label: String,
+    /// What is written beside it: the label, or with rows too thin for one
+    /// label each, the first CPU of every few rows (empty between).
+    pub shown: String,
     pub pinned: bool,
     /// Outside the CPUs the run was allowed to use: other programs' load.
     pub outside: bool,
@@ -467,6 +474,10 @@ pub fn heat_map(summary: &TraceSummary, kernel: bool, span: f64) -> HeatMapView 
 }
 
 /// [`heat_map`] on a given time axis (the page's, for aligned traces).
+/// With rows of merged CPUs (past [`MAX_HEAT_ROWS`] CPUs), one row in this
+/// many is labelled, by its first CPU.
+pub const LABEL_EVERY_MERGED: usize = 4;
+
 pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> HeatMapView {
     let pinned: BTreeSet<u32> = summary.meta.worker_cpus.iter().copied().collect();
     let is_pinned = |row: &CpuRow| {
@@ -476,6 +487,11 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
     };
     let heat_rows = summary.heat_rows();
     let row_count: usize = heat_rows.iter().map(|(_, rows)| rows.len()).sum();
+    // Merged rows are 9 px high: a label every few rows, so none overlaps.
+    let merged = heat_rows
+        .iter()
+        .any(|(_, rows)| rows.iter().any(CpuRow::is_merged));
+    let label_every = if merged { LABEL_EVERY_MERGED } else { 1 };
     let groups = heat_rows
         .into_iter()
         .map(|(label, rows)| GroupView {
@@ -489,8 +505,14 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
             },
             rows: rows
                 .iter()
-                .map(|row| RowView {
+                .enumerate()
+                .map(|(index, row)| RowView {
                     label: row.label(),
+                    shown: match (merged, index % label_every) {
+                        (false, _) => row.label(),
+                        (true, 0) => format!("cpu{}", row.first_cpu),
+                        (true, _) => String::new(),
+                    },
                     pinned: is_pinned(row),
                     outside: summary.row_outside(row),
                     cells: row_cells(&summary.columns, row, kernel, &axis),
@@ -537,6 +559,7 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
     HeatMapView {
         caption,
         dense: row_count > 64,
+        merged,
         width: svg_number(axis.span().max(1e-3)),
         groups,
         ticks,
@@ -561,6 +584,7 @@ fn quantized_view(summary: &TraceSummary, axis: &TimeAxis) -> QuantizedView {
         .rev()
         .map(|band| RowView {
             label: format!("{}–{}%", band * 10, band * 10 + 10),
+            shown: format!("{}–{}%", band * 10, band * 10 + 10),
             pinned: false,
             outside: false,
             cells: band_cells(summary, band, axis),

@@ -32,6 +32,7 @@ use crate::model::workload::kind_has_workers;
 use crate::summary::load::{LoadedTrace, load};
 use crate::summary::trace_summary::TraceSummary;
 use crate::util::outdir::{self, CORES_FILE, HEATMAP_FILE, REPORT_FILE};
+use crate::util::output::error_messages;
 use canvas::DEFAULT_PNG_SCALE;
 use html::{ReportPage, section, stylesheet};
 
@@ -339,6 +340,9 @@ fn png_name(base: &str, suffix: &str) -> String {
 pub struct Rendered {
     pub report: PathBuf,
     pub failures: Vec<anyhow::Error>,
+    /// What the reader should know of how the files were drawn (a
+    /// `--topology` not applied to a trace that recorded its own).
+    pub warnings: Vec<String>,
 }
 
 /// `coreheat render`: reads every file (giving each the CPU topology of
@@ -354,9 +358,13 @@ pub fn render_files(
     topology: Option<&Path>,
     png_scale: u32,
 ) -> Result<Rendered> {
-    let (read, traces, failures) = read_files(files, format, topology)?;
-    let report = draw_rendered(&read, &traces, out, title, png_scale)?;
-    Ok(Rendered { report, failures })
+    let found = read_files(files, format, topology)?;
+    let report = draw_rendered(&found.read, &found.traces, out, title, png_scale)?;
+    Ok(Rendered {
+        report,
+        failures: found.failures,
+        warnings: found.warnings,
+    })
 }
 
 /// [`render_files`] into a folder this process has already taken (and still
@@ -367,19 +375,29 @@ pub fn render_files_into(
     title: Option<&str>,
     png_scale: u32,
 ) -> Result<Rendered> {
-    let (_, traces, failures) = read_files(files, "coreheat", None)?;
-    let report = draw_into_new(&traces, folder, title, png_scale)?;
-    Ok(Rendered { report, failures })
+    let found = read_files(files, "coreheat", None)?;
+    let report = draw_into_new(&found.traces, folder, title, png_scale)?;
+    Ok(Rendered {
+        report,
+        failures: found.failures,
+        warnings: found.warnings,
+    })
+}
+
+/// What [`read_files`] found.
+struct ReadFiles {
+    /// The files read, in the order of `traces`.
+    read: Vec<PathBuf>,
+    traces: Vec<LoadedTrace>,
+    /// Why each of the others cannot be read.
+    failures: Vec<anyhow::Error>,
+    /// How the files were drawn, for the reader (a `--topology` not applied).
+    warnings: Vec<String>,
 }
 
 /// The traces of the files that can be read (grouped by host), and why each of
 /// the others cannot; an error when none can.
-#[allow(clippy::type_complexity)]
-fn read_files(
-    files: &[PathBuf],
-    format: &str,
-    topology: Option<&Path>,
-) -> Result<(Vec<PathBuf>, Vec<LoadedTrace>, Vec<anyhow::Error>)> {
+fn read_files(files: &[PathBuf], format: &str, topology: Option<&Path>) -> Result<ReadFiles> {
     let format = InputFormat::parse(format)?;
     let topology = topology
         .map(topology_file::TopologyFile::read)
@@ -387,26 +405,39 @@ fn read_files(
     let mut read = Vec::with_capacity(files.len());
     let mut traces = Vec::with_capacity(files.len());
     let mut failures = Vec::new();
+    let mut warnings = Vec::new();
     for file in files {
-        let loaded = load(file, format).and_then(|mut trace| {
-            if let Some(topology) = &topology {
-                topology.apply(&mut trace.summary.meta, &file.display().to_string())?;
-            }
-            Ok(trace)
-        });
-        match loaded {
-            Ok(trace) => {
+        match load(file, format) {
+            Ok(mut trace) => {
+                // A topology that does not fit a trace refuses the whole
+                // render: the flag is wrong, not the file.
+                if let Some(topology) = &topology {
+                    let source = file.display().to_string();
+                    warnings.extend(topology.apply(&mut trace.summary.meta, &source)?);
+                }
                 read.push(file.clone());
                 traces.push(trace);
             }
-            Err(e) => failures.push(e.context(format!("cannot read {}", file.display()))),
+            Err(e) => {
+                let name = file.display().to_string();
+                let named = error_messages(&e).iter().any(|m| m.contains(&name));
+                failures.push(match named {
+                    true => e,
+                    false => e.context(format!("cannot read {name}")),
+                })
+            }
         }
     }
     if traces.is_empty() {
         return Err(none_readable(failures));
     }
     let (read, traces) = grouped_by_host(read, traces);
-    Ok((read, traces, failures))
+    Ok(ReadFiles {
+        read,
+        traces,
+        failures,
+        warnings,
+    })
 }
 
 /// Traces of several hosts in order of host, then start time (the files'

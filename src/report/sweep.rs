@@ -165,22 +165,43 @@ fn draw_message(area: &Canvas<'_>, comparison: &Comparison<'_>, message: &str) -
 struct PlottedSeries<'a> {
     fit: &'a SeriesFit,
     points: Vec<(f64, Ratio)>,
+    /// Per point, whether its configuration is marked as disturbed (other
+    /// load, an outlier, ...): drawn hollow.
+    disturbed: Vec<bool>,
+}
+
+/// The codes of the marks of the configurations the chart draws, in table
+/// order, each once.
+fn disturbed_codes(comparison: &Comparison<'_>) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = Vec::new();
+    for s in comparison.stats.iter().filter(|s| s.speedup.is_some()) {
+        for warning in &s.warnings {
+            if !codes.contains(&warning.code) {
+                codes.push(warning.code);
+            }
+        }
+    }
+    codes
 }
 
 /// The series that have a speedup to draw (a series without a 1-worker run
 /// has none, and so no line and no legend entry), dodged around each worker
 /// count in the order of the fits.
 fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<PlottedSeries<'a>> {
-    let with_points: Vec<(&SeriesFit, Vec<(f64, Ratio)>)> = comparison
+    type Point = (f64, Ratio, bool);
+    let with_points: Vec<(&SeriesFit, Vec<Point>)> = comparison
         .fits
         .iter()
         .filter(|fit| !only_shared_runs(comparison.stats, &fit.series))
         .map(|fit| {
-            let mut points: Vec<(f64, Ratio)> = comparison
+            let mut points: Vec<Point> = comparison
                 .stats
                 .iter()
                 .filter(|s| s.series == fit.series)
-                .filter_map(|s| s.speedup.map(|sp| (s.workers as f64, sp)))
+                .filter_map(|s| {
+                    let disturbed = !s.warnings.is_empty();
+                    s.speedup.map(|sp| (s.workers as f64, sp, disturbed))
+                })
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             (fit, points)
@@ -195,7 +216,11 @@ fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<Plot
             let offset = (index as f64 - (count as f64 - 1.0) / 2.0) * frame.dodge();
             PlottedSeries {
                 fit,
-                points: points.into_iter().map(|(w, r)| (w + offset, r)).collect(),
+                disturbed: points.iter().map(|p| p.2).collect(),
+                points: points
+                    .into_iter()
+                    .map(|(w, r, _)| (w + offset, r))
+                    .collect(),
             }
         })
         .collect()
@@ -206,6 +231,19 @@ fn plotted_series<'a>(comparison: &'a Comparison<'_>, frame: &Frame) -> Vec<Plot
 /// count is larger has none, and the caption says so rather than name a
 /// T(1 worker) that was never measured.
 fn caption(comparison: &Comparison<'_>) -> String {
+    let codes = disturbed_codes(comparison);
+    let base = speedup_caption(comparison);
+    if codes.is_empty() {
+        return base;
+    }
+    format!(
+        "{base}; hollow points: configurations marked {} in the table (disturbed runs)",
+        codes.join(", ")
+    )
+}
+
+/// [`caption`] without the word on disturbed points.
+fn speedup_caption(comparison: &Comparison<'_>) -> String {
     let (kind, what, formula) = match comparison.scaling {
         Scaling::Strong => (
             "strong scaling",
@@ -366,8 +404,25 @@ fn draw_series(
         .map_err(err)?
         .label(series.fit.series.clone())
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], color.stroke_width(3)));
+    // A disturbed configuration's point is hollow: white inside its ring.
+    let (marked, plain): (Vec<_>, Vec<_>) = centers
+        .iter()
+        .zip(&series.disturbed)
+        .partition(|(_, disturbed)| **disturbed);
     chart
-        .draw_series(centers.iter().map(|&p| Circle::new(p, 6, color.filled())))
+        .draw_series(
+            plain
+                .iter()
+                .map(|&(&p, _)| Circle::new(p, 6, color.filled())),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(marked.iter().flat_map(|&(&p, _)| {
+            [
+                Circle::new(p, 7, WHITE.filled()),
+                Circle::new(p, 7, color.stroke_width(3)),
+            ]
+        }))
         .map_err(err)?;
     chart
         .draw_series(
@@ -730,6 +785,45 @@ mod tests {
             ..configuration
         };
         (configuration, placement)
+    }
+
+    #[test]
+    fn disturbed_configurations_are_drawn_hollow_and_the_caption_says_so() {
+        with_two_runs(
+            Topology::synthetic(2, 1),
+            &[threads(1), threads(2)],
+            |comparison| {
+                let mut stats = comparison.stats.to_vec();
+                stats[1].warnings.push(crate::summary::warnings::Warning {
+                    code: "other-load",
+                    message: "other programs".into(),
+                });
+                let marked = Comparison {
+                    title: comparison.title.clone(),
+                    command: comparison.command.clone(),
+                    stats: &stats,
+                    ..*comparison
+                };
+                let frame = Frame::of(&marked);
+                let plotted = plotted_series(&marked, &frame);
+                assert_eq!(plotted[0].disturbed, [false, true]);
+                let words = caption(&marked);
+                assert!(
+                    words.ends_with(
+                        "; hollow points: configurations marked other-load in the table \
+                         (disturbed runs)"
+                    ),
+                    "{words}"
+                );
+                assert!(!caption(comparison).contains("hollow"));
+                // The picture has the hollow point: a white disc in a ring.
+                let whites = |c: &Comparison<'_>| {
+                    let svg = speedup_chart(c).unwrap().svg("speedup").unwrap();
+                    svg.matches("fill=\"#FFFFFF\"").count()
+                };
+                assert!(whites(&marked) > whites(comparison), "no hollow point");
+            },
+        );
     }
 
     #[test]

@@ -108,8 +108,10 @@ fn strip_caption(threads: &ThreadsSummary) -> String {
     if threads.ended_cpu_s >= 0.005 {
         caption.push_str(&format!(
             " The orange also holds {:.2} CPU-s of processes that ended between samples \
-             (their last moments, or all of one too short-lived to be read), counted where \
-             their parent reaped them; no row shows them.",
+             (their last moments, or all of one too short-lived to be read), drawn where \
+             their parent reaped them and, beyond the machine's busy CPUs there, in the \
+             intervals before, where they ran; no row shows them. The orange never rises \
+             above the grey.",
             threads.ended_cpu_s
         ));
     }
@@ -276,15 +278,17 @@ fn strip(columns: &[ThreadColumn], cpus: usize, height: usize, scale: &Scale) ->
     let per_cpu = height as f64 / cpus.max(1) as f64;
     let top = |value: f64| height as f64 - value.min(cpus as f64) * per_cpu;
     let mut areas = [String::new(), String::new(), String::new()];
-    for column in columns {
-        let (ours, busy) = column.cpus();
+    let drawn = within_the_machine(columns);
+    for (column, &ours) in columns.iter().zip(&drawn) {
+        let busy = column.cpus().1;
         let seconds = column.t_end - column.t_start;
-        let read = ours
+        let read = (ours
             - if seconds > 0.0 {
                 column.estimated_cpu_s / seconds
             } else {
                 0.0
-            };
+            })
+        .min(ours);
         let (x0, x1) = (scale.x(column.t_start), scale.x(column.t_end));
         for (area, value) in areas.iter_mut().zip([busy, ours, read]) {
             let y = top(value.max(0.0));
@@ -302,6 +306,31 @@ fn strip(columns: &[ThreadColumn], cpus: usize, height: usize, scale: &Scale) ->
     }
     svg.push_str(&polygon("workload", &workload));
     svg
+}
+
+/// The workload's CPUs of each column as drawn: never above the machine's
+/// busy CPUs. CPU time counted in a column beyond what the machine had busy
+/// (a parent reaping children that ended between samples is credited with
+/// their time at once) was earned before: it is drawn in the columns before
+/// it, where the machine was busier than the workload as read.
+fn within_the_machine(columns: &[ThreadColumn]) -> Vec<f64> {
+    if columns.iter().all(|c| c.machine_busy_cpu_s <= 0.0) {
+        // No machine load known (no CPU data): the workload as read.
+        return columns.iter().map(|c| c.cpus().0).collect();
+    }
+    let mut drawn = vec![0.0; columns.len()];
+    let mut carried = 0.0; // CPU-seconds still to place, earlier
+    for (index, column) in columns.iter().enumerate().rev() {
+        let seconds = column.t_end - column.t_start;
+        if seconds <= 0.0 {
+            continue;
+        }
+        let wanted = column.workload_cpu_s + carried;
+        let placed = wanted.min(column.machine_busy_cpu_s.max(0.0));
+        carried = wanted - placed;
+        drawn[index] = placed / seconds;
+    }
+    drawn
 }
 
 #[cfg(test)]
@@ -349,6 +378,40 @@ mod tests {
 
     fn only_row(view: &ThreadsView) -> &ThreadRowView {
         &view.processes[0].rows[0]
+    }
+
+    #[test]
+    fn the_workload_is_never_drawn_above_the_machine_and_ended_time_goes_before() {
+        let column = |t_start: f64, t_end: f64, workload_cpu_s: f64, machine: f64| ThreadColumn {
+            t_start,
+            t_end,
+            samples: 1,
+            workload_cpu_s,
+            machine_busy_cpu_s: machine,
+            estimated_cpu_s: 0.0,
+        };
+        // 7.5–8.5 s: the machine 1 CPU busy, the workload read at 0.3; then
+        // 0.131 s in which a parent was credited 0.61 CPU-s of children that
+        // ended (4.7 CPUs) while the machine was 0.93 CPUs busy.
+        let columns = [
+            column(7.5, 8.5, 0.3, 1.0),
+            column(8.5, 8.631, 0.61, 0.93 * 0.131),
+        ];
+        let drawn = within_the_machine(&columns);
+        assert!((drawn[1] - 0.93).abs() < 1e-9, "{drawn:?}");
+        // The rest fills the earlier gap, where it was earned.
+        let rest = 0.61 - 0.93 * 0.131;
+        assert!((drawn[0] - (0.3 + rest)).abs() < 1e-9, "{drawn:?}");
+        for (column, cpus) in columns.iter().zip(&drawn) {
+            assert!(*cpus <= column.cpus().1 + 1e-9);
+        }
+        let axis = TimeAxis::shared(&[], 8.631);
+        let svg = strip(&columns, 2, 16, &Scale { axis });
+        // 0.93 of 2 CPUs in 16 points: y = 16 − 0.93 × 8 = 8.6 for both the
+        // grey and the orange; the orange never reaches 2 CPUs (y = 0).
+        let workload = &svg[svg.find("class=\"workload\"").unwrap()..];
+        assert!(!workload.contains(",0.0 "), "{workload}");
+        assert!(workload.contains(",8.6 "), "{workload}");
     }
 
     #[test]

@@ -17,7 +17,6 @@ pub struct TopologyFile {
     path: PathBuf,
     host: String,
     cpu_model: String,
-    logical_cpus: usize,
     physical_cores: usize,
     /// CPU number → (core, package).
     cpus: BTreeMap<u32, (u32, u32)>,
@@ -66,38 +65,66 @@ impl TopologyFile {
             path: path.to_path_buf(),
             host: info.host,
             cpu_model: info.cpu_model,
-            logical_cpus: info.logical_cpus.max(cpus.len()),
             physical_cores: info.physical_cores,
             cpus,
         })
     }
 
     /// Gives the trace of `source` this machine's topology: each CPU's core and
-    /// package, the machine's counts, and its CPU model when the trace has none.
-    pub fn apply(&self, meta: &mut Meta, source: &str) -> Result<()> {
+    /// package and the machine's counts, and its CPU model when the trace has
+    /// none and was recorded on the same host. A trace that recorded its own
+    /// topology (a coreheat trace, mpstat -T) keeps it: the answer is then a
+    /// warning saying so. A trace whose CPUs are not the file's CPUs (another
+    /// count, or a CPU the file lacks) is refused: it is another machine.
+    pub fn apply(&self, meta: &mut Meta, source: &str) -> Result<Option<String>> {
+        let listed = || cpus_named(&self.cpus.keys().copied().collect::<Vec<_>>());
+        if meta.cpus.len() != self.cpus.len() {
+            let theirs: Vec<u32> = meta.cpus.iter().map(|c| c.cpu).collect();
+            bail!(
+                "{source} has {} ({}) but --topology {} lists {} ({}): it is not the \
+                 topology of the machine the trace was recorded on; give that machine's \
+                 `coreheat info --json`, or render without --topology",
+                crate::util::text::plural(meta.cpus.len(), "CPU"),
+                cpus_named(&theirs),
+                self.path.display(),
+                crate::util::text::plural(self.cpus.len(), "CPU"),
+                listed()
+            );
+        }
         for cpu in &meta.cpus {
             if !self.cpus.contains_key(&cpu.cpu) {
                 bail!(
-                    "{source} has cpu{}, which --topology {} does not list (it has CPUs {}): \
+                    "{source} has cpu{}, which --topology {} does not list (it has {}): \
                      give the `coreheat info --json` of the machine the trace was recorded on",
                     cpu.cpu,
                     self.path.display(),
-                    crate::util::cpulist::format_cpulist(
-                        &self.cpus.keys().copied().collect::<Vec<_>>()
-                    )
+                    listed()
                 );
             }
+        }
+        if meta.physical_cores > 0 {
+            let warning = format!(
+                "{source} recorded its own CPU topology ({}); --topology {} is not applied to it",
+                crate::util::text::plural(meta.physical_cores, "physical core"),
+                self.path.display()
+            );
+            meta.notes.push(format!(
+                "CPU topology as the trace recorded it; --topology {} was not applied to it.",
+                self.path.display()
+            ));
+            return Ok(Some(warning));
         }
         for cpu in &mut meta.cpus {
             (cpu.core, cpu.package) = self.cpus[&cpu.cpu];
         }
         meta.physical_cores = self.physical_cores;
-        meta.logical_cpus = meta.logical_cpus.max(self.logical_cpus);
-        if meta.cpu_model.is_empty() {
+        meta.logical_cpus = meta.logical_cpus.max(meta.cpus.len());
+        let same_host = !meta.host.is_empty() && meta.host == self.host;
+        if meta.cpu_model.is_empty() && same_host {
             meta.cpu_model = self.cpu_model.clone();
         }
         meta.notes.push(self.note(&meta.host));
-        Ok(())
+        Ok(None)
     }
 
     /// Where the topology came from, and a caution when the hosts differ.
@@ -117,6 +144,15 @@ impl TopologyFile {
             ));
         }
         note
+    }
+}
+
+/// `CPU 3`, `CPUs 0-7`.
+fn cpus_named(cpus: &[u32]) -> String {
+    let list = crate::util::cpulist::format_cpulist(cpus);
+    match cpus.len() {
+        1 => format!("CPU {list}"),
+        _ => format!("CPUs {list}"),
     }
 }
 
@@ -163,7 +199,7 @@ mod tests {
         let path = dir.path().join("info.json");
         std::fs::write(&path, json).unwrap();
         let file = TopologyFile::read(&path).unwrap();
-        assert_eq!((file.logical_cpus, file.physical_cores), (4, 2));
+        assert_eq!((file.cpus.len(), file.physical_cores), (4, 2));
         assert_eq!(file.cpus.len(), 4);
         assert_eq!(file.host, machine.host);
     }
@@ -188,22 +224,53 @@ mod tests {
     }
 
     #[test]
-    fn a_cpu_missing_from_the_file_is_an_error_naming_both() {
+    fn a_cpu_missing_from_the_file_or_another_count_is_an_error_naming_both() {
         let topology = file(serde_json::json!({
-            "host": "other", "logical_cpus": 2, "physical_cores": 2,
+            "host": "other", "cpu_model": "Epyc", "logical_cpus": 2, "physical_cores": 2,
             "cpus": [cpu(0, 0), cpu(1, 1)],
         }))
         .unwrap();
-        let mut meta = flat_meta(&[0, 1, 7]);
+        let mut meta = flat_meta(&[0, 7]);
         let error = topology.apply(&mut meta, "x.csv").unwrap_err().to_string();
         assert!(
             error.contains("x.csv has cpu7") && error.contains("info.json"),
+            "{error}"
+        );
+        let mut meta = flat_meta(&[0, 1, 2]);
+        let error = topology.apply(&mut meta, "x.csv").unwrap_err().to_string();
+        assert!(
+            error.contains("x.csv has 3 CPUs (CPUs 0-2) but --topology info.json lists 2 CPUs"),
             "{error}"
         );
         let mut meta = flat_meta(&[0, 1]);
         topology.apply(&mut meta, "x.csv").unwrap();
         assert!(
             meta.notes[0].contains("recorded on box"),
+            "{:?}",
+            meta.notes
+        );
+        // Another host's model is never taken into this trace's header.
+        assert_eq!(meta.cpu_model, "");
+    }
+
+    #[test]
+    fn a_trace_that_recorded_its_topology_keeps_it_and_says_so() {
+        let topology = file(serde_json::json!({
+            "host": "box", "logical_cpus": 2, "physical_cores": 1,
+            "cpus": [cpu(0, 0), cpu(1, 0)],
+        }))
+        .unwrap();
+        let mut meta = flat_meta(&[0, 1]);
+        meta.physical_cores = 2;
+        let warning = topology.apply(&mut meta, "t.jsonl").unwrap().unwrap();
+        assert!(
+            warning.contains("recorded its own CPU topology"),
+            "{warning}"
+        );
+        let cores: Vec<u32> = meta.cpus.iter().map(|c| c.core).collect();
+        assert_eq!((cores, meta.physical_cores), (vec![0, 1], 2));
+        assert!(
+            meta.notes[0].contains("was not applied"),
             "{:?}",
             meta.notes
         );

@@ -18,6 +18,10 @@ pub const HOT_HOST_RATIO: f64 = 2.0;
 /// fleet-imbalance: the busiest and the least busy host this many
 /// percentage points apart or more.
 pub const IMBALANCE_POINTS: f64 = 30.0;
+/// Fleet findings compare hosts only when their traces ran at the same time:
+/// the time all hosts were recorded together is at least this share of the
+/// shortest host's time.
+pub const OVERLAP_SHARE: f64 = 0.5;
 /// Columns of the fleet's drawings.
 pub const FLEET_COLUMNS: usize = 300;
 
@@ -61,6 +65,9 @@ pub struct FleetSummary {
     pub findings: Vec<Finding>,
     /// The findings about one host, for its own sections: (host, finding).
     pub host_findings: Vec<(String, Finding)>,
+    /// Why there are no findings when the hosts' traces did not run at the
+    /// same time (or their start times are not known).
+    pub not_compared: Option<String>,
 }
 
 /// The fleet of `traces` (each with its offset on the page), when they come
@@ -101,13 +108,65 @@ pub fn fleet(traces: &[(&TraceSummary, f64)]) -> Option<FleetSummary> {
         })
         .collect();
     let cpus = rows.iter().map(|r| r.cpus).sum();
+    let not_compared = not_simultaneous(traces, &hosts);
+    let compared = not_compared.is_none();
     Some(FleetSummary {
-        findings: fleet_findings(&rows),
-        host_findings: host_findings(&rows),
+        findings: if compared {
+            fleet_findings(&rows)
+        } else {
+            Vec::new()
+        },
+        host_findings: if compared {
+            host_findings(&rows)
+        } else {
+            Vec::new()
+        },
+        not_compared,
         hosts: rows,
         columns,
         cpus,
         span,
+    })
+}
+
+/// Why the hosts of `traces` are not compared: their start times are not
+/// known, or the time they were all recorded together is less than
+/// [`OVERLAP_SHARE`] of the shortest host's (one machine's runs one after
+/// another, named as different hosts, are not a fleet).
+fn not_simultaneous(traces: &[(&TraceSummary, f64)], hosts: &[&str]) -> Option<String> {
+    let metas: Vec<&Meta> = traces.iter().map(|(s, _)| &s.meta).collect();
+    if start_offsets(&metas).is_none() {
+        return Some(
+            "The traces' start times are not all known, so it cannot be told whether the hosts \
+             ran at the same time; they are shown, not compared."
+                .to_string(),
+        );
+    }
+    let spans: Vec<(f64, f64)> = hosts
+        .iter()
+        .map(|host| {
+            traces
+                .iter()
+                .filter(|(s, _)| s.meta.host == *host)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (s, offset)| {
+                    (a.min(offset + s.first_t), b.max(offset + s.last_t))
+                })
+        })
+        .collect();
+    let together = spans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min)
+        - spans.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+    let shortest = spans
+        .iter()
+        .map(|s| s.1 - s.0)
+        .fold(f64::INFINITY, f64::min);
+    (together < OVERLAP_SHARE * shortest || together <= 0.0).then(|| {
+        format!(
+            "The hosts' traces were not recorded at the same time (all of them together for \
+             {:.1} s, against {:.1} s of the shortest), so their load is shown, not compared: \
+             fleet findings are for machines that ran side by side.",
+            together.max(0.0),
+            shortest
+        )
     })
 }
 
@@ -196,9 +255,9 @@ pub fn fleet_findings(rows: &[HostRow]) -> Vec<Finding> {
         findings.push(Finding {
             code: "fleet-one-hot-host",
             message: format!(
-                "one host did most of the work: {hot} was {hot_busy:.1} % busy, every other \
-                 host at most {next_busy:.1} % (thresholds: at least {HOT_HOST_BUSY} % and \
-                 {HOT_HOST_RATIO}× the next)"
+                "one host was much busier than the others: {hot} was {hot_busy:.1} % busy on \
+                 average, every other host at most {next_busy:.1} % (thresholds: at least \
+                 {HOT_HOST_BUSY} % and {HOT_HOST_RATIO}× the next)"
             ),
         });
     }

@@ -58,8 +58,104 @@ pub const MIGRATION_SHARE: f64 = 0.30;
 /// ...at least this many times in all.
 pub const MIGRATION_MIN: u32 = 5;
 
-/// The findings of a run's trace (none for a trace without tasks).
+/// smt-siblings-busy: a CPU counts as busy in a heat-map column when it was
+/// at least this percent busy on average...
+pub const SMT_BUSY_PERCENT: f64 = 50.0;
+/// ...and the finding fires when some core had two busy siblings at least
+/// this many seconds...
+pub const SMT_BUSY_MIN_S: f64 = 1.0;
+/// ...and at least this share of the time looked at (the workload window, or
+/// the whole trace).
+pub const SMT_BUSY_SHARE: f64 = 0.10;
+
+/// The findings of a trace: what its CPUs' load says (any trace with a known
+/// topology), then what its workload's threads did (traces with tasks).
 pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
+    let mut findings = thread_findings(summary);
+    if !findings.iter().any(|f| f.code == "smt-siblings-shared") {
+        findings.extend(smt_siblings_busy(summary));
+    }
+    findings
+}
+
+/// Cores whose hyper-thread (SMT) siblings were both busy at once: how many,
+/// for how long, and what that means for throughput. From the heat map's
+/// columns (per-CPU means), within the workload window when there is one.
+pub fn smt_siblings_busy(summary: &TraceSummary) -> Option<Finding> {
+    if !summary.topology_known() {
+        return None;
+    }
+    let pairs: Vec<(String, Vec<usize>)> = summary
+        .core_groups()
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let (from, to) = summary
+        .window
+        .as_ref()
+        .map_or((f64::NEG_INFINITY, f64::INFINITY), |w| (w.start, w.end));
+    let busy = |column: &crate::summary::trace_summary::Column, slot: usize| {
+        column.cpus[slot]
+            .mean()
+            .is_some_and(|load| load.busy() >= SMT_BUSY_PERCENT)
+    };
+    let (mut looked_s, mut doubled_s, mut core_s, mut most) = (0.0, 0.0, 0.0, 0usize);
+    let mut example: Option<(u32, u32, u32)> = None;
+    let mut cores_ever = vec![false; pairs.len()];
+    for column in &summary.columns {
+        let seconds = (column.t_end.min(to) - column.t_start.max(from)).max(0.0);
+        if seconds <= 0.0 {
+            continue;
+        }
+        looked_s += seconds;
+        let mut doubled = 0;
+        for (index, (_, members)) in pairs.iter().enumerate() {
+            let both: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&s| busy(column, s))
+                .collect();
+            if both.len() >= 2 {
+                doubled += 1;
+                cores_ever[index] = true;
+                let cpu = |slot: usize| summary.meta.cpus[slot].cpu;
+                example.get_or_insert((
+                    summary.meta.cpus[both[0]].core,
+                    cpu(both[0]),
+                    cpu(both[1]),
+                ));
+            }
+        }
+        if doubled > 0 {
+            doubled_s += seconds;
+            core_s += doubled as f64 * seconds;
+            most = most.max(doubled);
+        }
+    }
+    let (core, a, b) = example?;
+    if doubled_s < SMT_BUSY_MIN_S || doubled_s < SMT_BUSY_SHARE * looked_s {
+        return None;
+    }
+    let ever = cores_ever.iter().filter(|&&e| e).count();
+    let cores = summary.meta.physical_cores.max(pairs.len());
+    let mean = core_s / doubled_s;
+    Some(finding(
+        "smt-siblings-busy",
+        format!(
+            "SMT siblings shared cores: {ever} of {cores} cores had both hyper-threads busy at \
+             once (each at least {SMT_BUSY_PERCENT:.0} %; core {core}: cpu{a} and cpu{b}), up to \
+             {most} at a time and {mean:.1} on average, for {doubled_s:.1} s of {looked_s:.1} s. \
+             Two threads on one core share its execution units: expect well under 2× one \
+             core's throughput from each pair, though both CPUs count as busy"
+        ),
+    ))
+}
+
+/// The findings of a trace's task rows (none for a trace without tasks).
+fn thread_findings(summary: &TraceSummary) -> Vec<Finding> {
     let cpus = summary
         .meta
         .allowed_cpus
@@ -70,12 +166,16 @@ pub fn run_findings(summary: &TraceSummary) -> Vec<Finding> {
     let Some(threads) = summary.threads.as_ref().filter(|t| t.covered_s > 0.0) else {
         return exact.unwrap_or_default();
     };
+    let headline = Headline::of(summary);
     let mut findings = match exact {
         Some(found) => found,
-        None => threads_take_turns(threads, cpus),
+        None => threads_take_turns(threads, cpus, &headline),
     };
+    if findings.is_empty() {
+        findings.extend(ran_in_parallel(threads, &headline));
+    }
     findings.extend(kernel_heavy(threads));
-    findings.extend(waiting_for_cpu(threads, cpus));
+    findings.extend(waiting_for_cpu(threads, cpus, &headline));
     findings.extend(smt_siblings_shared(threads));
     findings.extend(migrating(threads));
     findings
@@ -207,6 +307,126 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The page's own figures, so that a finding quotes them (same value, same
+/// precision) instead of a figure of its own with another definition.
+struct Headline {
+    /// "CPUs in use": the workload's CPU time over its wall time, when the
+    /// trace's end line gives it.
+    cpus_in_use: Option<f64>,
+    /// What the run could use, as the page writes it (`2`, `1.5`).
+    capacity: String,
+    /// "other programs": their CPU-seconds during the workload, and the
+    /// workload's seconds.
+    other: Option<(f64, f64)>,
+}
+
+impl Headline {
+    fn of(summary: &TraceSummary) -> Headline {
+        let measures = summary.measures();
+        let seconds = summary.window.as_ref().map_or(0.0, |w| w.seconds());
+        Headline {
+            cpus_in_use: measures
+                .as_ref()
+                .filter(|m| m.workload_cpu_s.is_some())
+                .map(|m| m.cpus_in_use),
+            capacity: crate::util::units::format_cpus(crate::summary::warnings::capacity(
+                &summary.meta,
+            )),
+            other: measures
+                .and_then(|m| m.other_cpu_s)
+                .filter(|_| seconds > 0.0)
+                .map(|other| (other, seconds)),
+        }
+    }
+
+    /// Other programs' busy CPUs: the page's figure when it has one, else
+    /// what the task rows leave of the machine's busy time.
+    fn others_cpus(&self, threads: &ThreadsSummary) -> f64 {
+        match self.other {
+            Some((cpu_s, seconds)) => cpu_s / seconds,
+            None => others_cpus(threads, &workload_total(threads)),
+        }
+    }
+
+    /// "other programs kept 0.53 CPUs busy (1.06 CPU-s)": the page's
+    /// figure, named as the page names it.
+    fn others_phrase(&self, threads: &ThreadsSummary) -> String {
+        match self.other {
+            Some((cpu_s, seconds)) => format!(
+                "other programs kept {:.2} CPUs busy ({cpu_s:.2} CPU-s)",
+                cpu_s / seconds
+            ),
+            None => format!(
+                "other programs kept {:.2} CPUs busy",
+                others_cpus(threads, &workload_total(threads))
+            ),
+        }
+    }
+
+    /// How many CPUs `cpu_s` of task time over the tasks' time is, said with
+    /// the page's "CPUs in use" when these tasks are (nearly) the whole
+    /// workload, so the two never disagree.
+    fn used_phrase(&self, threads: &ThreadsSummary, cpu_s: f64) -> String {
+        let whole = workload_total(threads).cpu_s();
+        match self.cpus_in_use {
+            Some(in_use) if cpu_s >= WHOLE_WORKLOAD * whole => {
+                format!("{in_use:.2} of {} CPUs (CPUs in use)", self.capacity)
+            }
+            _ => format!(
+                "{:.2} of {} CPUs while their tasks were read",
+                cpu_s / threads.covered_s,
+                self.capacity
+            ),
+        }
+    }
+}
+
+/// Tasks that did at least this share of the workload's CPU time are "the
+/// workload" in a message, which then quotes the page's CPUs in use.
+const WHOLE_WORKLOAD: f64 = 0.9;
+/// ran-in-parallel: tasks that each kept at least this many CPUs busy...
+pub const PARALLEL_MEMBER_CPUS: f64 = 0.25;
+/// ...two or more of them, together at least this many CPUs.
+pub const PARALLEL_MIN_CPUS: f64 = 1.5;
+
+/// A workload whose processes (or threads) kept several CPUs busy at once
+/// says so, as a take-turns run says that it did not.
+fn ran_in_parallel(threads: &ThreadsSummary, headline: &Headline) -> Option<Finding> {
+    let covered = threads.covered_s;
+    let busy: Vec<&ThreadSeries> = threads
+        .threads
+        .iter()
+        .filter(|t| t.total.cpu_s() / covered >= PARALLEL_MEMBER_CPUS)
+        .collect();
+    let cpu_s: f64 = busy.iter().map(|t| t.total.cpu_s()).sum();
+    if busy.len() < 2 || cpu_s / covered < PARALLEL_MIN_CPUS {
+        return None;
+    }
+    let mut pids: Vec<u32> = busy.iter().map(|t| t.info.pid).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let who = match pids.as_slice() {
+        [pid] => format!(
+            "{} threads of {} (pid {pid})",
+            busy.len(),
+            process_name(threads, *pid).unwrap_or(&busy[0].info.name)
+        ),
+        _ if pids.len() == busy.len() => crate::util::text::plural(busy.len(), "process"),
+        _ => format!(
+            "{} threads of {}",
+            busy.len(),
+            crate::util::text::plural(pids.len(), "process")
+        ),
+    };
+    Some(finding(
+        "ran-in-parallel",
+        format!(
+            "{who} ran in parallel: {}",
+            headline.used_phrase(threads, cpu_s)
+        ),
+    ))
+}
+
 fn finding(code: &'static str, message: String) -> Finding {
     Finding { code, message }
 }
@@ -220,7 +440,7 @@ fn demand(thread: &ThreadSeries, covered_s: f64) -> f64 {
 /// were runnable about one CPU's worth: at most one ran at a time. Judged on
 /// the threads together, so forty threads behind one lock, each runnable a
 /// fortieth of the time, are found as well as two.
-fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
+fn threads_take_turns(threads: &ThreadsSummary, cpus: usize, headline: &Headline) -> Vec<Finding> {
     if cpus < TURNS_MIN_CPUS {
         return Vec::new();
     }
@@ -263,11 +483,10 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
                 let name = process_name(threads, pid).unwrap_or(&members[0].info.name);
                 let top_share = members[0].total.cpu_s() / cpu_s.max(f64::MIN_POSITIVE);
                 let how = how_they_shared(members[0], top_share, voluntary, involuntary);
-                let others = others_cpus(threads, &workload_total(threads));
-                let caveat = if others >= WAIT_OTHERS_CPUS {
+                let caveat = if headline.others_cpus(threads) >= WAIT_OTHERS_CPUS {
                     format!(
-                        "; other programs kept {others:.1} CPUs busy meanwhile, so some of the \
-                         waiting may have been for them"
+                        "; {} meanwhile, so some of the waiting may have been for them",
+                        headline.others_phrase(threads)
                     )
                 } else {
                     String::new()
@@ -275,9 +494,10 @@ fn threads_take_turns(threads: &ThreadsSummary, cpus: usize) -> Vec<Finding> {
                 finding(
                     "threads-take-turns",
                     format!(
-                        "{} threads of {name} (pid {pid}) were runnable but together used about \
-                         {used:.1} CPU of the {cpus} available: {how}{caveat}",
-                        members.len()
+                        "{} threads of {name} (pid {pid}) were runnable but together used {}: \
+                         {how}{caveat}",
+                        members.len(),
+                        headline.used_phrase(threads, cpu_s)
                     ),
                 )
             })
@@ -352,23 +572,33 @@ fn others_cpus(threads: &ThreadsSummary, workload: &Use) -> f64 {
     ((threads.covered_machine_cpu_s - workload.cpu_s()) / workload.seconds).max(0.0)
 }
 
-fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize) -> Option<Finding> {
+fn waiting_for_cpu(threads: &ThreadsSummary, cpus: usize, headline: &Headline) -> Option<Finding> {
     let total = workload_total(threads);
     let runnable = total.run_s + total.wait_s;
     let share = total.wait_s / runnable;
     let runnable_threads = runnable / total.seconds;
-    let others = others_cpus(threads, &total);
-    let crowded = runnable_threads > cpus as f64;
+    // Compared as printed: 2.04 runnable for 2 CPUs reads "2.0", which fits.
+    let printed = (runnable_threads * 10.0).round() / 10.0;
+    let crowded = printed > cpus as f64;
+    let others = headline.others_cpus(threads);
+    let loaded = others >= WAIT_OTHERS_CPUS;
     let waited = total.wait_s >= WAIT_MIN_S && share >= WAIT_SHARE;
-    let why = if crowded {
+    // The dominant cause first: the CPUs other programs took, or the
+    // workload's own threads beyond the CPUs.
+    let why = if loaded && (!crowded || others >= runnable_threads - cpus as f64) {
         format!(
-            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, more \
-             than fit"
+            "{}, and the workload's threads queue on the same CPUs (on average {printed:.1} of \
+             them were runnable for {cpus} CPUs)",
+            headline.others_phrase(threads)
         )
-    } else if others >= WAIT_OTHERS_CPUS {
+    } else if crowded {
         format!(
-            "on average {runnable_threads:.1} of them were runnable for {cpus} CPUs, but other \
-             programs kept {others:.1} CPUs busy and their threads queue on the same CPUs"
+            "on average {printed:.1} of them were runnable for {cpus} CPUs, more than fit{}",
+            if loaded {
+                format!("; {} too", headline.others_phrase(threads))
+            } else {
+                String::new()
+            }
         )
     } else {
         return None;
@@ -435,6 +665,18 @@ mod tests {
         busy_cpus: &[usize],
         rows: impl Fn(u32) -> Vec<TaskTicks>,
     ) -> Vec<Finding> {
+        findings_ended(cores, tasks, busy_cpus, rows, None)
+    }
+
+    /// [`findings_of`], the trace ending with an end line of the workload's
+    /// `cpu_s` (user time) over its 2 s, when given.
+    fn findings_ended(
+        cores: &[u32],
+        tasks: &[(u32, u32, &str)],
+        busy_cpus: &[usize],
+        rows: impl Fn(u32) -> Vec<TaskTicks>,
+        cpu_s: Option<f64>,
+    ) -> Vec<Finding> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trace.jsonl");
         let mut physical: Vec<u32> = cores.to_vec();
@@ -489,6 +731,17 @@ mod tests {
         writer
             .write_event(&event(2.0, EventKind::WorkloadEnd))
             .unwrap();
+        if let Some(user_s) = cpu_s {
+            let end = crate::model::End {
+                status: crate::model::Status::Ok,
+                result: None,
+                wall_s: 2.0,
+                user_s,
+                sys_s: 0.0,
+                message: None,
+            };
+            writer.write_end(2.0, &end).unwrap();
+        }
         drop(writer);
         run_findings(&summarize_trace(&path).unwrap())
     }
@@ -526,7 +779,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("about 1.0 CPU of the 2 available"),
+            message.contains("together used 1.00 of 2 CPUs while their tasks were read"),
             "{message}"
         );
         assert!(!message.contains("other programs"), "{message}");
@@ -536,13 +789,75 @@ mod tests {
         });
         let message = &beside_other[0].message;
         assert!(
-            message.ends_with("; other programs kept 1.0 CPUs busy meanwhile, so some of the waiting may have been for them"),
+            message.ends_with("; other programs kept 1.00 CPUs busy meanwhile, so some of the waiting may have been for them"),
             "{message}"
         );
         let parallel = findings_of(&TWO_CORES, &PAIR, &[0, 1], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
         });
-        assert!(parallel.is_empty(), "{parallel:?}");
+        assert_eq!(codes(&parallel), ["ran-in-parallel"], "{parallel:?}");
+    }
+
+    #[test]
+    fn a_finding_quotes_the_pages_cpus_in_use_when_it_speaks_of_the_whole_workload() {
+        // The end line says 2.00 CPU-s over 2 s: "CPUs in use 1.00 of 2".
+        let turns = findings_ended(
+            &TWO_CORES,
+            &PAIR,
+            &[0],
+            |k| vec![row(100, 45, 0, k % 2), row(101, 45, 0, k % 2)],
+            Some(2.0),
+        );
+        let message = &turns[0].message;
+        assert!(
+            message.contains("together used 1.00 of 2 CPUs (CPUs in use): they took turns"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn processes_that_ran_in_parallel_say_so_with_the_pages_figure() {
+        let two = [(100, 100, "hash"), (200, 200, "hash")];
+        let found = findings_ended(
+            &TWO_CORES,
+            &two,
+            &[0, 1],
+            |_| vec![row(100, 90, 0, 0), row(200, 90, 0, 1)],
+            Some(3.6),
+        );
+        assert_eq!(codes(&found), ["ran-in-parallel"], "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "2 processes ran in parallel: 1.80 of 2 CPUs (CPUs in use)"
+        );
+        // One busy process beside an idle one is not parallel.
+        let one = findings_of(&TWO_CORES, &two, &[0], |_| {
+            vec![row(100, 100, 0, 0), row(200, 1, 0, 1)]
+        });
+        assert!(one.is_empty(), "{one:?}");
+    }
+
+    #[test]
+    fn waiting_for_a_cpu_compares_as_printed_and_names_the_dominant_cause() {
+        // 2.04 runnable for 2 CPUs (printed 2.0: they fit), while other
+        // programs took 1.60 CPU-s of the 4 the machine had busy.
+        let found = findings_ended(
+            &TWO_CORES,
+            &PAIR,
+            &[0, 1],
+            |k| vec![row(100, 60, 42, k % 2), row(101, 60, 42, (k + 1) % 2)],
+            Some(2.4),
+        );
+        let waiting = found.iter().find(|f| f.code == "waiting-for-cpu");
+        let message = &waiting.expect("waiting-for-cpu").message;
+        assert!(!message.contains("more than fit"), "{message}");
+        assert!(
+            message.contains(
+                "other programs kept 0.80 CPUs busy (1.60 CPU-s), and the workload's threads \
+                 queue on the same CPUs (on average 2.0 of them were runnable for 2 CPUs)"
+            ),
+            "{message}"
+        );
     }
 
     #[test]
@@ -588,16 +903,16 @@ mod tests {
         let found = findings_of(&cores, &PAIR, &[0, 1], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
         });
-        assert_eq!(codes(&found), ["smt-siblings-shared"]);
+        assert_eq!(codes(&found), ["ran-in-parallel", "smt-siblings-shared"]);
         assert!(
-            found[0]
+            found[1]
                 .message
                 .contains("(cpu0 and cpu1, for example) while core 1 sat idle")
         );
         let spread = findings_of(&cores, &PAIR, &[0, 2], |_| {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 2)]
         });
-        assert!(spread.is_empty(), "{spread:?}");
+        assert_eq!(codes(&spread), ["ran-in-parallel"], "{spread:?}");
     }
 
     #[test]
@@ -634,7 +949,7 @@ mod tests {
         assert_eq!(codes(&found), ["threads-take-turns"], "{found:?}");
         assert!(
             found[0].message.starts_with(
-                "40 threads of python3 (pid 100) were runnable but together used about 1.2 CPU"
+                "40 threads of python3 (pid 100) were runnable but together used 1.20 of 2 CPUs"
             ),
             "{}",
             found[0].message
@@ -696,7 +1011,8 @@ mod tests {
         let message = &waiting.expect("waiting-for-cpu").message;
         assert!(
             message.contains(
-                "1.2 of them were runnable for 2 CPUs, but other programs kept 1.2 CPUs busy"
+                "other programs kept 1.20 CPUs busy, and the workload's threads queue on the same \
+                 CPUs (on average 1.2 of them were runnable for 2 CPUs)"
             ),
             "{message}"
         );
@@ -705,5 +1021,65 @@ mod tests {
     #[test]
     fn nothing_is_found_in_an_idle_run() {
         assert!(findings_of(&TWO_CORES, &[], &[], |_| Vec::new()).is_empty());
+    }
+
+    /// A trace of 8 CPUs on 4 cores × 2 threads (cpu N on core N % 4), 20
+    /// one-second samples with the CPUs of `busy` 100 % busy, no tasks.
+    fn smt_trace(busy: &[usize], known: bool) -> TraceSummary {
+        use crate::model::{CpuLoad, Sample};
+        use crate::trace::Record;
+        let meta = Meta {
+            cpus: (0..8)
+                .map(|cpu| TraceCpu {
+                    cpu,
+                    core: cpu % 4,
+                    package: 0,
+                })
+                .collect(),
+            logical_cpus: 8,
+            physical_cores: if known { 4 } else { 0 },
+            interval_s: 1.0,
+            ..Meta::default()
+        };
+        let records = (1..=20).map(|t| {
+            Ok::<_, ()>(Record::Sample(Sample {
+                t: f64::from(t),
+                cpus: (0..8)
+                    .map(|cpu| match busy.contains(&cpu) {
+                        true => CpuLoad {
+                            usr: 100.0,
+                            ..CpuLoad::default()
+                        },
+                        false => CpuLoad {
+                            idle: 100.0,
+                            ..CpuLoad::default()
+                        },
+                    })
+                    .collect(),
+            }))
+        });
+        TraceSummary::build(meta, records, 100).unwrap()
+    }
+
+    #[test]
+    fn smt_siblings_busy_says_how_many_cores_how_long_and_what_it_means() {
+        let all = run_findings(&smt_trace(&[0, 1, 2, 3, 4, 5, 6, 7], true));
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].code, "smt-siblings-busy");
+        let message = &all[0].message;
+        for part in [
+            "4 of 4 cores had both hyper-threads busy",
+            "core 0: cpu0 and cpu4",
+            "up to 4 at a time",
+            "for 20.0 s of 20.0 s",
+            "well under 2× one core's throughput",
+        ] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
+        let one = run_findings(&smt_trace(&[1, 5], true));
+        assert!(one[0].message.contains("1 of 4 cores"), "{one:?}");
+        // Four busy CPUs on four cores, or no topology: nothing to say.
+        assert!(run_findings(&smt_trace(&[0, 1, 2, 3], true)).is_empty());
+        assert!(run_findings(&smt_trace(&[0, 1, 2, 3, 4, 5, 6, 7], false)).is_empty());
     }
 }

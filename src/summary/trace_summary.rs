@@ -315,14 +315,17 @@ impl TraceSummary {
         let mut threads = ThreadsBuilder::new(&summary.meta);
         let cpu_numbers: Vec<u32> = summary.meta.cpus.iter().map(|c| c.cpu).collect();
         let mut marks: (Option<f64>, Option<f64>) = (None, None);
-        let mut previous_t: Option<f64> = None;
+        // A coreheat trace of ticks reads the counters once at its start, so
+        // its first sample covers [0, t] however long the baseline; other
+        // traces' first sample covers one interval before it.
+        let mut previous_t: Option<f64> = summary.meta.counted_from_start().then_some(0.0);
         for record in records {
             match record? {
                 Record::Sample(sample) => {
                     let t_start = previous_t
                         .unwrap_or(sample.t - summary.meta.interval_s)
                         .max(0.0);
-                    if previous_t.is_none() {
+                    if summary.sample_count == 0 {
                         summary.first_t = t_start;
                     }
                     previous_t = Some(sample.t);

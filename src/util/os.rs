@@ -271,6 +271,34 @@ pub fn wait_any_with_rusage() -> io::Result<(u32, ExitStatus, CpuTimes)> {
     }
 }
 
+/// [`wait_any_with_rusage`] without blocking: `Ok(None)` while every child
+/// still runs; an error (ECHILD) when there is no child at all.
+pub fn try_wait_any_with_rusage() -> io::Result<Option<(u32, ExitStatus, CpuTimes)>> {
+    loop {
+        // SAFETY: wait4 writes only into the status and rusage we pass.
+        let (result, status, usage) = unsafe {
+            let mut status: libc::c_int = 0;
+            let mut usage: libc::rusage = std::mem::zeroed();
+            let result = libc::wait4(-1, &mut status, libc::WNOHANG, &mut usage);
+            (result, status, usage)
+        };
+        if result > 0 {
+            return Ok(Some((
+                result as u32,
+                exit_status(status),
+                CpuTimes::from_rusage(&usage),
+            )));
+        }
+        if result == 0 {
+            return Ok(None);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 /// Makes orphaned descendants of this process its children instead of init's,
 /// so it can wait for them and stop them (prctl PR_SET_CHILD_SUBREAPER).
 pub fn become_child_subreaper() -> io::Result<()> {

@@ -12,6 +12,31 @@ use std::sync::Mutex;
 /// The first failure to write standard output other than a closed pipe.
 static LOST_STDOUT: Mutex<Option<String>> = Mutex::new(None);
 
+/// The messages of an error and its causes, none said twice: a cause whose
+/// words a message before it already says (`cannot read x.csv: No such file`
+/// above `No such file`) is left out, and a message that the cause after it
+/// repeats in full (`cannot read F`, then `cannot read F: No such file`)
+/// gives way to that cause.
+pub fn error_messages(error: &anyhow::Error) -> Vec<String> {
+    let mut messages: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if messages.iter().any(|said| said.contains(&text)) {
+            continue;
+        }
+        match messages.last_mut() {
+            Some(last) if text.starts_with(last.as_str()) => *last = text,
+            _ => messages.push(text),
+        }
+    }
+    messages
+}
+
+/// An error and its causes on one line, `: ` between them, none said twice.
+pub fn error_line(error: &anyhow::Error) -> String {
+    error_messages(error).join(": ")
+}
+
 /// Writes `text` to standard output as it is.
 pub fn print(text: &str) {
     let mut stdout = io::stdout().lock();
@@ -57,28 +82,6 @@ pub fn print_notice_line(line: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
         print_err_line(line);
     }
-}
-
-/// The messages of an error and its causes, none said twice: a cause that the
-/// message before it already ends with is left out, and a message that the
-/// cause after it repeats in full (`cannot read F`, then `cannot read F: No
-/// such file`) gives way to that cause.
-pub fn error_messages(error: &anyhow::Error) -> Vec<String> {
-    let mut messages: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        match messages.last_mut() {
-            Some(last) if last.ends_with(&text) => {}
-            Some(last) if text.starts_with(last.as_str()) => *last = text,
-            _ => messages.push(text),
-        }
-    }
-    messages
-}
-
-/// An error and its causes on one line, `: ` between them, none said twice.
-pub fn error_line(error: &anyhow::Error) -> String {
-    error_messages(error).join(": ")
 }
 
 /// Why standard output lost some of what was printed (not a closed pipe), if

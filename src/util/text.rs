@@ -45,9 +45,14 @@ pub fn markdown_code_block(info: &str, body: &str) -> String {
     format!("{fence}{info}\n{body}{newline}{fence}\n")
 }
 
-/// `1 worker`, `2 workers`: a count with its noun.
+/// `1 worker`, `2 workers`, `2 processes`: a count with its noun.
 pub fn plural(count: usize, noun: &str) -> String {
-    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+    let ending = match count {
+        1 => "",
+        _ if ["s", "x", "sh", "ch"].iter().any(|end| noun.ends_with(end)) => "es",
+        _ => "s",
+    };
+    format!("{count} {noun}{ending}")
 }
 
 /// A list for a sentence: `a`, `a and b`, `a, b and c`.
@@ -83,6 +88,14 @@ pub fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plurals_of_nouns_ending_in_s_take_es() {
+        assert_eq!(plural(2, "process"), "2 processes");
+        assert_eq!(plural(1, "process"), "1 process");
+        assert_eq!(plural(3, "worker"), "3 workers");
+        assert_eq!(plural(0, "CPU"), "0 CPUs");
+    }
 
     #[test]
     fn lists_read_as_sentences() {
