@@ -863,3 +863,64 @@ document.getElementById('measure').textContent = 'labels=' + shown + ' overlaps=
         "labels are shown: {measured}"
     );
 }
+
+/// Real headless Chromium at 480 pixels: the dashed start and end lines pass
+/// under the threads view's labels (each label is what shows where a line
+/// crosses it), and the cores chart is drawn whole inside its box.
+#[test]
+fn chromium_at_480_pixels_lines_pass_under_labels_and_the_cores_chart_is_whole() {
+    let Some(chromium) = common::Chromium::find() else {
+        return;
+    };
+    let scratch = Scratch::new();
+    let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^27"]);
+    let frame = run.join("frame-480.html");
+    let script = r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:480px;height:8000px;border:0"></iframe>
+<pre id="measure"></pre>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentWindow.document;
+  // Lines take no clicks; let them be found where they are drawn on top.
+  Array.prototype.forEach.call(d.querySelectorAll('.overlay, .marker'), function (e) {
+    e.style.pointerEvents = 'auto';
+  });
+  var crossed = 0, hidden = 0, what = '';
+  var markers = d.querySelectorAll('figure.threads .marker');
+  var labels = d.querySelectorAll('figure.threads .tlabel .label, figure.threads .tproc');
+  Array.prototype.forEach.call(labels, function (label) {
+    var r = label.getBoundingClientRect();
+    Array.prototype.forEach.call(markers, function (m) {
+      var x = m.getBoundingClientRect().left + 1;
+      if (x > r.left && x < r.right && r.height > 0) {
+        crossed++;
+        var top = d.elementFromPoint(x, r.top + r.height / 2);
+        if (!label.contains(top)) { hidden++; what += (top ? top.className : 'none') + ','; }
+      }
+    });
+  });
+  var chart = d.querySelector('svg.chart').getBoundingClientRect();
+  var box = d.querySelector('svg.chart').parentElement.getBoundingClientRect();
+  document.getElementById('measure').textContent = 'crossed=' + crossed +
+    ' hidden=' + hidden + ' chart=' + Math.round(chart.right) + ' box=' + Math.round(box.right) +
+    ' markers=' + markers.length + ' what=' + what + ' end';
+});
+</script></body></html>"#;
+    std::fs::write(&frame, script).unwrap();
+    let m = script_output(
+        &chromium,
+        &frame,
+        "--allow-file-access-from-files",
+        "crossed=",
+    );
+    assert!(measured(&m, "markers") >= 2, "{m}");
+    assert_eq!(
+        measured(&m, "hidden"),
+        0,
+        "a line is drawn over a label: {m}"
+    );
+    assert!(
+        measured(&m, "chart") <= measured(&m, "box"),
+        "the cores chart is cut: {m}"
+    );
+}
