@@ -867,11 +867,13 @@ document.getElementById('measure').textContent = 'labels=' + shown + ' overlaps=
 /// Real headless Chromium at 480 pixels: the dashed start and end lines pass
 /// under the threads view's labels (each label is what shows where a line
 /// crosses it), and the cores chart is drawn whole inside its box.
+#[cfg_attr(
+    coreheat_missing = "chromium",
+    ignore = "needs chromium (apt install chromium)"
+)]
 #[test]
 fn chromium_at_480_pixels_lines_pass_under_labels_and_the_cores_chart_is_whole() {
-    let Some(chromium) = common::Chromium::find() else {
-        return;
-    };
+    let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^27"]);
     let frame = run.join("frame-480.html");
