@@ -35,6 +35,7 @@ fn build() -> PathBuf {
 
 struct Cost {
     own_cpu_pct: f64,
+    reader_cpu_pct: f64,
     bytes_per_s: f64,
     switches_per_s: f64,
 }
@@ -54,12 +55,13 @@ fn run_once(bin: &Path, flags: &[&str], command: &[&str]) -> Cost {
     assert!(output.status.success(), "{output:?}");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let wall = json["wall_s"].as_f64().unwrap();
-    let own = json["sampler"]["cpu_s"].as_f64().unwrap()
-        + json["sampler"]["sched_cpu_s"].as_f64().unwrap_or(0.0);
+    let reader = json["sampler"]["sched_cpu_s"].as_f64().unwrap_or(0.0);
+    let own = json["sampler"]["cpu_s"].as_f64().unwrap() + reader;
     let bytes = std::fs::metadata(out.join("trace.jsonl")).unwrap().len() as f64;
     let events = json["sched"]["events"].as_f64().unwrap_or(0.0);
     Cost {
         own_cpu_pct: 100.0 * own / wall,
+        reader_cpu_pct: 100.0 * reader / wall,
         bytes_per_s: bytes / wall,
         switches_per_s: events / wall,
     }
@@ -96,16 +98,19 @@ fn main() {
             &["--sched", "sampled", "--interval", "100ms"],
         ),
     ];
-    println!("| workload | source | coreheat's own CPU (% of one) | trace bytes/s | slices/s |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| workload | source | coreheat's own CPU (% of one) | of it, the events reader | trace bytes/s | events/s |"
+    );
+    println!("|---|---|---|---|---|---|");
     for (name, command) in &workloads {
         for (config, flags) in &configs {
             let runs: Vec<Cost> = (0..repeat)
                 .map(|_| run_once(&bin, flags, command))
                 .collect();
             println!(
-                "| {name} | {config} | {:.2} % | {:.0} | {:.0} |",
+                "| {name} | {config} | {:.2} % | {:.2} % | {:.0} | {:.0} |",
                 median(runs.iter().map(|c| c.own_cpu_pct).collect()),
+                median(runs.iter().map(|c| c.reader_cpu_pct).collect()),
                 median(runs.iter().map(|c| c.bytes_per_s).collect()),
                 median(runs.iter().map(|c| c.switches_per_s).collect()),
             );
