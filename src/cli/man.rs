@@ -9,9 +9,9 @@ pub fn finish(page: &str, command: &clap::Command, words: &[&str]) -> String {
     let mut source = page.lines().peekable();
     while let Some(line) = source.next() {
         if line == ".TP"
-            && source
-                .peek()
-                .is_some_and(|l| l.starts_with("coreheat\\-help(1)"))
+            && source.peek().is_some_and(|l| {
+                l.starts_with("coreheat\\-") && l.ends_with("help(1)") || l.starts_with("help(1)")
+            })
         {
             source.next();
             source.next(); // its description
@@ -180,8 +180,8 @@ fn sections(words: &[&str]) -> Vec<String> {
             ("2", "a flag or value was refused; nothing ran"),
             ("127", "the command cannot be found (126: it cannot be run)"),
             (
-                "130, 143",
-                "interrupted by Ctrl\\-C (SIGINT) or SIGTERM; the trace and report are kept",
+                "129, 130, 131, 143",
+                "interrupted by SIGHUP (the terminal closed), Ctrl\\-C (SIGINT), Ctrl\\-\\\\ (SIGQUIT) or SIGTERM; the trace and report are kept",
             ),
         ],
         ["render", ..] => &[
@@ -200,8 +200,8 @@ fn sections(words: &[&str]) -> Vec<String> {
             ),
             ("2", "a flag or value was refused; nothing ran"),
             (
-                "130, 143",
-                "interrupted by Ctrl\\-C (SIGINT) or SIGTERM; the trace and report are kept",
+                "129, 130, 131, 143",
+                "interrupted by SIGHUP (the terminal closed), Ctrl\\-C (SIGINT), Ctrl\\-\\\\ (SIGQUIT) or SIGTERM; the trace and report are kept",
             ),
         ],
         _ => &[("0", "success"), ("2", "a flag or value was refused")],

@@ -339,7 +339,15 @@ pub struct ManCommand {
 }
 
 /// The commands with a man page of their own.
-const MAN_PAGES: &[&str] = &["run", "sweep", "render", "info", "completions", "man"];
+const MAN_PAGES: &[&str] = &[
+    "run",
+    "sweep",
+    "render",
+    "info",
+    "export",
+    "completions",
+    "man",
+];
 
 fn parse_man_page(text: &str) -> Result<String, String> {
     match MAN_PAGES.contains(&text) {

@@ -187,6 +187,8 @@ pub const EXACT_ONE_AT_A_TIME: f64 = 0.9;
 /// ...while some wanted a CPU (ran, or waited for one) at least this share of
 /// the time from the process's first slice to its last...
 pub const EXACT_MIN_BUSY: f64 = 0.5;
+/// ...and at least this many seconds in all (a run too short to say)...
+pub const EXACT_MIN_WANTING_S: f64 = 0.2;
 /// ...and they woke each other at least this many times a second (two
 /// threads that ran one after the other did not take turns).
 pub const EXACT_MIN_HANDOVERS_PER_S: f64 = 10.0;
@@ -198,7 +200,16 @@ pub const EXACT_MIN_HANDOVERS_PER_S: f64 = 10.0;
 fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
     let sched = summary.sched.as_ref()?;
     let (from, to) = summary.window_us()?;
-    let others = others_on_events(summary);
+    let others = Headline::of(summary).other;
+    // The CPUs the workers could use: their pinning's, else the run's.
+    let mut pinned = summary.meta.worker_cpus.clone();
+    pinned.sort_unstable();
+    pinned.dedup();
+    let could_use = if pinned.is_empty() {
+        cpus
+    } else {
+        pinned.len()
+    };
     let found = process_turns(sched, from, to)
         .into_iter()
         .filter(|p| {
@@ -206,7 +217,8 @@ fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
             p.busy_threads >= 2
                 && p.one_at_a_time >= EXACT_ONE_AT_A_TIME
                 && p.wanting_s >= EXACT_MIN_BUSY * p.span_s
-                && (p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S
+                && p.wanting_s >= EXACT_MIN_WANTING_S
+                && (p.turns_per_s >= EXACT_MIN_HANDOVERS_PER_S
                     || per_s(p.preemptions) >= EXACT_MIN_HANDOVERS_PER_S)
                 && (cpus >= TURNS_MIN_CPUS || p.cpus.len() == 1)
         })
@@ -236,20 +248,28 @@ fn exact_turns(summary: &TraceSummary, cpus: usize) -> Option<Vec<Finding>> {
             };
             finding(
                 "threads-take-turns",
-                exact_turns_message(&p, &whose, others),
+                exact_turns_message(&p, &whose, others, could_use),
             )
         })
         .collect();
     Some(found)
 }
 
-fn exact_turns_message(p: &ProcessTurns, whose: &str, others: f64) -> String {
+fn exact_turns_message(
+    p: &ProcessTurns,
+    whose: &str,
+    others: Option<(f64, f64)>,
+    cpus: usize,
+) -> String {
     let on = match p.cpus.as_slice() {
         [one] => format!(" on one CPU (cpu{one})"),
         _ => String::new(),
     };
     let share = 100.0 * p.one_at_a_time;
-    let locked = p.handovers_per_s >= EXACT_MIN_HANDOVERS_PER_S && p.blocks >= p.preemptions;
+    // Threads that could have run side by side but ran one at a time were
+    // held back by each other (a lock); threads with fewer CPUs than
+    // themselves (pinned to one) were time-sliced by the scheduler.
+    let locked = cpus >= p.busy_threads;
     let why = if locked {
         let each = match (p.woken_by_sibling >= 0.5, p.busy_threads) {
             (true, 2) => ", each waking the other",
@@ -257,9 +277,9 @@ fn exact_turns_message(p: &ProcessTurns, whose: &str, others: f64) -> String {
             _ => "",
         };
         format!(
-            "they handed over {} times a second{each}, as threads behind one lock (Python's \
-             GIL, a Mutex) do",
-            thousands(p.handovers_per_s.round() as u64)
+            "they could have used {cpus} CPUs but were serialized, as threads behind one lock \
+             (Python's GIL, a Mutex) are; the CPU passed between them {} times a second{each}",
+            thousands(p.turns_per_s.round() as u64)
         )
     } else {
         format!(
@@ -269,29 +289,19 @@ fn exact_turns_message(p: &ProcessTurns, whose: &str, others: f64) -> String {
             thousands((p.preemptions as f64 / p.span_s).round() as u64)
         )
     };
-    let caveat = if others >= WAIT_OTHERS_CPUS {
-        format!(
-            "; other programs kept {others:.1} CPUs busy meanwhile, so some turns were for want \
-             of a CPU"
-        )
-    } else {
-        String::new()
+    // The page's figure of other programs, as the page names it.
+    let caveat = match others {
+        Some((cpu_s, seconds)) if cpu_s / seconds >= WAIT_OTHERS_CPUS => format!(
+            "; other programs kept {:.2} CPUs busy ({cpu_s:.2} CPU-s) meanwhile, so some turns \
+             were for want of a CPU",
+            cpu_s / seconds
+        ),
+        _ => String::new(),
     };
     format!(
         "{whose} took turns{on}: one ran at a time for {share:.0} % of the time any ran; \
          {why}{caveat} (exact, from the scheduler's events)"
     )
-}
-
-/// CPUs other programs kept busy on average over the trace, from the
-/// scheduler's per-CPU record of them.
-fn others_on_events(summary: &TraceSummary) -> f64 {
-    let Some(sched) = &summary.sched else {
-        return 0.0;
-    };
-    let seconds: f64 = sched.other_us.iter().sum::<u64>() as f64 / 1e6;
-    let span = summary.duration();
-    if span > 0.0 { seconds / span } else { 0.0 }
 }
 
 /// 1800 as "1 800", 12345 as "12 345".

@@ -260,6 +260,9 @@ pub struct ProcessTurns {
     pub wanting_s: f64,
     /// Slices that began because another thread of the process woke it, a second.
     pub handovers_per_s: f64,
+    /// Times a second the CPU time passed from one of its threads to another
+    /// (its slices in order of start, counting each change of thread).
+    pub turns_per_s: f64,
     /// Of all slices, the share woken by another thread of the process.
     pub woken_by_sibling: f64,
     pub span_s: f64,
@@ -275,8 +278,11 @@ pub struct ProcessTurns {
     pub busy_tids: Vec<u32>,
 }
 
-/// A thread counts as busy at this share of its process's busiest thread.
+/// A thread counts as busy at this share of its process's busiest thread,
+/// and at least [`BUSY_THREAD_MIN_US`] (a helper that read a pipe a moment
+/// in a short run is not one).
 pub const BUSY_THREAD_SHARE: f64 = 0.05;
+pub const BUSY_THREAD_MIN_US: u64 = 20_000;
 
 /// Per process with at least two threads that ran, how its threads shared
 /// the CPUs between `from_us` and `to_us`, over the part of that span the
@@ -331,17 +337,25 @@ pub fn process_turns(summary: &SchedSummary, from_us: u64, to_us: u64) -> Vec<Pr
                 .map(|(cpu, _)| cpu)
                 .collect();
             let ended = |end: SliceEnd| slices.iter().filter(|s| s.end == end).count() as u64;
+            let mut by_start: Vec<&&Slice> = slices.iter().collect();
+            by_start.sort_by_key(|s| s.start_us);
+            let turns = by_start.windows(2).filter(|w| w[0].tid != w[1].tid).count();
             Some(ProcessTurns {
                 pid,
                 threads: tids.len(),
+                turns_per_s: turns as f64 / span_s,
                 busy_threads: ran
                     .values()
-                    .filter(|&&us| us as f64 >= BUSY_THREAD_SHARE * busiest)
+                    .filter(|&&us| {
+                        us as f64 >= BUSY_THREAD_SHARE * busiest && us >= BUSY_THREAD_MIN_US
+                    })
                     .count(),
                 busy_tids: {
                     let mut busy: Vec<(u32, u64)> = ran
                         .iter()
-                        .filter(|&(_, &us)| us as f64 >= BUSY_THREAD_SHARE * busiest)
+                        .filter(|&(_, &us)| {
+                            us as f64 >= BUSY_THREAD_SHARE * busiest && us >= BUSY_THREAD_MIN_US
+                        })
                         .map(|(&tid, &us)| (tid, us))
                         .collect();
                     busy.sort_by_key(|&(_, us)| std::cmp::Reverse(us));
