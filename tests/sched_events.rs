@@ -537,3 +537,18 @@ fn slices_that_overlap_or_end_in_an_unknown_way_are_refused_with_file_and_line()
     assert!(!ok);
     assert!(stderr.contains("starts before"), "{stderr}");
 }
+
+#[test]
+fn coreheat_no_sched_events_samples_and_says_why() {
+    let scratch = Scratch::new();
+    let output = scratch
+        .command(&["run", "--json", "idle", "--duration", "200ms"])
+        .env("COREHEAT_NO_SCHED_EVENTS", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["sched"]["source"], "sampled", "{json}");
+    let reason = json["sched"]["reason"].as_str().unwrap();
+    assert!(reason.contains("COREHEAT_NO_SCHED_EVENTS"), "{reason}");
+}

@@ -161,17 +161,19 @@ pub fn read(events: &Path, group: &str, name: &str) -> Result<Format, String> {
     Format::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// A tracepoint's format as this project's fixtures hold it (6.18's).
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> Format {
+    let path = format!(
+        "{}/tests/fixtures/tracepoints/{name}.format",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    Format::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Format {
-        let path = format!(
-            "{}/tests/fixtures/tracepoints/{name}.format",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        Format::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
 
     #[test]
     fn sched_switch_fields_are_where_the_kernel_says() {

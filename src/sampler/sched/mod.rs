@@ -31,6 +31,15 @@ use format::{Field, Format};
 use ring::{RawEvent, Ring};
 use timeline::{Membership, SchedEvent, Stamped, Timeline};
 
+/// The tracepoints read, in the order [`Decoder::new`] takes their formats.
+pub const TRACEPOINTS: [&str; 5] = [
+    "sched_switch",
+    "sched_wakeup",
+    "sched_wakeup_new",
+    "sched_migrate_task",
+    "sched_process_exit",
+];
+
 /// How often the rings are read.
 pub const DRAIN_EVERY: Duration = Duration::from_millis(10);
 
@@ -272,17 +281,12 @@ impl SchedRecorder {
     /// what to do.
     pub fn open(cpus: &[u32], scope: TaskScope) -> Result<SchedRecorder, String> {
         if std::env::var_os("COREHEAT_NO_SCHED_EVENTS").is_some() {
-            return Err("COREHEAT_NO_SCHED_EVENTS is set".into());
+            return Err(
+                "COREHEAT_NO_SCHED_EVENTS is set (unset it to read the scheduler's events)".into(),
+            );
         }
         let events = format::events_folder()?;
-        let formats = [
-            "sched_switch",
-            "sched_wakeup",
-            "sched_wakeup_new",
-            "sched_migrate_task",
-            "sched_process_exit",
-        ]
-        .map(|name| format::read(&events, "sched", name));
+        let formats = TRACEPOINTS.map(|name| format::read(&events, "sched", name));
         let formats: Vec<Format> = formats.into_iter().collect::<Result<_, _>>()?;
         let formats: [Format; 5] = formats.try_into().map_err(|_| "five formats")?;
         let decoder = Decoder::new(&formats)?;
@@ -486,24 +490,9 @@ mod tests {
         assert_eq!(pages_per_cpu(8192), 16);
     }
 
-    fn fixture(name: &str) -> Format {
-        let path = format!(
-            "{}/tests/fixtures/tracepoints/{name}.format",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        Format::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
-
     #[test]
     fn a_raw_sched_switch_is_read_at_the_formats_offsets() {
-        let formats = [
-            "sched_switch",
-            "sched_wakeup",
-            "sched_wakeup_new",
-            "sched_migrate_task",
-            "sched_process_exit",
-        ]
-        .map(fixture);
+        let formats = TRACEPOINTS.map(format::fixture);
         let decoder = Decoder::new(&formats).unwrap();
         let mut raw = vec![0u8; 64];
         raw[..2].copy_from_slice(&(formats[0].id as u16).to_ne_bytes());
