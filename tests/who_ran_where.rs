@@ -147,11 +147,14 @@ fn python_processes_do_not_take_turns_and_say_they_ran_in_parallel() {
             .find(|f| f["code"] == "ran-in-parallel")
             .unwrap_or_else(|| panic!("{found}"));
         let message = parallel["message"].as_str().unwrap();
-        assert!(
-            message.starts_with("2 processes ran in parallel: ")
-                && message.contains(&format!("{in_use:.2} of ")),
-            "{message}"
-        );
+        // The page's figure, to its two decimals (run --json's is rounded
+        // to three, so 1.915 may print as 1.92 there and 1.91 here).
+        let quoted: f64 = message
+            .strip_prefix("2 processes ran in parallel: ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|figure| figure.parse().ok())
+            .unwrap_or_else(|| panic!("{message}"));
+        assert!((quoted - in_use).abs() <= 0.006, "{message} vs {in_use}");
     }
 }
 
