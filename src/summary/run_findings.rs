@@ -416,11 +416,20 @@ fn ran_in_parallel(threads: &ThreadsSummary, headline: &Headline) -> Option<Find
     pids.sort_unstable();
     pids.dedup();
     let who = match pids.as_slice() {
-        [pid] => format!(
-            "{} threads of {} (pid {pid})",
-            busy.len(),
-            process_name(threads, *pid).unwrap_or(&busy[0].info.name)
-        ),
+        [pid] => match process_name(threads, *pid) {
+            Some(name) => format!("{} threads of {name} (pid {pid})", busy.len()),
+            // Threads of a process that is not itself the workload's
+            // (coreheat's own workers): named one by one.
+            None => {
+                let names: Vec<&str> = busy.iter().take(3).map(|t| t.info.name.as_str()).collect();
+                let more = if busy.len() > 3 { ", …" } else { "" };
+                format!(
+                    "{} threads ({}{more}) of pid {pid}",
+                    busy.len(),
+                    names.join(", ")
+                )
+            }
+        },
         _ if pids.len() == busy.len() => crate::util::text::plural(busy.len(), "process"),
         _ => format!(
             "{} threads of {}",
