@@ -255,6 +255,10 @@ pub struct SchedBatch {
     pub other_us: Vec<u64>,
     pub lost: u64,
     pub dropped: u64,
+    /// Slices whose switch-in the kernel did not deliver: their start is the
+    /// latest moment known before it (the CPU's switch before, or the
+    /// thread's wake-up), so they may be a little long.
+    pub unpaired: u64,
 }
 
 /// Slices a second kept at most (about what a busy 2-CPU machine switches);
@@ -269,6 +273,7 @@ impl SchedBatch {
             && self.other_us.iter().all(|&us| us == 0)
             && self.lost == 0
             && self.dropped == 0
+            && self.unpaired == 0
     }
 }
 

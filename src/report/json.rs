@@ -87,9 +87,12 @@ pub struct SchedJson<'a> {
     pub events: u64,
     /// Events the kernel lost (its ring buffer was full).
     pub lost: u64,
-    /// Slices left out: over coreheat's budget of 200 000 a second, or whose
-    /// switch-in the kernel never delivered.
+    /// Slices left out over coreheat's budget of 200 000 a second (or that a
+    /// reader would refuse).
     pub dropped: u64,
+    /// Slices whose switch-in the kernel never delivered: their start is
+    /// the latest moment known before it, so they may be a little long.
+    pub unpaired: u64,
 }
 
 /// One bar of `run --json`'s `concurrency`.
@@ -146,6 +149,7 @@ fn sched_json(summary: &RunSummary) -> SchedJson<'_> {
         events: summary.sched.events,
         lost: summary.sched.lost,
         dropped: summary.sched.dropped,
+        unpaired: summary.sched.unpaired,
     }
 }
 

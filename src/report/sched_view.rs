@@ -159,14 +159,21 @@ fn caption(summary: &TraceSummary, threads: usize, folded: &[ThreadSched]) -> St
     if sched.missing() > 0 {
         let _ = write!(
             text,
-            " {} events are not in these figures ({} lost by the kernel, {} slices left out: \
-             over coreheat's budget of 200 000 a second, or their switch-in never delivered \
-             by the kernel; {} beyond the {} slices read into memory).",
+            " {} events are not in these figures ({} lost by the kernel, {} slices over \
+             coreheat's budget of 200 000 a second, {} beyond the {} slices read into memory).",
             sched.missing(),
             sched.lost,
             sched.dropped,
             sched.not_kept,
             crate::summary::sched::MAX_SLICES_KEPT
+        );
+    }
+    if sched.unpaired > 0 {
+        let _ = write!(
+            text,
+            " {} slices began with a switch the kernel did not report: each is drawn from the \
+             latest moment known before it, so it may be a little long.",
+            sched.unpaired
         );
     }
     text.push_str(

@@ -30,6 +30,8 @@ pub struct SchedSummary {
     pub lost: u64,
     pub dropped: u64,
     pub not_kept: u64,
+    /// Slices whose start was estimated (their switch-in never delivered).
+    pub unpaired: u64,
 }
 
 impl SchedSummary {
@@ -58,6 +60,7 @@ impl SchedSummary {
         }
         self.lost += batch.lost;
         self.dropped += batch.dropped;
+        self.unpaired += batch.unpaired;
     }
 
     /// Events that are not in the figures, for a caveat.
@@ -80,9 +83,10 @@ pub struct SchedTotals {
     pub events: u64,
     /// Events the kernel lost (its ring buffer was full).
     pub lost: u64,
-    /// Slices coreheat left out: over its budget, or whose switch-in the
-    /// kernel never delivered.
+    /// Slices coreheat left out over its budget.
     pub dropped: u64,
+    /// Slices whose switch-in the kernel never delivered (start estimated).
+    pub unpaired: u64,
     /// The concurrency histogram over the workload window.
     pub concurrency: Vec<ConcurrencyBar>,
 }

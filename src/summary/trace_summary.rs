@@ -433,6 +433,7 @@ impl TraceSummary {
             }),
             lost: sched.map_or(0, |s| s.lost),
             dropped: sched.map_or(0, |s| s.dropped),
+            unpaired: sched.map_or(0, |s| s.unpaired),
             concurrency: self.concurrency().unwrap_or_default(),
         }
     }

@@ -42,6 +42,8 @@ struct Body<'a> {
     lost: u64,
     #[serde(skip_serializing_if = "is_zero")]
     dropped: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    unpaired: u64,
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -65,6 +67,7 @@ pub(crate) fn push_sched_lines(line: &mut Vec<u8>, t: f64, batch: &SchedBatch) -
         other_us: batch.other_us.clone(),
         lost: batch.lost,
         dropped: batch.dropped,
+        unpaired: batch.unpaired,
     };
     push_line(line, t, first)?;
     for chunk in chunks {
@@ -132,6 +135,7 @@ pub(crate) fn parse_sched(text: &str, cpus: usize) -> Result<SchedBatch, String>
         other_us: body.other_us,
         lost: body.lost,
         dropped: body.dropped,
+        unpaired: body.unpaired,
     })
 }
 

@@ -215,19 +215,28 @@ impl<M: Membership> Timeline<M> {
         if tid == 0 {
             return; // the idle task
         }
+        let unpaired = on.tid != tid && on.known;
         let start = match (on.tid == tid, on.known) {
             (true, _) => on.since_ns,
             (false, false) => self.began_ns, // running since recording began
             (false, true) => {
-                // Its switch-in was not delivered (lost, or dropped by the
-                // kernel's recursion guard): its start is not known.
-                self.batch.dropped += 1;
-                return;
+                // Its switch-in was not delivered (lost, or not emitted by
+                // the kernel): it began after the CPU's switch before and
+                // after it was last made runnable; the latest of those.
+                self.batch.unpaired += 1;
+                let ready = self.tasks.get(&tid).and_then(|t| t.runnable_since);
+                on.since_ns.max(ready.unwrap_or(0))
             }
         };
         let workload = self.decide(tid, pid, comm);
         let (start_us, end_us) = (self.us(start), self.us(time));
         let task = self.tasks.entry(tid).or_default();
+        if unpaired {
+            // What its switch-in would have settled: the wait is not known.
+            task.runnable_since = None;
+            task.slice_wait_ns = 0;
+            task.slice_waker = std::mem::take(&mut task.waker);
+        }
         if !workload {
             self.other_ns[index] += time.saturating_sub(start);
             if state & STATE_DEAD != 0 {
@@ -547,6 +556,22 @@ mod tests {
         let batch = timeline.take_batch();
         let moved: Vec<(u64, u32)> = batch.migrations.iter().map(|m| (m.t_us, m.tid)).collect();
         assert_eq!(moved, vec![(1000, 100), (5000, 100)]);
+    }
+
+    #[test]
+    fn a_slice_whose_switch_in_was_not_reported_starts_at_the_latest_moment_known() {
+        let mut timeline = Timeline::new(Hundreds, &[0], 0, 0);
+        timeline.handle(&switch(0, 0, 0, 0, 7)); // 7 on cpu0 from 0
+        timeline.handle(&wakeup(2 * MS, 0, 7, 100)); // 100 runnable from 2 ms
+        // The 7 → 100 switch is never reported; 100 leaves the CPU at 9 ms.
+        timeline.handle(&switch(9 * MS, 0, 100, 1, 0));
+        let batch = timeline.take_batch();
+        assert_eq!(batch.unpaired, 1);
+        assert_eq!(batch.slices.len(), 1);
+        assert_eq!(
+            (batch.slices[0].start_us, batch.slices[0].dur_us),
+            (2000, 7000)
+        );
     }
 
     #[test]
