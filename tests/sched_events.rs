@@ -24,23 +24,6 @@ fn sched_machine() -> std::sync::MutexGuard<'static, ()> {
     MACHINE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn mutex_program() -> PathBuf {
-    let program = common::bin()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join("mutex_threads");
-    if !program.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "mutex_threads"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo builds the example");
-        assert!(status.success());
-    }
-    program
-}
-
 /// `coreheat run --json --sched events --out DIR ARGS`, its JSON and trace.
 fn run_events(scratch: &Scratch, args: &[&str]) -> (serde_json::Value, PathBuf) {
     let dir = scratch.path().join("run");
@@ -94,7 +77,7 @@ fn seconds_at(bars: &[(u64, f64)], running: u64) -> f64 {
 fn threads_behind_one_mutex_never_run_two_at_a_time() {
     let _machine = sched_machine();
     let scratch = Scratch::new();
-    let program = mutex_program();
+    let program = common::mutex_program();
     let (json, _) = run_events(
         &scratch,
         &["exec", "--", program.to_str().unwrap(), "2", "2"],
@@ -401,7 +384,7 @@ fn a_user_the_kernel_refuses_gets_sampled_with_the_reason() {
 fn the_export_is_trace_event_format_with_cpu_and_thread_tracks() {
     let _machine = sched_machine();
     let scratch = Scratch::new();
-    let program = mutex_program();
+    let program = common::mutex_program();
     let (_, trace) = run_events(
         &scratch,
         &["exec", "--", program.to_str().unwrap(), "2", "1"],

@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use common::{Scratch, read_trace};
 
 /// These tests measure how programs share the CPUs, so they take turns on the
@@ -16,21 +13,6 @@ static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn machine() -> std::sync::MutexGuard<'static, ()> {
     MACHINE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The Rust program whose threads share one global Mutex, built on demand.
-fn mutex_program() -> PathBuf {
-    let examples = common::bin().parent().unwrap().join("examples");
-    let program = examples.join("mutex_threads");
-    if !program.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "mutex_threads"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo builds the example");
-        assert!(status.success());
-    }
-    program
 }
 
 fn python_script() -> String {
@@ -161,7 +143,7 @@ fn python_processes_do_not_take_turns_and_say_they_ran_in_parallel() {
 #[test]
 fn threads_sharing_one_mutex_take_turns() {
     let _machine = machine();
-    let program = mutex_program();
+    let program = common::mutex_program();
     let found = findings(&[program.to_str().unwrap(), "3", "1.2"]);
     assert!(has(&found, "threads-take-turns"), "{found:?}");
 }

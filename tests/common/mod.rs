@@ -12,6 +12,25 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_coreheat"))
 }
 
+/// The Rust program whose threads share one global Mutex
+/// (examples/mutex_threads.rs), built on demand.
+pub fn mutex_program() -> PathBuf {
+    let program = bin()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("mutex_threads");
+    if !program.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", "mutex_threads"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo builds the example");
+        assert!(status.success());
+    }
+    program
+}
+
 /// A scratch working directory with its own `reports/`.
 pub struct Scratch {
     pub dir: tempfile::TempDir,

@@ -450,7 +450,7 @@ impl Reader {
                     cpu,
                     raw,
                 }) => {
-                    if let Some(event) = decoder.decode(&raw) {
+                    if let Some(event) = decoder.decode(raw) {
                         pending.push(Stamped {
                             time_ns,
                             cpu,

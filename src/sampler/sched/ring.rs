@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use perf_event_open_sys as sys;
 
-/// One record taken from a ring.
+/// One record taken from a ring (its raw part borrowed from the record).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RawEvent {
+pub enum RawEvent<'a> {
     /// A tracepoint fired: the task that was current (`pid` its process,
     /// `tid` itself), when (CLOCK_MONOTONIC ns), on which CPU, and the
     /// tracepoint's raw record (its first two bytes are the tracepoint id).
@@ -23,7 +23,7 @@ pub enum RawEvent {
         tid: u32,
         time_ns: u64,
         cpu: u32,
-        raw: Vec<u8>,
+        raw: &'a [u8],
     },
     /// The ring was full: the kernel dropped this many records.
     Lost(u64),
@@ -36,7 +36,7 @@ const SAMPLE_TYPE: u64 = (sys::bindings::PERF_SAMPLE_TID
 
 /// Decodes one record (header included) of a ring of [`SAMPLE_TYPE`]
 /// samples; `None` for kinds it does not use or a record too short.
-pub fn decode(record: &[u8]) -> Option<RawEvent> {
+pub fn decode(record: &[u8]) -> Option<RawEvent<'_>> {
     let kind = u32_at(record, 0)?;
     match kind {
         sys::bindings::PERF_RECORD_SAMPLE => {
@@ -45,7 +45,7 @@ pub fn decode(record: &[u8]) -> Option<RawEvent> {
             let time_ns = u64_at(record, 16)?;
             let cpu = u32_at(record, 24)?;
             let raw_size = u32_at(record, 32)? as usize;
-            let raw = record.get(36..36 + raw_size)?.to_vec();
+            let raw = record.get(36..36 + raw_size)?;
             Some(RawEvent::Sample {
                 pid,
                 tid,
@@ -277,7 +277,7 @@ mod tests {
                 tid: 11,
                 time_ns: 123_456_789,
                 cpu: 1,
-                raw: vec![7, 0, 1, 2, 3],
+                raw: &[7, 0, 1, 2, 3],
             })
         );
     }

@@ -91,6 +91,8 @@ pub struct Timeline<M> {
     began_ns: u64,
     /// The header's CPUs, in order (a CPU number to its index).
     cpu_index: HashMap<u32, usize>,
+    /// The CPU number at each index.
+    cpus: Vec<u32>,
     on_cpu: Vec<OnCpu>,
     other_ns: Vec<u64>,
     tasks: HashMap<u32, Task>,
@@ -111,6 +113,7 @@ impl<M: Membership> Timeline<M> {
             origin_ns,
             began_ns,
             cpu_index: cpus.iter().enumerate().map(|(i, &c)| (c, i)).collect(),
+            cpus: cpus.to_vec(),
             on_cpu: vec![
                 OnCpu {
                     tid: 0,
@@ -396,11 +399,7 @@ impl<M: Membership> Timeline<M> {
             if !workload {
                 continue;
             }
-            let cpu = self
-                .cpu_index
-                .iter()
-                .find(|&(_, &i)| i == index)
-                .map_or(0, |(&cpu, _)| cpu);
+            let cpu = self.cpus[index];
             let task = &self.tasks[&on.tid];
             let slice = Slice {
                 tid: on.tid,
