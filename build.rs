@@ -16,7 +16,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 
 /// Every prerequisite a test can name: the `coreheat_missing` values.
-const PREREQUISITES: [&str; 8] = [
+const PREREQUISITES: [&str; 9] = [
     "chromium",
     "jq",
     "python3",
@@ -25,6 +25,7 @@ const PREREQUISITES: [&str; 8] = [
     "ulimit",
     "two_cpus",
     "sched_events",
+    "realtime",
 ];
 
 fn main() {
@@ -78,6 +79,11 @@ fn main() {
             std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
         ),
         ("sched_events", may_open_sched_events()),
+        // Root or CAP_SYS_NICE (bit 23) may ask for real-time priority.
+        (
+            "realtime",
+            uid_is_root() || effective_capabilities().is_some_and(|caps| caps & (1 << 23) != 0),
+        ),
     ];
     for (name, present) in found {
         if !present {

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 /// What in a test's body means it needs a prerequisite.
-const USES: [(&str, &str); 9] = [
+const USES: [(&str, &str); 10] = [
     ("Chromium::find", "chromium"),
     ("Command::new(\"jq\")", "jq"),
     ("\"python3\"", "python3"),
@@ -18,6 +18,7 @@ const USES: [(&str, &str); 9] = [
     ("with_few_processes(", "ulimit"),
     ("online_cpus() >= 2", "two_cpus"),
     ("sched_machine()", "sched_events"),
+    ("policy_of(", "realtime"),
 ];
 
 /// The `#[test]` functions of a test file: attributes and body.
@@ -126,7 +127,7 @@ fn the_readme_names_every_prerequisite_build_rs_knows() {
         .expect("build.rs lists them");
     let list = &build[list_at..list_at + build[list_at..].find("];").unwrap()];
     let names: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
-    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.len(), 9, "{names:?}");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let section_at = readme
         .find("\n## Tests\n")
@@ -139,6 +140,7 @@ fn the_readme_names_every_prerequisite_build_rs_knows() {
             "ulimit" => "`prlimit`",
             "two_cpus" => "2 CPUs",
             "sched_events" => "`kernel.perf_event_paranoid` -1",
+            "realtime" => "CAP_SYS_NICE",
             other => other,
         }
     }

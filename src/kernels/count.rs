@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Largest N accepted (2^64: every u64 value).
 pub const MAX_N: u128 = 1 << 64;
 
-/// Numbers counted between two looks at the stop flag and the progress counter.
-const BATCH: u64 = 1 << 22;
+/// Numbers counted between two looks at the stop flag and the progress counter:
+/// about 80 µs on one core, so that each of thousands of workers stops within
+/// one batch of being scheduled after a Ctrl-C.
+const BATCH: u64 = 1 << 18;
 
 /// What counting a range gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

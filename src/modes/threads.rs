@@ -2,7 +2,7 @@
 //! threads, each worker's CPU time from its own thread's rusage.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use super::control::{Control, Plan};
@@ -14,7 +14,7 @@ use crate::kernels::schedule::{ChunkScheduler, DEFAULT_CHUNK};
 use crate::model::workload::{Mode, WorkloadResult, WorkloadSpec};
 use crate::model::{EventKind, EventSink};
 use crate::sampler::tasks::WORKER_THREAD_MARK;
-use crate::util::interrupt::STOP_POLL;
+use crate::util::interrupt::{self, STOP_POLL, WakeOnSignal};
 use crate::util::os::{self, CpuTimes};
 
 /// What one worker thread hands back.
@@ -31,9 +31,42 @@ struct Shared {
     /// Workers that have ended, and the condition the run waits on.
     finished: Mutex<usize>,
     done: Condvar,
+    /// Whether every worker thread has been started, and the condition the
+    /// workers wait on before they work (see [`Shared::wait_for_start`]).
+    gate_open: Mutex<bool>,
+    opened: Condvar,
 }
 
 impl Shared {
+    fn new(gate_open: bool) -> Shared {
+        Shared {
+            halt: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            finished: Mutex::new(0),
+            done: Condvar::new(),
+            gate_open: Mutex::new(gate_open),
+            opened: Condvar::new(),
+        }
+    }
+
+    /// Holds a worker until every worker has been started. Starting a thread
+    /// takes the process's memory-map lock, which busy workers' page faults
+    /// contend for: thousands of threads started while the first ones already
+    /// work took minutes here (the starting thread waited its turn behind
+    /// every busy one), and a Ctrl-C had to wait for the rest to start. Held
+    /// workers sleep, so all start in milliseconds and begin together.
+    fn wait_for_start(&self) {
+        let mut open = self.gate_open.lock().unwrap_or_else(|e| e.into_inner());
+        while !*open {
+            open = self.opened.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn open_gate(&self) {
+        *self.gate_open.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.opened.notify_all();
+    }
+
     /// Whether workers must stop: another worker failed, or the run was
     /// interrupted (checked directly too, for serial mode has no monitor thread).
     fn halted(&self, control: &Control) -> bool {
@@ -46,11 +79,12 @@ impl Shared {
     }
 
     /// Blocks until `count` workers have ended, passing an interrupt on to them.
-    fn wait_for_workers(&self, count: usize, control: &Control) {
+    fn wait_for_workers(&self, count: usize, control: &Control, job: &Job) {
         let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
         while *finished < count {
             if control.stopped() {
                 self.halt.store(true, Ordering::Relaxed);
+                job.abandon();
             }
             finished = self
                 .done
@@ -75,13 +109,9 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
     } else {
         plan.workers.max(1)
     };
-    let shared = Shared {
-        halt: AtomicBool::new(false),
-        failure: Mutex::new(None),
-        finished: Mutex::new(0),
-        done: Condvar::new(),
-    };
+    let shared = Shared::new(plan.mode == Mode::Serial);
     let job = Job::new(&plan.spec);
+    let _abandon_on_signal = job.abandon_on_signal();
     let start = Instant::now();
     let mut reports: Vec<Option<(WorkerPart, CpuTimes)>> = Vec::new();
     if plan.mode == Mode::Serial {
@@ -99,28 +129,33 @@ pub fn run(plan: &Plan, control: &Control, events: &dyn EventSink) -> WorkloadOu
         }
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|index| {
-                    let (job, shared, control) = (&job, &shared, control);
-                    std::thread::Builder::new()
-                        .name(format!("{}{WORKER_THREAD_MARK}{index}", plan.spec.kind()))
-                        .spawn_scoped(scope, move || {
-                            run_worker(job, index, workers, plan.cpu_of(index), shared, control)
-                        })
-                })
-                .collect();
-            if let Some(Err(e)) = handles.iter().find(|h| h.is_err()) {
-                shared.fail(format!(
-                    "could not start a worker thread: {e} (is ulimit -u too low?)"
-                ));
+            let mut handles = Vec::with_capacity(workers);
+            for index in 0..workers {
+                if shared.halted(control) {
+                    break; // interrupted while starting: start no more
+                }
+                let (job, shared, control) = (&job, &shared, control);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("{}{WORKER_THREAD_MARK}{index}", plan.spec.kind()))
+                    .spawn_scoped(scope, move || {
+                        run_worker(job, index, workers, plan.cpu_of(index), shared, control)
+                    });
+                match spawned {
+                    Ok(handle) => handles.push(handle),
+                    Err(e) => {
+                        shared.fail(format!(
+                            "could not start a worker thread: {e} (is ulimit -u too low?)"
+                        ));
+                        break;
+                    }
+                }
             }
-            let started = handles.iter().filter(|h| h.is_ok()).count();
-            shared.wait_for_workers(started, control);
+            shared.open_gate();
+            shared.wait_for_workers(handles.len(), control, &job);
             for (index, handle) in handles.into_iter().enumerate() {
-                let joined = handle.map(|h| h.join());
-                match joined {
-                    Ok(Ok(report)) => reports.push(report),
-                    Ok(Err(_)) | Err(_) => {
+                match handle.join() {
+                    Ok(report) => reports.push(report),
+                    Err(_) => {
                         shared.fail(format!("worker thread {index} ended abnormally"));
                         reports.push(None);
                     }
@@ -138,7 +173,7 @@ enum Job {
     Hash {
         target: HashTarget,
         engine: Engine,
-        scheduler: ChunkScheduler,
+        scheduler: Arc<ChunkScheduler>,
     },
     Count {
         n: u128,
@@ -156,7 +191,7 @@ impl Job {
             } => Job::Hash {
                 target: HashTarget::new(prefix.as_bytes(), *zeros),
                 engine: engine.resolve().0,
-                scheduler: ChunkScheduler::new(DEFAULT_CHUNK),
+                scheduler: Arc::new(ChunkScheduler::new(DEFAULT_CHUNK)),
             },
             WorkloadSpec::Count { n, split } => Job::Count {
                 n: *n,
@@ -164,6 +199,25 @@ impl Job {
             },
             other => unreachable!("{} does not run on workers", other.kind()),
         }
+    }
+
+    /// Makes the workers stop within one look at the stop flag: a hash search
+    /// gives up mid-chunk (a count looks at the flag every batch anyway).
+    fn abandon(&self) {
+        if let Job::Hash { scheduler, .. } = self {
+            scheduler.abandon();
+        }
+    }
+
+    /// Abandons the search as soon as a stop signal comes, on the signal
+    /// thread: thousands of threads then each stop within one look instead of
+    /// finishing their chunks first.
+    fn abandon_on_signal(&self) -> Option<WakeOnSignal> {
+        let Job::Hash { scheduler, .. } = self else {
+            return None;
+        };
+        let scheduler = Arc::clone(scheduler);
+        Some(interrupt::wake_on_signal(move || scheduler.abandon()))
     }
 
     /// The run's result, when the workers did all the work: a hash search
@@ -182,6 +236,9 @@ impl Job {
                 .best()
                 .map(|nonce| hash_result(&plan.spec, target, nonce, control, wall_s)),
             Job::Count { n, split } => {
+                if reports.len() < plan.workers.max(1) {
+                    return None; // stopped before every worker started
+                }
                 let sums = reports
                     .iter()
                     .map(|r| match r {
@@ -211,6 +268,7 @@ fn run_worker(
             os::set_affinity(&[cpu])
                 .map_err(|e| format!("cannot pin worker {index} to CPU {cpu}: {e}"))?;
         }
+        shared.wait_for_start();
         Ok(match job {
             Job::Hash {
                 target,
@@ -272,13 +330,8 @@ fn hash_worker(
         let Some(chunk) = scheduler.claim() else {
             break;
         };
-        let outcome = hash::search_range(
-            target,
-            engine,
-            chunk.start,
-            chunk.end,
-            scheduler.best_atomic(),
-        );
+        let outcome =
+            hash::search_range(target, engine, chunk.start, chunk.end, scheduler.cutoff());
         control
             .progress
             .fetch_add(outcome.hashes, Ordering::Relaxed);

@@ -213,7 +213,11 @@ impl Sampler {
         };
         let handle = std::thread::Builder::new()
             .name("coreheat-sampler".into())
-            .spawn(move || thread.run())?;
+            .spawn(move || {
+                // Samples on time however many workers are busy.
+                crate::util::os::request_prompt_scheduling();
+                thread.run()
+            })?;
         let waker = sender.clone();
         let wake = has_stop.then(|| {
             crate::util::interrupt::wake_on_signal(move || {

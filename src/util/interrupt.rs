@@ -115,6 +115,9 @@ fn start_waking() -> io::Result<()> {
     std::thread::Builder::new()
         .name("coreheat-signals".into())
         .spawn(move || {
+            // It runs for microseconds a signal: where allowed, ahead of everything.
+            os::request_prompt_scheduling();
+            let _ = os::unblock_signals(&STOP_SIGNALS);
             while os::read_wake_bytes(read.as_raw_fd()) {
                 let wakers: Vec<Waker> = WAKERS
                     .lock()
@@ -140,10 +143,23 @@ pub struct Interrupts {
 }
 
 impl Interrupts {
-    /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT.
+    /// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT, to run
+    /// on the `coreheat-signals` thread. The calling thread, which coordinates
+    /// the run, asks for short time slices so that it gets the CPU soon after
+    /// it wakes however many workers are busy ([`os::request_short_slice`]).
     pub fn install() -> io::Result<Interrupts> {
-        // Without a thread to spare (ulimit -u), waits look at the flag every STOP_POLL.
-        let _ = start_waking();
+        let _ = os::request_short_slice();
+        // Without a thread to spare (ulimit -u), waits look at the flag every
+        // STOP_POLL, and the signals go to any thread.
+        if start_waking().is_ok() {
+            // The kernel runs a handler on a thread of its choice, and the
+            // thread must get the CPU first: a busy worker or the thread that
+            // started thousands of them (which has used more than its share)
+            // waited seconds for its turn. Only the signal thread, asleep until
+            // then and asking for short slices, takes the signals: the calling
+            // thread and every thread it starts block them.
+            os::block_signals(&STOP_SIGNALS)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicUsize::new(0));
         let first_ns = Arc::new(AtomicU64::new(0));

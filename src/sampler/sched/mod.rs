@@ -341,7 +341,11 @@ impl SchedRecorder {
         };
         let handle = std::thread::Builder::new()
             .name(SCHED_THREAD_NAME.into())
-            .spawn(move || reader.run())?;
+            .spawn(move || {
+                // Drains the rings on time however many workers are busy.
+                crate::util::os::request_prompt_scheduling();
+                reader.run()
+            })?;
         self.running = Some((shared, handle));
         Ok(())
     }
