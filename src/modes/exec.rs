@@ -147,6 +147,11 @@ fn interruption(status: ExitStatus, stopped_by: Option<StoppedBy>, grace: Durati
         STOP_GRACE.as_secs()
     );
     match stopped_by {
+        // The command got the signal too (from the terminal, or passed on by
+        // coreheat) and died of it: coreheat did not have to stop it.
+        None if matches!(status, ExitStatus::Signal(_)) => {
+            format!("{got}; the command got it too and ended with {ended}, without being stopped")
+        }
         None => format!("{got}; the command ended by itself with {ended}"),
         Some(StoppedBy::Flag) => format!("{got}; {tree}"),
         Some(StoppedBy::SecondInterrupt) => format!("{got}, then a second interrupt: {tree}"),

@@ -495,38 +495,15 @@ fn change_signal_mask(how: libc::c_int, signals: &[i32]) -> io::Result<()> {
 /// The time slice coreheat's own threads ask for (see [`request_short_slice`]).
 pub const SHORT_SLICE: Duration = Duration::from_micros(100);
 
-/// Asks the scheduler to give the calling thread short time slices
-/// ([`SHORT_SLICE`], Linux 6.12 and later; older kernels ignore it). Its share of
-/// the CPU stays the same (and its time stays `user`, unlike with `nice`), but
-/// when it wakes up it is picked, and preempts, before threads with the
-/// default slice. Without it, coreheat's signal, sampling and coordinating
-/// threads woke behind every busy worker: with 4 096 worker threads on 2 CPUs
-/// a Ctrl-C was handled, and a sample taken, seconds late. Threads and
-/// processes the caller starts afterwards get the default slice back
-/// (`SCHED_FLAG_RESET_ON_FORK`), so workers are not affected.
-pub fn request_short_slice() -> io::Result<()> {
-    const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
-    // SAFETY: zeroed is a valid sched_attr (all integers).
-    let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
-    attr.size = std::mem::size_of::<libc::sched_attr>() as u32;
-    attr.sched_policy = libc::SCHED_OTHER as u32;
-    attr.sched_flags = SCHED_FLAG_RESET_ON_FORK;
-    attr.sched_runtime = SHORT_SLICE.as_nanos() as u64;
-    // SAFETY: sched_setattr reads the struct we own, for the calling thread (0).
-    let done = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const _, 0) };
-    if done != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Asks for the lowest real-time priority (`SCHED_FIFO` 1) for the calling
-/// thread, which must only ever run briefly: it then runs as soon as it wakes,
-/// ahead of every ordinary thread. Needs root or `CAP_SYS_NICE` (or an
-/// `RLIMIT_RTPRIO` above 0); threads and processes it starts get the default
-/// policy back.
-pub fn request_realtime() -> io::Result<()> {
-    request_realtime_policy()
+/// How a thread of coreheat's own is scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduling {
+    /// `SCHED_FIFO` 1: ahead of every ordinary thread.
+    Realtime,
+    /// Ordinary, with short time slices (picked sooner after it wakes).
+    ShortSlice,
+    /// Ordinary.
+    Default,
 }
 
 /// [`request_realtime`] where allowed, else [`request_short_slice`]: for
@@ -542,25 +519,35 @@ pub fn request_prompt_scheduling() -> Scheduling {
     }
 }
 
-/// How a thread of coreheat's own is scheduled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheduling {
-    /// `SCHED_FIFO` 1: ahead of every ordinary thread.
-    Realtime,
-    /// Ordinary, with short time slices (picked sooner after it wakes).
-    ShortSlice,
-    /// Ordinary.
-    Default,
+/// Asks for the lowest real-time priority (`SCHED_FIFO` 1) for the calling
+/// thread, which must only ever run briefly: it then runs as soon as it wakes,
+/// ahead of every ordinary thread. Needs root or `CAP_SYS_NICE` (or an
+/// `RLIMIT_RTPRIO` above 0).
+pub fn request_realtime() -> io::Result<()> {
+    set_own_scheduling(libc::SCHED_FIFO, 1, Duration::ZERO)
 }
 
-fn request_realtime_policy() -> io::Result<()> {
+/// Asks the scheduler to give the calling thread short time slices
+/// ([`SHORT_SLICE`], Linux 6.12 and later; older kernels ignore it). Its share of
+/// the CPU stays the same (and its time stays `user`, unlike with `nice`), but
+/// when it wakes up it is picked, and preempts, before threads with the
+/// default slice.
+pub fn request_short_slice() -> io::Result<()> {
+    set_own_scheduling(libc::SCHED_OTHER, 0, SHORT_SLICE)
+}
+
+/// `sched_setattr` for the calling thread. Threads and processes it starts
+/// afterwards get the default policy and slice back
+/// (`SCHED_FLAG_RESET_ON_FORK`), so workers and commands are not affected.
+fn set_own_scheduling(policy: libc::c_int, priority: u32, slice: Duration) -> io::Result<()> {
     const SCHED_FLAG_RESET_ON_FORK: u64 = 0x01;
     // SAFETY: zeroed is a valid sched_attr (all integers).
     let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
     attr.size = std::mem::size_of::<libc::sched_attr>() as u32;
-    attr.sched_policy = libc::SCHED_FIFO as u32;
+    attr.sched_policy = policy as u32;
     attr.sched_flags = SCHED_FLAG_RESET_ON_FORK;
-    attr.sched_priority = 1;
+    attr.sched_priority = priority;
+    attr.sched_runtime = slice.as_nanos() as u64;
     // SAFETY: sched_setattr reads the struct we own, for the calling thread (0).
     let done = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const _, 0) };
     if done != 0 {
