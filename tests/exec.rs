@@ -187,12 +187,7 @@ fn huge_arguments_still_make_a_trace_that_reads_and_a_report() {
     assert!(scratch.path().join("big/report.html").is_file());
     let trace = common::read_trace(&scratch.path().join("big/trace.jsonl"));
     assert!(
-        trace
-            .header
-            .meta
-            .notes
-            .iter()
-            .any(|n| n.contains("texts are cut")),
+        common::has_note(&trace, "texts are cut"),
         "{:?}",
         trace.header.meta.notes
     );

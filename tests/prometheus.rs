@@ -723,12 +723,7 @@ fn whatever_prometheus_holds_is_saved_as_traces_coreheat_reads_again() {
     );
     let trace = read_trace(&scratch.path().join("out/node9_9100.jsonl"));
     assert!(
-        trace
-            .header
-            .meta
-            .notes
-            .iter()
-            .any(|n| n.contains("3 values were no counter")),
+        common::has_note(&trace, "3 values were no counter"),
         "{:?}",
         trace.header.meta.notes
     );

@@ -656,12 +656,7 @@ fn workers_sharing_one_cpu_are_warned_about() {
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let trace = read_trace(&scratch.path().join(json["trace"].as_str().unwrap()));
         assert!(
-            trace
-                .header
-                .meta
-                .notes
-                .iter()
-                .any(|n| n.contains("take turns")),
+            common::has_note(&trace, "take turns"),
             "the report says it too: {:?}",
             trace.header.meta.notes
         );

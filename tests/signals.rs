@@ -769,28 +769,9 @@ fn start_on_terminal(
     out: &str,
     samples: usize,
 ) -> (Child, std::fs::File) {
-    use std::os::fd::{FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
-    let (mut master, mut slave) = (-1, -1);
-    // SAFETY: openpty fills in two new descriptors that nothing else owns.
-    let status = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned here only.
-    let (master, slave) = unsafe {
-        (
-            std::fs::File::from(OwnedFd::from_raw_fd(master)),
-            OwnedFd::from_raw_fd(slave),
-        )
-    };
+    let (master, slave) = common::open_pty();
     let child = start_with(scratch, args, out, samples, |command| {
         command
             .stdin(Stdio::from(slave))

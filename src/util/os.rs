@@ -495,27 +495,12 @@ fn change_signal_mask(how: libc::c_int, signals: &[i32]) -> io::Result<()> {
 /// The time slice coreheat's own threads ask for (see [`request_short_slice`]).
 pub const SHORT_SLICE: Duration = Duration::from_micros(100);
 
-/// How a thread of coreheat's own is scheduled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheduling {
-    /// `SCHED_FIFO` 1: ahead of every ordinary thread.
-    Realtime,
-    /// Ordinary, with short time slices (picked sooner after it wakes).
-    ShortSlice,
-    /// Ordinary.
-    Default,
-}
-
-/// [`request_realtime`] where allowed, else [`request_short_slice`]: for
-/// coreheat's own threads that must run on time (signals, samples) and only
-/// ever run briefly. Says which it got.
-pub fn request_prompt_scheduling() -> Scheduling {
-    if request_realtime().is_ok() {
-        Scheduling::Realtime
-    } else if request_short_slice().is_ok() {
-        Scheduling::ShortSlice
-    } else {
-        Scheduling::Default
+/// [`SCHED_FIFO` 1](request_realtime) where allowed, else [`request_short_slice`]:
+/// for coreheat's own threads that must run on time (signals, samples) and
+/// only ever run briefly.
+pub fn request_prompt_scheduling() {
+    if request_realtime().is_err() {
+        let _ = request_short_slice();
     }
 }
 
@@ -523,7 +508,7 @@ pub fn request_prompt_scheduling() -> Scheduling {
 /// thread, which must only ever run briefly: it then runs as soon as it wakes,
 /// ahead of every ordinary thread. Needs root or `CAP_SYS_NICE` (or an
 /// `RLIMIT_RTPRIO` above 0).
-pub fn request_realtime() -> io::Result<()> {
+fn request_realtime() -> io::Result<()> {
     set_own_scheduling(libc::SCHED_FIFO, 1, Duration::ZERO)
 }
 

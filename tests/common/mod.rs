@@ -389,34 +389,43 @@ impl TerminalRun {
     }
 }
 
+/// A new pseudo-terminal: its master (what a terminal window holds) and its
+/// slave (what the programs in it read and write).
+pub fn open_pty() -> (std::fs::File, std::os::fd::OwnedFd) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty fills in two new descriptors that nothing else owns.
+    let status = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned here only.
+    unsafe {
+        (
+            std::fs::File::from(OwnedFd::from_raw_fd(master)),
+            OwnedFd::from_raw_fd(slave),
+        )
+    }
+}
+
+/// Whether the trace's header carries a note containing `text`.
+pub fn has_note(trace: &Trace, text: &str) -> bool {
+    trace.header.meta.notes.iter().any(|n| n.contains(text))
+}
+
 /// Runs coreheat with its stderr on a new pseudo-terminal, as it is in a
 /// terminal window (stdout is a pipe, stdin is empty), and collects what it
 /// draws there.
 pub fn run_on_terminal(scratch: &Scratch, args: &[&str]) -> TerminalRun {
     use std::io::Read;
-    use std::os::fd::{FromRawFd, OwnedFd};
     use std::process::Stdio;
-    let (mut master, slave) = {
-        let (mut master, mut slave) = (-1, -1);
-        // SAFETY: openpty fills in two new descriptors that nothing else owns.
-        let status = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both descriptors were just opened and are owned here only.
-        unsafe {
-            (
-                std::fs::File::from(OwnedFd::from_raw_fd(master)),
-                OwnedFd::from_raw_fd(slave),
-            )
-        }
-    };
+    let (mut master, slave) = open_pty();
     let child = scratch
         .command(args)
         .stdin(Stdio::null())
