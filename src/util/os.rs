@@ -495,7 +495,7 @@ fn change_signal_mask(how: libc::c_int, signals: &[i32]) -> io::Result<()> {
 /// The time slice coreheat's own threads ask for (see [`request_short_slice`]).
 pub const SHORT_SLICE: Duration = Duration::from_micros(100);
 
-/// [`SCHED_FIFO` 1](request_realtime) where allowed, else [`request_short_slice`]:
+/// `SCHED_FIFO` 1 where allowed (root, `CAP_SYS_NICE`), else [`request_short_slice`]:
 /// for coreheat's own threads that must run on time (signals, samples) and
 /// only ever run briefly.
 pub fn request_prompt_scheduling() {
