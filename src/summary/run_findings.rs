@@ -34,6 +34,12 @@ pub const TURNS_OTHERS_DEMAND: f64 = 0.10;
 pub const TURNS_MAX_CPUS: f64 = 1.3;
 /// ...with at least two CPUs to run on.
 pub const TURNS_MIN_CPUS: usize = 2;
+/// threads-unread: the task rows end before the workload did by more than
+/// this share of its window and more than [`UNREAD_MIN_INTERVALS`] sample
+/// intervals (a workload losing only its last interval is read well enough):
+/// what the rows hold is too little to judge its threads by.
+pub const UNREAD_SHARE: f64 = 0.5;
+pub const UNREAD_MIN_INTERVALS: f64 = 2.0;
 /// kernel-heavy: at least this share of the workload's CPU time in the kernel...
 pub const KERNEL_SHARE: f64 = 0.30;
 /// ...of at least this much CPU time.
@@ -154,6 +160,44 @@ pub fn smt_siblings_busy(summary: &TraceSummary) -> Option<Finding> {
     ))
 }
 
+/// threads-unread: the workload's tasks were read for too little of it (its
+/// samples came late, or its threads were gone before they could be read), so
+/// no other sampled finding is judged on the few it read.
+fn threads_unread(summary: &TraceSummary, threads: &ThreadsSummary) -> Option<Finding> {
+    let window = summary.window.as_ref()?;
+    let window_s = threads.window_s;
+    let unread_s = window_s - threads.covered_s;
+    let interval_s = summary.meta.interval_s;
+    if unread_s <= UNREAD_SHARE * window_s || unread_s <= UNREAD_MIN_INTERVALS * interval_s {
+        return None;
+    }
+    let held = match summary.measures().and_then(|m| m.workload_cpu_s) {
+        Some(cpu_s) => format!(
+            "; its rows hold {:.2} of the {cpu_s:.2} CPU-s it used",
+            threads.read_cpu_s
+        ),
+        None => String::new(),
+    };
+    let due = (window_s / interval_s).floor() as u32;
+    let why = if interval_s > 0.0 && f64::from(window.samples) < 0.5 * f64::from(due) {
+        format!(
+            "only {} of the {due} samples due were taken: coreheat's sampler waited for a CPU \
+             behind the workload (as root or with CAP_SYS_NICE its threads come first)",
+            window.samples
+        )
+    } else {
+        "its threads were gone before they could be read again".to_string()
+    };
+    Some(finding(
+        "threads-unread",
+        format!(
+            "the workload's tasks were read for only {:.1} s of its {window_s:.1} s{held}: too \
+             little to say what its threads did, so no finding about them; {why}",
+            threads.covered_s
+        ),
+    ))
+}
+
 /// The findings of a trace's task rows (none for a trace without tasks).
 fn thread_findings(summary: &TraceSummary) -> Vec<Finding> {
     let cpus = summary
@@ -167,6 +211,11 @@ fn thread_findings(summary: &TraceSummary) -> Vec<Finding> {
         return exact.unwrap_or_default();
     };
     let headline = Headline::of(summary);
+    if exact.is_none()
+        && let Some(unread) = threads_unread(summary, threads)
+    {
+        return vec![unread];
+    }
     let mut findings = match exact {
         Some(found) => found,
         None => threads_take_turns(threads, cpus, &headline),
@@ -815,6 +864,32 @@ mod tests {
             vec![row(100, 100, 0, 0), row(101, 100, 0, 1)]
         });
         assert_eq!(codes(&parallel), ["ran-in-parallel"], "{parallel:?}");
+    }
+
+    #[test]
+    fn threads_read_for_too_little_of_the_workload_get_no_finding_but_say_so() {
+        // Two threads taking turns, read only in the first 3 of 20 samples
+        // (a starved sampler, or threads gone): what they did is not judged.
+        let turns_until = |last: u32| {
+            move |k: u32| match k <= last {
+                true => vec![row(100, 50, 0, 0), row(101, 50, 0, 0)],
+                false => Vec::new(),
+            }
+        };
+        let found = findings_ended(&TWO_CORES, &PAIR, &[0], turns_until(3), Some(2.0));
+        assert_eq!(codes(&found), ["threads-unread"], "{found:?}");
+        let message = &found[0].message;
+        assert!(
+            message.starts_with(
+                "the workload's tasks were read for only 0.3 s of its 2.0 s; its rows hold \
+                 0.30 of the 2.00 CPU-s it used: too little to say what its threads did"
+            ),
+            "{message}"
+        );
+        assert!(message.ends_with("its threads were gone before they could be read again"));
+        // Read for 1.5 s of 2: judged as usual.
+        let found = findings_ended(&TWO_CORES, &PAIR, &[0], turns_until(15), Some(2.0));
+        assert_eq!(codes(&found), ["threads-take-turns"], "{found:?}");
     }
 
     #[test]

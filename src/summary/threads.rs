@@ -171,6 +171,8 @@ pub struct ThreadsSummary {
     /// CPU seconds of processes that ended between samples beyond their rows
     /// (the trace's `ended`), drawn in the strip where they ended.
     pub ended_cpu_s: f64,
+    /// CPU seconds the task rows (and `ended`) hold in all.
+    pub read_cpu_s: f64,
 }
 
 /// CPU time the workload used after its tasks were last read: its end line's
@@ -499,6 +501,7 @@ impl ThreadsBuilder {
         let unread_busy: f64 = self.unread.iter().map(|u| u.machine_busy_cpu_s).sum();
         self.summary.covered_s = (self.summary.window_s - unread_s).max(0.0);
         self.summary.covered_machine_cpu_s = self.window_machine_cpu_s - unread_busy;
+        self.summary.read_cpu_s = self.sampled_cpu_s;
         if let Some(end_cpu_s) = end_cpu_s {
             self.estimate_tail(end_cpu_s - self.sampled_cpu_s);
         }
