@@ -817,8 +817,9 @@ fn a_version_1_trace_renders_with_the_figures_it_had() {
 }
 
 /// Real headless Chromium at 1 024 CPUs: the quantized view comes first and
-/// open, no two row labels of the per-CPU map overlap, and the kernel map is
-/// folded.
+/// open, no two row labels of the per-CPU map overlap, its rows are images as
+/// fine as the quantized map (hundreds of columns, in the light theme's colors
+/// here), and the kernel map is folded.
 #[cfg_attr(
     coreheat_missing = "chromium",
     ignore = "needs chromium (apt install chromium)"
@@ -828,11 +829,22 @@ fn chromium_at_1024_cpus_no_two_labels_overlap_and_the_quantized_view_leads() {
     let chromium = common::Chromium::find();
     let scratch = Scratch::new();
     let trace = scratch.path().join("many.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, 1024, 120, 1.0).unwrap();
+    // Half an hour at 1 s: hundreds of columns, not the cell budget's 25.
+    coreheat::trace::synthetic::write_trace(&trace, 1024, 1800, 1.0).unwrap();
     scratch.ok(&["render", "many.jsonl", "--out", "many"]);
     let page = scratch.path().join("many/report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     let busy = &html[html.find("heatmap busy").unwrap()..];
+    let busy_map = &busy[..busy.find("heatmap kernel").unwrap()];
+    assert!(
+        busy_map.contains("450 columns across, each the mean of 4 samples"),
+        "1 800 samples in columns of 4"
+    );
+    assert_eq!(
+        busy_map.matches("<image ").count(),
+        2 * busy_map.matches(r#"<div class="row"#).count(),
+        "each row an image in each theme's colors"
+    );
     assert!(
         busy.find("<details class=\"quantized\" open>").unwrap()
             < busy.find("<div class=\"row").unwrap(),
@@ -852,14 +864,22 @@ for (var i = 0; i < labels.length; i++) {
     if (a.bottom > b.top + 0.5 && a.top < b.bottom) { overlaps++; }
   }
 }
-document.getElementById('measure').textContent = 'labels=' + shown + ' overlaps=' + overlaps + ' end';
+var row = document.querySelector('figure.heatmap.busy .row svg.cells').getBoundingClientRect();
+var light = document.querySelector('figure.heatmap.busy .row image.rl').getBoundingClientRect();
+var dark = document.querySelector('figure.heatmap.busy .row image.rd').getBoundingClientRect();
+var drawn = Math.abs(light.width - row.width) < 1 && light.height > 0 && dark.width == 0;
+document.getElementById('measure').textContent = 'image=' + drawn + ' labels=' + shown + ' overlaps=' + overlaps + ' end';
 </script></body>"#;
     let probed = scratch.path().join("many/probe.html");
     std::fs::write(&probed, html.replace("</body>", probe)).unwrap();
-    let measured = script_output(&chromium, &probed, "--no-first-run", "labels=");
+    let measured = script_output(&chromium, &probed, "--no-first-run", "image=");
     assert!(measured.ends_with("overlaps=0"), "{measured}");
     assert!(
-        measured != "labels=0 overlaps=0",
+        measured.starts_with("image=true"),
+        "the light image fills the row, the dark one is hidden: {measured}"
+    );
+    assert!(
+        !measured.contains("labels=0 "),
         "labels are shown: {measured}"
     );
 }

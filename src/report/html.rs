@@ -12,6 +12,7 @@ use askama::Template;
 use super::color::{
     BUSY, Band, COUNT, DARK_BUSY, DARK_COUNT, DARK_KERNEL, KERNEL, count_level, level,
 };
+use super::raster::row_images;
 use super::sched_view::{SchedView, sched_view};
 use super::threads_view::{ThreadsView, threads_view};
 use super::timeaxis::{TimeAxis, nice_ticks};
@@ -492,6 +493,8 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
         .iter()
         .any(|(_, rows)| rows.iter().any(CpuRow::is_merged));
     let label_every = if merged { LABEL_EVERY_MERGED } else { 1 };
+    let as_images = !kernel && summary.busy_rows_as_images();
+    let mut drawn = 0..;
     let groups = heat_rows
         .into_iter()
         .map(|(label, rows)| GroupView {
@@ -515,7 +518,10 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
                     },
                     pinned: is_pinned(row),
                     outside: summary.row_outside(row),
-                    cells: row_cells(&summary.columns, row, kernel, &axis),
+                    cells: match (as_images, drawn.next()) {
+                        (true, Some(index)) => row_images(&summary.band_columns, index, &axis),
+                        _ => row_cells(&summary.columns, row, kernel, &axis),
+                    },
                 })
                 .collect(),
         })
@@ -547,7 +553,9 @@ pub fn heat_map_on(summary: &TraceSummary, kernel: bool, axis: TimeAxis) -> Heat
     })
     .collect();
     let bin = summary.columns.first().map_or(1, |c| c.samples);
-    let caption = if kernel {
+    let caption = if as_images {
+        images_caption(summary)
+    } else if kernel {
         "Kernel time: sys + irq + softirq, percent of each interval".to_string()
     } else if bin > 1 {
         format!("Busy: all but idle and iowait; each column is the mean of {bin} samples")
@@ -726,8 +734,20 @@ fn row_cells(columns: &[Column], row: &CpuRow, kernel: bool, axis: &TimeAxis) ->
     out
 }
 
+/// What a busy map drawn as images shows: its columns, and what it leaves out.
+fn images_caption(summary: &TraceSummary) -> String {
+    let columns = &summary.band_columns;
+    let bin = columns.first().map_or(1, |c| c.samples);
+    format!(
+        "Busy: all but idle and iowait; {} across, each the mean of {} (no per-cell \
+         figures at this size)",
+        plural(columns.len(), "column"),
+        plural(bin as usize, "sample")
+    )
+}
+
 /// A coordinate for SVG: seconds to the millisecond, no trailing zeros.
-fn svg_number(value: f64) -> String {
+pub(crate) fn svg_number(value: f64) -> String {
     let text = format!("{value:.4}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

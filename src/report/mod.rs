@@ -12,6 +12,7 @@ pub mod html;
 pub mod info;
 pub mod json;
 pub mod quantized;
+pub mod raster;
 pub mod sched_view;
 pub mod sweep;
 pub mod text;

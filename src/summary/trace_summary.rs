@@ -76,6 +76,48 @@ pub struct Column {
     /// For each busy band, how many (sample, CPU) pairs fell in it: divided
     /// by `samples`, the mean number of CPUs that were that busy.
     pub busy_bands: [u32; BUSY_BANDS],
+    /// Per heat-map row, its busy % (the band columns of a trace of more
+    /// than [`RASTER_FROM_CPUS`] CPUs only; empty otherwise).
+    pub rows: Vec<RowBusy>,
+}
+
+/// Past this many CPUs the busy map's rows are drawn as images as fine as the
+/// quantized map ([`MAX_BAND_COLUMNS`] columns) rather than as SVG cells,
+/// which the cell budget would hold to [`CELL_BUDGET`] / rows columns (25 at
+/// 400 rows).
+///
+/// [`CELL_BUDGET`]: crate::summary::load::CELL_BUDGET
+pub const RASTER_FROM_CPUS: usize = 100;
+
+/// A heat-map row's busy % summed over a column's samples, each sample's
+/// figure the mean of the row's CPUs that had data in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RowBusy {
+    pub sum: f64,
+    /// Samples with data for the row.
+    pub n: u32,
+}
+
+impl RowBusy {
+    /// The row's mean busy % over the column (`None`: no data).
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / f64::from(self.n))
+    }
+
+    /// Adds one sample of the CPUs in `members`.
+    fn add(&mut self, members: &[usize], loads: &[CpuLoad]) {
+        let with_data = members
+            .iter()
+            .filter_map(|&slot| loads.get(slot))
+            .filter(|load| **load != CpuLoad::default());
+        let (sum, count) = with_data.fold((0.0, 0u32), |(sum, count), load| {
+            (sum + load.busy(), count + 1)
+        });
+        if count > 0 {
+            self.sum += sum / f64::from(count);
+            self.n += 1;
+        }
+    }
 }
 
 impl Column {
@@ -87,6 +129,7 @@ impl Column {
             samples: 0,
             cpus: vec![LoadSums::default(); cpus],
             busy_bands: [0; BUSY_BANDS],
+            rows: Vec::new(),
         }
     }
 
@@ -98,6 +141,10 @@ impl Column {
         }
         for (mine, theirs) in self.busy_bands.iter_mut().zip(&other.busy_bands) {
             *mine += theirs;
+        }
+        for (mine, theirs) in self.rows.iter_mut().zip(&other.rows) {
+            mine.sum += theirs.sum;
+            mine.n += theirs.n;
         }
     }
 
@@ -161,6 +208,8 @@ struct Binner {
     current: Option<Column>,
     /// CPUs whose sums each column keeps (0: busy bands only).
     cpus: usize,
+    /// Heat-map rows (their CPUs' slots) whose busy % each column keeps.
+    rows: Vec<Vec<usize>>,
 }
 
 impl Binner {
@@ -171,15 +220,27 @@ impl Binner {
             done: Vec::new(),
             current: None,
             cpus,
+            rows: Vec::new(),
         }
     }
 
+    /// Each column also keeps the busy % of these heat-map rows.
+    fn with_rows(mut self, rows: Vec<Vec<usize>>) -> Binner {
+        self.rows = rows;
+        self
+    }
+
     fn push(&mut self, t_start: f64, sample: &Sample) {
-        let column = self
-            .current
-            .get_or_insert_with(|| Column::empty(self.cpus, t_start));
+        let rows = self.rows.len();
+        let column = self.current.get_or_insert_with(|| Column {
+            rows: vec![RowBusy::default(); rows],
+            ..Column::empty(self.cpus, t_start)
+        });
         column.t_end = sample.t;
         column.samples += 1;
+        for (busy, members) in column.rows.iter_mut().zip(&self.rows) {
+            busy.add(members, &sample.cpus);
+        }
         for (slot, load) in sample.cpus.iter().enumerate() {
             let has_data = match column.cpus.get_mut(slot) {
                 Some(sums) => sums.add(load),
@@ -292,7 +353,7 @@ impl TraceSummary {
     ) -> Result<TraceSummary, E> {
         let cpus = meta.cpus.len();
         let mut binner = Binner::new(cpus, max_columns);
-        let mut band_binner = Binner::new(0, MAX_BAND_COLUMNS.max(max_columns));
+        let band_binner = Binner::new(0, MAX_BAND_COLUMNS.max(max_columns));
         let mut summary = TraceSummary {
             meta,
             columns: Vec::new(),
@@ -309,6 +370,10 @@ impl TraceSummary {
             window: None,
             threads: None,
             sched: None,
+        };
+        let mut band_binner = match cpus > RASTER_FROM_CPUS {
+            true => band_binner.with_rows(summary.drawn_rows().map(|r| r.members).collect()),
+            false => band_binner,
         };
         let mut sched = SchedSummary::for_meta(&summary.meta);
         let mut window = WindowBuilder::new(cpus);
@@ -460,6 +525,19 @@ impl TraceSummary {
                 .collect();
         }
         vec![(String::new(), self.cpu_rows(MAX_HEAT_ROWS))]
+    }
+
+    /// The heat map's rows in drawing order (its groups one after the other).
+    pub fn drawn_rows(&self) -> impl Iterator<Item = CpuRow> {
+        self.heat_rows().into_iter().flat_map(|(_, rows)| rows)
+    }
+
+    /// Whether the busy map's rows are drawn as images from the band columns'
+    /// row figures (past [`RASTER_FROM_CPUS`] CPUs).
+    pub fn busy_rows_as_images(&self) -> bool {
+        self.band_columns
+            .first()
+            .is_some_and(|c| !c.rows.is_empty())
     }
 
     /// At most `max` rows in sample order: one per CPU when they fit, else runs
