@@ -12,9 +12,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::control::{Control, Plan};
-use super::guard::GuardMessage;
 use super::hidden;
 use super::outcome::{WorkerReport, WorkloadOutcome};
+use super::protocol::{GuardMessage, ToGuardian};
 use crate::model::EventSink;
 use crate::model::workload::{ExecResult, WorkloadResult};
 use crate::model::{EventKind, Status};
@@ -95,7 +95,8 @@ pub fn run(
     interrupt::set_patient(true);
     let waited = guardian.wait_for_command(control, plan.grace);
     interrupt::set_patient(false);
-    guardian.finish(control.stopped());
+    // A guardian that cannot be understood is not trusted with the command.
+    guardian.finish(control.stopped() || waited.is_err());
     let (ended, stopped_by) = match waited {
         Ok((message, stopped_by)) => (Ok(message), stopped_by),
         Err(message) => (Err(message), None),
@@ -218,6 +219,8 @@ struct Guardian {
 /// What the wait for the command hears.
 enum FromGuardian {
     Message(GuardMessage),
+    /// A line coreheat cannot read: the line and why.
+    Unreadable(String, String),
     /// A stop signal came: act on it now.
     Wake,
     /// The guardian's pipe closed.
@@ -258,9 +261,11 @@ impl Guardian {
             .name("coreheat-guardian".into())
             .spawn(move || {
                 for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
-                    if let Some(message) = GuardMessage::decode(&line)
-                        && sender.send(FromGuardian::Message(message)).is_err()
-                    {
+                    let heard = match GuardMessage::decode(&line) {
+                        Ok(message) => FromGuardian::Message(message),
+                        Err(why) => FromGuardian::Unreadable(line, why),
+                    };
+                    if sender.send(heard).is_err() {
                         return;
                     }
                 }
@@ -300,6 +305,14 @@ impl Guardian {
             match self.messages.recv_timeout(STOP_POLL) {
                 Ok(FromGuardian::Message(GuardMessage::Started(_))) => started = true,
                 Ok(FromGuardian::Message(message)) => return Ok((message, stopped_by)),
+                Ok(FromGuardian::Unreadable(line, why)) => {
+                    // Dropping the orders' pipe makes the guardian stop the tree.
+                    return Err(format!(
+                        "the command's guardian sent '{line}', which this coreheat cannot \
+                         read ({why}): its command was stopped; the guardian is the same \
+                         coreheat binary, so this is a bug to report"
+                    ));
+                }
                 Ok(FromGuardian::Wake) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(FromGuardian::Closed) | Err(RecvTimeoutError::Disconnected) => {
                     return Err("the command's guardian process ended unexpectedly".into());
@@ -310,7 +323,7 @@ impl Guardian {
             }
             let since = *interrupted_at.get_or_insert_with(Instant::now);
             if let Some(signal) = interrupt::take_forward().filter(|_| started) {
-                self.order(&format!("signal {signal}"));
+                self.order(ToGuardian::Signal(signal));
             }
             let why = if !started || interrupt::first_signal().is_none() {
                 Some(StoppedBy::Flag)
@@ -322,7 +335,7 @@ impl Guardian {
                 None
             };
             if why.is_some() {
-                self.order("stop");
+                self.order(ToGuardian::Stop);
                 stopped_by = why;
             }
         }
@@ -331,14 +344,18 @@ impl Guardian {
     /// Releases what the command left running, or stops it after an interrupt,
     /// and waits for the guardian to end.
     fn finish(mut self, stopped: bool) {
-        self.order(if stopped { "stop" } else { "release" });
+        self.order(if stopped {
+            ToGuardian::Stop
+        } else {
+            ToGuardian::Release
+        });
         self.orders = None;
         let _ = os::wait_with_rusage(self.pid);
     }
 
-    fn order(&self, order: &str) {
+    fn order(&self, order: ToGuardian) {
         if let Some(mut pipe) = self.orders.as_ref() {
-            let _ = pipe.write_all(format!("{order}\n").as_bytes());
+            let _ = pipe.write_all(order.encode().as_bytes());
         }
     }
 }

@@ -3,16 +3,11 @@
 //! command's whole process tree: as a child subreaper it inherits every orphaned
 //! descendant (`sh -c 'yes > /dev/null'`'s `yes`, a daemon that double-forked),
 //! so it can count what is still running when the command ends and stop all of
-//! it. coreheat talks to it over two pipes the guardian gets as descriptors:
-//!
-//! - descriptor 3, coreheat → guardian: `signal N` (pass signal N on to the
-//!   command, while it runs; any number of times), then `stop` (SIGTERM to the
-//!   tree, SIGKILL to what is left after [`STOP_GRACE`]) or `release` (leave
-//!   what still runs, as `time` does); end of input means coreheat is gone
-//!   (even by `kill -9`): the tree gets SIGKILL at once.
-//! - descriptor 4, guardian → coreheat: `started PID`, then `exited STATUS
-//!   USER_S SYS_S WALL_S LEFT_RUNNING`, or `failed CODE MESSAGE` when the
-//!   command cannot start. STATUS is `code:N` or `signal:N`.
+//! it. coreheat talks to it over two pipes the guardian gets as descriptors 3
+//! (orders, [`ToGuardian`]) and 4 (what happened, [`GuardMessage`]); the lines
+//! are defined in [`super::protocol`]. End of the orders means coreheat is gone
+//! (even by `kill -9`): the tree gets SIGKILL at once. `stop` gives the tree
+//! SIGTERM and, after [`STOP_GRACE`], SIGKILL to what is left.
 //!
 //! The guardian ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT (coreheat decides)
 //! and runs in a process group of its own, so that `kill -9 -PGID` of
@@ -29,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::protocol::{GuardMessage, ToGuardian};
 use crate::util::interrupt::STOP_GRACE;
 use crate::util::os::{self, CpuTimes, ExitStatus};
 use crate::util::procfs::descendants;
@@ -43,86 +39,6 @@ pub const REPORT_FD: i32 = 4;
 pub const EXIT_NOT_FOUND: i32 = 127;
 /// Exit code of a command that cannot be executed, as in the shell.
 pub const EXIT_NOT_EXECUTABLE: i32 = 126;
-
-/// What the guardian tells coreheat.
-#[derive(Debug, Clone, PartialEq)]
-pub enum GuardMessage {
-    Started(u32),
-    Exited {
-        status: ExitStatus,
-        cpu: CpuTimes,
-        wall_s: f64,
-        left_running: u32,
-    },
-    Failed {
-        code: i32,
-        message: String,
-    },
-}
-
-impl GuardMessage {
-    pub fn encode(&self) -> String {
-        match self {
-            GuardMessage::Started(pid) => format!("started {pid}\n"),
-            GuardMessage::Exited {
-                status,
-                cpu,
-                wall_s,
-                left_running,
-            } => {
-                let status = match status {
-                    ExitStatus::Code(code) => format!("code:{code}"),
-                    ExitStatus::Signal(signal) => format!("signal:{signal}"),
-                };
-                format!(
-                    "exited {status} {} {} {wall_s} {left_running}\n",
-                    cpu.user_s, cpu.sys_s
-                )
-            }
-            GuardMessage::Failed { code, message } => {
-                format!("failed {code} {}\n", message.replace('\n', " "))
-            }
-        }
-    }
-
-    pub fn decode(line: &str) -> Option<GuardMessage> {
-        let mut words = line.trim_end().splitn(2, ' ');
-        let (kind, rest) = (words.next()?, words.next().unwrap_or(""));
-        match kind {
-            "started" => rest.parse().ok().map(GuardMessage::Started),
-            "failed" => {
-                let (code, message) = rest.split_once(' ')?;
-                Some(GuardMessage::Failed {
-                    code: code.parse().ok()?,
-                    message: message.to_string(),
-                })
-            }
-            "exited" => decode_exited(rest),
-            _ => None,
-        }
-    }
-}
-
-fn decode_exited(rest: &str) -> Option<GuardMessage> {
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let [status, user_s, sys_s, wall_s, left_running] = fields[..] else {
-        return None;
-    };
-    let status = match status.split_once(':')? {
-        ("code", n) => ExitStatus::Code(n.parse().ok()?),
-        ("signal", n) => ExitStatus::Signal(n.parse().ok()?),
-        _ => return None,
-    };
-    Some(GuardMessage::Exited {
-        status,
-        cpu: CpuTimes {
-            user_s: user_s.parse().ok()?,
-            sys_s: sys_s.parse().ok()?,
-        },
-        wall_s: wall_s.parse().ok()?,
-        left_running: left_running.parse().ok()?,
-    })
-}
 
 /// What coreheat asks of the guardian.
 enum Order {
@@ -267,19 +183,23 @@ fn obey(
 ) {
     let mut lines = BufReader::new(control).lines();
     let order = loop {
-        match lines.next() {
-            Some(Ok(line)) if line == "stop" => break Order::Stop,
-            Some(Ok(line)) if line == "release" => break Order::Release,
-            Some(Ok(line)) => {
-                let signal = line.strip_prefix("signal ").and_then(|n| n.parse().ok());
+        let Some(Ok(line)) = lines.next() else {
+            break Order::Gone;
+        };
+        match ToGuardian::decode(&line) {
+            Ok(ToGuardian::Stop) => break Order::Stop,
+            Ok(ToGuardian::Release) => break Order::Release,
+            Ok(ToGuardian::Signal(signal)) => {
                 let pid = running.load(Ordering::SeqCst);
-                if let Some(signal) = signal
-                    && pid != 0
-                {
+                if pid != 0 {
                     let _ = os::send_signal(pid, signal);
                 }
             }
-            _ => break Order::Gone,
+            // coreheat and its guardian are one binary: an unreadable order is
+            // a bug, said where it shows, and the command is left as it was.
+            Err(why) => crate::util::output::print_err_line(&format!(
+                "coreheat: {GUARD_SUBCOMMAND}: cannot read the order '{line}' ({why})"
+            )),
         }
     };
     if matches!(order, Order::Stop) {
@@ -340,37 +260,6 @@ fn send(report: &mut File, message: &GuardMessage) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_round_trip() {
-        let messages = [
-            GuardMessage::Started(4242),
-            GuardMessage::Exited {
-                status: ExitStatus::Code(3),
-                cpu: CpuTimes {
-                    user_s: 1.25,
-                    sys_s: 0.5,
-                },
-                wall_s: 2.0,
-                left_running: 1,
-            },
-            GuardMessage::Exited {
-                status: ExitStatus::Signal(15),
-                cpu: CpuTimes::default(),
-                wall_s: 0.001,
-                left_running: 0,
-            },
-            GuardMessage::Failed {
-                code: 126,
-                message: "exec: cannot run '/tmp': Permission denied".into(),
-            },
-        ];
-        for message in messages {
-            assert_eq!(GuardMessage::decode(&message.encode()), Some(message));
-        }
-        assert_eq!(GuardMessage::decode("exited code:x 1 2 3 4"), None);
-        assert_eq!(GuardMessage::decode("hello"), None);
-    }
 
     #[test]
     fn descendants_of_a_shell_include_its_children() {

@@ -20,9 +20,24 @@
 //!
 //! End of input on a worker's stdin means coreheat is gone or stopping: the worker
 //! exits at once.
+//!
+//! The guardian of a command traced by `run exec` (`coreheat __guard`, see
+//! `guard.rs`) speaks the same way over two pipes:
+//!
+//! coreheat → guardian (descriptor 3):
+//! - `signal N` — pass signal N on to the command while it runs (any number of times)
+//! - `stop` — stop the command's whole tree; `release` — leave what still runs
+//!
+//! guardian → coreheat (descriptor 4):
+//! - `started PID`, then `exited STATUS USER_S SYS_S WALL_S LEFT_RUNNING`
+//!   (STATUS `code:N` or `signal:N`), or `failed CODE MESSAGE` when the command
+//!   cannot start
+//!
+//! A line either side cannot read is an error that quotes it, never dropped.
 
 use crate::kernels::digest::to_hex;
 use crate::kernels::hash::Engine;
+use crate::util::os::{CpuTimes, ExitStatus};
 
 /// A message from coreheat to a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +161,113 @@ impl FromWorker {
     }
 }
 
+/// What coreheat asks of a command's guardian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToGuardian {
+    Signal(i32),
+    Stop,
+    Release,
+}
+
+impl ToGuardian {
+    pub fn encode(&self) -> String {
+        match self {
+            ToGuardian::Signal(signal) => format!("signal {signal}\n"),
+            ToGuardian::Stop => "stop\n".to_string(),
+            ToGuardian::Release => "release\n".to_string(),
+        }
+    }
+
+    pub fn decode(line: &str) -> Result<ToGuardian, String> {
+        match line.split_ascii_whitespace().collect::<Vec<_>>().as_slice() {
+            ["signal", signal] => Ok(ToGuardian::Signal(number(signal)?)),
+            ["stop"] => Ok(ToGuardian::Stop),
+            ["release"] => Ok(ToGuardian::Release),
+            _ => Err(format!("unknown order '{}'", line.trim())),
+        }
+    }
+}
+
+/// What the guardian tells coreheat.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuardMessage {
+    Started(u32),
+    Exited {
+        status: ExitStatus,
+        cpu: CpuTimes,
+        wall_s: f64,
+        left_running: u32,
+    },
+    Failed {
+        code: i32,
+        message: String,
+    },
+}
+
+impl GuardMessage {
+    pub fn encode(&self) -> String {
+        match self {
+            GuardMessage::Started(pid) => format!("started {pid}\n"),
+            GuardMessage::Exited {
+                status,
+                cpu,
+                wall_s,
+                left_running,
+            } => {
+                let status = match status {
+                    ExitStatus::Code(code) => format!("code:{code}"),
+                    ExitStatus::Signal(signal) => format!("signal:{signal}"),
+                };
+                format!(
+                    "exited {status} {} {} {wall_s} {left_running}\n",
+                    cpu.user_s, cpu.sys_s
+                )
+            }
+            GuardMessage::Failed { code, message } => {
+                format!("failed {code} {}\n", message.replace('\n', " "))
+            }
+        }
+    }
+
+    pub fn decode(line: &str) -> Result<GuardMessage, String> {
+        let line = line.trim_end();
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "started" => Ok(GuardMessage::Started(number(rest)?)),
+            "failed" => {
+                let (code, message) = rest.split_once(' ').unwrap_or((rest, ""));
+                Ok(GuardMessage::Failed {
+                    code: number(code)?,
+                    message: message.to_string(),
+                })
+            }
+            "exited" => decode_exited(rest),
+            _ => Err(format!("unknown message '{line}'")),
+        }
+    }
+}
+
+fn decode_exited(rest: &str) -> Result<GuardMessage, String> {
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let [status, user_s, sys_s, wall_s, left_running] = fields[..] else {
+        return Err(format!("'exited {rest}' has not the five fields of an end"));
+    };
+    let status = match status.split_once(':') {
+        Some(("code", n)) => ExitStatus::Code(number(n)?),
+        Some(("signal", n)) => ExitStatus::Signal(number(n)?),
+        _ => return Err(format!("'{status}' is not code:N or signal:N")),
+    };
+    Ok(GuardMessage::Exited {
+        status,
+        cpu: CpuTimes {
+            user_s: number(user_s)?,
+            sys_s: number(sys_s)?,
+        },
+        wall_s: number(wall_s)?,
+        left_running: number(left_running)?,
+    })
+}
+
 fn number<T: std::str::FromStr>(word: &str) -> Result<T, String> {
     word.parse()
         .map_err(|_| format!("'{word}' is not a valid number"))
@@ -225,5 +347,60 @@ mod tests {
         assert!(ToWorker::decode("hash 7 simd zz").is_err());
         assert!(FromWorker::decode("done").is_err());
         assert!(FromWorker::decode("").is_err());
+    }
+
+    #[test]
+    fn guardian_messages_round_trip_and_bad_ones_say_why() {
+        let messages = [
+            GuardMessage::Started(4242),
+            GuardMessage::Exited {
+                status: ExitStatus::Code(3),
+                cpu: CpuTimes {
+                    user_s: 1.25,
+                    sys_s: 0.5,
+                },
+                wall_s: 2.0,
+                left_running: 1,
+            },
+            GuardMessage::Exited {
+                status: ExitStatus::Signal(15),
+                cpu: CpuTimes::default(),
+                wall_s: 0.001,
+                left_running: 0,
+            },
+            GuardMessage::Failed {
+                code: 126,
+                message: "exec: cannot run '/tmp': Permission denied".into(),
+            },
+        ];
+        for message in messages {
+            assert_eq!(GuardMessage::decode(&message.encode()), Ok(message));
+        }
+        let unreadable = |line: &str| GuardMessage::decode(line).unwrap_err();
+        assert_eq!(
+            unreadable("exited code:x 1 2 3 4"),
+            "'x' is not a valid number"
+        );
+        assert_eq!(
+            unreadable("exited 1 2"),
+            "'exited 1 2' has not the five fields of an end"
+        );
+        assert_eq!(unreadable("hello"), "unknown message 'hello'");
+        assert_eq!(unreadable("started"), "'' is not a valid number");
+    }
+
+    #[test]
+    fn guardian_orders_round_trip_and_bad_ones_say_why() {
+        for order in [ToGuardian::Signal(2), ToGuardian::Stop, ToGuardian::Release] {
+            assert_eq!(ToGuardian::decode(&order.encode()), Ok(order));
+        }
+        assert_eq!(
+            ToGuardian::decode("signal INT"),
+            Err("'INT' is not a valid number".to_string())
+        );
+        assert_eq!(
+            ToGuardian::decode("halt"),
+            Err("unknown order 'halt'".to_string())
+        );
     }
 }
