@@ -15,7 +15,7 @@ use super::color::{
 use super::raster::row_images;
 use super::sched_view::{SchedView, sched_view};
 use super::threads_view::{ThreadsView, threads_view};
-use super::timeaxis::{TimeAxis, nice_ticks};
+use super::timeaxis::{TimeAxis, nice_ticks, svg_number};
 use crate::model::workload::{WorkloadMeta, WorkloadResult};
 use crate::model::{CpuLoad, EventKind, Status};
 use crate::summary::findings::Finding;
@@ -744,12 +744,6 @@ fn images_caption(summary: &TraceSummary) -> String {
         plural(columns.len(), "column"),
         plural(bin as usize, "sample")
     )
-}
-
-/// A coordinate for SVG: seconds to the millisecond, no trailing zeros.
-pub(crate) fn svg_number(value: f64) -> String {
-    let text = format!("{value:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn short_time(t: f64) -> String {

@@ -6,8 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::color::{BUSY, DARK_BUSY, Ramp, level};
-use super::html::svg_number;
-use super::timeaxis::TimeAxis;
+use super::timeaxis::{TimeAxis, svg_number};
 use crate::summary::trace_summary::Column;
 
 /// Pixels across each row's image: finer than any screen shows the map, so

