@@ -16,7 +16,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 
 /// Every prerequisite a test can name: the `coreheat_missing` values.
-const PREREQUISITES: [&str; 9] = [
+const PREREQUISITES: [&str; 10] = [
     "chromium",
     "jq",
     "python3",
@@ -26,6 +26,7 @@ const PREREQUISITES: [&str; 9] = [
     "two_cpus",
     "sched_events",
     "realtime",
+    "setpriv",
 ];
 
 fn main() {
@@ -84,6 +85,8 @@ fn main() {
             "realtime",
             uid_is_root() || effective_capabilities().is_some_and(|caps| caps & (1 << 23) != 0),
         ),
+        // Root may run coreheat as user nobody with setpriv (util-linux).
+        ("setpriv", uid_is_root() && on_path(&["setpriv"])),
     ];
     for (name, present) in found {
         if !present {

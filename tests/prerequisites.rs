@@ -8,7 +8,7 @@
 use std::path::Path;
 
 /// What in a test's body means it needs a prerequisite.
-const USES: [(&str, &str); 10] = [
+const USES: [(&str, &str); 11] = [
     ("Chromium::find", "chromium"),
     ("Command::new(\"jq\")", "jq"),
     ("\"python3\"", "python3"),
@@ -19,6 +19,7 @@ const USES: [(&str, &str); 10] = [
     ("online_cpus() >= 2", "two_cpus"),
     ("sched_machine()", "sched_events"),
     ("policy_of(", "realtime"),
+    ("Command::new(\"setpriv\")", "setpriv"),
 ];
 
 /// The `#[test]` functions of a test file: attributes and body.
@@ -127,7 +128,7 @@ fn the_readme_names_every_prerequisite_build_rs_knows() {
         .expect("build.rs lists them");
     let list = &build[list_at..list_at + build[list_at..].find("];").unwrap()];
     let names: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
-    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let section_at = readme
         .find("\n## Tests\n")
@@ -141,6 +142,7 @@ fn the_readme_names_every_prerequisite_build_rs_knows() {
             "two_cpus" => "2 CPUs",
             "sched_events" => "`kernel.perf_event_paranoid` -1",
             "realtime" => "CAP_SYS_NICE",
+            "setpriv" => "`setpriv`",
             other => other,
         }
     }

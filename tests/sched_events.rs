@@ -326,6 +326,10 @@ fn kill_9_leaves_a_readable_trace_with_its_slices() {
     coreheat_missing = "sched_events",
     ignore = "needs root or CAP_PERFMON (the scheduler's events): run the tests as root"
 )]
+#[cfg_attr(
+    coreheat_missing = "setpriv",
+    ignore = "needs root and setpriv (util-linux) to run as user nobody"
+)]
 #[test]
 fn a_user_the_kernel_refuses_gets_sampled_with_the_reason() {
     let _machine = sched_machine();

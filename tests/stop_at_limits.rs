@@ -282,3 +282,50 @@ fn ctrl_c_stops_4096_busy_threads_and_512_worker_processes_within_the_promise() 
         Status::Interrupted
     );
 }
+
+/// A thousand threads on 2 CPUs, run by a user without privilege (coreheat's
+/// own threads then wait their turn): the workload's CPU time is all of what
+/// its threads ran, so nothing is put down to other programs. With the
+/// release build, getrusage's per-thread figures summed 8.5 of the 10.1 CPU-s
+/// the machine was busy and the page blamed 1.4 on other programs; the
+/// scheduler's own clock finds 9.75. (This test's build misses less that
+/// way, 2–6 %: the test holds the line at 6 %.)
+#[cfg_attr(
+    coreheat_missing = "setpriv",
+    ignore = "needs root and setpriv (util-linux) to run as user nobody"
+)]
+#[test]
+fn the_cpu_time_of_a_thousand_threads_is_all_counted() {
+    use std::os::unix::process::CommandExt;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let shared = tempfile::Builder::new()
+        .prefix("coreheat-nobody")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(
+        shared.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let out = shared.path().join("many");
+    let mut command = Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    command.arg(common::bin());
+    command.args(["run", "--json", "--out", out.to_str().unwrap()]);
+    command.args(["--workers", "1024", "count", "--split", "-n", "2^35"]);
+    command.current_dir(shared.path());
+    command.stdout(std::process::Stdio::piped());
+    command.process_group(0);
+    let mut job = Job(Some(command.spawn().unwrap()));
+    let output = job.0.take().unwrap().wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let workload = json["user_s"].as_f64().unwrap() + json["sys_s"].as_f64().unwrap();
+    let busy = json["machine_busy_cpu_s"].as_f64().unwrap();
+    let others = json["other_cpu_s"].as_f64().unwrap();
+    assert!(
+        others < 0.06 * busy,
+        "the workload used {workload:.2} of the {busy:.2} CPU-s the machine was busy: \
+         {others:.2} put down to other programs on a machine running nothing else"
+    );
+}

@@ -262,7 +262,7 @@ fn run_worker(
     shared: &Shared,
     control: &Control,
 ) -> Option<(WorkerPart, CpuTimes)> {
-    let before = os::thread_cpu_times();
+    let meter = os::ThreadCpuMeter::start();
     let body = || -> Result<WorkerPart, String> {
         if let Some(cpu) = cpu {
             os::set_affinity(&[cpu])
@@ -293,7 +293,7 @@ fn run_worker(
         })
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
-    let spent = os::thread_cpu_times().minus(before);
+    let spent = meter.spent();
     shared.worker_finished();
     match outcome {
         Ok(Ok(part)) => Some((part, spent)),

@@ -739,8 +739,8 @@ fn images_caption(summary: &TraceSummary) -> String {
     let columns = &summary.band_columns;
     let bin = columns.first().map_or(1, |c| c.samples);
     format!(
-        "Busy: all but idle and iowait; {} across, each the mean of {} (no per-cell \
-         figures at this size)",
+        "Busy: all but idle and iowait; {} across, each the mean of {} (each row an \
+         image: no per-cell figures on hover)",
         plural(columns.len(), "column"),
         plural(bin as usize, "sample")
     )

@@ -116,10 +116,13 @@ fn strip_caption(threads: &ThreadsSummary) -> String {
         ));
     }
     if let Some(tail) = threads.tail {
+        let why = match &threads.late_samples {
+            Some(_) => "were not read again (coreheat's samples came late)",
+            None => "were gone before they could be read again",
+        };
         caption.push_str(&format!(
-            " From {:.2} s to {:.2} s the workload's threads were gone before they could be \
-             read again: the pale orange there is its CPU time by its own end accounting \
-             ({:.2} CPU-s",
+            " From {:.2} s to {:.2} s the workload's threads {why}: the pale orange there is \
+             its CPU time by its own end accounting ({:.2} CPU-s",
             tail.t_start, tail.t_end, tail.cpu_s
         ));
         if tail.unseen_cpu_s > tail.cpu_s + 0.005 {

@@ -356,7 +356,7 @@ impl Reading {
 
 impl SamplerThread {
     fn run(mut self) -> SamplerReport {
-        let cpu_before = os::thread_cpu_times();
+        let cpu_meter = os::ThreadCpuMeter::start();
         if let Some(recorder) = &self.sched {
             recorder.exclude_current_thread();
         }
@@ -411,7 +411,7 @@ impl SamplerThread {
         if let Some(observer) = self.observer.as_mut() {
             observer.finish();
         }
-        self.report.cpu = os::thread_cpu_times().minus(cpu_before);
+        self.report.cpu = cpu_meter.spent();
         self.report
     }
 

@@ -178,16 +178,9 @@ fn threads_unread(summary: &TraceSummary, threads: &ThreadsSummary) -> Option<Fi
         ),
         None => String::new(),
     };
-    let due = (window_s / interval_s).floor() as u32;
-    let why = if interval_s > 0.0 && f64::from(window.samples) < 0.5 * f64::from(due) {
-        format!(
-            "only {} of the {due} samples due were taken: coreheat's sampler waited for a CPU \
-             behind the workload (as root or with CAP_SYS_NICE its threads come first)",
-            window.samples
-        )
-    } else {
-        "its threads were gone before they could be read again".to_string()
-    };
+    let why = window
+        .late_samples(interval_s)
+        .unwrap_or_else(|| "its threads were gone before they could be read again".to_string());
     Some(finding(
         "threads-unread",
         format!(

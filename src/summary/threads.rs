@@ -173,6 +173,9 @@ pub struct ThreadsSummary {
     pub ended_cpu_s: f64,
     /// CPU seconds the task rows (and `ended`) hold in all.
     pub read_cpu_s: f64,
+    /// Why samples inside the workload came late, when they did
+    /// ([`crate::summary::window::WorkloadWindow::late_samples`]).
+    pub late_samples: Option<String>,
 }
 
 /// CPU time the workload used after its tasks were last read: its end line's

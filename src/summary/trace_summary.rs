@@ -447,6 +447,9 @@ impl TraceSummary {
         let end_cpu_s = summary.end.as_ref().map(|(_, end)| end.user_s + end.sys_s);
         summary.threads = threads.map(|builder| builder.finish(end_cpu_s));
         summary.window = window.finish();
+        if let (Some(threads), Some(window)) = (summary.threads.as_mut(), &summary.window) {
+            threads.late_samples = window.late_samples(summary.meta.interval_s);
+        }
         summary.sched = sched;
         Ok(summary)
     }

@@ -264,10 +264,12 @@ fn too_short(meta: &Meta, window: &WorkloadWindow) -> Option<Warning> {
     if window.samples >= MIN_SAMPLES {
         return None;
     }
-    let suggestion = if meta.interval_s > 0.1 {
-        "; sample more often (--interval 100ms) or run longer"
+    let suggestion = if let Some(late) = window.late_samples(meta.interval_s) {
+        format!("; {late}")
+    } else if meta.interval_s > 0.1 {
+        "; sample more often (--interval 100ms) or run longer".to_string()
     } else {
-        "; run a longer workload"
+        "; run a longer workload".to_string()
     };
     Some(Warning {
         code: "too-short",
@@ -369,6 +371,26 @@ mod tests {
         }
         builder.workload_ended(4.5);
         builder.finish().unwrap()
+    }
+
+    #[test]
+    fn too_few_samples_because_they_came_late_say_so_not_sample_more_often() {
+        let mut builder = WindowBuilder::new(2);
+        builder.workload_started(0.5);
+        builder.add_sample(0.5, 1.5, &[load(100.0, 0.0), load(100.0, 0.0)]);
+        builder.add_sample(1.5, 9.8, &[load(100.0, 0.0), load(100.0, 0.0)]);
+        builder.workload_ended(9.8);
+        let late = builder.finish().unwrap();
+        let found = too_short(&meta(2, 2, "count"), &late).unwrap();
+        assert!(
+            found.message.ends_with(
+                "; coreheat's samples came late (one interval lasted 8.3 s of 1.0 s): its \
+                 sampler waited for a CPU behind the workload; as root or with CAP_SYS_NICE \
+                 its threads come first"
+            ),
+            "{}",
+            found.message
+        );
     }
 
     fn codes(warnings: &[Warning]) -> Vec<&'static str> {

@@ -54,6 +54,7 @@ pub struct WindowBuilder {
     inside: Vec<Weighted>,
     before: Vec<Weighted>,
     samples_inside: u32,
+    longest_inside: f64,
     last_t: f64,
 }
 
@@ -89,6 +90,7 @@ impl WindowBuilder {
             return;
         }
         self.samples_inside += 1;
+        self.longest_inside = self.longest_inside.max(t_end - t_start);
         for (weighted, load) in self.inside.iter_mut().zip(cpus) {
             weighted.add(load, overlap);
         }
@@ -105,6 +107,7 @@ impl WindowBuilder {
             per_cpu: self.inside,
             before: self.before,
             samples: self.samples_inside,
+            longest_interval_s: self.longest_inside,
         })
     }
 }
@@ -122,7 +125,13 @@ pub struct WorkloadWindow {
     pub before: Vec<Weighted>,
     /// Samples that overlap the window.
     pub samples: u32,
+    /// The longest interval a sample overlapping the window covered.
+    pub longest_interval_s: f64,
 }
+
+/// A sample whose interval is longer than this many intervals came late: the
+/// sampler did not get a CPU in time.
+pub const LATE_INTERVALS: f64 = 2.0;
 
 impl WorkloadWindow {
     pub fn seconds(&self) -> f64 {
@@ -142,6 +151,20 @@ impl WorkloadWindow {
             .filter(|(slot, _)| keep(*slot))
             .map(|(_, w)| w.busy_cpu_s())
             .sum()
+    }
+
+    /// When samples inside the window came late (an interval longer than
+    /// [`LATE_INTERVALS`] × `interval_s`), in words: what happened, and how
+    /// to avoid it.
+    pub fn late_samples(&self, interval_s: f64) -> Option<String> {
+        (interval_s > 0.0 && self.longest_interval_s > LATE_INTERVALS * interval_s).then(|| {
+            format!(
+                "coreheat's samples came late (one interval lasted {:.1} s of {interval_s:.1} \
+                 s): its sampler waited for a CPU behind the workload; as root or with \
+                 CAP_SYS_NICE its threads come first",
+                self.longest_interval_s
+            )
+        })
     }
 
     /// Mean number of CPUs busy during the window (sum of busy fractions).
@@ -226,6 +249,25 @@ mod tests {
         assert!(!w.ended);
         assert_eq!(w.end, 2.0);
         assert!(WindowBuilder::new(1).finish().is_none());
+    }
+
+    #[test]
+    fn an_interval_over_twice_the_schedule_is_a_late_sample() {
+        let mut window = WindowBuilder::new(1);
+        window.workload_started(0.5);
+        window.add_sample(0.0, 0.5, &[busy(0.0, 0.0)]);
+        window.add_sample(0.5, 1.5, &[busy(100.0, 0.0)]);
+        window.add_sample(1.5, 4.4, &[busy(100.0, 0.0)]);
+        window.workload_ended(4.4);
+        let w = window.finish().unwrap();
+        assert_eq!(w.longest_interval_s, 2.9000000000000004);
+        assert_eq!(
+            w.late_samples(1.0).unwrap(),
+            "coreheat's samples came late (one interval lasted 2.9 s of 1.0 s): its sampler \
+             waited for a CPU behind the workload; as root or with CAP_SYS_NICE its threads \
+             come first"
+        );
+        assert_eq!(w.late_samples(1.5), None, "2.9 s is not over 2 × 1.5 s");
     }
 
     #[test]

@@ -419,7 +419,7 @@ struct Reader {
 
 impl Reader {
     fn run(mut self) -> ReaderEnd {
-        let cpu_before = os::thread_cpu_times();
+        let cpu_meter = os::ThreadCpuMeter::start();
         self.own_threads
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -433,7 +433,7 @@ impl Reader {
             };
             self.round(round);
             if stopping {
-                return (self.rings, os::thread_cpu_times().minus(cpu_before));
+                return (self.rings, cpu_meter.spent());
             }
             std::thread::sleep(DRAIN_EVERY);
         }
