@@ -18,10 +18,10 @@ fn render_day(c: &mut Criterion) {
 fn render_day_of(c: &mut Criterion, cpus: u32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let trace = dir.path().join("trace.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, cpus, SAMPLES, 1.0).expect("synthetic trace");
+    coreheat::synthetic::write_trace(&trace, cpus, SAMPLES, 1.0).expect("synthetic trace");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let report = coreheat::report::render_run_folder(&trace, &out).expect("render");
+    let report = coreheat::render(&trace, &out).expect("render");
     let size = |name: &str| {
         std::fs::metadata(out.join(name))
             .map(|m| m.len())
@@ -41,7 +41,7 @@ fn render_day_of(c: &mut Criterion, cpus: u32) {
     let mut group = c.benchmark_group("render");
     group.sample_size(10);
     group.bench_function(format!("24h at 1s, {cpus} CPUs"), |b| {
-        b.iter(|| coreheat::report::render_run_folder(Path::new(&trace), &out).expect("render"))
+        b.iter(|| coreheat::render(Path::new(&trace), &out).expect("render"))
     });
     group.finish();
 }

@@ -1,5 +1,6 @@
-//! Reads a coreheat trace (even one from a killed run) and prints each CPU's
-//! mean and peak load, streaming the file without holding it in memory.
+//! Reads a coreheat trace (even one from a killed run; or a dstat CSV, an
+//! mpstat JSON) and prints each CPU's mean and peak load; a coreheat trace is
+//! streamed, never held in memory whole.
 //!
 //!     cargo run --example summarize_trace -- reports/<run>/trace.jsonl
 
@@ -7,9 +8,9 @@ use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
     let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
-        anyhow::bail!("usage: summarize_trace TRACE.jsonl");
+        anyhow::bail!("usage: summarize_trace TRACE.jsonl (or a dstat CSV, an mpstat JSON)");
     };
-    let summary = coreheat::summary::load::summarize_trace(&path)?;
+    let summary = coreheat::summarize(&path)?;
     let meta = &summary.meta;
     println!(
         "{} on {} ({}), {} samples over {:.1}s",

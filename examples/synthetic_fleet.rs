@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     for index in 0..hosts {
         let host = format!("node{:02}", index + 1);
         let start = (first + chrono::Duration::seconds(10 * index as i64)).to_rfc3339();
-        let machine = coreheat::trace::synthetic::Machine {
+        let machine = coreheat::synthetic::Machine {
             host: &host,
             start: &start,
             // node01 twice as busy as usual, the last host a tenth.
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
             },
         };
         let path = out.join(format!("{host}.jsonl"));
-        coreheat::trace::synthetic::write_machine_trace(&path, &machine, cpus, samples, 1.0)?;
+        coreheat::synthetic::write_machine_trace(&path, &machine, cpus, samples, 1.0)?;
     }
     Ok(())
 }

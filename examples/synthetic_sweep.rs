@@ -4,6 +4,10 @@
 //! without such a machine:
 //!
 //!     cargo run --example synthetic_sweep -- OUT_DIR
+//!
+//! A maintainer's tool: it builds the comparison from made-up records, so it
+//! reaches behind the library's face into its hidden modules, which change
+//! without notice; the other examples use only the face.
 
 use std::path::Path;
 

@@ -10,7 +10,7 @@ fn main() -> anyhow::Result<()> {
             "usage: synthetic_trace OUT.jsonl CPUS SAMPLES (e.g. 64 86400 for 24 h at 1 s)"
         );
     };
-    coreheat::trace::synthetic::write_trace(
+    coreheat::synthetic::write_trace(
         std::path::Path::new(out),
         cpus.parse()?,
         samples.parse()?,

@@ -46,7 +46,7 @@ fn assert_refused(output: &Output, what: &str, expected: &[&str]) -> String {
 fn trace_lines(cpus: u32, samples: u64) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.jsonl");
-    coreheat::trace::synthetic::write_trace(&path, cpus, samples, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&path, cpus, samples, 1.0).unwrap();
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -188,7 +188,7 @@ fn png_height(path: &Path) -> u32 {
 fn thousands_of_cpus_draw_within_a_fixed_pixel_budget() {
     let scratch = Scratch::new();
     let trace = scratch.path().join("big.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, 8192, 3, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&trace, 8192, 3, 1.0).unwrap();
     let output = scratch.run_bounded(&["render", "big.jsonl", "--out", "big"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let dir = scratch.path().join("big");

@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::Scratch;
-use coreheat::trace::synthetic::{Machine, write_machine_trace};
+use coreheat::synthetic::{Machine, write_machine_trace};
 
 /// Writes a synthetic trace of `host` (4 CPUs, 60 s) starting `start`.
 fn machine(scratch: &Scratch, host: &str, start: &str, scale: f64) -> String {

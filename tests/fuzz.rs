@@ -26,7 +26,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn real_trace() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.jsonl");
-    coreheat::trace::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&path, 4, 12, 1.0).unwrap();
     std::fs::read(path).unwrap()
 }
 
@@ -294,8 +294,8 @@ fn hostile_meta() -> impl Strategy<Value = coreheat::model::Meta> {
         .prop_map(|(title, command, notes, argv, cpus, interval)| {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("trace.jsonl");
-            coreheat::trace::synthetic::write_trace(&path, 2, 2, 1.0).unwrap();
-            let mut meta = coreheat::trace::Trace::read(&path).unwrap().header.meta;
+            coreheat::synthetic::write_trace(&path, 2, 2, 1.0).unwrap();
+            let mut meta = coreheat::read_trace(&path).unwrap().header.meta;
             meta.title = Some(title);
             meta.command = command;
             meta.notes = notes;
@@ -360,7 +360,7 @@ proptest! {
         };
         let _ = writer.write_end(end.0, &end_line);
         drop(writer);
-        let trace = coreheat::trace::Trace::read(&path);
+        let trace = coreheat::read_trace(&path);
         prop_assert!(trace.is_ok(), "written, then refused: {}", trace.err().unwrap());
         prop_assert_eq!(trace.unwrap().samples.len(), written);
     }

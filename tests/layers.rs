@@ -28,7 +28,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("commands", 10),
     ("cli", 11),
     ("lib", 12),
-    ("main", 12),
+    ("main", 13),
 ];
 
 #[test]

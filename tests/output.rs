@@ -356,7 +356,7 @@ fn quiet_prints_only_errors() {
 fn messages_name_the_field_the_flag_and_say_a_cause_once() {
     let scratch = Scratch::new();
     let trace = scratch.path().join("nan.jsonl");
-    coreheat::trace::synthetic::write_trace(&trace, 2, 3, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&trace, 2, 3, 1.0).unwrap();
     let cut = std::fs::read_to_string(&trace).unwrap();
     let end = cut.lines().last().unwrap();
     let broken = end.replacen("\"wall_s\":", "\"wall_s\":NaN,\"was\":", 1);

@@ -27,8 +27,8 @@ static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn machine() -> std::sync::MutexGuard<'static, ()> {
     MACHINE.lock().unwrap_or_else(|e| e.into_inner())
 }
+use coreheat::Trace;
 use coreheat::model::{CpuLoad, EventKind};
-use coreheat::trace::Trace;
 
 /// A process this test started, stopped (and reaped) when dropped.
 struct Started(Child);

@@ -439,7 +439,7 @@ fn chromium_at_480_pixels_the_page_fits_and_every_chart_is_svg() {
     let scratch = Scratch::new();
     let run = run_folder(&scratch, &["--mode", "threads", "count", "--n", "2^26"]);
     let wide = scratch.path().join("wide.jsonl");
-    coreheat::trace::synthetic::write_trace(&wide, 64, 120, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&wide, 64, 120, 1.0).unwrap();
     scratch.ok(&["render", "wide.jsonl", "--out", "wide"]);
     for page in [
         run.join("report.html"),
@@ -527,8 +527,8 @@ fn render_memory_does_not_grow_with_the_trace() {
     let scratch = Scratch::new();
     let small = scratch.path().join("small.jsonl");
     let large = scratch.path().join("large.jsonl");
-    coreheat::trace::synthetic::write_trace(&small, 8, 10_000, 1.0).unwrap();
-    coreheat::trace::synthetic::write_trace(&large, 8, 40_000, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&small, 8, 10_000, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&large, 8, 40_000, 1.0).unwrap();
     let small_kb = render_peak_rss_kb(&scratch, &small, "small");
     let large_kb = render_peak_rss_kb(&scratch, &large, "large");
     let large_file_kb = std::fs::metadata(&large).unwrap().len() as i64 / 1024;
@@ -657,7 +657,7 @@ fn charts_name_their_units_and_keep_details_in_the_caption() {
 fn many_cpus_get_a_quantized_heat_map_and_the_page_offers_both_views() {
     let scratch = Scratch::new();
     let many = scratch.path().join("many.jsonl");
-    coreheat::trace::synthetic::write_trace(&many, 256, 60, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&many, 256, 60, 1.0).unwrap();
     scratch.ok(&["render", "many.jsonl", "--out", "many", "--png-scale", "1"]);
     let dir = scratch.path().join("many");
     let (_, height) = png_size(&dir.join("heatmap.png"));
@@ -830,7 +830,7 @@ fn chromium_at_1024_cpus_no_two_labels_overlap_and_the_quantized_view_leads() {
     let scratch = Scratch::new();
     let trace = scratch.path().join("many.jsonl");
     // Half an hour at 1 s: hundreds of columns, not the cell budget's 25.
-    coreheat::trace::synthetic::write_trace(&trace, 1024, 1800, 1.0).unwrap();
+    coreheat::synthetic::write_trace(&trace, 1024, 1800, 1.0).unwrap();
     scratch.ok(&["render", "many.jsonl", "--out", "many"]);
     let page = scratch.path().join("many/report.html");
     let html = std::fs::read_to_string(&page).unwrap();

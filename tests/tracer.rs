@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use coreheat::trace::Trace;
+use coreheat::Trace;
 
 static SHARED: Mutex<u64> = Mutex::new(0);
 

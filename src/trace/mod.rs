@@ -3,7 +3,7 @@
 //!
 //! A trace is a header line (`{"format":"coreheat-trace","version":2,"meta":{..}}`),
 //! then sample lines (`{"t":..,"cpus":[[97,0,2,1,0,0,0,0],..]}`, each CPU's ticks
-//! in the header's `cpu_fields` order; see [`rows`]) and event lines
+//! in the header's `cpu_fields` order; see `rows`) and event lines
 //! (`{"t":..,"event":".."}`) as they happen, and last an end line
 //! (`{"t":..,"end":{"status":..}}`). The writer flushes every line so a killed run
 //! leaves everything up to its last sample; the reader accepts a trace without an

@@ -202,7 +202,7 @@ fn check_points(query: &FleetQuery, series: usize) -> Result<()> {
 }
 
 /// The chunks of steps (first and last index, inclusive) a range is asked
-/// for in: at most [`CHUNK_STEPS`] steps, and at most [`POINTS_PER_REQUEST`]
+/// for in: at most `CHUNK_STEPS` steps, and at most `POINTS_PER_REQUEST`
 /// points of `series` series, each.
 pub fn chunks(steps: &Steps, series: usize) -> Vec<(usize, usize)> {
     let size = (POINTS_PER_REQUEST / series.max(1)).clamp(1, CHUNK_STEPS);

@@ -31,7 +31,7 @@ use format::{Field, Format};
 use ring::{RawEvent, Ring};
 use timeline::{Membership, SchedEvent, Stamped, Timeline};
 
-/// The tracepoints read, in the order [`Decoder::new`] takes their formats.
+/// The tracepoints read, in the order `Decoder::new` takes their formats.
 pub const TRACEPOINTS: [&str; 5] = [
     "sched_switch",
     "sched_wakeup",

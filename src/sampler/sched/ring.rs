@@ -34,7 +34,7 @@ const SAMPLE_TYPE: u64 = (sys::bindings::PERF_SAMPLE_TID
     | sys::bindings::PERF_SAMPLE_CPU
     | sys::bindings::PERF_SAMPLE_RAW) as u64;
 
-/// Decodes one record (header included) of a ring of [`SAMPLE_TYPE`]
+/// Decodes one record (header included) of a ring of `SAMPLE_TYPE`
 /// samples; `None` for kinds it does not use or a record too short.
 pub fn decode(record: &[u8]) -> Option<RawEvent<'_>> {
     let kind = u32_at(record, 0)?;
