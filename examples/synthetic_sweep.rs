@@ -12,10 +12,10 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use coreheat::Status;
 use coreheat::machine::Machine;
 use coreheat::machine::pin::PinSpec;
 use coreheat::machine::topology::Topology;
-use coreheat::model::Status;
 use coreheat::model::workload::{Mode, WorkloadSpec};
 use coreheat::report::canvas::DEFAULT_PNG_SCALE;
 use coreheat::report::sweep::speedup_chart;

@@ -82,7 +82,10 @@ pub fn trace_closure<T>(
 }
 
 pub use capture::run::{RunOptions, RunSummary};
+// What a trace holds: its header, samples, events and end line.
+pub use model::workload::WorkloadResult;
 pub use model::workload::{Mode, WorkloadSpec};
+pub use model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
 pub use summary::trace_summary::TraceSummary;
 pub use trace::{Trace, TraceError, synthetic};
 

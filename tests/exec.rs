@@ -37,7 +37,7 @@ fn output_passes_through_and_the_exit_code_is_the_commands() {
     assert_eq!(dirs.len(), 1);
     let trace = common::read_trace(&dirs[0].join("trace.jsonl"));
     let (_, end) = trace.end.unwrap();
-    assert_eq!(end.status, coreheat::model::Status::Failed);
+    assert_eq!(end.status, coreheat::Status::Failed);
     assert!(dirs[0].join("report.html").is_file());
 }
 

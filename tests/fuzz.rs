@@ -282,7 +282,7 @@ fn percent() -> impl Strategy<Value = f64> {
 }
 
 /// A real header's machine with hostile texts and any CPU count.
-fn hostile_meta() -> impl Strategy<Value = coreheat::model::Meta> {
+fn hostile_meta() -> impl Strategy<Value = coreheat::Meta> {
     (
         header_text(),
         header_text(),
@@ -301,7 +301,7 @@ fn hostile_meta() -> impl Strategy<Value = coreheat::model::Meta> {
             meta.notes = notes;
             meta.workload = Some(coreheat::model::workload::WorkloadMeta::Exec { argv });
             meta.cpus = (0..cpus as u32)
-                .map(|cpu| coreheat::model::TraceCpu {
+                .map(|cpu| coreheat::TraceCpu {
                     cpu,
                     core: cpu,
                     package: 0,
@@ -340,18 +340,18 @@ proptest! {
         };
         let mut written = 0;
         for (t, values) in &samples {
-            let load = coreheat::model::CpuLoad {
+            let load = coreheat::CpuLoad {
                 usr: values[0], nice: values[1], sys: values[2], idle: values[3],
                 iowait: values[4], irq: values[5], softirq: values[6], steal: values[7],
             };
-            let sample = coreheat::model::Sample { t: *t, cpus: vec![load; meta.cpus.len()] };
+            let sample = coreheat::Sample { t: *t, cpus: vec![load; meta.cpus.len()] };
             if writer.write_sample(&sample).is_err() {
                 break;
             }
             written += 1;
         }
-        let end_line = coreheat::model::End {
-            status: coreheat::model::Status::Ok,
+        let end_line = coreheat::End {
+            status: coreheat::Status::Ok,
             result: None,
             wall_s: end.1,
             user_s: 0.0,

@@ -140,7 +140,7 @@ fn the_rate_is_the_workloads_and_ends_at_the_results() {
     let drawn = drawings(&run);
     let trace = read_trace(&scratch.run_dirs()[0].join("trace.jsonl"));
     let (_, end) = trace.end.unwrap();
-    let Some(coreheat::model::workload::WorkloadResult::Hash(result)) = end.result else {
+    let Some(coreheat::WorkloadResult::Hash(result)) = end.result else {
         panic!("a hash result: {end:?}");
     };
     let rates: Vec<&str> = drawn.iter().filter_map(|d| d.rate.as_deref()).collect();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Scratch;
-use coreheat::model::EventKind;
+use coreheat::EventKind;
 
 #[test]
 fn a_pinned_thread_loads_its_cpu() {

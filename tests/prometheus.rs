@@ -28,7 +28,7 @@ fn machine() -> std::sync::MutexGuard<'static, ()> {
     MACHINE.lock().unwrap_or_else(|e| e.into_inner())
 }
 use coreheat::Trace;
-use coreheat::model::{CpuLoad, EventKind};
+use coreheat::{CpuLoad, EventKind};
 
 /// A process this test started, stopped (and reaped) when dropped.
 struct Started(Child);
@@ -358,7 +358,7 @@ fn prometheus_figures_agree_with_coreheats_own_trace_and_gaps_stay_gaps() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let gap = render(&scratch, &stack, "gap", (window.0, stopped + 3.0), "1s");
-    let no_data = |s: &coreheat::model::Sample| s.cpus.iter().all(|l| *l == CpuLoad::default());
+    let no_data = |s: &coreheat::Sample| s.cpus.iter().all(|l| *l == CpuLoad::default());
     assert!(!no_data(&gap.samples[0]));
     assert!(
         gap.samples.iter().rev().take(2).all(no_data),
@@ -549,8 +549,8 @@ fn render_fake(answer: Answer) -> Scratch {
 /// cpu0's busy % in each sample of a saved trace (`None`: no data).
 fn cpu0_busy(scratch: &Scratch, file: &str) -> Vec<Option<f64>> {
     let trace = read_trace(&scratch.path().join("out").join(file));
-    let busy = |s: &coreheat::model::Sample| s.cpus[0].busy();
-    let known = |s: &coreheat::model::Sample| s.cpus[0] != CpuLoad::default();
+    let busy = |s: &coreheat::Sample| s.cpus[0].busy();
+    let known = |s: &coreheat::Sample| s.cpus[0] != CpuLoad::default();
     trace
         .samples
         .iter()

@@ -543,8 +543,8 @@ fn render_memory_does_not_grow_with_the_trace() {
 /// (sys + irq + softirq), workers pinned with spread, and a hash result.
 fn write_one_sample_trace(dir: &Path) -> PathBuf {
     use coreheat::model::workload::{HashResult, WorkloadMeta, WorkloadResult};
-    use coreheat::model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
     use coreheat::trace::TraceWriter;
+    use coreheat::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
     let meta = Meta {
         tool: "coreheat 0.1.0".into(),
         host: "vm".into(),

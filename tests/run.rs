@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{KNOWN, Scratch, read_trace};
-use coreheat::model::{EventKind, Status};
+use coreheat::{EventKind, Status};
 
 const FAST: &[&str] = &["--interval", "100ms"];
 

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use common::{Scratch, alive, all_gone_within, children, descendants, read_trace, signal};
-use coreheat::model::Status;
+use coreheat::Status;
 use coreheat::util::interrupt::REPEAT_WINDOW;
 
 /// Starts coreheat writing into `out` and waits until its trace has `samples`

@@ -311,7 +311,7 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
     let end = trace
         .events
         .iter()
-        .find(|e| e.event == coreheat::model::EventKind::WorkloadEnd)
+        .find(|e| e.event == coreheat::EventKind::WorkloadEnd)
         .unwrap()
         .t;
     assert!(
@@ -333,7 +333,7 @@ fn the_baseline_is_short_by_default_and_can_be_skipped() {
     let start = trace
         .events
         .iter()
-        .find(|e| e.event == coreheat::model::EventKind::WorkloadStart)
+        .find(|e| e.event == coreheat::EventKind::WorkloadStart)
         .unwrap()
         .t;
     assert!(
