@@ -247,12 +247,15 @@ fn cells(uses: &[Use], columns: &[ThreadColumn], scale: &Scale) -> String {
         if share < 0.005 && wait < 0.005 {
             continue;
         }
+        let on_cpu = match used.cpu_share() {
+            share if share <= 1.0 => format!("{:.0} % of a CPU", 100.0 * share),
+            share => format!("{share:.2} CPUs"),
+        };
         let _ = write!(
             svg,
-            "<g><title>{:.1}–{:.1} s: {:.0} % of a CPU; {}</title>",
+            "<g><title>{:.1}–{:.1} s: {on_cpu}; {}</title>",
             column.t_start,
             column.t_end,
-            100.0 * used.cpu_share(),
             used.describe()
         );
         if share >= 0.005 {

@@ -38,6 +38,35 @@ pub struct Use {
 }
 
 impl Use {
+    /// Adds another's time on a CPU and waiting (not its seconds or counts).
+    fn add_time(&mut self, other: &Use) {
+        self.usr_s += other.usr_s;
+        self.sys_s += other.sys_s;
+        self.run_s += other.run_s;
+        self.wait_s += other.wait_s;
+    }
+
+    /// Its time on a CPU and waiting times `k`, nothing else.
+    fn time_scaled(&self, k: f64) -> Use {
+        Use {
+            usr_s: self.usr_s * k,
+            sys_s: self.sys_s * k,
+            run_s: self.run_s * k,
+            wait_s: self.wait_s * k,
+            ..Use::default()
+        }
+    }
+
+    /// This, with the switch counts and CPU of `other`.
+    fn with_counts_of(self, other: &Use) -> Use {
+        Use {
+            voluntary: other.voluntary,
+            involuntary: other.involuntary,
+            cpu: other.cpu,
+            ..self
+        }
+    }
+
     fn add(&mut self, other: &Use) {
         self.seconds += other.seconds;
         self.usr_s += other.usr_s;
@@ -70,16 +99,21 @@ impl Use {
 
     /// `usr 40 %, sys 2 %, waiting 30 %, 12 voluntary + 3 involuntary switches/s, cpu1`.
     pub fn describe(&self) -> String {
-        let percent = |value: f64| format!("{:.0} %", 100.0 * ratio(value, self.seconds));
+        // A process's row holds its threads together: past one CPU's worth,
+        // a share reads better as a count than as thousands of percent.
+        let share = |value: f64, many: &str| match ratio(value, self.seconds) {
+            share if share <= 1.0 => format!("{:.0} %", 100.0 * share),
+            share => format!("{share:.1} {many}"),
+        };
         let per_s = |count: u64| format!("{:.0}", ratio(count as f64, self.seconds));
         let cpu = self
             .cpu
             .map_or(String::new(), |c| format!(", last on cpu{c}"));
         format!(
             "usr {}, sys {}, waiting for a CPU {}, {} voluntary + {} involuntary switches/s{cpu}",
-            percent(self.usr_s),
-            percent(self.sys_s),
-            percent(self.wait_s),
+            share(self.usr_s, "CPUs"),
+            share(self.sys_s, "CPUs"),
+            share(self.wait_s, "threads at once"),
             per_s(self.voluntary),
             per_s(self.involuntary),
         )
@@ -108,6 +142,33 @@ pub struct ThreadSeries {
     pub busy_pairs: u32,
     last_cpu: Option<u32>,
     last_busy_cpu: Option<u32>,
+    /// Time read beyond what its interval could hold, drawn in the next.
+    carried: Use,
+}
+
+impl ThreadSeries {
+    /// The part of `used` (and of what earlier intervals carried) drawn in
+    /// this interval: at most the interval on a CPU or waiting for one; the
+    /// rest is carried to the next. A task read late (a sampler kept from its
+    /// CPU reads thousands of them over seconds) holds more time than its
+    /// sample's interval; drawn as read, one thread would fill 2.4 CPUs.
+    fn drawn_part(&mut self, used: &Use) -> Use {
+        let mut all = *used;
+        all.add_time(&self.carried);
+        self.carried = Use::default();
+        let held = all.cpu_s() + all.wait_s;
+        if held <= all.seconds || held <= 0.0 {
+            return all;
+        }
+        let keep = all.seconds / held;
+        self.carried = all.time_scaled(1.0 - keep);
+        let seconds = all.seconds;
+        Use {
+            seconds,
+            ..all.time_scaled(keep)
+        }
+        .with_counts_of(&all)
+    }
 }
 
 /// One column of the threads view.
@@ -288,6 +349,7 @@ impl ThreadsBuilder {
             busy_pairs: 0,
             last_cpu: None,
             last_busy_cpu: None,
+            carried: Use::default(),
         });
     }
 
@@ -345,12 +407,13 @@ impl ThreadsBuilder {
                 }
                 continue;
             };
-            if let Some(column) = self.summary.columns.last_mut() {
-                column.workload_cpu_s += used.cpu_s();
-            }
             let thread = &mut self.summary.threads[at];
+            let drawn = thread.drawn_part(&used);
+            if let Some(column) = self.summary.columns.last_mut() {
+                column.workload_cpu_s += drawn.cpu_s();
+            }
             if let Some(cell) = thread.cells.last_mut() {
-                cell.add(&used);
+                cell.add(&drawn);
             }
             if !self.in_window {
                 continue;
@@ -581,6 +644,45 @@ mod tests {
             cpu: 0,
             ..TaskTicks::default()
         }
+    }
+
+    #[test]
+    fn shares_past_one_cpu_read_as_counts() {
+        let group = Use {
+            seconds: 2.0,
+            usr_s: 3.0,
+            sys_s: 0.5,
+            wait_s: 779.0,
+            ..Use::default()
+        };
+        assert_eq!(
+            group.describe(),
+            "usr 1.5 CPUs, sys 25 %, waiting for a CPU 389.5 threads at once, 0 voluntary + \
+             0 involuntary switches/s"
+        );
+    }
+
+    #[test]
+    fn a_thread_read_late_is_drawn_within_its_intervals_and_counted_whole() {
+        // Read 2.4 s of CPU time in a 1 s interval (its task read late), then
+        // 0.2 s and nothing: drawn 1.0, 1.0 and 0.6 s; its total 2.6 s.
+        let mut builder = builder();
+        for (k, seconds) in [2.4, 0.2, 0.0].into_iter().enumerate() {
+            let t = k as f64;
+            builder.sample(t, t + 1.0, true, &one_busy(), &[0, 1]);
+            builder.rows(&[whole_cpu(seconds)]);
+        }
+        let summary = builder.finish(None);
+        let thread = &summary.threads[0];
+        let drawn: Vec<f64> = thread.cells.iter().map(|c| c.cpu_s()).collect();
+        assert!(
+            drawn
+                .iter()
+                .zip([1.0, 1.0, 0.6])
+                .all(|(a, b)| (a - b).abs() < 1e-9),
+            "{drawn:?}"
+        );
+        assert!((thread.total.cpu_s() - 2.6).abs() < 1e-9);
     }
 
     /// A workload busy on one CPU from 0 to 3.739 s, read at 1, 2, 3 and
