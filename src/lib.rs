@@ -82,6 +82,11 @@ pub fn trace_closure<T>(
 }
 
 pub use capture::run::{RunOptions, RunSummary};
+pub use capture::tracer::Traced;
+pub use kernels::hash::Engine;
+pub use machine::pin::PinSpec;
+pub use model::sched::SchedRequest;
+pub use util::interrupt::DEFAULT_EXEC_GRACE;
 // What a trace holds: its header, samples, events and end line.
 pub use model::workload::WorkloadResult;
 pub use model::workload::{Mode, WorkloadSpec};
@@ -91,14 +96,39 @@ pub use trace::{Trace, TraceError, synthetic};
 
 /// Runs a workload as `coreheat run` does: samples every CPU around it and
 /// saves the trace in its folder (`options.out`, or a new one under
-/// `options.reports_root`), then draws report.html and the PNGs there. A
-/// failed or interrupted workload is a summary with that status; an error is
-/// what kept it from starting.
-pub fn run(options: &RunOptions) -> anyhow::Result<RunSummary> {
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+/// `options.reports_root`), then draws report.html and the PNGs there. Setting
+/// `stop` (from another thread, or a signal handler) ends the workload early;
+/// its trace then says it was interrupted. A failed or interrupted workload is
+/// a summary with that status; an error is what kept it from starting.
+///
+/// Worker processes (`Mode::Processes`) and traced commands
+/// (`WorkloadSpec::Exec`) are started from a coreheat binary: a program of
+/// your own names one in `options.worker_exe`, else the run is refused (it
+/// would start your program again).
+pub fn run(
+    options: &RunOptions,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<RunSummary> {
+    let starts_coreheat =
+        options.mode == Some(Mode::Processes) || matches!(options.spec, WorkloadSpec::Exec { .. });
+    if starts_coreheat && options.worker_exe.is_none() && !this_is_coreheat() {
+        anyhow::bail!(
+            "{} starts coreheat's own binary (its hidden __worker and __guard commands): \
+             set RunOptions::worker_exe to the path of a coreheat binary",
+            match options.spec {
+                WorkloadSpec::Exec { .. } => "a traced command (exec)",
+                _ => "a run of worker processes",
+            }
+        );
+    }
     let mut summary = capture::run::run(options, stop)?;
     report::draw_run(&mut summary, report::canvas::DEFAULT_PNG_SCALE);
     Ok(summary)
+}
+
+/// Whether this process is a coreheat binary (its file is named so).
+fn this_is_coreheat() -> bool {
+    std::env::current_exe().is_ok_and(|exe| exe.file_stem().is_some_and(|s| s == "coreheat"))
 }
 
 /// Reads a coreheat trace file whole (samples, events, tasks, end line).

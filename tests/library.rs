@@ -3,6 +3,8 @@
 //! dstat file summarized the same way.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use coreheat::{Mode, RunOptions, WorkloadSpec};
@@ -16,7 +18,8 @@ fn the_library_runs_reads_summarizes_and_renders_a_workload() {
     options.workers = Some(2);
     options.interval = Duration::from_millis(100);
     options.out = Some(dir.path().join("run"));
-    let run = coreheat::run(&options).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let run = coreheat::run(&options, stop).unwrap();
     let report = run.report.as_ref().expect("the run's report is drawn");
     assert!(report.is_file(), "{report:?}");
 
@@ -45,4 +48,23 @@ fn the_library_summarizes_a_dstat_file_as_render_reads_it() {
     let summary = coreheat::summarize(&fixture).unwrap();
     assert!(summary.sample_count > 0);
     assert!(summary.window.is_none(), "an import has no workload window");
+}
+
+#[test]
+fn worker_processes_and_commands_need_a_coreheat_binary_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = RunOptions::new(WorkloadSpec::Exec {
+        argv: vec!["true".into()],
+    });
+    options.out = Some(dir.path().join("exec"));
+    let stop = Arc::new(AtomicBool::new(false));
+    // This test binary is not coreheat: it would be started as the guardian.
+    let refused = coreheat::run(&options, stop.clone()).unwrap_err();
+    assert!(
+        refused.to_string().contains("set RunOptions::worker_exe"),
+        "{refused}"
+    );
+    options.worker_exe = Some(env!("CARGO_BIN_EXE_coreheat").into());
+    let run = coreheat::run(&options, stop).unwrap();
+    assert!(run.report.is_some(), "the command traced, its report drawn");
 }

@@ -260,7 +260,12 @@ impl Guardian {
         let reader = std::thread::Builder::new()
             .name("coreheat-guardian".into())
             .spawn(move || {
-                for line in BufReader::new(message_reader).lines().map_while(Result::ok) {
+                // Lines as bytes: one that is not UTF-8 is quoted, not the end.
+                for line in BufReader::new(message_reader)
+                    .split(b'\n')
+                    .map_while(Result::ok)
+                {
+                    let line = String::from_utf8_lossy(&line).into_owned();
                     let heard = match GuardMessage::decode(&line) {
                         Ok(message) => FromGuardian::Message(message),
                         Err(why) => FromGuardian::Unreadable(line, why),

@@ -367,6 +367,61 @@ mod tests {
     }
 
     #[test]
+    fn the_tail_sample_before_the_finish_leaves_the_thread_waiting_for_it() {
+        // The end line comes after the tail sample: the thread must wait for it.
+        assert_eq!(
+            step(Phase::Tail { finish: None }, DUE, true),
+            (Phase::Waiting, vec![Action::Take])
+        );
+        assert_eq!(
+            step(Phase::Tail { finish: None }, STOPPED, true),
+            (
+                Phase::Waiting,
+                vec![Action::WriteInterruptInTail, Action::Take]
+            )
+        );
+        let (phase, actions) = step(
+            Phase::Waiting,
+            Input::Finish {
+                t: 4.0,
+                end: end(),
+                wait_tail: true,
+            },
+            true,
+        );
+        assert_eq!(phase, Phase::Done);
+        assert_eq!(actions, [Action::WriteEnd(EndAt::Now, 4.0, end())]);
+    }
+
+    #[test]
+    fn a_workload_that_ends_or_a_run_that_finishes_before_the_first_sample_still_samples() {
+        let ended = event(0.1, EventKind::WorkloadEnd);
+        assert_eq!(
+            step(Phase::Before, Input::WorkloadEnded(ended.clone()), true),
+            (
+                Phase::Tail { finish: None },
+                vec![
+                    Action::WriteEvent(ended),
+                    Action::TakeUnlessJustTaken,
+                    Action::TailAfterBaseline
+                ]
+            )
+        );
+        let finish = Input::Finish {
+            t: 0.2,
+            end: end(),
+            wait_tail: true,
+        };
+        assert_eq!(
+            step(Phase::Before, finish, true).1,
+            [
+                Action::TakeUnlessJustTaken,
+                Action::WriteEnd(EndAt::Now, 0.2, end())
+            ]
+        );
+    }
+
+    #[test]
     fn a_gone_run_ends_the_thread() {
         assert_eq!(
             step(Phase::Periodic, Input::Disconnected, true),
