@@ -125,14 +125,10 @@ pub struct SamplerReport {
     pub sched_cpu: os::CpuTimes,
 }
 
+/// What the run tells the sampler thread.
 enum Command {
-    Event(Event),
-    WorkloadEnded(Event),
-    Finish {
-        t: f64,
-        end: End,
-        wait_tail: bool,
-    },
+    /// An event, the workload's end or the finish: a step of its course.
+    Step(Input),
     /// A stop signal came: look at the stop flag now.
     Wake,
 }
@@ -249,32 +245,32 @@ impl Sampler {
 
     /// Writes an event at the current time.
     pub fn event(&self, kind: EventKind, worker: Option<usize>, detail: Option<String>) {
-        let _ = self.sender.send(Command::Event(Event {
+        let _ = self.sender.send(Command::Step(Input::Event(Event {
             t: self.elapsed(),
             event: kind,
             worker,
             detail,
-        }));
+        })));
     }
 
     /// The workload has ended: sample now (a shorter interval), mark the end, and
     /// schedule the tail sample a baseline later.
     pub fn workload_ended(&self) {
-        let _ = self.sender.send(Command::WorkloadEnded(Event {
+        let _ = self.sender.send(Command::Step(Input::WorkloadEnded(Event {
             t: self.elapsed(),
             event: EventKind::WorkloadEnd,
             worker: None,
             detail: None,
-        }));
+        })));
     }
 
     /// Writes the end line, after the tail sample when `wait_tail`, and stops.
     pub fn finish(self, end: End, wait_tail: bool) -> SamplerReport {
-        let _ = self.sender.send(Command::Finish {
+        let _ = self.sender.send(Command::Step(Input::Finish {
             t: self.elapsed(),
             end,
             wait_tail,
-        });
+        }));
         self.handle.join().unwrap_or_default()
     }
 }
@@ -436,9 +432,7 @@ impl SamplerThread {
                 woke: matches!(command, Ok(Command::Wake)),
                 stop: self.stop_requested(),
             },
-            Ok(Command::Event(event)) => Input::Event(event),
-            Ok(Command::WorkloadEnded(event)) => Input::WorkloadEnded(event),
-            Ok(Command::Finish { t, end, wait_tail }) => Input::Finish { t, end, wait_tail },
+            Ok(Command::Step(input)) => input,
             Err(RecvTimeoutError::Disconnected) => Input::Disconnected,
         }
     }
