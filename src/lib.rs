@@ -63,6 +63,20 @@ pub mod util;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+// The face: what its functions take and give.
+pub use capture::run::{RunOptions, RunSummary};
+pub use capture::tracer::Traced;
+pub use kernels::hash::Engine;
+pub use machine::pin::PinSpec;
+pub use model::sched::SchedRequest;
+pub use model::workload::{Mode, WorkloadSpec};
+pub use util::interrupt::DEFAULT_EXEC_GRACE;
+// What a trace holds: its header, samples, events and end line.
+pub use model::workload::WorkloadResult;
+pub use model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
+pub use summary::trace_summary::TraceSummary;
+pub use trace::{Trace, TraceError, synthetic};
+
 /// What [`trace_closure`] gives back: the closure's value, the trace, and the
 /// report drawn from it.
 pub type TracedClosure<T> = capture::tracer::Traced<T, PathBuf>;
@@ -80,19 +94,6 @@ pub fn trace_closure<T>(
     let report = report::render_run_folder(&traced.trace, dir)?;
     Ok(traced.with_report(report))
 }
-
-pub use capture::run::{RunOptions, RunSummary};
-pub use capture::tracer::Traced;
-pub use kernels::hash::Engine;
-pub use machine::pin::PinSpec;
-pub use model::sched::SchedRequest;
-pub use util::interrupt::DEFAULT_EXEC_GRACE;
-// What a trace holds: its header, samples, events and end line.
-pub use model::workload::WorkloadResult;
-pub use model::workload::{Mode, WorkloadSpec};
-pub use model::{CpuLoad, End, Event, EventKind, Meta, Sample, Status, TraceCpu};
-pub use summary::trace_summary::TraceSummary;
-pub use trace::{Trace, TraceError, synthetic};
 
 /// Runs a workload as `coreheat run` does: samples every CPU around it and
 /// saves the trace in its folder (`options.out`, or a new one under
