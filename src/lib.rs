@@ -26,19 +26,17 @@
 //! `sampler` (dstat/mpstat files, /proc/stat, the scheduler's events); `modes`
 //! (serial, threads, processes, a command); `summary` (what a trace means);
 //! `capture` (plan a run, sample around it, run a sweep); `report` (HTML, PNG,
-//! Markdown, JSON); `commands` (one entry per subcommand); `cli`. They are
-//! public only for coreheat's own binary, tests and benchmarks, hidden from
-//! this documentation, and change without notice: use the functions above.
+//! Markdown, JSON); `commands` (one entry per subcommand); `cli`. `modes`,
+//! `capture`, `commands` and `cli` are private; the others are public only for
+//! coreheat's integration tests and benchmarks, hidden from this
+//! documentation, and change without notice: use the functions above.
 
-// The layers behind the face: public for coreheat's own binary, integration
-// tests and benchmarks (separate crates that cannot see `pub(crate)`), hidden
-// from the documentation, and free to change in any release.
-#[doc(hidden)]
-pub mod capture;
-#[doc(hidden)]
-pub mod cli;
-#[doc(hidden)]
-pub mod commands;
+// The layers behind the face. Those the integration tests and benchmarks
+// reach into (crates of their own, which cannot see `pub(crate)`) are public
+// but hidden from the documentation and free to change in any release.
+mod capture;
+mod cli;
+mod commands;
 #[doc(hidden)]
 pub mod import;
 #[doc(hidden)]
@@ -47,8 +45,7 @@ pub mod kernels;
 pub mod machine;
 #[doc(hidden)]
 pub mod model;
-#[doc(hidden)]
-pub mod modes;
+mod modes;
 #[doc(hidden)]
 pub mod report;
 #[doc(hidden)]

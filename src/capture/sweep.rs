@@ -164,16 +164,11 @@ pub fn configurations(options: &SweepOptions, logical: usize) -> Vec<Configurati
     list
 }
 
-/// The runs a sweep made, in the order they ran.
+/// How a sweep ended: its folder (sweep.json and each run's, from which its
+/// comparison is drawn), whether it was interrupted, how many runs failed.
 #[derive(Debug)]
 pub struct SweepRuns {
     pub dir: PathBuf,
-    /// The machine, described once for every run.
-    pub machine: Machine,
-    /// The configurations run, each with where its workers ran.
-    pub placed: Vec<(Configuration, Placement)>,
-    /// Each run's record with the index of its configuration in `placed`.
-    pub runs: Vec<(usize, RunRecord)>,
     pub interrupted: bool,
     /// Runs that failed, or whose report could not be drawn.
     pub failed: usize,
@@ -239,9 +234,6 @@ pub fn sweep(
     runner.save(&tally, tally.interrupted)?;
     Ok(SweepRuns {
         dir: runner.dir,
-        machine,
-        placed,
-        runs: tally.runs,
         interrupted: tally.interrupted,
         failed: tally.failed,
     })

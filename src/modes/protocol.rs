@@ -403,4 +403,15 @@ mod tests {
             Err("unknown order 'halt'".to_string())
         );
     }
+
+    proptest::proptest! {
+        /// Both pipes' lines, whatever their bytes: a message or an error, never a panic.
+        #[test]
+        fn every_line_either_side_is_read_or_refused(text in ".{0,80}") {
+            let _ = ToWorker::decode(&text);
+            let _ = FromWorker::decode(&text);
+            let _ = ToGuardian::decode(&text);
+            let _ = GuardMessage::decode(&text);
+        }
+    }
 }
