@@ -72,7 +72,7 @@ pub struct RunOptions {
     pub grace: Duration,
     /// A traced command's standard output goes to standard error (`--json`).
     pub command_stdout_to_stderr: bool,
-    /// Run a hash search expected to take longer than [`MAX_EXPECTED_S`]
+    /// Run a hash search expected to take longer than a day (`MAX_EXPECTED_S`)
     /// (`--allow-long`).
     pub allow_long: bool,
 }

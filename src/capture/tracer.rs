@@ -154,7 +154,7 @@ pub fn closure_meta(machine: &Machine, title: &str, interval: Duration) -> Meta 
     }
 }
 
-/// What [`trace_closure`] gives back; [`crate::trace_closure`] adds the
+/// What a traced closure gives back; [`crate::trace_closure`] adds the
 /// report (`R`) it drew.
 pub struct Traced<T, R = ()> {
     /// The closure's own value.
