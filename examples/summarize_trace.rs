@@ -1,6 +1,7 @@
 //! Reads a coreheat trace (even one from a killed run; or a dstat CSV, an
-//! mpstat JSON) and prints each CPU's mean and peak load; a coreheat trace is
-//! streamed, never held in memory whole.
+//! mpstat JSON) and prints each CPU's time-weighted mean and peak load, as the
+//! report's "whole trace" table does; a coreheat trace is streamed, never held
+//! in memory whole.
 //!
 //!     cargo run --example summarize_trace -- reports/<run>/trace.jsonl
 
@@ -31,18 +32,20 @@ fn main() -> anyhow::Result<()> {
     } else {
         println!("no end line: the run was cut short");
     }
+    // Time-weighted, as the report's "whole trace" table: a short interval
+    // (the workload's last moments) weighs as little as it lasted.
     println!(
         "{:>6} {:>5} {:>10} {:>9} {:>7} {:>7}",
-        "cpu", "core", "mean busy", "max busy", "usr", "sys"
+        "cpu", "core", "mean busy", "max busy", "usr", "kernel"
     );
-    for (cpu, sums) in meta.cpus.iter().zip(&summary.totals) {
-        match sums.mean() {
+    for (cpu, whole) in meta.cpus.iter().zip(&summary.whole) {
+        match whole.mean() {
             Some(mean) => println!(
                 "{:>6} {:>5} {:>9.1}% {:>8.1}% {:>6.1}% {:>6.1}%",
                 format!("cpu{}", cpu.cpu),
                 cpu.core,
                 mean.busy(),
-                sums.max_busy,
+                whole.max_busy,
                 mean.user(),
                 mean.kernel()
             ),

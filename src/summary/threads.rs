@@ -278,6 +278,12 @@ pub struct ThreadsBuilder {
     in_window: bool,
     busy_cpus: HashMap<u32, f64>,
     unread: Vec<Unread>,
+    /// The last sample with task rows, its room the machine's busy CPU time
+    /// beyond what the rows hold: where threads that ended within it (and so
+    /// were not read at its end) ran their last.
+    last_read: Option<Unread>,
+    /// The machine's busy CPU-seconds in the sample just given.
+    interval_busy_cpu_s: f64,
     window_machine_cpu_s: f64,
     /// CPU seconds of every task row (the whole trace).
     sampled_cpu_s: f64,
@@ -305,6 +311,8 @@ impl ThreadsBuilder {
             in_window: false,
             busy_cpus: HashMap::new(),
             unread: Vec::new(),
+            last_read: None,
+            interval_busy_cpu_s: 0.0,
             window_machine_cpu_s: 0.0,
             sampled_cpu_s: 0.0,
         })
@@ -372,6 +380,7 @@ impl ThreadsBuilder {
             self.busy_cpus.insert(cpu, load.busy() / 100.0);
         }
         let seconds = t - t_start;
+        self.interval_busy_cpu_s = busy * seconds;
         if in_window {
             self.summary.window_s += seconds;
             self.window_machine_cpu_s += busy * seconds;
@@ -396,6 +405,12 @@ impl ThreadsBuilder {
         let seconds = self.interval.1 - self.interval.0;
         if !rows.is_empty() {
             self.unread.clear();
+            let read_cpu_s: f64 = rows.iter().map(|r| self.use_of(r, seconds).cpu_s()).sum();
+            self.last_read = self.in_window.then_some(Unread {
+                t_start: self.interval.0,
+                t_end: self.interval.1,
+                machine_busy_cpu_s: (self.interval_busy_cpu_s - read_cpu_s).max(0.0),
+            });
         }
         let mut busy_on = Vec::new();
         for row in rows {
@@ -467,11 +482,18 @@ impl ThreadsBuilder {
     }
 
     /// Spreads the workload's CPU time not seen in its rows over the samples
-    /// after its last reading, each as far as the machine was busy in it.
+    /// after its last reading, each as far as the machine was busy in it; when
+    /// the last sample still read some task (a main thread outliving its
+    /// workers), over that sample, as far as the machine was busier than the
+    /// rows it read.
     fn estimate_tail(&mut self, unseen_cpu_s: f64) {
-        let room: f64 = self.unread.iter().map(|u| u.machine_busy_cpu_s).sum();
+        let spans = match self.unread.is_empty() {
+            true => self.last_read.iter().copied().collect(),
+            false => self.unread.clone(),
+        };
+        let room: f64 = spans.iter().map(|u| u.machine_busy_cpu_s).sum();
         let cpu_s = unseen_cpu_s.min(room);
-        let (Some(first), Some(last)) = (self.unread.first(), self.unread.last()) else {
+        let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
             return;
         };
         if cpu_s < MIN_TAIL_CPU_S {
@@ -483,7 +505,7 @@ impl ThreadsBuilder {
             cpu_s,
             unseen_cpu_s,
         });
-        for unread in &self.unread {
+        for unread in &spans {
             let middle = (unread.t_start + unread.t_end) / 2.0;
             let share = cpu_s * unread.machine_busy_cpu_s / room;
             if let Some(column) = self
@@ -727,5 +749,33 @@ mod tests {
         assert!((capped.unseen_cpu_s - 6.5).abs() < 1e-9, "{capped:?}");
         // Rows that hold all of it leave no tail.
         assert_eq!(ended_between_readings(Some(3.505)).tail, None);
+    }
+
+    #[test]
+    fn workers_gone_while_the_main_thread_is_still_read_are_filled_in_too() {
+        // A traced closure: its worker thread ran to 3.739 s and is gone at
+        // the last sample, which still reads the idle main thread (tid 9).
+        let mut builder = builder();
+        let mut t_start = 0.0;
+        for t in [1.0, 2.0, 3.0, 3.5] {
+            builder.sample(t_start, t, true, &one_busy(), &[0, 1]);
+            builder.rows(&[whole_cpu(t - t_start)]);
+            t_start = t;
+        }
+        builder.sample(3.5, 3.739, true, &one_busy(), &[0, 1]);
+        let idle_main = TaskTicks {
+            tid: 9,
+            ..TaskTicks::default()
+        };
+        builder.rows(&[idle_main]);
+        let summary = builder.finish(Some(3.739));
+        let tail = summary.tail.expect("a tail");
+        assert_eq!((tail.t_start, tail.t_end), (3.5, 3.739));
+        assert!((tail.cpu_s - 0.239).abs() < 1e-9, "{tail:?}");
+        let last = summary.columns.last().unwrap();
+        assert!(
+            (last.cpus().0 - 1.0).abs() < 1e-9,
+            "drawn in full: {last:?}"
+        );
     }
 }
