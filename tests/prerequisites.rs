@@ -19,7 +19,7 @@ const USES: [(&str, &str); 11] = [
     ("online_cpus() >= 2", "two_cpus"),
     ("sched_machine()", "sched_events"),
     ("policy_of(", "realtime"),
-    ("Command::new(\"setpriv\")", "setpriv"),
+    ("as_nobody()", "setpriv"),
 ];
 
 /// The `#[test]` functions of a test file: attributes and body.

@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::{Scratch, read_trace};
@@ -340,19 +339,10 @@ fn a_user_the_kernel_refuses_gets_sampled_with_the_reason() {
          nothing can be refused here"
     );
     let scratch = Scratch::new();
-    let shared = tempfile::Builder::new()
-        .prefix("coreheat-nobody")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(
-        shared.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
+    let (shared, _) = common::as_nobody();
     let as_nobody = |sched: Option<&str>, out: &str| {
-        let mut command = Command::new("setpriv");
-        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
-        command.arg(common::bin());
+        let (_, mut command) = common::as_nobody();
+        command.current_dir(shared.path());
         command.args(["run", "--json"]);
         if let Some(sched) = sched {
             command.args(["--sched", sched]);

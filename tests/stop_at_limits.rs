@@ -308,22 +308,10 @@ fn the_cpu_time_of_a_thousand_threads_is_all_counted() {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let shared = tempfile::Builder::new()
-        .prefix("coreheat-nobody")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(
-        shared.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
+    let (shared, mut command) = common::as_nobody();
     let out = shared.path().join("many");
-    let mut command = Command::new("setpriv");
-    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
-    command.arg(common::bin());
     command.args(["run", "--json", "--out", out.to_str().unwrap()]);
     command.args(["--workers", "1024", "count", "--split", "-n", "2^35"]);
-    command.current_dir(shared.path());
     command.stdout(std::process::Stdio::piped());
     command.process_group(0);
     let mut job = Job(Some(command.spawn().unwrap()));

@@ -708,8 +708,8 @@ mod tests {
     }
 
     /// A workload busy on one CPU from 0 to 3.739 s, read at 1, 2, 3 and
-    /// 3.5 s; the sample at its end (3.739 s) finds its thread gone.
-    fn ended_between_readings(end_cpu_s: Option<f64>) -> ThreadsSummary {
+    /// 3.5 s; then the sample at its end (3.739 s), whose rows are `last`.
+    fn busy_to_the_end(last: &[TaskTicks], end_cpu_s: Option<f64>) -> ThreadsSummary {
         let mut builder = builder();
         let mut t_start = 0.0;
         for t in [1.0, 2.0, 3.0, 3.5] {
@@ -718,8 +718,13 @@ mod tests {
             t_start = t;
         }
         builder.sample(3.5, 3.739, true, &one_busy(), &[0, 1]);
-        builder.rows(&[]);
+        builder.rows(last);
         builder.finish(end_cpu_s)
+    }
+
+    /// [`busy_to_the_end`] whose last sample finds its thread gone.
+    fn ended_between_readings(end_cpu_s: Option<f64>) -> ThreadsSummary {
+        busy_to_the_end(&[], end_cpu_s)
     }
 
     #[test]
@@ -755,20 +760,11 @@ mod tests {
     fn workers_gone_while_the_main_thread_is_still_read_are_filled_in_too() {
         // A traced closure: its worker thread ran to 3.739 s and is gone at
         // the last sample, which still reads the idle main thread (tid 9).
-        let mut builder = builder();
-        let mut t_start = 0.0;
-        for t in [1.0, 2.0, 3.0, 3.5] {
-            builder.sample(t_start, t, true, &one_busy(), &[0, 1]);
-            builder.rows(&[whole_cpu(t - t_start)]);
-            t_start = t;
-        }
-        builder.sample(3.5, 3.739, true, &one_busy(), &[0, 1]);
         let idle_main = TaskTicks {
             tid: 9,
             ..TaskTicks::default()
         };
-        builder.rows(&[idle_main]);
-        let summary = builder.finish(Some(3.739));
+        let summary = busy_to_the_end(&[idle_main], Some(3.739));
         let tail = summary.tail.expect("a tail");
         assert_eq!((tail.t_start, tail.t_end), (3.5, 3.739));
         assert!((tail.cpu_s - 0.239).abs() < 1e-9, "{tail:?}");

@@ -12,6 +12,26 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_coreheat"))
 }
 
+/// coreheat run as user nobody (`setpriv`, util-linux; needs root), in a new
+/// folder that user may write (kept alive by the returned handle): the
+/// command starts in it, with no argument yet.
+pub fn as_nobody() -> (tempfile::TempDir, std::process::Command) {
+    let shared = tempfile::Builder::new()
+        .prefix("coreheat-nobody")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(
+        shared.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    command.arg(bin());
+    command.current_dir(shared.path());
+    (shared, command)
+}
+
 /// The Rust program whose threads share one global Mutex
 /// (examples/mutex_threads.rs), built on demand.
 pub fn mutex_program() -> PathBuf {
